@@ -1,0 +1,36 @@
+/*
+ * machine.h: machine services portable code asks of the architecture.
+ *
+ * The inline, single-instruction ones are in cpu.h; these go through the
+ * SBI firmware or a device.
+ */
+#ifndef KINE_ARCH_RISCV_MACHINE_H
+#define KINE_ARCH_RISCV_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct platform;
+
+/* Raise a software interrupt on the hart with this id; false on failure. */
+bool arch_ipi_send(uint32_t hartid);
+
+/* Acknowledge this hart's pending software interrupt. */
+void arch_ipi_clear(void);
+
+/* Stop this hart for good: interrupts off, sleep forever. */
+void arch_halt(void) __attribute__((noreturn));
+
+/*
+ * Turn the machine off, telling the host whether the run succeeded
+ * (through QEMU's test device where there is one; SRST otherwise).
+ */
+void arch_power_off(bool success) __attribute__((noreturn));
+
+/* Write one byte to the console device (the caller serializes). */
+void arch_console_putc(int c);
+
+/* Remember the test device from the device tree, for arch_power_off. */
+void power_init(const struct platform *plat);
+
+#endif

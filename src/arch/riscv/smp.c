@@ -1,0 +1,184 @@
+/*
+ * smp.c: from the device tree's cpu nodes to running harts.
+ *
+ * The boot hart starts every other usable hart with SBI HSM hart_start at
+ * secondary_entry, passing the hart's struct hart as the opaque argument
+ * (entry.S loads the stack from it and puts it in tp). A hart that a boot
+ * loader released into _start instead has stopped itself through HSM (see
+ * entry.S) and is started the same way once it reads STOPPED; without HSM
+ * it waits in entry.S until the boot hart writes its struct hart into
+ * entry_release[]. Harts whose node is disabled or has no MMU (hart 0 of a
+ * SiFive FU540/FU740) are never started.
+ */
+#include "src/arch/riscv/smp.h"
+
+#include "src/arch/riscv/entry.h"
+#include "src/arch/riscv/platform.h"
+#include "src/arch/riscv/plic.h"
+#include "src/arch/riscv/sbi.h"
+#include "src/arch/riscv/timer.h"
+#include "src/arch/riscv/trap.h"
+#include "src/kernel/kernel.h"
+#include "src/sched/hart.h"
+
+/* How long the boot hart waits for the other harts, in seconds. */
+#define SMP_START_TIMEOUT_S 10
+
+extern char _start[], secondary_entry[];
+extern uint32_t entry_hsm_stop;
+extern uint64_t entry_arrived[KINE_MAX_HARTS];
+extern struct hart *entry_release[KINE_MAX_HARTS];
+
+static void smp_add_hart(const struct platform_hart *ph, bool force_sbi_timer)
+{
+	int i = nharts++;
+
+	hart_setup(i, ph->hartid);
+	harts[i].arch.plic_context = ph->plic_s_context;
+	harts[i].arch.sstc = ph->has_sstc && !force_sbi_timer;
+}
+
+void smp_init_harts(const struct platform *plat, uint32_t boot_hartid, bool force_sbi_timer)
+{
+	const struct platform_hart *boot = platform_hart(plat, boot_hartid);
+
+	if (boot == NULL || !boot->usable)
+		panic("boot hart %u is not a usable hart of the device tree", boot_hartid);
+	nharts = 0;
+	smp_add_hart(boot, force_sbi_timer);
+	for (int i = 0; i < plat->nharts; i++) {
+		const struct platform_hart *ph = &plat->harts[i];
+
+		if (!ph->usable || ph->hartid == boot_hartid)
+			continue;
+		if (nharts == MAX_HARTS) {
+			kprintf("kine: more than %d usable harts: hart %u and later stay off\n",
+				MAX_HARTS, ph->hartid);
+			break;
+		}
+		smp_add_hart(ph, force_sbi_timer);
+	}
+}
+
+/* A hart waiting in entry.S without HSM: hand it its struct hart. */
+static bool smp_release_spinning(struct hart *h)
+{
+	for (int t = 1; t < KINE_MAX_HARTS; t++) {
+		if (__atomic_load_n(&entry_arrived[t], __ATOMIC_ACQUIRE) == h->hartid + 1ul) {
+			__atomic_store_n(&entry_release[t], h, __ATOMIC_RELEASE);
+			return true;
+		}
+	}
+	return false;
+}
+
+enum start_result { START_WAIT, START_DONE, START_FAILED };
+
+static enum start_result smp_try_start(struct hart *h, bool spin_release)
+{
+	struct sbiret r;
+
+	if (spin_release || !sbi_has.hsm)
+		return smp_release_spinning(h) ? START_DONE : START_WAIT;
+	r = sbi_hart_get_status(h->hartid);
+	if (r.error != SBI_SUCCESS) {
+		kprintf("kine: hart %u: hart_get_status: %s\n", h->hartid,
+			sbi_error_name(r.error));
+		return START_FAILED;
+	}
+	/* Released into _start by a loader: wait until it has stopped itself. */
+	if (r.value != SBI_HSM_STOPPED)
+		return START_WAIT;
+	r = sbi_hart_start(h->hartid, (uintptr_t)secondary_entry, (uintptr_t)h);
+	if (r.error != SBI_SUCCESS) {
+		kprintf("kine: hart %u: hart_start: %s\n", h->hartid, sbi_error_name(r.error));
+		return START_FAILED;
+	}
+	return START_DONE;
+}
+
+/* Send every other hart into _start, as a loader releasing them would. */
+static void smp_simulate_release(uint64_t dtb_phys, bool spin_release)
+{
+	if (spin_release)
+		__atomic_store_n(&entry_hsm_stop, 0, __ATOMIC_RELEASE);
+	for (int i = 1; i < nharts; i++) {
+		struct sbiret r = sbi_hart_start(harts[i].hartid, (uintptr_t)_start, dtb_phys);
+
+		if (r.error != SBI_SUCCESS)
+			kprintf("kine: hart %u: release into _start: %s\n", harts[i].hartid,
+				sbi_error_name(r.error));
+	}
+}
+
+static void smp_report_missing(void)
+{
+	for (int i = 1; i < nharts; i++) {
+		struct sbiret r;
+
+		if (hart_is_online(&harts[i]))
+			continue;
+		r = sbi_hart_get_status(harts[i].hartid);
+		kprintf("kine: hart %u did not come online (HSM state %s)\n", harts[i].hartid,
+			r.error == SBI_SUCCESS ? sbi_hsm_state_name(r.value)
+					       : sbi_error_name(r.error));
+	}
+}
+
+/* How many harts lost the entry lottery (took a ticket after the boot hart). */
+static int smp_count_arrivals(void)
+{
+	int n = 0;
+
+	for (int t = 1; t < KINE_MAX_HARTS; t++)
+		n += __atomic_load_n(&entry_arrived[t], __ATOMIC_ACQUIRE) != 0;
+	return n;
+}
+
+/* Is some hart neither online nor given up on? */
+static bool smp_any_pending(const enum start_result *state)
+{
+	for (int i = 1; i < nharts; i++)
+		if (state[i] != START_FAILED && !hart_is_online(&harts[i]))
+			return true;
+	return false;
+}
+
+int smp_start_harts(uint64_t dtb_phys, bool simulate_release, bool spin_release)
+{
+	enum start_result state[MAX_HARTS] = {0};
+	uint64_t deadline = arch_time() + SMP_START_TIMEOUT_S * timer_timebase_hz();
+	int online;
+
+	if (!sbi_has.hsm && !spin_release)
+		kprintf("kine: firmware has no SBI HSM: only harts a loader released can run\n");
+	if (simulate_release)
+		smp_simulate_release(dtb_phys, spin_release);
+	for (;;) {
+		for (int i = 1; i < nharts; i++)
+			if (state[i] == START_WAIT)
+				state[i] = smp_try_start(&harts[i], spin_release);
+		if (!smp_any_pending(state) || arch_time() > deadline)
+			break;
+		arch_cpu_relax();
+	}
+	online = harts_online();
+	if (online != nharts)
+		smp_report_missing();
+	if (simulate_release)
+		kprintf("kine: %d harts entered through _start and were brought up from there\n",
+			smp_count_arrivals());
+	return online;
+}
+
+void secondary_main(unsigned long hartid, void *hart)
+{
+	struct hart *h = hart;
+
+	assert(h == this_hart() && h->hartid == hartid);
+	trap_init_hart();
+	timer_init_hart();
+	plic_init_hart();
+	hart_set_online();
+	hart_idle();
+}

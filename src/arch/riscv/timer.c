@@ -1,0 +1,62 @@
+/*
+ * timer.c: per-hart timer interrupts.
+ *
+ * A hart with Sstc writes its own stimecmp (no trap into M-mode per tick);
+ * otherwise SBI set_timer does it from M-mode. Either write also clears
+ * the pending timer interrupt, as long as the new deadline is in the
+ * future, so the handler always arms the next deadline before returning.
+ */
+#include "src/arch/riscv/timer.h"
+
+#include "src/arch/riscv/platform.h"
+#include "src/arch/riscv/riscv.h"
+#include "src/arch/riscv/sbi.h"
+#include "src/kernel/kernel.h"
+#include "src/sched/hart.h"
+
+/* Set once by the boot hart before other harts start; read-only after. */
+static uint64_t timebase_hz;
+
+void timer_init(const struct platform *plat)
+{
+	timebase_hz = plat->timebase_hz;
+	if (timebase_hz == 0)
+		panic("device tree has no timebase-frequency");
+}
+
+uint64_t timer_timebase_hz(void)
+{
+	return timebase_hz;
+}
+
+static void timer_arm(struct hart *h)
+{
+	uint64_t next = rdtime() + h->arch.timer_step;
+	long err;
+
+	if (h->arch.sstc) {
+		__asm__ volatile("csrw %0, %1" : : "i"(CSR_STIMECMP), "r"(next));
+		return;
+	}
+	err = sbi_set_timer(next);
+	if (err != SBI_SUCCESS)
+		panic("sbi set_timer: %s", sbi_error_name(err));
+}
+
+void timer_init_hart(void)
+{
+	struct hart *h = this_hart();
+
+	h->arch.timer_step = timebase_hz / TIMER_HZ;
+	assert(h->arch.timer_step > 0);
+	timer_arm(h);
+	csr_set(sie, SIE_STIE);
+}
+
+void timer_handle(void)
+{
+	struct hart *h = this_hart();
+
+	h->timer_irqs++;
+	timer_arm(h);
+}

@@ -1,0 +1,113 @@
+/*
+ * trap.c: what the kernel does with a trap taken in S-mode.
+ *
+ * Interrupts are dispatched to the timer, the IPI layer and the PLIC. Any
+ * exception taken in the kernel is a bug: it panics with the cause, the
+ * faulting pc and address, the registers, and a backtrace. (User traps
+ * arrive with the processes issue.)
+ */
+#include "src/arch/riscv/trap.h"
+
+#include "src/arch/riscv/plic.h"
+#include "src/arch/riscv/riscv.h"
+#include "src/arch/riscv/timer.h"
+#include "src/kernel/kernel.h"
+#include "src/sched/hart.h"
+#include "src/sched/ipi.h"
+
+extern char kernelvec[];
+
+void trap_init_hart(void)
+{
+	csr_write(stvec, (uintptr_t)kernelvec);
+	csr_set(sie, SIE_SSIE);
+}
+
+static const char *const exception_names[] = {
+	[EXC_INST_MISALIGNED] = "instruction address misaligned",
+	[EXC_INST_ACCESS] = "instruction access fault",
+	[EXC_ILLEGAL_INST] = "illegal instruction",
+	[EXC_BREAKPOINT] = "breakpoint",
+	[EXC_LOAD_MISALIGNED] = "load address misaligned",
+	[EXC_LOAD_ACCESS] = "load access fault",
+	[EXC_STORE_MISALIGNED] = "store/AMO address misaligned",
+	[EXC_STORE_ACCESS] = "store/AMO access fault",
+	[EXC_ECALL_U] = "environment call from U-mode",
+	[EXC_ECALL_S] = "environment call from S-mode",
+	[EXC_INST_PAGE_FAULT] = "instruction page fault",
+	[EXC_LOAD_PAGE_FAULT] = "load page fault",
+	[EXC_STORE_PAGE_FAULT] = "store/AMO page fault",
+};
+
+const char *trap_cause_name(uint64_t scause)
+{
+	uint64_t code = scause & ~SCAUSE_INTERRUPT;
+
+	if (scause & SCAUSE_INTERRUPT) {
+		switch (code) {
+		case IRQ_S_SOFT:
+			return "supervisor software interrupt";
+		case IRQ_S_TIMER:
+			return "supervisor timer interrupt";
+		case IRQ_S_EXT:
+			return "supervisor external interrupt";
+		default:
+			return "unknown interrupt";
+		}
+	}
+	if (code < sizeof(exception_names) / sizeof(exception_names[0]) &&
+	    exception_names[code] != NULL)
+		return exception_names[code];
+	return "unknown exception";
+}
+
+static const char *const reg_names[32] = {
+	"zero", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "s0", "s1", "a0",
+	"a1",   "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
+	"s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
+};
+
+void trap_frame_print(const struct trap_frame *tf)
+{
+	kprintf("kine: scause=%#lx (%s) sepc=%#lx stval=%#lx sstatus=%#lx\n", tf->scause,
+		trap_cause_name(tf->scause), tf->sepc, tf->stval, tf->sstatus);
+	for (int i = 1; i < 32; i += 4)
+		kprintf("kine:  %-4s %016lx %-4s %016lx %-4s %016lx %-4s %016lx\n", reg_names[i],
+			tf->regs[i], reg_names[i + 1], tf->regs[i + 1], reg_names[i + 2],
+			tf->regs[i + 2], i + 3 < 32 ? reg_names[i + 3] : "", i + 3 < 32 ? tf->regs[i + 3] : 0);
+}
+
+static void trap_panic(const struct trap_frame *tf) __attribute__((noreturn));
+
+void kernel_trap(struct trap_frame *tf)
+{
+	uint64_t cause = tf->scause;
+
+	assert((tf->sstatus & SSTATUS_SPP) != 0);
+	if (cause & SCAUSE_INTERRUPT) {
+		switch (cause & ~SCAUSE_INTERRUPT) {
+		case IRQ_S_SOFT:
+			this_hart()->soft_irqs++;
+			ipi_handle();
+			return;
+		case IRQ_S_TIMER:
+			timer_handle();
+			return;
+		case IRQ_S_EXT:
+			this_hart()->ext_irqs++;
+			plic_handle();
+			return;
+		}
+	}
+	trap_panic(tf);
+}
+
+/* Print the frame, then a backtrace that starts at the faulting pc. */
+static void trap_panic(const struct trap_frame *tf)
+{
+	panic_begin();
+	kprintf("kine: panic: hart %u: %s in the kernel at sepc=%#lx stval=%#lx\n",
+		this_hart()->hartid, trap_cause_name(tf->scause), tf->sepc, tf->stval);
+	trap_frame_print(tf);
+	panic_end(tf->sepc, tf->regs[8]);
+}

@@ -1,0 +1,61 @@
+/*
+ * kernel.h: what every kernel file uses: printing, panics, assertions, and
+ * the end of a run.
+ */
+#ifndef KINE_KERNEL_KERNEL_H
+#define KINE_KERNEL_KERNEL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "src/lib/string.h"
+
+/*
+ * Print to the console. One call's output is written as a unit under the
+ * console lock, so lines printed by different harts never interleave
+ * mid-line (print whole lines per call). Output longer than
+ * KPRINTF_MAX bytes is cut and marked with "[...]".
+ */
+#define KPRINTF_MAX 512
+int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int kvprintf(const char *fmt, va_list ap);
+
+/*
+ * Stop the machine: print the message, the hart and a backtrace, stop the
+ * other harts, end with "kine: verdict: FAIL panic" and power off.
+ */
+void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/*
+ * The two halves of panic(), for callers that print more in between (the
+ * trap handler prints the register frame). panic_begin() elects this hart
+ * as the one that panics (any other hart that panics meanwhile halts) and
+ * stops the others; panic_end() prints the backtrace from fp, preceded by
+ * first_pc if non-zero, and powers off.
+ */
+void panic_begin(void);
+void panic_end(uintptr_t first_pc, uintptr_t fp) __attribute__((noreturn));
+
+#define assert(cond)                                                                               \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			panic("assertion failed: %s (%s:%d)", #cond, __FILE__, __LINE__);         \
+	} while (0)
+
+/*
+ * End the run: print "kine: verdict: PASS" or "kine: verdict: FAIL <why>",
+ * stop the other harts and power off (the host reads both the line and,
+ * where the machine allows, QEMU's exit status).
+ */
+void kine_finish(bool pass, const char *why_fmt, ...)
+    __attribute__((noreturn, format(printf, 2, 3)));
+
+/* A byte arrived at the console (from the UART's interrupt). */
+void console_input(int c);
+
+/* A built-in self-test selected by the test=NAME boot option. */
+bool selftest_run(const char *name);
+
+#endif

@@ -1,0 +1,136 @@
+/*
+ * main.c: the boot hart's path from the first C instruction to a running
+ * machine, and the end of a run.
+ *
+ * Order matters: the SBI probe first (the console falls back to SBI
+ * putchar until the UART is known), then the device tree (everything else
+ * is described there), then this hart's traps and devices, then the other
+ * harts. Boot options (/chosen/bootargs):
+ *   test=NAME     run built-in self-test NAME, then end the run with its verdict
+ *   timer=sbi     program the timer through SBI even where Sstc exists
+ *   entry=release | entry=release-spin
+ *                 push the other harts through _start first, as a boot
+ *                 loader releasing every hart would (tests the lottery)
+ *   -- CMD        run a shell command line (needs user space: later issue)
+ */
+#include "src/arch/riscv/machine.h"
+#include "src/arch/riscv/platform.h"
+#include "src/arch/riscv/plic.h"
+#include "src/arch/riscv/sbi.h"
+#include "src/arch/riscv/smp.h"
+#include "src/arch/riscv/timer.h"
+#include "src/arch/riscv/trap.h"
+#include "src/arch/riscv/uart.h"
+#include "src/kernel/kernel.h"
+#include "src/lib/bootargs.h"
+#include "src/lib/fmt.h"
+#include "src/sched/hart.h"
+#include "src/sched/ipi.h"
+
+extern char kernel_start[], kernel_end[];
+
+/* Filled by the boot hart before any other hart starts; read-only after. */
+static struct platform platform;
+static struct bootargs bootargs;
+
+static void boot_parse(uint64_t dtb)
+{
+	char err[128];
+
+	if (platform_from_fdt((const void *)(uintptr_t)dtb, dtb, &platform, err, sizeof(err)) < 0)
+		panic("cannot use the device tree at %#lx: %s", dtb, err);
+	if (bootargs_parse(&bootargs, platform.bootargs ? platform.bootargs : "", err,
+			   sizeof(err)) < 0)
+		kine_finish(false, "bad boot arguments: %s", err);
+}
+
+static void boot_print_memory(void)
+{
+	for (int i = 0; i < platform.nmem; i++)
+		kprintf("kine: memory %#lx-%#lx (%lu MiB)\n", platform.mem[i].base,
+			platform.mem[i].base + platform.mem[i].size - 1, platform.mem[i].size >> 20);
+	for (int i = 0; i < platform.nreserved; i++)
+		kprintf("kine: reserved %#lx-%#lx\n", platform.reserved[i].base,
+			platform.reserved[i].base + platform.reserved[i].size - 1);
+	kprintf("kine: kernel image %#lx-%#lx\n", (uintptr_t)kernel_start,
+		(uintptr_t)kernel_end - 1);
+}
+
+static void boot_print_harts(void)
+{
+	for (int i = 0; i < nharts; i++)
+		kprintf("kine: hart %u: cpu %d, timer %s, plic context %d\n", harts[i].hartid, i,
+			harts[i].arch.sstc ? "sstc" : "sbi", harts[i].arch.plic_context);
+}
+
+/* This hart's own traps, timer and interrupt controller. */
+static void boot_this_hart(void)
+{
+	trap_init_hart();
+	timer_init(&platform);
+	timer_init_hart();
+	plic_init_hart();
+	hart_set_online();
+	arch_irq_enable();
+}
+
+static void boot_run(void)
+{
+	const char *test = bootargs_get(&bootargs, "test");
+	const char *command = bootargs_command(&bootargs);
+
+	if (test != NULL) {
+		bool pass = selftest_run(test);
+		kine_finish(pass, "self-test %s", test);
+	}
+	if (command != NULL)
+		kine_finish(false, "cannot run '%s': kine has no user space yet", command);
+	kprintf("kine: idle (no shell yet); console input is echoed\n");
+	hart_idle();
+}
+
+void boot_main(unsigned long hartid, unsigned long dtb)
+{
+	const char *entry;
+	int online;
+
+	hart_setup(0, (uint32_t)hartid);
+	nharts = 1;
+	sbi_init();
+	kprintf("\nkine: booting on hart %lu, device tree at %#lx\n", hartid, dtb);
+	boot_parse(dtb);
+	power_init(&platform);
+	smp_init_harts(&platform, (uint32_t)hartid,
+		       bootargs_get(&bootargs, "timer") != NULL &&
+			   strcmp(bootargs_get(&bootargs, "timer"), "sbi") == 0);
+	plic_init(&platform);
+	uart_init(&platform);
+	sbi_print_features();
+	boot_print_memory();
+	boot_print_harts();
+	boot_this_hart();
+
+	entry = bootargs_get(&bootargs, "entry");
+	if (entry != NULL && strcmp(entry, "release") != 0 && strcmp(entry, "release-spin") != 0)
+		kine_finish(false, "unknown entry=%s (release or release-spin)", entry);
+	online = smp_start_harts(dtb, entry != NULL,
+				 entry != NULL && strcmp(entry, "release-spin") == 0);
+	kprintf("kine: %d/%d harts online\n", online, platform.nusable);
+	boot_run();
+}
+
+void kine_finish(bool pass, const char *why_fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, why_fmt);
+	fmt_vsnprintf(why, sizeof(why), why_fmt, ap);
+	va_end(ap);
+	ipi_send_others(IPI_STOP);
+	if (pass)
+		kprintf("kine: %s: done\nkine: verdict: PASS\n", why);
+	else
+		kprintf("kine: verdict: FAIL %s\n", why);
+	arch_power_off(pass);
+}

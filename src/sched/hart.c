@@ -1,0 +1,72 @@
+/*
+ * hart.c: the table of harts, their boot stacks, and the idle loop.
+ *
+ * harts[] and hart_stacks[] are statically sized for MAX_HARTS. Each stack
+ * slot begins with a guard page that nothing uses (the paging code unmaps
+ * it, so an overflow faults instead of silently corrupting the next slot).
+ */
+#include "src/sched/hart.h"
+
+#include <stddef.h>
+
+#include "src/kernel/kernel.h"
+
+_Static_assert(offsetof(struct hart, stack_top) == HART_STACK_TOP_OFFSET,
+	       "entry.S loads stack_top at HART_STACK_TOP_OFFSET");
+
+struct hart harts[MAX_HARTS];
+int nharts;
+
+/* Referenced by entry.S: the boot hart takes slot 0 before any C runs. */
+uint8_t hart_stacks[MAX_HARTS][KSTACK_SLOT_SIZE] __attribute__((aligned(4096)));
+
+void hart_setup(int index, uint32_t hartid)
+{
+	struct hart *h = &harts[index];
+
+	assert(index >= 0 && index < MAX_HARTS);
+	h->index = index;
+	h->hartid = hartid;
+	h->stack_base = (uintptr_t)hart_stacks[index] + KSTACK_GUARD_SIZE;
+	h->stack_top = (uintptr_t)hart_stacks[index] + KSTACK_SLOT_SIZE;
+	h->arch.plic_context = -1;
+}
+
+struct hart *hart_by_hartid(uint32_t hartid)
+{
+	for (int i = 0; i < nharts; i++)
+		if (harts[i].hartid == hartid)
+			return &harts[i];
+	return NULL;
+}
+
+void hart_set_online(void)
+{
+	__atomic_store_n(&this_hart()->online, 1, __ATOMIC_RELEASE);
+}
+
+bool hart_is_online(const struct hart *h)
+{
+	return __atomic_load_n(&h->online, __ATOMIC_ACQUIRE) != 0;
+}
+
+int harts_online(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < nharts; i++)
+		n += hart_is_online(&harts[i]);
+	return n;
+}
+
+/*
+ * Enable interrupts and sleep. wfi returns when an interrupt is pending
+ * even with interrupts off, so the handler runs right after it.
+ */
+void hart_idle(void)
+{
+	for (;;) {
+		arch_irq_enable();
+		arch_wait_for_interrupt();
+	}
+}

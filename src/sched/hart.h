@@ -1,0 +1,87 @@
+/*
+ * hart.h: per-hart data.
+ *
+ * Every hart kine runs has one struct hart in harts[], indexed by a dense
+ * logical index (0 is always the boot hart; the others follow device-tree
+ * order). A hart finds its own through tp (arch_hart_pointer), so
+ * this_hart() needs no lock and no hart id lookup.
+ *
+ * Who writes what:
+ *  - stack_*, hartid, index, arch: the boot hart before it starts the hart;
+ *    read-only once the hart runs.
+ *  - irq_off_depth, irq_were_enabled: only the hart itself, with
+ *    interrupts off.
+ *  - online: set once by the hart itself (release store) when bring-up is
+ *    done; read by anyone (acquire).
+ *  - statistics: written only by the hart itself; others may read them
+ *    racily (they only grow, and a stale value is harmless).
+ *  - ipi_pending: any hart ORs bits in atomically; only the hart itself
+ *    takes them out (atomic exchange).
+ */
+#ifndef KINE_SCHED_HART_H
+#define KINE_SCHED_HART_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "src/arch/riscv/cpu.h"
+#include "src/arch/riscv/entry.h"
+#include "src/arch/riscv/hart_arch.h"
+
+#define MAX_HARTS KINE_MAX_HARTS
+
+/* Cross-hart messages carried by an IPI (see ipi.h). */
+enum ipi_msg {
+	IPI_PING, /* count it; the boot self-test checks delivery */
+	IPI_RING, /* count it and pass it on to the next hart (self-test) */
+	IPI_STOP, /* halt: another hart panicked or the machine shuts down */
+	IPI_NR,
+};
+
+struct hart {
+	uintptr_t stack_top; /* must stay first: entry.S loads it */
+	uintptr_t stack_base;
+	uint32_t hartid;
+	int index;
+
+	int irq_off_depth;     /* nesting of irq_push_off() */
+	bool irq_were_enabled; /* interrupt state before the outermost push */
+
+	int online;
+
+	uint64_t timer_irqs;
+	uint64_t soft_irqs;
+	uint64_t ext_irqs;
+	uint64_t ipi_received[IPI_NR];
+
+	uint32_t ipi_pending;
+
+	struct arch_hart arch;
+};
+
+extern struct hart harts[MAX_HARTS];
+extern int nharts;      /* harts[] entries in use (usable harts) */
+
+static inline struct hart *this_hart(void)
+{
+	return (struct hart *)arch_hart_pointer();
+}
+
+/* The hart with this hart id, or NULL. */
+struct hart *hart_by_hartid(uint32_t hartid);
+
+/* Prepare harts[index] (stack slot and ids) before the hart runs. */
+void hart_setup(int index, uint32_t hartid);
+
+/* Number of harts that have come online. */
+int harts_online(void);
+
+/* Mark this hart online (after its own bring-up). */
+void hart_set_online(void);
+
+bool hart_is_online(const struct hart *h);
+
+/* Run forever, sleeping until interrupts. */
+void hart_idle(void) __attribute__((noreturn));
+
+#endif

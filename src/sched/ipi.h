@@ -1,0 +1,22 @@
+/*
+ * ipi.h: messages between harts.
+ *
+ * A message is a bit in the target's ipi_pending word plus one
+ * inter-processor interrupt. Bits coalesce: two PINGs sent before the
+ * target runs its handler arrive as one, so a message must mean "look at
+ * the shared state", never "this happened exactly once".
+ */
+#ifndef KINE_SCHED_IPI_H
+#define KINE_SCHED_IPI_H
+
+#include "src/sched/hart.h"
+
+void ipi_send(struct hart *target, enum ipi_msg msg);
+
+/* Send msg to every online hart but this one. */
+void ipi_send_others(enum ipi_msg msg);
+
+/* Called by the trap handler on a software interrupt. */
+void ipi_handle(void);
+
+#endif

@@ -1,0 +1,62 @@
+"""Rules that build kine's riscv64 images from inside a host `bazel test //...`.
+
+`riscv_image` moves its `binary` attribute to the riscv64_kine platform with a
+configuration transition, so one Bazel invocation builds host unit tests (with
+the host compiler and sanitizers) and kernel images (with riscv64-unknown-elf
+gcc). The transition clears copt/conlyopt/linkopt: the host-only sanitizer
+flags of .bazelrc must never reach freestanding code.
+"""
+
+_RISCV_PLATFORM = "//tools/platforms:riscv64_kine"
+
+def _riscv_transition_impl(settings, attr):
+    return {
+        "//command_line_option:platforms": _RISCV_PLATFORM,
+        "//command_line_option:copt": [],
+        "//command_line_option:conlyopt": [],
+        "//command_line_option:linkopt": [],
+    }
+
+riscv_transition = transition(
+    implementation = _riscv_transition_impl,
+    inputs = [],
+    outputs = [
+        "//command_line_option:platforms",
+        "//command_line_option:copt",
+        "//command_line_option:conlyopt",
+        "//command_line_option:linkopt",
+    ],
+)
+
+def _riscv_image_impl(ctx):
+    # An attribute-edge transition turns the attribute into a list.
+    elf_in = ctx.attr.binary[0][DefaultInfo].files_to_run.executable
+    elf = ctx.actions.declare_file(ctx.label.name + ".elf")
+    img = ctx.actions.declare_file(ctx.label.name + ".bin")
+    ctx.actions.run_shell(
+        inputs = [elf_in],
+        outputs = [elf, img],
+        command = "cp -f \"$1\" \"$2\" && /usr/bin/riscv64-unknown-elf-objcopy -O binary \"$1\" \"$3\"",
+        arguments = [elf_in.path, elf.path, img.path],
+        mnemonic = "RiscvImage",
+        progress_message = "Packaging riscv64 image %s" % ctx.label,
+    )
+    return [DefaultInfo(
+        files = depset([elf, img]),
+        runfiles = ctx.runfiles(files = [elf, img]),
+    )]
+
+riscv_image = rule(
+    implementation = _riscv_image_impl,
+    doc = "A riscv64 ELF (`NAME.elf`) and its raw image (`NAME.bin`, the Linux-style `Image` that U-Boot's booti and fw_jump load), built for the riscv64_kine platform.",
+    attrs = {
+        "binary": attr.label(
+            cfg = riscv_transition,
+            mandatory = True,
+            doc = "A cc_binary that is compatible with the riscv64_kine platform.",
+        ),
+        "_allowlist_function_transition": attr.label(
+            default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
+        ),
+    },
+)
