@@ -41,7 +41,7 @@ void panic_end(uintptr_t first_pc, uintptr_t fp) __attribute__((noreturn));
 #define assert(cond)                                                                               \
 	do {                                                                                       \
 		if (!(cond))                                                                       \
-			panic("assertion failed: %s (%s:%d)", #cond, __FILE__, __LINE__);         \
+			panic("assertion failed: %s (%s:%d)", #cond, __FILE__, __LINE__);          \
 	} while (0)
 
 /*

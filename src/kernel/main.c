@@ -48,7 +48,8 @@ static void boot_print_memory(void)
 {
 	for (int i = 0; i < platform.nmem; i++)
 		kprintf("kine: memory %#lx-%#lx (%lu MiB)\n", platform.mem[i].base,
-			platform.mem[i].base + platform.mem[i].size - 1, platform.mem[i].size >> 20);
+			platform.mem[i].base + platform.mem[i].size - 1,
+			platform.mem[i].size >> 20);
 	for (int i = 0; i < platform.nreserved; i++)
 		kprintf("kine: reserved %#lx-%#lx\n", platform.reserved[i].base,
 			platform.reserved[i].base + platform.reserved[i].size - 1);

@@ -13,8 +13,8 @@
 #include "src/arch/riscv/backtrace.h"
 #include "src/arch/riscv/machine.h"
 #include "src/kernel/kernel.h"
-#include "src/sched/hart.h"
 #include "src/lib/fmt.h"
+#include "src/sched/hart.h"
 #include "src/sched/ipi.h"
 
 #define PANIC_BACKTRACE_MAX 24

@@ -9,6 +9,10 @@
  *   boot   every online hart takes timer interrupts and receives IPIs,
  *          both from the boot hart (a PING to all) and from its
  *          neighbour (a RING token passed hart to hart and back).
+ *   spinlock
+ *          every hart takes one spinlock SPIN_ROUNDS times at once
+ *          (through ipi_run_everywhere) and checks, inside, that no other
+ *          hart is inside; the shared count must come out exact.
  *   panic  panic on purpose: the run must end with a backtrace and
  *          "verdict: FAIL panic" (tests the failure path end to end).
  */
@@ -16,6 +20,7 @@
 #include "src/kernel/kernel.h"
 #include "src/sched/hart.h"
 #include "src/sched/ipi.h"
+#include "src/sync/spinlock.h"
 
 #define SELFTEST_MIN_TICKS 3
 #define SELFTEST_TIMEOUT_S 10
@@ -70,6 +75,56 @@ static bool selftest_boot(void)
 	return ok && online == nharts;
 }
 
+#define SPIN_ROUNDS 20000
+
+struct spin_test {
+	struct spinlock lock;
+	uint64_t count;            /* guarded by lock */
+	int inside;                /* guarded by lock: index of the holder, or -1 */
+	int violations;            /* atomic: a second hart was seen inside */
+	uint64_t taken[MAX_HARTS]; /* each hart writes only its own entry */
+};
+
+static void spin_test_worker(void *arg)
+{
+	struct spin_test *t = arg;
+	int me = this_hart()->index;
+
+	for (int i = 0; i < SPIN_ROUNDS; i++) {
+		spin_lock(&t->lock);
+		if (t->inside != -1)
+			__atomic_fetch_add(&t->violations, 1, __ATOMIC_RELAXED);
+		t->inside = me;
+		t->count++;
+		for (volatile int d = 0; d < 8; d++)
+			;
+		if (t->inside != me)
+			__atomic_fetch_add(&t->violations, 1, __ATOMIC_RELAXED);
+		t->inside = -1;
+		t->taken[me]++;
+		spin_unlock(&t->lock);
+	}
+}
+
+static bool selftest_spinlock(void)
+{
+	static struct spin_test t;
+	uint64_t start = arch_time(), ticks;
+	int online = harts_online();
+
+	spin_init(&t.lock, "selftest");
+	t.inside = -1;
+	ipi_run_everywhere(spin_test_worker, &t);
+	ticks = arch_time() - start;
+	for (int i = 0; i < nharts; i++)
+		kprintf("kine: selftest spinlock: hart %u took the lock %lu times\n",
+			harts[i].hartid, t.taken[i]);
+	kprintf("kine: selftest spinlock: count %lu of %lu, %d violations, %lu us\n", t.count,
+		(uint64_t)SPIN_ROUNDS * online, t.violations,
+		ticks * 1000000 / timer_timebase_hz());
+	return t.count == (uint64_t)SPIN_ROUNDS * online && t.violations == 0;
+}
+
 static void selftest_panic(void)
 {
 	panic("selftest: deliberate panic");
@@ -79,8 +134,10 @@ bool selftest_run(const char *name)
 {
 	if (strcmp(name, "boot") == 0)
 		return selftest_boot();
+	if (strcmp(name, "spinlock") == 0)
+		return selftest_spinlock();
 	if (strcmp(name, "panic") == 0)
 		selftest_panic();
-	kprintf("kine: unknown self-test '%s' (known: boot, panic)\n", name);
+	kprintf("kine: unknown self-test '%s' (known: boot, spinlock, panic)\n", name);
 	return false;
 }

@@ -21,7 +21,7 @@ struct out {
 struct spec {
 	bool left, zero, alt, space, plus;
 	int width;
-	int prec; /* -1: none given */
+	int prec;   /* -1: none given */
 	int length; /* 'H' hh, 'h', 0, 'l', 'L' ll, 'z', 't', 'j' */
 };
 

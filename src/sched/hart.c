@@ -60,6 +60,31 @@ int harts_online(void)
 }
 
 /*
+ * Interrupts go off before the depth is touched, so an interrupt can never
+ * see a half-updated depth on this hart.
+ */
+void irq_push_off(void)
+{
+	bool was_enabled = arch_irq_save();
+	struct hart *h = this_hart();
+
+	if (h->irq_off_depth++ == 0)
+		h->irq_were_enabled = was_enabled;
+}
+
+void irq_pop_off(void)
+{
+	struct hart *h = this_hart();
+
+	if (arch_irq_enabled())
+		panic("irq_pop_off: interrupts are on");
+	if (h->irq_off_depth < 1)
+		panic("irq_pop_off: not pushed");
+	if (--h->irq_off_depth == 0)
+		arch_irq_restore(h->irq_were_enabled);
+}
+
+/*
  * Enable interrupts and sleep. wfi returns when an interrupt is pending
  * even with interrupts off, so the handler runs right after it.
  */

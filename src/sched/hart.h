@@ -17,6 +17,9 @@
  *    racily (they only grow, and a stale value is harmless).
  *  - ipi_pending: any hart ORs bits in atomically; only the hart itself
  *    takes them out (atomic exchange).
+ *  - call_busy, call_fn, call_arg: a sender claims the slot by setting
+ *    call_busy (compare-and-swap), then writes call_fn and call_arg; the
+ *    hart itself clears call_busy (release) after the call returns.
  */
 #ifndef KINE_SCHED_HART_H
 #define KINE_SCHED_HART_H
@@ -35,6 +38,7 @@ enum ipi_msg {
 	IPI_PING, /* count it; the boot self-test checks delivery */
 	IPI_RING, /* count it and pass it on to the next hart (self-test) */
 	IPI_STOP, /* halt: another hart panicked or the machine shuts down */
+	IPI_CALL, /* run call_fn(call_arg), then clear call_busy (ipi_run_everywhere) */
 	IPI_NR,
 };
 
@@ -56,11 +60,15 @@ struct hart {
 
 	uint32_t ipi_pending;
 
+	int call_busy;
+	void (*call_fn)(void *);
+	void *call_arg;
+
 	struct arch_hart arch;
 };
 
 extern struct hart harts[MAX_HARTS];
-extern int nharts;      /* harts[] entries in use (usable harts) */
+extern int nharts; /* harts[] entries in use (usable harts) */
 
 static inline struct hart *this_hart(void)
 {
@@ -80,6 +88,14 @@ int harts_online(void);
 void hart_set_online(void);
 
 bool hart_is_online(const struct hart *h);
+
+/*
+ * Turn interrupts off on this hart, nesting: the state before the
+ * outermost irq_push_off() comes back at the matching irq_pop_off().
+ * Spinlocks use these; so does code that must not be interrupted.
+ */
+void irq_push_off(void);
+void irq_pop_off(void);
 
 /* Run forever, sleeping until interrupts. */
 void hart_idle(void) __attribute__((noreturn));

@@ -30,6 +30,54 @@ void ipi_send_others(enum ipi_msg msg)
 			ipi_send(&harts[i], msg);
 }
 
+/* Run the cross-call this hart was sent, then free its slot. */
+static void ipi_run_call(struct hart *self)
+{
+	self->call_fn(self->call_arg);
+	__atomic_store_n(&self->call_busy, 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * Waiting with interrupts off: take this hart's own messages meanwhile, so
+ * that two harts calling each other at once both make progress.
+ */
+static void ipi_wait_poll(void)
+{
+	arch_cpu_relax();
+	ipi_handle();
+}
+
+void ipi_run_everywhere(void (*fn)(void *), void *arg)
+{
+	struct hart *self = this_hart();
+	int zero;
+
+	assert(self->irq_off_depth == 0);
+	irq_push_off();
+	for (int i = 0; i < nharts; i++) {
+		struct hart *t = &harts[i];
+
+		if (t == self || !hart_is_online(t))
+			continue;
+		while (zero = 0, !__atomic_compare_exchange_n(&t->call_busy, &zero, 1, false,
+							      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			ipi_wait_poll();
+		t->call_fn = fn;
+		t->call_arg = arg;
+		ipi_send(t, IPI_CALL);
+	}
+	fn(arg);
+	for (int i = 0; i < nharts; i++) {
+		struct hart *t = &harts[i];
+
+		if (t == self || !hart_is_online(t))
+			continue;
+		while (__atomic_load_n(&t->call_busy, __ATOMIC_ACQUIRE))
+			ipi_wait_poll();
+	}
+	irq_pop_off();
+}
+
 /* The ring test: pass the token on until it is back at hart 0. */
 static void ipi_ring_forward(struct hart *self)
 {
@@ -56,6 +104,9 @@ void ipi_handle(void)
 			break;
 		case IPI_STOP:
 			arch_halt();
+		case IPI_CALL:
+			ipi_run_call(self);
+			break;
 		}
 	}
 }

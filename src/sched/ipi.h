@@ -16,6 +16,15 @@ void ipi_send(struct hart *target, enum ipi_msg msg);
 /* Send msg to every online hart but this one. */
 void ipi_send_others(enum ipi_msg msg);
 
+/*
+ * Run fn(arg) on this hart and on every other online hart (there in
+ * interrupt context, with interrupts off) and return when every call has
+ * returned. Must not be called holding a spinlock: a hart spinning for it
+ * with interrupts off could never run the call. Two harts may call this at
+ * once: each runs the other's calls while it waits.
+ */
+void ipi_run_everywhere(void (*fn)(void *), void *arg);
+
 /* Called by the trap handler on a software interrupt. */
 void ipi_handle(void);
 

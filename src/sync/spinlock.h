@@ -37,7 +37,4 @@ void spin_unlock(struct spinlock *lk);
 /* Does this hart hold lk? (Call with interrupts off or holding lk.) */
 bool spin_holding(const struct spinlock *lk);
 
-void irq_push_off(void);
-void irq_pop_off(void);
-
 #endif

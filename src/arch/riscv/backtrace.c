@@ -9,8 +9,7 @@
  */
 #include "src/arch/riscv/backtrace.h"
 
-int arch_backtrace(uintptr_t fp, uintptr_t stack_lo, uintptr_t stack_hi, uintptr_t *pcs,
-		   int max)
+int arch_backtrace(uintptr_t fp, uintptr_t stack_lo, uintptr_t stack_hi, uintptr_t *pcs, int max)
 {
 	int n = 0;
 

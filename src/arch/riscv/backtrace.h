@@ -11,7 +11,6 @@
  * [stack_lo, stack_hi); store at most max call sites in pcs. Returns how
  * many were stored.
  */
-int arch_backtrace(uintptr_t fp, uintptr_t stack_lo, uintptr_t stack_hi, uintptr_t *pcs,
-		   int max);
+int arch_backtrace(uintptr_t fp, uintptr_t stack_lo, uintptr_t stack_hi, uintptr_t *pcs, int max);
 
 #endif

@@ -14,10 +14,10 @@
 #include "src/kernel/kernel.h"
 #include "src/sched/hart.h"
 
-#define PLIC_PRIORITY(irq)   (4 * (irq))
-#define PLIC_ENABLE(ctx)     (0x2000 + 0x80 * (ctx))
-#define PLIC_THRESHOLD(ctx)  (0x200000 + 0x1000 * (ctx))
-#define PLIC_CLAIM(ctx)      (0x200004 + 0x1000 * (ctx))
+#define PLIC_PRIORITY(irq)  (4 * (irq))
+#define PLIC_ENABLE(ctx)    (0x2000 + 0x80 * (ctx))
+#define PLIC_THRESHOLD(ctx) (0x200000 + 0x1000 * (ctx))
+#define PLIC_CLAIM(ctx)     (0x200004 + 0x1000 * (ctx))
 
 /* Set once by the boot hart; read-only after. */
 static uintptr_t plic_base;

@@ -162,8 +162,7 @@ long sbi_send_ipi(unsigned long hart_mask, unsigned long hart_mask_base)
 	return sbi_legacy_call(SBI_LEGACY_SEND_IPI, (unsigned long)&hart_mask);
 }
 
-struct sbiret sbi_hart_start(unsigned long hartid, unsigned long start_addr,
-			     unsigned long opaque)
+struct sbiret sbi_hart_start(unsigned long hartid, unsigned long start_addr, unsigned long opaque)
 {
 	if (!sbi_has.hsm)
 		return (struct sbiret){.error = SBI_ERR_NOT_SUPPORTED};

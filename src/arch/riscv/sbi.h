@@ -22,11 +22,11 @@
 #define SBI_EXT_SRST   0x53525354
 
 /* Legacy (v0.1) extensions: one function each, EID = function. */
-#define SBI_LEGACY_SET_TIMER        0
-#define SBI_LEGACY_CONSOLE_PUTCHAR  1
-#define SBI_LEGACY_CONSOLE_GETCHAR  2
-#define SBI_LEGACY_SEND_IPI         4
-#define SBI_LEGACY_SHUTDOWN         8
+#define SBI_LEGACY_SET_TIMER       0
+#define SBI_LEGACY_CONSOLE_PUTCHAR 1
+#define SBI_LEGACY_CONSOLE_GETCHAR 2
+#define SBI_LEGACY_SEND_IPI        4
+#define SBI_LEGACY_SHUTDOWN        8
 
 /* Standard error codes. */
 #define SBI_SUCCESS               0
@@ -47,9 +47,9 @@
 #define SBI_HSM_SUSPENDED     4
 
 /* SRST reset types and reasons. */
-#define SBI_SRST_SHUTDOWN      0
-#define SBI_SRST_COLD_REBOOT   1
-#define SBI_SRST_REASON_NONE   0
+#define SBI_SRST_SHUTDOWN       0
+#define SBI_SRST_COLD_REBOOT    1
+#define SBI_SRST_REASON_NONE    0
 #define SBI_SRST_REASON_FAILURE 1
 
 struct sbiret {
@@ -79,8 +79,7 @@ const char *sbi_hsm_state_name(long state);
 void sbi_console_putchar(int c);
 long sbi_set_timer(uint64_t stime_value);
 long sbi_send_ipi(unsigned long hart_mask, unsigned long hart_mask_base);
-struct sbiret sbi_hart_start(unsigned long hartid, unsigned long start_addr,
-			     unsigned long opaque);
+struct sbiret sbi_hart_start(unsigned long hartid, unsigned long start_addr, unsigned long opaque);
 struct sbiret sbi_hart_get_status(unsigned long hartid);
 long sbi_system_reset(uint32_t type, uint32_t reason);
 void sbi_legacy_shutdown(void);

@@ -82,8 +82,7 @@ static enum start_result smp_try_start(struct hart *h, bool spin_release)
 		return smp_release_spinning(h) ? START_DONE : START_WAIT;
 	r = sbi_hart_get_status(h->hartid);
 	if (r.error != SBI_SUCCESS) {
-		kprintf("kine: hart %u: hart_get_status: %s\n", h->hartid,
-			sbi_error_name(r.error));
+		kprintf("kine: hart %u: hart_get_status: %s\n", h->hartid, sbi_error_name(r.error));
 		return START_FAILED;
 	}
 	/* Released into _start by a loader: wait until it has stopped itself. */

@@ -24,19 +24,19 @@ void trap_init_hart(void)
 }
 
 static const char *const exception_names[] = {
-	[EXC_INST_MISALIGNED] = "instruction address misaligned",
-	[EXC_INST_ACCESS] = "instruction access fault",
-	[EXC_ILLEGAL_INST] = "illegal instruction",
-	[EXC_BREAKPOINT] = "breakpoint",
-	[EXC_LOAD_MISALIGNED] = "load address misaligned",
-	[EXC_LOAD_ACCESS] = "load access fault",
-	[EXC_STORE_MISALIGNED] = "store/AMO address misaligned",
-	[EXC_STORE_ACCESS] = "store/AMO access fault",
-	[EXC_ECALL_U] = "environment call from U-mode",
-	[EXC_ECALL_S] = "environment call from S-mode",
-	[EXC_INST_PAGE_FAULT] = "instruction page fault",
-	[EXC_LOAD_PAGE_FAULT] = "load page fault",
-	[EXC_STORE_PAGE_FAULT] = "store/AMO page fault",
+    [EXC_INST_MISALIGNED] = "instruction address misaligned",
+    [EXC_INST_ACCESS] = "instruction access fault",
+    [EXC_ILLEGAL_INST] = "illegal instruction",
+    [EXC_BREAKPOINT] = "breakpoint",
+    [EXC_LOAD_MISALIGNED] = "load address misaligned",
+    [EXC_LOAD_ACCESS] = "load access fault",
+    [EXC_STORE_MISALIGNED] = "store/AMO address misaligned",
+    [EXC_STORE_ACCESS] = "store/AMO access fault",
+    [EXC_ECALL_U] = "environment call from U-mode",
+    [EXC_ECALL_S] = "environment call from S-mode",
+    [EXC_INST_PAGE_FAULT] = "instruction page fault",
+    [EXC_LOAD_PAGE_FAULT] = "load page fault",
+    [EXC_STORE_PAGE_FAULT] = "store/AMO page fault",
 };
 
 const char *trap_cause_name(uint64_t scause)
@@ -62,9 +62,9 @@ const char *trap_cause_name(uint64_t scause)
 }
 
 static const char *const reg_names[32] = {
-	"zero", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "s0", "s1", "a0",
-	"a1",   "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
-	"s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
+    "zero", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "s0", "s1", "a0",
+    "a1",   "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
+    "s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
 };
 
 void trap_frame_print(const struct trap_frame *tf)
@@ -74,7 +74,8 @@ void trap_frame_print(const struct trap_frame *tf)
 	for (int i = 1; i < 32; i += 4)
 		kprintf("kine:  %-4s %016lx %-4s %016lx %-4s %016lx %-4s %016lx\n", reg_names[i],
 			tf->regs[i], reg_names[i + 1], tf->regs[i + 1], reg_names[i + 2],
-			tf->regs[i + 2], i + 3 < 32 ? reg_names[i + 3] : "", i + 3 < 32 ? tf->regs[i + 3] : 0);
+			tf->regs[i + 2], i + 3 < 32 ? reg_names[i + 3] : "",
+			i + 3 < 32 ? tf->regs[i + 3] : 0);
 }
 
 static void trap_panic(const struct trap_frame *tf) __attribute__((noreturn));
