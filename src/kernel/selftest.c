@@ -15,6 +15,9 @@
  *          hart is inside; the shared count must come out exact.
  *   panic  panic on purpose: the run must end with a backtrace and
  *          "verdict: FAIL panic" (tests the failure path end to end).
+ *   fault  load from an address with nothing behind it: the trap handler
+ *          must report a load access fault with that address in stval,
+ *          the registers and a backtrace, and end with "FAIL panic".
  */
 #include "src/arch/riscv/timer.h"
 #include "src/kernel/kernel.h"
@@ -130,6 +133,18 @@ static void selftest_panic(void)
 	panic("selftest: deliberate panic");
 }
 
+/* Physical address 0 has no device or memory behind it on virt or sifive_u. */
+#define SELFTEST_FAULT_ADDR 0x0ul
+
+static void selftest_fault(void)
+{
+	volatile uint64_t *p = (volatile uint64_t *)SELFTEST_FAULT_ADDR;
+
+	kprintf("kine: selftest fault: loading from %#lx\n", SELFTEST_FAULT_ADDR);
+	(void)*p;
+	panic("selftest fault: the load from %#lx did not trap", SELFTEST_FAULT_ADDR);
+}
+
 bool selftest_run(const char *name)
 {
 	if (strcmp(name, "boot") == 0)
@@ -138,6 +153,8 @@ bool selftest_run(const char *name)
 		return selftest_spinlock();
 	if (strcmp(name, "panic") == 0)
 		selftest_panic();
-	kprintf("kine: unknown self-test '%s' (known: boot, spinlock, panic)\n", name);
+	if (strcmp(name, "fault") == 0)
+		selftest_fault();
+	kprintf("kine: unknown self-test '%s' (known: boot, spinlock, panic, fault)\n", name);
 	return false;
 }

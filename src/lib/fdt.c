@@ -189,19 +189,25 @@ static int check_rsvmap(struct fdt *t)
 	}
 }
 
-/* Check the block layout the header describes. */
-static int check_layout(struct fdt *t, uint32_t hdrlen)
+/* Each block starts aligned, after the header, and ends inside totalsize. */
+static int check_bounds(struct fdt *t, uint32_t hdrlen)
+{
+	if ((t->struct_off & 3) || t->struct_off < hdrlen ||
+	    (uint64_t)t->struct_off + t->struct_size > t->totalsize)
+		return fail(t, FDT_ERR_BADLAYOUT, t->struct_off);
+	if (t->strings_off < hdrlen || (uint64_t)t->strings_off + t->strings_size > t->totalsize)
+		return fail(t, FDT_ERR_BADLAYOUT, t->strings_off);
+	if ((t->rsvmap_off & 7) || t->rsvmap_off < hdrlen ||
+	    (uint64_t)t->rsvmap_off + RSV_ENTRY_LEN > t->totalsize)
+		return fail(t, FDT_ERR_BADLAYOUT, t->rsvmap_off);
+	return 0;
+}
+
+/* No two blocks share a byte (the memreserve block's length is known now). */
+static int check_overlap(struct fdt *t)
 {
 	uint64_t rsvlen = (uint64_t)(t->nrsv + 1) * RSV_ENTRY_LEN;
 
-	if ((t->struct_off & 3) || (t->rsvmap_off & 7))
-		return fail(t, FDT_ERR_BADLAYOUT, t->struct_off);
-	if ((uint64_t)t->struct_off + t->struct_size > t->totalsize || t->struct_off < hdrlen)
-		return fail(t, FDT_ERR_BADLAYOUT, t->struct_off);
-	if ((uint64_t)t->strings_off + t->strings_size > t->totalsize || t->strings_off < hdrlen)
-		return fail(t, FDT_ERR_BADLAYOUT, t->strings_off);
-	if (t->rsvmap_off < hdrlen)
-		return fail(t, FDT_ERR_BADLAYOUT, t->rsvmap_off);
 	if (ranges_overlap(t->struct_off, t->struct_size, t->strings_off, t->strings_size))
 		return fail(t, FDT_ERR_BADLAYOUT, t->strings_off);
 	if (ranges_overlap(t->rsvmap_off, rsvlen, t->struct_off, t->struct_size) ||
@@ -298,11 +304,8 @@ int fdt_init(struct fdt *t, const void *blob, size_t bufsize)
 		uint32_t end = t->strings_off > t->struct_off ? t->strings_off : t->totalsize;
 		t->struct_size = (end <= t->totalsize ? end : t->totalsize) - t->struct_off;
 	}
-	if ((uint64_t)t->rsvmap_off + RSV_ENTRY_LEN > t->totalsize)
-		return fail(t, FDT_ERR_BADLAYOUT, t->rsvmap_off);
-	if ((err = check_rsvmap(t)) < 0)
-		return err;
-	if ((err = check_layout(t, hdrlen)) < 0)
+	if ((err = check_bounds(t, hdrlen)) < 0 || (err = check_rsvmap(t)) < 0 ||
+	    (err = check_overlap(t)) < 0)
 		return err;
 	return check_structure(t);
 }

@@ -25,7 +25,7 @@
  *	int cpu;
  *	fdt_for_each_child (&t, cpus, cpu) {
  *		uint64_t hartid;
- *		if (fdt_reg(&t, cpu, 0, &hartid, NULL)) ...;
+ *		if (fdt_reg(&t, cpu, 0, &hartid, NULL) == 0) ...;
  *	}
  */
 #ifndef KINE_LIB_FDT_H

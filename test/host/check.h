@@ -16,6 +16,12 @@
 static int check_count;
 static int check_failures;
 
+/* Line-buffer stdout so a sanitizer abort never swallows the last lines. */
+__attribute__((constructor)) static void check_line_buffer(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
 #define SECTION(...)                                                                               \
 	do {                                                                                       \
 		printf("== ");                                                                     \

@@ -104,7 +104,8 @@ void fdtb_raw32(struct fdtb *b, uint32_t v)
 static void put_bytes(struct fdtb *b, const void *data, size_t len)
 {
 	need(b->stlen + len + 3 <= sizeof(b->st));
-	memcpy(b->st + b->stlen, data, len);
+	if (len)
+		memcpy(b->st + b->stlen, data, len);
 	b->stlen += len;
 	while (b->stlen & 3)
 		b->st[b->stlen++] = 0;

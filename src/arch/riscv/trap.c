@@ -12,6 +12,7 @@
 #include "src/arch/riscv/riscv.h"
 #include "src/arch/riscv/timer.h"
 #include "src/kernel/kernel.h"
+#include "src/lib/fmt.h"
 #include "src/sched/hart.h"
 #include "src/sched/ipi.h"
 
@@ -69,13 +70,20 @@ static const char *const reg_names[32] = {
 
 void trap_frame_print(const struct trap_frame *tf)
 {
+	char line[128];
+	int len = 0;
+
 	kprintf("kine: scause=%#lx (%s) sepc=%#lx stval=%#lx sstatus=%#lx\n", tf->scause,
 		trap_cause_name(tf->scause), tf->sepc, tf->stval, tf->sstatus);
-	for (int i = 1; i < 32; i += 4)
-		kprintf("kine:  %-4s %016lx %-4s %016lx %-4s %016lx %-4s %016lx\n", reg_names[i],
-			tf->regs[i], reg_names[i + 1], tf->regs[i + 1], reg_names[i + 2],
-			tf->regs[i + 2], i + 3 < 32 ? reg_names[i + 3] : "",
-			i + 3 < 32 ? tf->regs[i + 3] : 0);
+	/* x1..x31, four to a line; each line is one kprintf so it stays whole. */
+	for (int i = 1; i < 32; i++) {
+		len += fmt_snprintf(line + len, sizeof(line) - len, " %-4s %016lx", reg_names[i],
+				    tf->regs[i]);
+		if (i % 4 == 0 || i == 31) {
+			kprintf("kine: %s\n", line);
+			len = 0;
+		}
+	}
 }
 
 static void trap_panic(const struct trap_frame *tf) __attribute__((noreturn));
