@@ -10,69 +10,36 @@
  *
  * All tree access goes through fdt.h, which bounds-checks every read, so a
  * hostile tree can make this fail but never read outside the blob. Uses no
- * libc: the message and string helpers below are its own.
+ * libc: messages go through src/lib/fmt.c, string helpers are its own.
  */
 #include "src/arch/riscv/platform.h"
 #include "src/lib/fdt.h"
+#include "src/lib/fmt.h"
+
+#include <stdarg.h>
 
 /* The S-mode external interrupt's cause number in interrupts-extended. */
 #define IRQ_S_EXT 9
-
-/* ---- One-line error messages ---- */
-
-struct msg {
-	char *buf;
-	size_t size;
-	size_t len;
-};
-
-static void msg_str(struct msg *m, const char *s)
-{
-	while (s && *s && m->len + 1 < m->size)
-		m->buf[m->len++] = *s++;
-	if (m->size)
-		m->buf[m->len] = 0;
-}
-
-static void msg_num(struct msg *m, uint64_t v, bool hex)
-{
-	char tmp[24];
-	int i = sizeof(tmp) - 1;
-	unsigned base = hex ? 16 : 10;
-
-	tmp[i] = 0;
-	do {
-		tmp[--i] = "0123456789abcdef"[v % base];
-		v /= base;
-	} while (v);
-	msg_str(m, hex ? "0x" : "");
-	msg_str(m, tmp + i);
-}
 
 /* The parse state shared by the readers below. */
 struct ctx {
 	struct fdt t;
 	struct platform *plat;
-	struct msg m;
+	char *err;
+	size_t errlen;
 };
 
-/* Fail with "a b c" (b and c may be NULL). */
-static int fail(struct ctx *c, const char *a, const char *b, const char *d)
-{
-	c->m.len = 0;
-	msg_str(&c->m, a);
-	msg_str(&c->m, b);
-	msg_str(&c->m, d);
-	return -1;
-}
+/* Fail with a one-line reason in the caller's err buffer. */
+static int fail(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Fail with "a <number> b". */
-static int fail_num(struct ctx *c, const char *a, uint64_t v, bool hex, const char *b)
+static int fail(struct ctx *c, const char *fmt, ...)
 {
-	c->m.len = 0;
-	msg_str(&c->m, a);
-	msg_num(&c->m, v, hex);
-	msg_str(&c->m, b);
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (c->err != NULL && c->errlen > 0)
+		fmt_vsnprintf(c->err, c->errlen, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 
@@ -136,7 +103,7 @@ static int add_mem(struct ctx *c, uint64_t base, uint64_t size)
 	if (size == 0)
 		return 0;
 	if (p->nmem == PLATFORM_MAX_MEM)
-		return fail_num(c, "more than ", PLATFORM_MAX_MEM, false, " memory ranges");
+		return fail(c, "more than %lu memory ranges", (unsigned long)PLATFORM_MAX_MEM);
 	p->mem[p->nmem].base = base;
 	p->mem[p->nmem].size = size;
 	p->nmem++;
@@ -155,7 +122,8 @@ static int add_reserved(struct ctx *c, uint64_t base, uint64_t size)
 			return 0;
 	}
 	if (p->nreserved == PLATFORM_MAX_RESERVED)
-		return fail_num(c, "more than ", PLATFORM_MAX_RESERVED, false, " reserved ranges");
+		return fail(c, "more than %lu reserved ranges",
+			    (unsigned long)PLATFORM_MAX_RESERVED);
 	p->reserved[p->nreserved].base = base;
 	p->reserved[p->nreserved].size = size;
 	p->nreserved++;
@@ -173,7 +141,7 @@ static int for_each_reg(struct ctx *c, int node, int (*add)(struct ctx *, uint64
 		if (rc == -FDT_ERR_NOTFOUND)
 			return 0;
 		if (rc < 0)
-			return fail(c, "bad reg in node ", fdt_node_name(&c->t, node), NULL);
+			return fail(c, "bad reg in node %s", fdt_node_name(&c->t, node));
 		if ((rc = add(c, base, size)) < 0)
 			return rc;
 	}
@@ -191,7 +159,7 @@ static int read_memory(struct ctx *c)
 			return rc;
 	}
 	if (c->plat->nmem == 0)
-		return fail(c, "no /memory node (device_type = \"memory\" with a reg)", NULL, NULL);
+		return fail(c, "no /memory node (device_type = \"memory\" with a reg)");
 	return 0;
 }
 
@@ -228,12 +196,13 @@ static int read_initrd(struct ctx *c, int chosen)
 	if (!has_start && !has_end)
 		return 0;
 	if (!has_start || !has_end)
-		return fail(c, "/chosen has only one of linux,initrd-start and -end", NULL, NULL);
+		return fail(c, "/chosen has only one of linux,initrd-start and -end");
 	if (!fdt_getprop_uint(&c->t, chosen, "linux,initrd-start", &start) ||
 	    !fdt_getprop_uint(&c->t, chosen, "linux,initrd-end", &end))
-		return fail(c, "/chosen/linux,initrd-*: not one or two cells", NULL, NULL);
+		return fail(c, "/chosen/linux,initrd-*: not one or two cells");
 	if (end < start)
-		return fail_num(c, "/chosen/linux,initrd-end below initrd-start ", start, true, "");
+		return fail(c, "/chosen/linux,initrd-end below initrd-start %#lx",
+			    (unsigned long)start);
 	c->plat->initrd.base = start;
 	c->plat->initrd.size = end - start;
 	return add_reserved(c, start, end - start);
@@ -249,10 +218,10 @@ static int read_chosen(struct ctx *c)
 		return 0;
 	p->bootargs = fdt_getprop_str(&c->t, chosen, "bootargs");
 	if (!p->bootargs && fdt_has_prop(&c->t, chosen, "bootargs"))
-		return fail(c, "/chosen/bootargs is not a NUL-terminated string", NULL, NULL);
+		return fail(c, "/chosen/bootargs is not a NUL-terminated string");
 	if (fdt_has_prop(&c->t, chosen, "boot-hartid")) {
 		if (!fdt_getprop_uint(&c->t, chosen, "boot-hartid", &v) || v > UINT32_MAX)
-			return fail(c, "/chosen/boot-hartid is not a 32-bit hart id", NULL, NULL);
+			return fail(c, "/chosen/boot-hartid is not a 32-bit hart id");
 		p->has_boot_hartid = true;
 		p->boot_hartid = (uint32_t)v;
 	}
@@ -285,12 +254,12 @@ static int read_hart(struct ctx *c, int cpu)
 	uint64_t id;
 
 	if (p->nharts == PLATFORM_MAX_HARTS)
-		return fail_num(c, "more than ", PLATFORM_MAX_HARTS, false, " cpu nodes");
+		return fail(c, "more than %lu cpu nodes", (unsigned long)PLATFORM_MAX_HARTS);
 	if (fdt_reg(&c->t, cpu, 0, &id, NULL) < 0 || id > UINT32_MAX)
-		return fail(c, "cpu node ", fdt_node_name(&c->t, cpu), " has no valid reg");
+		return fail(c, "cpu node %s has no valid reg", fdt_node_name(&c->t, cpu));
 	for (int i = 0; i < p->nharts; i++) {
 		if (p->harts[i].hartid == id)
-			return fail_num(c, "duplicate hart id ", id, false, " in /cpus");
+			return fail(c, "duplicate hart id %lu in /cpus", (unsigned long)id);
 	}
 	h = &p->harts[p->nharts++];
 	h->hartid = (uint32_t)id;
@@ -317,7 +286,7 @@ static int read_cpus(struct ctx *c)
 	int cpu, rc;
 
 	if (cpus < 0)
-		return fail(c, "no /cpus node", NULL, NULL);
+		return fail(c, "no /cpus node");
 	/* /cpus's timebase wins; read_hart() falls back to the first cpu's. */
 	fdt_getprop_uint(&c->t, cpus, "timebase-frequency", &p->timebase_hz);
 	fdt_for_each_child(&c->t, cpus, cpu)
@@ -328,11 +297,11 @@ static int read_cpus(struct ctx *c)
 			return rc;
 	}
 	if (p->nharts == 0)
-		return fail(c, "no cpu nodes in /cpus", NULL, NULL);
+		return fail(c, "no cpu nodes in /cpus");
 	if (p->nusable == 0)
-		return fail(c, "no usable hart (status okay and an mmu-type)", NULL, NULL);
+		return fail(c, "no usable hart (status okay and an mmu-type)");
 	if (p->timebase_hz == 0)
-		return fail(c, "no timebase-frequency in /cpus", NULL, NULL);
+		return fail(c, "no timebase-frequency in /cpus");
 	return 0;
 }
 
@@ -360,20 +329,20 @@ static int read_plic_contexts(struct ctx *c, int plic)
 
 	for (int32_t ctx = 0; ie && pos < len; ctx++) {
 		if (!fdt_read_cells(ie, len, &pos, 1, &ph))
-			return fail(c, "plic: truncated interrupts-extended", NULL, NULL);
+			return fail(c, "plic: truncated interrupts-extended");
 		int target = fdt_find_phandle(&c->t, (uint32_t)ph);
 		if (target < 0)
-			return fail_num(c, "plic: interrupts-extended names unknown phandle ", ph,
-					true, "");
+			return fail(c, "plic: interrupts-extended names unknown phandle %#lx",
+				    (unsigned long)ph);
 		if (!fdt_getprop_u32(&c->t, target, "#interrupt-cells", &cells) || cells == 0 ||
 		    cells > 4)
-			return fail_num(c, "plic: bad #interrupt-cells behind phandle ", ph, true,
-					"");
+			return fail(c, "plic: bad #interrupt-cells behind phandle %#lx",
+				    (unsigned long)ph);
 		if (!fdt_read_cells(ie, len, &pos, 1, &cause))
-			return fail(c, "plic: truncated interrupts-extended", NULL, NULL);
+			return fail(c, "plic: truncated interrupts-extended");
 		for (uint32_t i = 1; i < cells; i++) {
 			if (!fdt_read_cells(ie, len, &pos, 1, &skip))
-				return fail(c, "plic: truncated interrupts-extended", NULL, NULL);
+				return fail(c, "plic: truncated interrupts-extended");
 		}
 		struct platform_hart *h = hart_by_intc(c->plat, (uint32_t)ph);
 		if (h && cause == IRQ_S_EXT && h->plic_s_context < 0)
@@ -393,7 +362,7 @@ static int read_plic(struct ctx *c)
 	if (plic < 0)
 		return 0;
 	if (fdt_reg(&c->t, plic, 0, &p->plic.base, &p->plic.size) < 0)
-		return fail(c, "plic ", fdt_node_name(&c->t, plic), " has no valid reg");
+		return fail(c, "plic %s has no valid reg", fdt_node_name(&c->t, plic));
 	if (fdt_getprop_u32(&c->t, plic, "riscv,ndev", &ndev))
 		p->plic.ndev = ndev;
 	p->plic.present = true;
@@ -424,20 +393,20 @@ static int stdout_node(struct ctx *c, int *node)
 		/* An alias: look its path up in /aliases. */
 		int aliases = fdt_path(&c->t, "/aliases");
 		if (len >= sizeof(alias))
-			return fail(c, "stdout-path alias too long: ", sp, NULL);
+			return fail(c, "stdout-path alias too long: %s", sp);
 		for (size_t i = 0; i < len; i++)
 			alias[i] = sp[i];
 		alias[len] = 0;
 		const char *path = aliases >= 0 ? fdt_getprop_str(&c->t, aliases, alias) : NULL;
 		if (!path)
-			return fail(c, "stdout-path names unknown alias ", alias, NULL);
+			return fail(c, "stdout-path names unknown alias %s", alias);
 		sp = path;
 		for (len = 0; sp[len] && sp[len] != ':';)
 			len++;
 	}
 	*node = fdt_path_len(&c->t, sp, len);
 	if (*node < 0)
-		return fail(c, "stdout-path names a missing node: ", sp, NULL);
+		return fail(c, "stdout-path names a missing node: %s", sp);
 	return 0;
 }
 
@@ -469,7 +438,7 @@ static int read_console(struct ctx *c)
 	if (p->uart.kind == UART_NONE)
 		return 0;
 	if (fdt_reg(&c->t, node, 0, &p->uart.base, &p->uart.size) < 0)
-		return fail(c, "console ", fdt_node_name(&c->t, node), " has no valid reg");
+		return fail(c, "console %s has no valid reg", fdt_node_name(&c->t, node));
 	irq = fdt_getprop(&c->t, node, "interrupts", &len);
 	if (irq && len >= 4)
 		p->uart.irq = fdt_be32(irq);
@@ -499,23 +468,18 @@ static void read_testdev(struct ctx *c)
 static int fdt_failed(struct ctx *c, int err)
 {
 	if (err == -FDT_ERR_BADMAGIC)
-		return fail_num(c, "fdt: bad magic ", c->t.bad_value, true, "");
-	c->m.len = 0;
-	msg_str(&c->m, "fdt: ");
-	msg_str(&c->m, fdt_strerror(err));
-	msg_str(&c->m, " (");
-	msg_num(&c->m, c->t.bad_value, true);
-	msg_str(&c->m, ")");
-	return -1;
+		return fail(c, "fdt: bad magic %#lx", (unsigned long)c->t.bad_value);
+	return fail(c, "fdt: %s (%#lx)", fdt_strerror(err), (unsigned long)c->t.bad_value);
 }
 
 int platform_from_fdt_sized(const void *fdt, size_t bufsize, uint64_t fdt_phys,
 			    struct platform *plat, char *err, size_t errlen)
 {
-	struct ctx c = {.plat = plat, .m = {err, err ? errlen : 0, 0}};
+	struct ctx c = {.plat = plat, .err = err, .errlen = errlen};
 	int rc;
 
-	msg_str(&c.m, "");
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
 	*plat = (struct platform){0};
 	if ((rc = fdt_init(&c.t, fdt, bufsize)) < 0)
 		return fdt_failed(&c, rc);
