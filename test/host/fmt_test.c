@@ -21,7 +21,7 @@ static int failures;
 		int ng = fmt_snprintf(got, sizeof(got), __VA_ARGS__);                              \
 		if (nw != ng || strcmp(want, got) != 0) {                                          \
 			printf("FAIL %s:%d: %s: libc \"%s\" (%d), kine \"%s\" (%d)\n", __FILE__,   \
-			       __LINE__, #__VA_ARGS__, want, nw, got, ng);                          \
+			       __LINE__, #__VA_ARGS__, want, nw, got, ng);                         \
 			failures++;                                                                \
 		}                                                                                  \
 	} while (0)
@@ -32,7 +32,7 @@ static int failures;
 		int ng = fmt_snprintf(got, sizeof(got), __VA_ARGS__);                              \
 		if (strcmp(want, got) != 0 || ng != (int)strlen(want)) {                           \
 			printf("FAIL %s:%d: %s: want \"%s\", kine \"%s\" (%d)\n", __FILE__,        \
-			       __LINE__, #__VA_ARGS__, want, got, ng);                              \
+			       __LINE__, #__VA_ARGS__, want, got, ng);                             \
 			failures++;                                                                \
 		}                                                                                  \
 	} while (0)

@@ -1,0 +1,130 @@
+"""qemu_test: boot a kine kernel in QEMU as a Bazel test.
+
+    load("//tools/qemu:defs.bzl", "qemu_test")
+
+    qemu_test(
+        name = "boot_virt_smp8",
+        smp = 8,
+        expect = ["kine: 8/8 harts online"],
+    )
+
+The test boots the kernel once through `tools/qemu/kine_qemu.py test` and
+passes iff the kernel's verdict line is PASS (or `expect_verdict`), every `expect` regex matches a
+console line, no `reject` regex does, and (on virt) QEMU exits by itself with
+status 0. The whole console lands in the test's undeclared outputs as
+console.log (bazel-testlogs/<pkg>/<name>/test.outputs/).
+"""
+
+def _shell_quote(s):
+    """Quote one argument for the `args` attribute.
+
+    Bazel expands $(...) make variables in `args` and then splits them with
+    Bourne shell rules, so a regex such as "kine: 4/4 harts online" or
+    "PASS$" must be escaped twice: $ -> $$, then single quotes.
+    """
+    return "'" + s.replace("$", "$$").replace("'", "'\\''") + "'"
+
+def _bazel_timeout(timeout_s):
+    """The smallest Bazel timeout class that outlasts the runner's own hard timeout.
+
+    The runner must time out first, so its report (why, console tail,
+    backtrace) reaches the log; allow for QEMU start-up and the 2 s + 2 s the
+    runner may spend ending QEMU.
+    """
+    need = timeout_s + 15
+    if need <= 60:
+        return "short"
+    if need <= 300:
+        return "moderate"
+    if need <= 900:
+        return "long"
+    return "eternal"
+
+def qemu_test(
+        name,
+        smp = 4,
+        machine = "virt",
+        bios = "default",
+        cpu = None,
+        mem = "256M",
+        append = "test=boot",
+        expect = [],
+        reject = [],
+        expect_verdict = "PASS",
+        timeout_s = 30,
+        deterministic = None,
+        kernel = "//:kernel",
+        tags = [],
+        **kwargs):
+    """An sh_test that boots `kernel` in QEMU and checks its console.
+
+    Args:
+      name: test name.
+      smp: number of harts (QEMU -smp).
+      machine: "virt" or "sifive_u".
+      bios: "default" (QEMU's OpenSBI), "fw_jump", "fw_dynamic" (Debian's
+        OpenSBI images) or a path.
+      cpu: QEMU -cpu, e.g. "rv64,sstc=off"; None for the machine's default.
+      mem: RAM size (QEMU -m).
+      append: kernel options (bootargs); they must lead to a verdict line
+        (test=NAME, or "-- CMD"), or the test fails on its timeout.
+      expect: regexes (Python `re`), each of which must match some console line.
+      reject: regexes no console line may match.
+      expect_verdict: the verdict the run must end with: "PASS", or for a
+        test of the failure path, e.g. "FAIL panic" (then QEMU's exit
+        status on virt must be non-zero).
+      timeout_s: the runner's hard wall-clock timeout, in seconds. The Bazel
+        timeout class is chosen to outlast it.
+      deterministic: an integer seed for an instruction-count deterministic
+        run (-icount shift=3,sleep=off -accel tcg,thread=single -seed N),
+        or None.
+      kernel: a target whose files include the kernel ELF (NAME.elf), such as
+        a riscv_image.
+      tags: extra tags. Tests with smp >= 4 also get "cpu:2", so Bazel
+        reserves both host cores for QEMU's one-thread-per-hart TCG.
+      **kwargs: passed to sh_test (size, flaky, ...).
+    """
+    args = [
+        "--smp",
+        str(smp),
+        "--machine",
+        machine,
+        "--bios",
+        bios,
+        "--mem",
+        mem,
+        "--timeout",
+        str(timeout_s),
+        "--append",
+        _shell_quote(append),
+    ]
+    if expect_verdict != "PASS":
+        args += ["--expect-verdict", _shell_quote(expect_verdict)]
+    if cpu:
+        args += ["--cpu", _shell_quote(cpu)]
+    if deterministic != None:
+        args += ["--deterministic", str(deterministic)]
+    for regex in expect:
+        args += ["--expect", _shell_quote(regex)]
+    for regex in reject:
+        args += ["--reject", _shell_quote(regex)]
+
+    all_tags = list(tags)
+    if smp >= 4 and "cpu:2" not in all_tags:
+        all_tags.append("cpu:2")
+
+    native.sh_test(
+        name = name,
+        srcs = ["//tools/qemu:qemu_test.sh"],
+        # $(rootpaths) lists the kernel target's files (kernel.elf and
+        # kernel.bin); the wrapper picks the ELF and stops at "--".
+        args = ["$(rootpaths %s)" % kernel, "--"] + args,
+        data = [
+            kernel,
+            "//tools/qemu:runner",
+        ],
+        size = kwargs.pop("size", "medium"),
+        timeout = kwargs.pop("timeout", _bazel_timeout(timeout_s)),
+        tags = all_tags,
+        **kwargs
+    )
