@@ -10,6 +10,9 @@
 #include <stddef.h>
 
 #include "src/kernel/kernel.h"
+#include "src/sched/hart_local.h"
+
+_Static_assert(HART_LOCAL_MAX == MAX_HARTS, "hart_local.h and hart.h disagree");
 
 _Static_assert(offsetof(struct hart, stack_top) == HART_STACK_TOP_OFFSET,
 	       "entry.S loads stack_top at HART_STACK_TOP_OFFSET");
@@ -82,6 +85,22 @@ void irq_pop_off(void)
 		panic("irq_pop_off: not pushed");
 	if (--h->irq_off_depth == 0)
 		arch_irq_restore(h->irq_were_enabled);
+}
+
+int hart_local_begin(void)
+{
+	irq_push_off();
+	return this_hart()->index;
+}
+
+void hart_local_end(void)
+{
+	irq_pop_off();
+}
+
+int hart_local_index(void)
+{
+	return this_hart()->index;
 }
 
 /*
