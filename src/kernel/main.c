@@ -8,12 +8,15 @@
  * harts. Boot options (/chosen/bootargs):
  *   test=NAME     run built-in self-test NAME, then end the run with its verdict
  *   timer=sbi     program the timer through SBI even where Sstc exists
+ *   asid_bits=N   use at most N ASID bits (0-16)
  *   entry=release | entry=release-spin
  *                 push the other harts through _start first, as a boot
  *                 loader releasing every hart would (tests the lottery)
  *   -- CMD        run a shell command line (needs user space: later issue)
  */
 #include "src/arch/riscv/machine.h"
+#include "src/arch/riscv/memlayout.h"
+#include "src/arch/riscv/mmu.h"
 #include "src/arch/riscv/platform.h"
 #include "src/arch/riscv/plic.h"
 #include "src/arch/riscv/sbi.h"
@@ -24,6 +27,7 @@
 #include "src/kernel/kernel.h"
 #include "src/lib/bootargs.h"
 #include "src/lib/fmt.h"
+#include "src/mm/phys.h"
 #include "src/sched/hart.h"
 #include "src/sched/ipi.h"
 
@@ -37,7 +41,7 @@ static void boot_parse(uint64_t dtb)
 {
 	char err[128];
 
-	if (platform_from_fdt((const void *)(uintptr_t)dtb, dtb, &platform, err, sizeof(err)) < 0)
+	if (platform_from_fdt(phys_to_virt(dtb), dtb, &platform, err, sizeof(err)) < 0)
 		panic("cannot use the device tree at %#lx: %s", dtb, err);
 	if (bootargs_parse(&bootargs, platform.bootargs ? platform.bootargs : "", err,
 			   sizeof(err)) < 0)
@@ -53,8 +57,8 @@ static void boot_print_memory(void)
 	for (int i = 0; i < platform.nreserved; i++)
 		kprintf("kine: reserved %#lx-%#lx\n", platform.reserved[i].base,
 			platform.reserved[i].base + platform.reserved[i].size - 1);
-	kprintf("kine: kernel image %#lx-%#lx\n", (uintptr_t)kernel_start,
-		(uintptr_t)kernel_end - 1);
+	kprintf("kine: kernel image %#lx-%#lx at %#lx\n", KERNEL_IMAGE_PA(kernel_start),
+		KERNEL_IMAGE_PA(kernel_end) - 1, (uintptr_t)kernel_start);
 }
 
 static void boot_print_harts(void)
@@ -68,11 +72,32 @@ static void boot_print_harts(void)
 static void boot_this_hart(void)
 {
 	trap_init_hart();
+	this_hart()->arch.asid_bits = mmu_probe_asid_bits();
 	timer_init(&platform);
 	timer_init_hart();
 	plic_init_hart();
 	hart_set_online();
 	arch_irq_enable();
+}
+
+/*
+ * The ASID width every hart can use, capped by asid_bits=N (so QEMU, which
+ * implements 16, can exercise narrow widths and rollovers).
+ */
+static void boot_asid_bits(void)
+{
+	unsigned narrowest = 16;
+	uint64_t cap = 16;
+	char err[96];
+
+	for (int i = 0; i < nharts; i++)
+		if (hart_is_online(&harts[i]) && harts[i].arch.asid_bits < narrowest)
+			narrowest = harts[i].arch.asid_bits;
+	if (bootargs_get_u64(&bootargs, "asid_bits", 0, 16, &cap, err, sizeof(err)) ==
+	    -BOOTARGS_EVALUE)
+		kine_finish(false, "bad boot option: %s", err);
+	mmu_asid_bits = narrowest < cap ? narrowest : (unsigned)cap;
+	kprintf("kine: mmu: sv39, %u ASID bits implemented, %u in use\n", narrowest, mmu_asid_bits);
 }
 
 static void boot_run(void)
@@ -95,6 +120,8 @@ void boot_main(unsigned long hartid, unsigned long dtb)
 	const char *entry;
 	int online;
 
+	/* The boot page table maps RAM and devices at DIRECT_MAP_BASE. */
+	phys_map_offset = DIRECT_MAP_BASE;
 	hart_setup(0, (uint32_t)hartid);
 	nharts = 1;
 	sbi_init();
@@ -117,6 +144,7 @@ void boot_main(unsigned long hartid, unsigned long dtb)
 	online = smp_start_harts(dtb, entry != NULL,
 				 entry != NULL && strcmp(entry, "release-spin") == 0);
 	kprintf("kine: %d/%d harts online\n", online, platform.nusable);
+	boot_asid_bits();
 	boot_run();
 }
 

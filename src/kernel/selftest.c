@@ -15,8 +15,8 @@
  *          hart is inside; the shared count must come out exact.
  *   panic  panic on purpose: the run must end with a backtrace and
  *          "verdict: FAIL panic" (tests the failure path end to end).
- *   fault  load from an address with nothing behind it: the trap handler
- *          must report a load access fault with that address in stval,
+ *   fault  load from an unmapped address (0): the trap handler must
+ *          report a load page fault with that address in stval,
  *          the registers and a backtrace, and end with "FAIL panic".
  */
 #include "src/arch/riscv/timer.h"
@@ -133,7 +133,7 @@ static void selftest_panic(void)
 	panic("selftest: deliberate panic");
 }
 
-/* Physical address 0 has no device or memory behind it on virt or sifive_u. */
+/* Virtual address 0 is never mapped: the first page of user space. */
 #define SELFTEST_FAULT_ADDR 0x0ul
 
 static void selftest_fault(void)

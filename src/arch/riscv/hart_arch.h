@@ -10,10 +10,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "src/arch/riscv/probe.h"
+
 struct arch_hart {
-	int plic_context;    /* this hart's S-mode PLIC context, -1 if none */
-	bool sstc;           /* timer through stimecmp rather than SBI TIME */
-	uint64_t timer_step; /* timebase ticks between timer interrupts */
+	int plic_context;               /* this hart's S-mode PLIC context, -1 if none */
+	bool sstc;                      /* timer through stimecmp rather than SBI TIME */
+	uint64_t timer_step;            /* timebase ticks between timer interrupts */
+	unsigned asid_bits;             /* implemented ASID width (mmu_probe_asid_bits) */
+	struct probe_fault probe_fault; /* the last fault a probe took here */
 };
 
 #endif

@@ -12,6 +12,7 @@
 #include "src/arch/riscv/riscv.h"
 #include "src/arch/riscv/uart.h"
 #include "src/kernel/kernel.h"
+#include "src/mm/phys.h"
 #include "src/sched/hart.h"
 
 #define PLIC_PRIORITY(irq)  (4 * (irq))
@@ -32,7 +33,7 @@ bool plic_init(const struct platform *plat)
 {
 	if (!plat->plic.present)
 		return false;
-	plic_base = plat->plic.base;
+	plic_base = (uintptr_t)phys_to_virt(plat->plic.base);
 	plic_ndev = plat->plic.ndev;
 	return true;
 }

@@ -15,6 +15,7 @@
 #include "src/arch/riscv/platform.h"
 #include "src/arch/riscv/riscv.h"
 #include "src/arch/riscv/sbi.h"
+#include "src/mm/phys.h"
 
 #define TESTDEV_PASS 0x5555
 #define TESTDEV_FAIL 0x3333
@@ -25,7 +26,7 @@ static volatile uint32_t *testdev;
 void power_init(const struct platform *plat)
 {
 	if (plat->testdev.present)
-		testdev = (volatile uint32_t *)(uintptr_t)plat->testdev.base;
+		testdev = phys_to_virt(plat->testdev.base);
 }
 
 void arch_halt(void)

@@ -13,6 +13,8 @@
 #include "src/arch/riscv/smp.h"
 
 #include "src/arch/riscv/entry.h"
+#include "src/arch/riscv/memlayout.h"
+#include "src/arch/riscv/mmu.h"
 #include "src/arch/riscv/platform.h"
 #include "src/arch/riscv/plic.h"
 #include "src/arch/riscv/sbi.h"
@@ -88,7 +90,8 @@ static enum start_result smp_try_start(struct hart *h, bool spin_release)
 	/* Released into _start by a loader: wait until it has stopped itself. */
 	if (r.value != SBI_HSM_STOPPED)
 		return START_WAIT;
-	r = sbi_hart_start(h->hartid, (uintptr_t)secondary_entry, (uintptr_t)h);
+	/* The hart starts with the MMU off: the entry's physical address. */
+	r = sbi_hart_start(h->hartid, KERNEL_IMAGE_PA(secondary_entry), (uintptr_t)h);
 	if (r.error != SBI_SUCCESS) {
 		kprintf("kine: hart %u: hart_start: %s\n", h->hartid, sbi_error_name(r.error));
 		return START_FAILED;
@@ -102,7 +105,8 @@ static void smp_simulate_release(uint64_t dtb_phys, bool spin_release)
 	if (spin_release)
 		__atomic_store_n(&entry_hsm_stop, 0, __ATOMIC_RELEASE);
 	for (int i = 1; i < nharts; i++) {
-		struct sbiret r = sbi_hart_start(harts[i].hartid, (uintptr_t)_start, dtb_phys);
+		struct sbiret r =
+		    sbi_hart_start(harts[i].hartid, KERNEL_IMAGE_PA(_start), dtb_phys);
 
 		if (r.error != SBI_SUCCESS)
 			kprintf("kine: hart %u: release into _start: %s\n", harts[i].hartid,
@@ -176,6 +180,7 @@ void secondary_main(unsigned long hartid, void *hart)
 
 	assert(h == this_hart() && h->hartid == hartid);
 	trap_init_hart();
+	h->arch.asid_bits = mmu_probe_asid_bits();
 	timer_init_hart();
 	plic_init_hart();
 	hart_set_online();

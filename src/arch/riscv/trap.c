@@ -9,6 +9,7 @@
 #include "src/arch/riscv/trap.h"
 
 #include "src/arch/riscv/plic.h"
+#include "src/arch/riscv/probe.h"
 #include "src/arch/riscv/riscv.h"
 #include "src/arch/riscv/timer.h"
 #include "src/kernel/kernel.h"
@@ -108,6 +109,8 @@ void kernel_trap(struct trap_frame *tf)
 			return;
 		}
 	}
+	if (probe_fixup(tf, &this_hart()->arch.probe_fault))
+		return;
 	trap_panic(tf);
 }
 

@@ -14,6 +14,7 @@
 #include "src/arch/riscv/plic.h"
 #include "src/arch/riscv/sbi.h"
 #include "src/kernel/kernel.h"
+#include "src/mm/phys.h"
 #include "src/sched/hart.h"
 
 #define UART_RBR 0 /* receive buffer (read) */
@@ -43,7 +44,7 @@ bool uart_init(const struct platform *plat)
 {
 	if (plat->uart.kind != UART_NS16550A)
 		return false;
-	uart_base = plat->uart.base;
+	uart_base = (uintptr_t)phys_to_virt(plat->uart.base);
 	uart_shift = plat->uart.reg_shift;
 	*uart_reg(UART_IER) = 0;
 	*uart_reg(UART_LCR) = LCR_8N1;

@@ -1,0 +1,51 @@
+/*
+ * mmu.c: satp and sfence.vma for this hart.
+ *
+ * satp holds MODE (Sv39 here), the ASID and the root table's page number.
+ * Every write is followed by sfence.vma: the privileged spec does not make
+ * a satp write order earlier page-table stores or drop stale translations.
+ */
+#include "src/arch/riscv/mmu.h"
+
+#include "src/arch/riscv/memlayout.h"
+#include "src/arch/riscv/riscv.h"
+
+#define SATP_ASID_SHIFT 44
+#define SATP_ASID_MASK  (0xfffful << SATP_ASID_SHIFT)
+
+unsigned mmu_asid_bits;
+
+static inline void sfence_vma_all(void)
+{
+	__asm__ volatile("sfence.vma" ::: "memory");
+}
+
+void mmu_flush_all(void)
+{
+	sfence_vma_all();
+}
+
+unsigned mmu_probe_asid_bits(void)
+{
+	unsigned long old = csr_read(satp);
+	unsigned long got, asid;
+	unsigned bits = 0;
+
+	csr_write(satp, old | SATP_ASID_MASK);
+	got = csr_read(satp);
+	csr_write(satp, old);
+	sfence_vma_all();
+	/* The implemented bits are the low ones (spec: ASIDLEN from the LSB). */
+	asid = (got & SATP_ASID_MASK) >> SATP_ASID_SHIFT;
+	while (bits < 16 && (asid & (1ul << bits)))
+		bits++;
+	return bits;
+}
+
+void mmu_switch(uint64_t root_pa, unsigned asid)
+{
+	sfence_vma_all();
+	csr_write(satp,
+		  SATP_MODE_SV39 | ((unsigned long)asid << SATP_ASID_SHIFT) | (root_pa >> 12));
+	sfence_vma_all();
+}
