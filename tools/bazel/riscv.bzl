@@ -9,12 +9,16 @@ flags of .bazelrc must never reach freestanding code.
 
 _RISCV_PLATFORM = "//tools/platforms:riscv64_kine"
 
+# Baseline build settings (tools/config) that an image may turn off.
+_FRAME_CACHE = "//tools/config:frame_cache"
+
 def _riscv_transition_impl(settings, attr):
     return {
         "//command_line_option:platforms": _RISCV_PLATFORM,
         "//command_line_option:copt": [],
         "//command_line_option:conlyopt": [],
         "//command_line_option:linkopt": [],
+        _FRAME_CACHE: attr.frame_cache,
     }
 
 riscv_transition = transition(
@@ -25,6 +29,7 @@ riscv_transition = transition(
         "//command_line_option:copt",
         "//command_line_option:conlyopt",
         "//command_line_option:linkopt",
+        _FRAME_CACHE,
     ],
 )
 
@@ -54,6 +59,10 @@ riscv_image = rule(
             cfg = riscv_transition,
             mandatory = True,
             doc = "A cc_binary that is compatible with the riscv64_kine platform.",
+        ),
+        "frame_cache": attr.bool(
+            default = True,
+            doc = "False builds the baseline without per-hart frame caches.",
         ),
         "_allowlist_function_transition": attr.label(
             default = "@bazel_tools//tools/allowlists/function_transition_allowlist",

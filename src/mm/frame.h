@@ -1,0 +1,118 @@
+/*
+ * frame.h: the frame table, one struct frame per physical page that the
+ * allocator manages, and the kernel's frame allocation API.
+ *
+ * The table covers one contiguous span of page frame numbers, from the first
+ * free page of physmem (rounded down to a 2^BUDDY_MAX_ORDER boundary, so that
+ * buddy arithmetic on table indices matches physical alignment) to the last.
+ * Frames in that span that are not free memory (holes between ranges, the
+ * reserved ranges, the table itself) are FRAME_RESERVED forever.
+ *
+ * Ownership and locking of the fields of a struct frame:
+ *  - refs: atomic (__atomic builtins), by whoever holds a reference.
+ *  - state, order: by the frame's current owner, which is exactly one of
+ *    the buddy allocator (under its lock), a per-hart cache (under that
+ *    cache's lock), or the holder(s) of the allocated block.
+ *  - next, prev: links of the one frame_list the frame is on (buddy free
+ *    list, slab list), guarded by that list's lock.
+ *  - flags, slab_*: by the allocated block's owner (the slab's class lock
+ *    for slab pages).
+ * Free frames (in the buddy or a cache) have refs == 0; an allocated block's
+ * head frame holds the block's count; tail frames of a block keep refs == 0
+ * and state FRAME_TAIL.
+ */
+#ifndef KINE_MM_FRAME_H
+#define KINE_MM_FRAME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "src/mm/phys.h"
+#include "src/mm/physmem.h"
+
+/* Orders 0..BUDDY_MAX_ORDER: blocks of 4 KiB up to 4 MiB. */
+#define BUDDY_MAX_ORDER 10
+
+/* A null frame index in next/prev and list heads. */
+#define FRAME_NONE UINT32_MAX
+
+enum frame_state {
+	FRAME_TAIL = 0,     /* inside a block whose head is another frame */
+	FRAME_RESERVED = 1, /* never managed: hole, reservation, the table */
+	FRAME_BUDDY = 2,    /* head of a free block in the buddy allocator */
+	FRAME_CACHED = 3,   /* a free order-0 frame in a per-hart cache */
+	FRAME_ALLOCATED = 4 /* head of an allocated block of 2^order frames */
+};
+
+/* flags: what the owner of an allocated block uses it for. */
+#define FRAME_F_SLAB    0x0001u /* a slab page (slab.c) */
+#define FRAME_F_KMALLOC 0x0002u /* a kmalloc() block larger than a slab object */
+
+/*
+ * 24 bytes (checked in frame.c; at most 32 allowed): 0.6% of RAM. There is
+ * room for one more 64-bit field before the limit.
+ */
+struct frame {
+	uint32_t refs;       /* references to the block; atomic */
+	uint8_t state;       /* enum frame_state */
+	uint8_t order;       /* block order, for FRAME_BUDDY and FRAME_ALLOCATED */
+	uint16_t flags;      /* FRAME_F_* */
+	uint32_t next, prev; /* frame_list links, frame indices or FRAME_NONE */
+	uint16_t slab_inuse; /* slab: objects handed out */
+	uint16_t slab_free;  /* slab: page offset of the first free object */
+	uint8_t slab_class;  /* slab: size class index */
+	uint8_t pad[3];
+};
+
+/*
+ * Build the table from the free memory in pm: carve the table out of the
+ * first free range big enough, mark everything else free in the buddy
+ * allocator, and reset the per-hart caches and the counters. Called once
+ * on the boot hart before other harts allocate (the host tests call it
+ * again for each fresh arena). fatal() if the table does not fit.
+ */
+void frames_init(const struct physmem *pm);
+
+/* The frame of a managed physical address (any byte of the page). */
+struct frame *pa_to_frame(paddr_t pa);
+paddr_t frame_to_pa(const struct frame *f);
+
+/* Index <-> frame, for lists that link frames by index. */
+uint32_t frame_index(const struct frame *f);
+struct frame *frame_at(uint32_t index);
+
+/* Frames in the table, and how many of them are managed (not reserved). */
+uint64_t frames_total(void);
+uint64_t frames_managed(void);
+
+/* Reference counts of allocated blocks (f is the block's head frame). */
+void frame_get(struct frame *f);
+void frame_put(struct frame *f); /* the last put frees the block */
+uint32_t frame_refcount(const struct frame *f);
+
+/*
+ * The allocation API for the rest of the kernel. frame_alloc() returns the
+ * physical address of a naturally aligned block of 2^order frames with a
+ * reference count of 1, or 0 when memory is exhausted (order 0 first drains
+ * every hart's cache). frame_free() drops the caller's reference (the last
+ * one frees the block); order must be the order it was allocated with.
+ */
+paddr_t frame_alloc(unsigned order);
+paddr_t frame_alloc_zeroed(unsigned order);
+void frame_free(paddr_t pa, unsigned order);
+
+/*
+ * Doubly linked lists of frames by index, for the buddy's free lists and
+ * the slab's lists. The caller holds the lock that guards the list.
+ */
+struct frame_list {
+	uint32_t head;
+	uint32_t count;
+};
+
+void frame_list_init(struct frame_list *l);
+void frame_list_push(struct frame_list *l, struct frame *f);
+void frame_list_remove(struct frame_list *l, struct frame *f);
+struct frame *frame_list_pop(struct frame_list *l); /* NULL if empty */
+
+#endif

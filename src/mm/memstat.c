@@ -1,0 +1,89 @@
+/*
+ * memstat.c: the allocator's counters and settling (see memstat.h).
+ *
+ * counters[h] is written only by hart h with interrupts off; a line per
+ * hart keeps those writes from bouncing a shared cache line. hooks[] is
+ * written at boot (memstat_on_settle) before any settle runs.
+ */
+#include "src/mm/memstat.h"
+
+#include <stddef.h>
+
+#include "src/lib/check.h"
+#include "src/mm/buddy.h"
+#include "src/mm/frame.h"
+#include "src/mm/frame_cache.h"
+
+#define MEMSTAT_MAX_HOOKS 4
+
+static struct {
+	uint64_t events[MEMSTAT_NEVENTS];
+} __attribute__((aligned(64))) counters[HART_LOCAL_MAX];
+
+static void (*hooks[MEMSTAT_MAX_HOOKS])(void);
+static int nhooks;
+
+void memstat_count(enum memstat_event ev)
+{
+	int h = hart_local_index();
+	uint64_t *c;
+
+	CHECK(h >= 0 && h < HART_LOCAL_MAX && ev < MEMSTAT_NEVENTS);
+	c = &counters[h].events[ev];
+	/* Only this hart writes c: a load and a store suffice, no AMO. */
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
+
+void memstat_reset(void)
+{
+	for (int h = 0; h < HART_LOCAL_MAX; h++)
+		for (int e = 0; e < MEMSTAT_NEVENTS; e++)
+			__atomic_store_n(&counters[h].events[e], 0, __ATOMIC_RELAXED);
+}
+
+void memstat_read(struct memstat *ms)
+{
+	ms->managed = frames_managed();
+	ms->buddy_free = buddy_free_frames();
+	ms->cached = 0;
+	for (int e = 0; e < MEMSTAT_NEVENTS; e++)
+		ms->events[e] = 0;
+	for (int h = 0; h < HART_LOCAL_MAX; h++) {
+		struct memstat_hart *mh = &ms->hart[h];
+
+		mh->cached = frame_cache_count(h);
+		ms->cached += mh->cached;
+		for (int e = 0; e < MEMSTAT_NEVENTS; e++) {
+			mh->events[e] = __atomic_load_n(&counters[h].events[e], __ATOMIC_RELAXED);
+			ms->events[e] += mh->events[e];
+		}
+	}
+	ms->free = ms->buddy_free + ms->cached;
+}
+
+void memstat_on_settle(void (*fn)(void))
+{
+	for (int i = 0; i < nhooks; i++)
+		if (hooks[i] == fn)
+			return; /* registering again (host tests re-init) is harmless */
+	CHECK(nhooks < MEMSTAT_MAX_HOOKS);
+	hooks[nhooks++] = fn;
+}
+
+/*
+ * Hooks first: what they release (slab pages) lands in this hart's cache,
+ * which the drains below then empty.
+ */
+void memstat_settle(void)
+{
+	for (int i = 0; i < nhooks; i++)
+		hooks[i]();
+	for (int h = 0; h < HART_LOCAL_MAX; h++)
+		frame_cache_drain(h);
+}
+
+uint64_t memstat_free_frames(void)
+{
+	memstat_settle();
+	return buddy_free_frames();
+}

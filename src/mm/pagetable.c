@@ -1,0 +1,572 @@
+/*
+ * pagetable.c: walking, mapping, unmapping and protecting Sv39 tables.
+ *
+ * Owns the shape of the tree below a root: which table pages exist and
+ * which entries are valid. The invariants and the locking rule are in
+ * pagetable.h: no locks here, the caller serializes changes to one table;
+ * PTEs are written whole; A is set on every leaf, D on every writable one;
+ * below the root, no table page is left empty.
+ *
+ * A walk goes from level 2 (the root) down to level 0, taking VPN[level]
+ * of the address as the index at each level, as the MMU does. Functions
+ * that work on a range recurse over the tree with the range given as
+ * [lo, last], inclusive, so that the last page of the address space
+ * (whose end would be 2^64) needs no special case.
+ */
+#include "src/mm/pagetable.h"
+
+#include "src/lib/check.h"
+
+static pte_t *table_of(paddr_t table)
+{
+	CHECK(table != 0 && table % PAGE_SIZE == 0);
+	return phys_to_virt(table);
+}
+
+/*
+ * Every store to a live table goes through here. Another hart's MMU may
+ * read the entry at any moment, so it must see the old value or the new
+ * one, never half of each (one aligned 64-bit store); and if the entry
+ * links a new table, the zeroes in that table must be visible before the
+ * link is (release order).
+ */
+static void pte_set(pte_t *pte, pte_t val)
+{
+	__atomic_store_n(pte, val, __ATOMIC_RELEASE);
+}
+
+static uintptr_t min_va(uintptr_t a, uintptr_t b)
+{
+	return a < b ? a : b;
+}
+
+static uintptr_t max_va(uintptr_t a, uintptr_t b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * The first address mapped by entry i of a table at `level`, given any
+ * address lo that the table covers. At level 2 the index supplies bit 38,
+ * so the result is sign-extended to stay canonical.
+ */
+static uintptr_t slot_va(uintptr_t lo, unsigned level, unsigned i)
+{
+	uint64_t table_span = sv39_level_size(level + 1);
+
+	return sv39_va_extend((lo & ~(table_span - 1)) | ((uint64_t)i << sv39_level_shift(level)));
+}
+
+/* The last address mapped by entry i (inclusive; never wraps). */
+static uintptr_t slot_last(uintptr_t lo, unsigned level, unsigned i)
+{
+	return slot_va(lo, level, i) + (sv39_level_size(level) - 1);
+}
+
+static bool table_is_empty(paddr_t table)
+{
+	const pte_t *t = table_of(table);
+
+	for (unsigned i = 0; i < SV39_ENTRIES; i++)
+		if (t[i] != 0)
+			return false;
+	return true;
+}
+
+/* Hang a fresh, zeroed table page in an empty entry; false if none. */
+static bool link_new_table(pte_t *pte)
+{
+	paddr_t table = pt_page_alloc();
+
+	if (!table)
+		return false;
+	CHECK(*pte == 0);
+	CHECK(table_is_empty(table)); /* pt_page_alloc promised zeroes */
+	pte_set(pte, pa_to_pte(table) | PTE_V);
+	return true;
+}
+
+/*
+ * Undo link_new_table() calls made by one walk: unlink the first new table
+ * from `pte` (an entry at `level`) and free the chain below it. Each table
+ * in the chain is fresh, so it holds at most the link to the next one, in
+ * va's slot.
+ */
+static void unlink_new_tables(pte_t *pte, unsigned level, uintptr_t va)
+{
+	pte_t link = *pte;
+
+	pte_set(pte, 0);
+	while (pte_is_table(link)) {
+		paddr_t table = pte_pa(link);
+
+		CHECK(level > 0);
+		level--;
+		link = table_of(table)[sv39_vpn(va, level)];
+		pt_page_free(table);
+	}
+	CHECK(link == 0);
+}
+
+/*
+ * The entry for va at `level`, reached from the root, adding the missing
+ * tables on the way when alloc. On failure returns NULL with *err:
+ * PT_ERR_EXIST if a leaf above `level` already maps va, PT_ERR_NOTMAPPED if
+ * a table is missing and !alloc, PT_ERR_NOMEM if none could be had (the
+ * tables this walk added are then freed again).
+ */
+static pte_t *walk_to(paddr_t root, uintptr_t va, unsigned level, bool alloc, int *err)
+{
+	pte_t *first_new = NULL; /* the entry where this walk linked its first table */
+	unsigned first_level = 0;
+	paddr_t table = root;
+
+	for (unsigned l = SV39_LEVELS - 1; l > level; l--) {
+		pte_t *pte = &table_of(table)[sv39_vpn(va, l)];
+
+		if (pte_is_leaf(*pte)) {
+			CHECK(!first_new); /* nothing is mapped below a fresh table */
+			*err = PT_ERR_EXIST;
+			return NULL;
+		}
+		if (!pte_valid(*pte)) {
+			if (!alloc) {
+				*err = PT_ERR_NOTMAPPED;
+				return NULL;
+			}
+			if (!link_new_table(pte)) {
+				if (first_new)
+					unlink_new_tables(first_new, first_level, va);
+				*err = PT_ERR_NOMEM;
+				return NULL;
+			}
+			if (!first_new) {
+				first_new = pte;
+				first_level = l;
+			}
+		}
+		table = pte_pa(*pte);
+	}
+	return &table_of(table)[sv39_vpn(va, level)];
+}
+
+/* The leaf that maps va, and its level, or NULL. */
+static pte_t *find_leaf(paddr_t root, uintptr_t va, unsigned *level)
+{
+	paddr_t table = root;
+
+	for (unsigned l = SV39_LEVELS - 1;; l--) {
+		pte_t *pte = &table_of(table)[sv39_vpn(va, l)];
+
+		if (pte_is_leaf(*pte)) {
+			*level = l;
+			return pte;
+		}
+		if (!pte_valid(*pte))
+			return NULL;
+		CHECK(l > 0); /* a table pointer at level 0 is malformed */
+		table = pte_pa(*pte);
+	}
+}
+
+/*
+ * Is [va, va + size) a range the calls accept? Page-aligned, not empty,
+ * not wrapping, canonical at both ends and within one half of the address
+ * space (the gap between the halves is not addressable). Sets *last.
+ */
+static bool range_ok(uintptr_t va, size_t size, uintptr_t *last)
+{
+	if (size == 0 || va % PAGE_SIZE != 0 || size % PAGE_SIZE != 0)
+		return false;
+	if (size - 1 > UINTPTR_MAX - va)
+		return false;
+	*last = va + (size - 1);
+	return sv39_va_canonical(va) && sv39_va_canonical(*last) &&
+	       ((va ^ *last) >> (SV39_VA_BITS - 1)) == 0;
+}
+
+/* Does a huge leaf map va and reach outside [lo, last]? */
+static bool cuts_huge_leaf(paddr_t root, uintptr_t va, uintptr_t lo, uintptr_t last)
+{
+	unsigned level;
+	uintptr_t base;
+
+	if (!find_leaf(root, va, &level) || level == 0)
+		return false;
+	base = va & ~(sv39_level_size(level) - 1);
+	return base < lo || base + (sv39_level_size(level) - 1) > last;
+}
+
+/*
+ * Perm as the caller gives it: known bits only, and a valid leaf (some of
+ * R, W, X, and W only with R).
+ */
+static bool leaf_perm_ok(uint64_t perm)
+{
+	if (perm & ~PT_PERM_MASK)
+		return false;
+	if (!(perm & PTE_LEAF_MASK))
+		return false;
+	return !((perm & PTE_W) && !(perm & PTE_R));
+}
+
+/* Call drop for each 4 KiB frame of a leaf of `size` bytes at pa. */
+static void drop_frames(paddr_t pa, uint64_t size, void (*drop)(paddr_t, void *), void *ctx)
+{
+	if (!drop)
+		return;
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
+		drop(pa + off, ctx);
+}
+
+const char *pt_strerror(int err)
+{
+	switch (err) {
+	case PT_OK:
+		return "ok";
+	case PT_ERR_NOMEM:
+		return "out of table pages";
+	case PT_ERR_EXIST:
+		return "already mapped";
+	case PT_ERR_INVAL:
+		return "invalid argument";
+	case PT_ERR_NOTMAPPED:
+		return "not mapped";
+	case PT_ERR_HUGE:
+		return "would split a huge leaf";
+	}
+	return "unknown error";
+}
+
+paddr_t pt_create(void)
+{
+	paddr_t root = pt_page_alloc();
+
+	if (root)
+		CHECK(table_is_empty(root));
+	return root;
+}
+
+pte_t *pt_walk(paddr_t root, uintptr_t va, bool alloc)
+{
+	int err;
+
+	if (!sv39_va_canonical(va))
+		return NULL;
+	return walk_to(root, va, 0, alloc, &err);
+}
+
+int pt_lookup(paddr_t root, uintptr_t va, paddr_t *pa, uint64_t *perm, unsigned *level)
+{
+	unsigned l;
+	pte_t *pte;
+
+	if (!sv39_va_canonical(va))
+		return PT_ERR_INVAL;
+	pte = find_leaf(root, va, &l);
+	if (!pte)
+		return PT_ERR_NOTMAPPED;
+	if (pa)
+		*pa = pte_pa(*pte) + (va & (sv39_level_size(l) - 1));
+	if (perm)
+		*perm = *pte & PTE_FLAGS_MASK;
+	if (level)
+		*level = l;
+	return PT_OK;
+}
+
+/* ---- Unmapping ---- */
+
+/*
+ * Clear every leaf of [lo, last] in this table (at `level`), and free the
+ * child tables that end up empty. The caller has made sure no leaf reaches
+ * outside the range. Each PTE is cleared before its frames are dropped, so
+ * the table never points at a frame its owner has let go of.
+ */
+static void unmap_table(paddr_t table, unsigned level, uintptr_t lo, uintptr_t last,
+			void (*drop)(paddr_t, void *), void *ctx)
+{
+	pte_t *t = table_of(table);
+
+	for (unsigned i = sv39_vpn(lo, level); i <= sv39_vpn(last, level); i++) {
+		pte_t e = t[i];
+
+		if (pte_is_leaf(e)) {
+			CHECK(slot_va(lo, level, i) >= lo && slot_last(lo, level, i) <= last);
+			pte_set(&t[i], 0);
+			drop_frames(pte_pa(e), sv39_level_size(level), drop, ctx);
+		} else if (pte_is_table(e)) {
+			CHECK(level > 0);
+			unmap_table(pte_pa(e), level - 1, max_va(lo, slot_va(lo, level, i)),
+				    min_va(last, slot_last(lo, level, i)), drop, ctx);
+			if (table_is_empty(pte_pa(e))) {
+				pte_set(&t[i], 0);
+				pt_page_free(pte_pa(e));
+			}
+		}
+	}
+}
+
+int pt_unmap(paddr_t root, uintptr_t va, size_t size, void (*drop)(paddr_t pa, void *ctx),
+	     void *ctx)
+{
+	uintptr_t last;
+
+	if (!range_ok(va, size, &last))
+		return PT_ERR_INVAL;
+	/* Only the leaves at the two ends can stick out of the range. */
+	if (cuts_huge_leaf(root, va, va, last) || cuts_huge_leaf(root, last, va, last))
+		return PT_ERR_HUGE;
+	unmap_table(root, SV39_LEVELS - 1, va, last, drop, ctx);
+	return PT_OK;
+}
+
+/* A fatal drop, for pt_destroy() without one. */
+static void no_leaf_expected(paddr_t pa, void *ctx)
+{
+	(void)ctx;
+	fatal("pt_destroy: a leaf still maps frame %#lx", (unsigned long)pa);
+}
+
+void pt_destroy(paddr_t root, void (*drop)(paddr_t pa, void *ctx), void *ctx)
+{
+	/* The whole address space, both halves: no leaf can stick out. */
+	unmap_table(root, SV39_LEVELS - 1, 0, UINTPTR_MAX, drop ? drop : no_leaf_expected, ctx);
+	CHECK(table_is_empty(root));
+	pt_page_free(root);
+}
+
+/* ---- Mapping ---- */
+
+/* Can one leaf at `level` map va to pa, with `left` bytes still to map? */
+static bool leaf_fits(uintptr_t va, paddr_t pa, uint64_t left, unsigned level)
+{
+	uint64_t size = sv39_level_size(level);
+
+	return va % size == 0 && pa % size == 0 && left >= size;
+}
+
+/*
+ * The level of the leaf pt_map(PT_MAP_HUGE) puts at va: the highest one
+ * that fits, unless a table already hangs in that slot (then the mapping
+ * goes into that table, at a lower level).
+ */
+static unsigned choose_level(paddr_t root, uintptr_t va, paddr_t pa, uint64_t left)
+{
+	paddr_t table = root; /* 0 once the path runs into a missing table */
+
+	for (unsigned level = SV39_LEVELS - 1; level > 0; level--) {
+		pte_t e = table ? table_of(table)[sv39_vpn(va, level)] : 0;
+
+		if (leaf_fits(va, pa, left, level) && !pte_is_table(e))
+			return level;
+		table = pte_is_table(e) ? pte_pa(e) : 0;
+	}
+	return 0;
+}
+
+/*
+ * Map one leaf at va: 4 KiB, or the largest that fits when huge. Sets
+ * *mapped to its size. On failure, changes nothing.
+ */
+static int map_one(paddr_t root, uintptr_t va, paddr_t pa, uint64_t left, pte_t bits, bool huge,
+		   uint64_t *mapped)
+{
+	unsigned level = huge ? choose_level(root, va, pa, left) : 0;
+	int err = PT_OK;
+	pte_t *pte = walk_to(root, va, level, true, &err);
+
+	if (!pte)
+		return err;
+	if (pte_valid(*pte)) {
+		CHECK(pte_is_leaf(*pte)); /* choose_level steers around tables */
+		return PT_ERR_EXIST;
+	}
+	pte_set(pte, pa_to_pte(pa) | bits);
+	*mapped = sv39_level_size(level);
+	return PT_OK;
+}
+
+int pt_map(paddr_t root, uintptr_t va, paddr_t pa, size_t size, uint64_t perm, unsigned flags)
+{
+	pte_t bits = perm | PTE_V | PTE_A | ((perm & PTE_W) ? PTE_D : 0);
+	uint64_t done, step = 0;
+	uintptr_t last;
+
+	if (!range_ok(va, size, &last) || !leaf_perm_ok(perm) || (flags & ~PT_MAP_HUGE))
+		return PT_ERR_INVAL;
+	if (pa % PAGE_SIZE != 0 || pa >= (1UL << SV39_PA_BITS) || size > (1UL << SV39_PA_BITS) - pa)
+		return PT_ERR_INVAL;
+
+	for (done = 0; done < size; done += step) {
+		int err = map_one(root, va + done, pa + done, size - done, bits,
+				  (flags & PT_MAP_HUGE) != 0, &step);
+		if (err) {
+			/*
+			 * Take back what this call mapped. Every page of
+			 * [va, va + done) was empty before, so unmapping it
+			 * restores the leaves, and the tables this call added
+			 * are emptied and freed (map_one already freed those
+			 * of the failed step).
+			 */
+			if (done)
+				unmap_table(root, SV39_LEVELS - 1, va, va + (done - 1), NULL, NULL);
+			return err;
+		}
+	}
+	return PT_OK;
+}
+
+/* ---- Visiting leaves ---- */
+
+/* Call fn on each leaf of this table (at `level`) that meets [lo, last]. */
+static int visit_table(paddr_t table, unsigned level, uintptr_t lo, uintptr_t last, pt_leaf_fn fn,
+		       void *ctx)
+{
+	pte_t *t = table_of(table);
+
+	for (unsigned i = sv39_vpn(lo, level); i <= sv39_vpn(last, level); i++) {
+		int ret = 0;
+
+		if (pte_is_leaf(t[i])) {
+			ret = fn(slot_va(lo, level, i), &t[i], level, ctx);
+		} else if (pte_is_table(t[i])) {
+			CHECK(level > 0);
+			ret =
+			    visit_table(pte_pa(t[i]), level - 1, max_va(lo, slot_va(lo, level, i)),
+					min_va(last, slot_last(lo, level, i)), fn, ctx);
+		}
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int pt_for_each_leaf(paddr_t root, uintptr_t va, size_t size, pt_leaf_fn fn, void *ctx)
+{
+	uintptr_t last;
+
+	if (!range_ok(va, size, &last))
+		return PT_ERR_INVAL;
+	return visit_table(root, SV39_LEVELS - 1, va, last, fn, ctx);
+}
+
+/* ---- Changing permissions ---- */
+
+struct protect {
+	uint64_t set, clear;
+	uint64_t covered; /* bytes of the range that leaves map */
+};
+
+/* A leaf's new value: A kept, D added if the result is writable. */
+static pte_t protected_pte(pte_t pte, const struct protect *p)
+{
+	pte_t n = (pte | p->set) & ~p->clear;
+
+	return (n & PTE_W) ? n | PTE_D : n;
+}
+
+/* First pass: would every leaf stay a valid leaf? Count what is mapped. */
+static int protect_check(uintptr_t va, pte_t *pte, unsigned level, void *ctx)
+{
+	struct protect *p = ctx;
+
+	(void)va;
+	if (!leaf_perm_ok(protected_pte(*pte, p) & PT_PERM_MASK))
+		return PT_ERR_INVAL;
+	p->covered += sv39_level_size(level);
+	return 0;
+}
+
+/* Second pass: store the new values. */
+static int protect_apply(uintptr_t va, pte_t *pte, unsigned level, void *ctx)
+{
+	(void)va;
+	(void)level;
+	pte_set(pte, protected_pte(*pte, ctx));
+	return 0;
+}
+
+int pt_protect(paddr_t root, uintptr_t va, size_t size, uint64_t set, uint64_t clear,
+	       unsigned flags)
+{
+	struct protect p = {.set = set, .clear = clear, .covered = 0};
+	uintptr_t last;
+	int err;
+
+	if (!range_ok(va, size, &last) || (set & ~PT_PERM_MASK) || (clear & ~PT_PERM_MASK) ||
+	    (set & clear) || (flags & ~PT_PROTECT_SKIP_HOLES))
+		return PT_ERR_INVAL;
+	if (cuts_huge_leaf(root, va, va, last) || cuts_huge_leaf(root, last, va, last))
+		return PT_ERR_HUGE;
+
+	/* Check everything first, so that a refused call changes nothing. */
+	err = visit_table(root, SV39_LEVELS - 1, va, last, protect_check, &p);
+	if (err)
+		return err;
+	CHECK(p.covered <= size); /* no leaf sticks out: checked above */
+	if (p.covered != size && !(flags & PT_PROTECT_SKIP_HOLES))
+		return PT_ERR_NOTMAPPED;
+	return visit_table(root, SV39_LEVELS - 1, va, last, protect_apply, &p);
+}
+
+/* ---- Checking A, D and the format ---- */
+
+struct checker {
+	void (*report)(uintptr_t va, pte_t pte, const char *why, void *ctx);
+	void *ctx;
+	int problems;
+};
+
+static void problem(struct checker *c, uintptr_t va, pte_t pte, const char *why)
+{
+	c->problems++;
+	if (c->report)
+		c->report(va, pte, why, c->ctx);
+}
+
+static void check_leaf(struct checker *c, uintptr_t va, pte_t e, unsigned level)
+{
+	if (!(e & PTE_A))
+		problem(c, va, e, "leaf without A");
+	if ((e & PTE_W) && !(e & PTE_D))
+		problem(c, va, e, "writable leaf without D");
+	if ((e & PTE_W) && !(e & PTE_R))
+		problem(c, va, e, "W without R");
+	if (pte_pa(e) % sv39_level_size(level) != 0)
+		problem(c, va, e, "huge leaf with a misaligned frame");
+}
+
+/* Check every valid entry of a table at `level`; base is an address it covers. */
+static void check_table(struct checker *c, paddr_t table, unsigned level, uintptr_t base)
+{
+	const pte_t *t = table_of(table);
+
+	for (unsigned i = 0; i < SV39_ENTRIES; i++) {
+		uintptr_t va = slot_va(base, level, i);
+		pte_t e = t[i];
+
+		if (!pte_valid(e))
+			continue;
+		if (e & PTE_RESERVED_MASK)
+			problem(c, va, e, "reserved bits set");
+		if (pte_is_leaf(e)) {
+			check_leaf(c, va, e, level);
+		} else if (level == 0) {
+			problem(c, va, e, "table pointer at level 0");
+		} else {
+			if (e & (PTE_A | PTE_D | PTE_U))
+				problem(c, va, e, "table pointer with A, D or U");
+			check_table(c, pte_pa(e), level - 1, va);
+		}
+	}
+}
+
+int pt_check_ad(paddr_t root, void (*report)(uintptr_t va, pte_t pte, const char *why, void *ctx),
+		void *ctx)
+{
+	struct checker c = {.report = report, .ctx = ctx, .problems = 0};
+
+	check_table(&c, root, SV39_LEVELS - 1, 0);
+	return c.problems;
+}

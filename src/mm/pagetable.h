@@ -1,0 +1,173 @@
+/*
+ * pagetable.h: building and changing Sv39 page tables.
+ *
+ * A page table is named by the physical address of its root page; every
+ * table page is reached through the direct map (phys_to_virt). The PTE
+ * format is src/arch/riscv/pte.h's; this API is what the rest of kine uses
+ * for the kernel's own map and for user address spaces.
+ *
+ * Invariants kept by every call:
+ * - Every leaf kine makes has A set, and D set when it is writable (cores
+ *   that do not update A and D fault forever on a leaf without them).
+ *   pt_check_ad() verifies a whole table.
+ * - Below the root, a table page exists only while it holds at least one
+ *   valid entry: pt_unmap() frees the tables it empties. (The one exception
+ *   is a table pt_walk(alloc=true) just added for a caller who has not yet
+ *   stored the PTE it returned.)
+ * - Invalid entries are all-zero.
+ * - A call that fails changes nothing: arguments are checked before the
+ *   table is touched, and pt_map() undoes its partial work (see there).
+ *
+ * Locking: none inside. All calls that change one table (same root) must be
+ * serialized by the caller, who holds the lock of the address space that
+ * owns it (for the kernel's map: only the boot hart changes it, before the
+ * other harts start). Other harts' MMUs may walk the table at any time, so
+ * each PTE is written with one aligned 64-bit store, and a new table page
+ * is zeroed before the entry that links it is published (release order).
+ * The hardware never writes kine's PTEs (A and D are already set), so
+ * read-modify-write under the caller's lock loses nothing.
+ *
+ * TLBs: nothing here flushes. After pt_unmap() or pt_protect() (or a
+ * failed pt_map(), which unmapped what it had mapped), the caller flushes
+ * the address space's translations on every hart that may hold them before
+ * it returns to user mode or lets another hart run it, and only then lets
+ * the dropped frames be reused. Table pages that pt_unmap() empties go
+ * back through pt_page_free() at once; that is safe while no other hart is
+ * running this address space (its MMU cannot walk the table then). Unmapping
+ * under a table that other harts are running would need those frees
+ * deferred past the flush, which this API does not do yet.
+ */
+#ifndef KINE_MM_PAGETABLE_H
+#define KINE_MM_PAGETABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "src/arch/riscv/pte.h" /* pte_t, PTE_* bits */
+#include "src/mm/phys.h"
+
+/* What the calls return: 0 on success, or one of these. */
+enum pt_err {
+	PT_OK = 0,
+	PT_ERR_NOMEM = -1,     /* no page for a new table */
+	PT_ERR_EXIST = -2,     /* a leaf already maps part of the range */
+	PT_ERR_INVAL = -3,     /* unaligned, non-canonical, empty range or bad bits */
+	PT_ERR_NOTMAPPED = -4, /* a page of the range has no leaf */
+	PT_ERR_HUGE = -5,      /* a huge leaf lies partly outside the range */
+};
+
+/* A short name for an error code, for messages. */
+const char *pt_strerror(int err);
+
+/*
+ * Table pages. Implemented outside this file (by the kernel over the frame
+ * allocator, by the host tests over their arena): pt_page_alloc() returns
+ * a zeroed, page-aligned page, or 0 when there is none.
+ */
+paddr_t pt_page_alloc(void);
+void pt_page_free(paddr_t pa);
+
+/* A new, empty table (its root page), or 0 when out of memory. */
+paddr_t pt_create(void);
+
+/*
+ * Free every table page below root and root itself. Leaves that remain are
+ * handed to drop (once per 4 KiB frame, as pt_unmap does); with drop NULL,
+ * a remaining leaf is a bug, reported with fatal().
+ */
+void pt_destroy(paddr_t root, void (*drop)(paddr_t pa, void *ctx), void *ctx);
+
+/*
+ * The level-0 PTE for va, valid or not, or NULL. With alloc, missing table
+ * pages are added on the way down (NULL if that runs out of memory).
+ * Also NULL, with or without alloc, when va is not canonical or when a
+ * huge leaf covers va: there is no level-0 entry then (use pt_lookup).
+ * A caller that stores a leaf through the pointer sets A (and D if
+ * writable) itself.
+ */
+pte_t *pt_walk(paddr_t root, uintptr_t va, bool alloc);
+
+/*
+ * Translate va: the physical address it maps to (page offset included),
+ * the leaf's flag bits (PTE_FLAGS_MASK) and its level (0, 1 or 2). Any
+ * output pointer may be NULL. Returns 0 or PT_ERR_NOTMAPPED/PT_ERR_INVAL.
+ */
+int pt_lookup(paddr_t root, uintptr_t va, paddr_t *pa, uint64_t *perm, unsigned *level);
+
+/* pt_map() flags. */
+#define PT_MAP_HUGE (1u << 0) /* use 2 MiB and 1 GiB leaves where aligned */
+
+/* The bits a caller may pass as perm (pt_map) or set/clear (pt_protect). */
+#define PT_PERM_MASK (PTE_R | PTE_W | PTE_X | PTE_U | PTE_G | PTE_RSW_MASK)
+
+/*
+ * Map [va, va + size) to [pa, pa + size). All three are page-aligned, size
+ * is not 0, the range is canonical and lies in one half of the address
+ * space. perm is taken from PT_PERM_MASK and must make a valid leaf (some
+ * of R, W, X; never W without R); the software bits (PTE_COW, PTE_SW1) are
+ * stored as given. pt_map adds V and A, and D when W is set.
+ *
+ * With PT_MAP_HUGE, a 1 GiB or 2 MiB leaf is used wherever va and pa are
+ * aligned to it and the rest of the range covers it, unless a table page
+ * already sits in that slot (then smaller leaves go into that table).
+ * Without it, every leaf is 4 KiB.
+ *
+ * Returns PT_ERR_EXIST if any page of the range is already mapped, and
+ * PT_ERR_NOMEM if a table page cannot be had. Either way the table is left
+ * as it was: the leaves this call made are unmapped again and the table
+ * pages it added are freed.
+ */
+int pt_map(paddr_t root, uintptr_t va, paddr_t pa, size_t size, uint64_t perm, unsigned flags);
+
+/*
+ * Unmap every leaf in [va, va + size) (page-aligned, canonical, one half).
+ * Holes are fine. drop, if not NULL, is called once for each 4 KiB frame
+ * that was mapped (512 times for a 2 MiB leaf), so the caller can drop its
+ * reference; the caller must not reuse the frame before its TLB flush.
+ * Table pages left empty are freed at once. Returns PT_ERR_HUGE, having
+ * changed nothing, if a huge leaf reaches outside the range: huge leaves
+ * are never split.
+ */
+int pt_unmap(paddr_t root, uintptr_t va, size_t size, void (*drop)(paddr_t pa, void *ctx),
+	     void *ctx);
+
+/* pt_protect() flags. */
+#define PT_PROTECT_SKIP_HOLES (1u << 0) /* unmapped pages are not an error */
+
+/*
+ * Change the permission bits of every leaf in [va, va + size): bits in set
+ * are turned on, bits in clear turned off (both from PT_PERM_MASK, never
+ * the same bit in both). A stays set. D is set when the result is
+ * writable and otherwise left as it was (removing W does not make a page
+ * clean). Every result must still be a valid leaf, or nothing changes and
+ * the call returns PT_ERR_INVAL. A hole is PT_ERR_NOTMAPPED, with nothing
+ * changed, unless flags has PT_PROTECT_SKIP_HOLES; a huge leaf reaching
+ * outside the range is PT_ERR_HUGE.
+ */
+int pt_protect(paddr_t root, uintptr_t va, size_t size, uint64_t set, uint64_t clear,
+	       unsigned flags);
+
+/*
+ * Call fn for every leaf that maps some of [va, va + size), in address
+ * order, with the leaf's own start address (below va for a huge leaf that
+ * begins earlier), a pointer to the PTE and its level. fn may change the
+ * PTE's flag bits (keeping it a leaf, with A and D as above). A non-zero
+ * return from fn stops the walk and is returned; PT_ERR_INVAL for a bad
+ * range; otherwise 0.
+ */
+typedef int (*pt_leaf_fn)(uintptr_t va, pte_t *pte, unsigned level, void *ctx);
+int pt_for_each_leaf(paddr_t root, uintptr_t va, size_t size, pt_leaf_fn fn, void *ctx);
+
+/*
+ * Check the whole table for entries that break the invariants above or
+ * the format: a leaf without A, a writable leaf without D, W without R,
+ * reserved bits set, a huge leaf whose frame is misaligned, a table
+ * pointer with A, D or U set, or at level 0. report (may be NULL) is
+ * called for each, with a reason; returns how many there were. Where a
+ * table pointer leads is trusted, not checked.
+ */
+int pt_check_ad(paddr_t root, void (*report)(uintptr_t va, pte_t pte, const char *why, void *ctx),
+		void *ctx);
+
+#endif
