@@ -14,6 +14,7 @@
  *                 loader releasing every hart would (tests the lottery)
  *   -- CMD        run a shell command line (needs user space: later issue)
  */
+#include "src/arch/riscv/kmap.h"
 #include "src/arch/riscv/machine.h"
 #include "src/arch/riscv/memlayout.h"
 #include "src/arch/riscv/mmu.h"
@@ -27,7 +28,11 @@
 #include "src/kernel/kernel.h"
 #include "src/lib/bootargs.h"
 #include "src/lib/fmt.h"
+#include "src/mm/frame.h"
+#include "src/mm/memstat.h"
 #include "src/mm/phys.h"
+#include "src/mm/physmem.h"
+#include "src/mm/slab.h"
 #include "src/sched/hart.h"
 #include "src/sched/ipi.h"
 
@@ -59,6 +64,34 @@ static void boot_print_memory(void)
 			platform.reserved[i].base + platform.reserved[i].size - 1);
 	kprintf("kine: kernel image %#lx-%#lx at %#lx\n", KERNEL_IMAGE_PA(kernel_start),
 		KERNEL_IMAGE_PA(kernel_end) - 1, (uintptr_t)kernel_start);
+}
+
+/*
+ * The frame allocator gets RAM minus every reserved range and minus the
+ * kernel image; then the kernel's real page table replaces the boot one.
+ */
+static void boot_memory(void)
+{
+	static struct physmem pm;
+	struct physmem_range ram[PLATFORM_MAX_MEM], rsv[PLATFORM_MAX_RESERVED + 1];
+	int nrsv = 0;
+	char err[128];
+
+	for (int i = 0; i < platform.nmem; i++)
+		ram[i] = (struct physmem_range){platform.mem[i].base, platform.mem[i].size};
+	for (int i = 0; i < platform.nreserved; i++)
+		rsv[nrsv++] =
+		    (struct physmem_range){platform.reserved[i].base, platform.reserved[i].size};
+	rsv[nrsv++] = (struct physmem_range){KERNEL_IMAGE_PA(kernel_start),
+					     (uintptr_t)kernel_end - (uintptr_t)kernel_start};
+	if (physmem_init(&pm, ram, platform.nmem, rsv, nrsv, err, sizeof(err)) < 0)
+		panic("physical memory map: %s", err);
+	frames_init(&pm);
+	slab_init();
+	kmap_init(&platform);
+	kprintf("kine: frames: %lu free of %lu managed (%lu MiB); kernel page table at %#lx\n",
+		memstat_free_frames(), frames_managed(), frames_managed() >> (20 - PAGE_SHIFT),
+		kernel_root);
 }
 
 static void boot_print_harts(void)
@@ -135,6 +168,7 @@ void boot_main(unsigned long hartid, unsigned long dtb)
 	uart_init(&platform);
 	sbi_print_features();
 	boot_print_memory();
+	boot_memory();
 	boot_print_harts();
 	boot_this_hart();
 

@@ -69,7 +69,7 @@ boot_entry:
 	/* Paging on with the boot page table; every other hart uses it too. */
 	la	t0, boot_pagetable
 	srli	t0, t0, 12
-	li	t1, SATP_MODE_SV39
+	li	t1, ENTRY_SATP_MODE_SV39
 	or	t0, t0, t1
 	la	t1, kernel_satp
 	sd	t0, 0(t1)

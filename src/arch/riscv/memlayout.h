@@ -42,8 +42,8 @@
  */
 #define BOOT_DIRECT_GIGAPAGES 32
 
-/* satp.MODE for Sv39. */
-#define SATP_MODE_SV39 (_UL(8) << 60)
+/* satp.MODE for Sv39, for entry.S (C code uses pte.h's satp_make()). */
+#define ENTRY_SATP_MODE_SV39 (_UL(8) << 60)
 
 #ifndef __ASSEMBLER__
 /* The physical address of a symbol of the kernel image. */

@@ -7,11 +7,8 @@
  */
 #include "src/arch/riscv/mmu.h"
 
-#include "src/arch/riscv/memlayout.h"
+#include "src/arch/riscv/pte.h"
 #include "src/arch/riscv/riscv.h"
-
-#define SATP_ASID_SHIFT 44
-#define SATP_ASID_MASK  (0xfffful << SATP_ASID_SHIFT)
 
 unsigned mmu_asid_bits;
 
@@ -45,7 +42,6 @@ unsigned mmu_probe_asid_bits(void)
 void mmu_switch(uint64_t root_pa, unsigned asid)
 {
 	sfence_vma_all();
-	csr_write(satp,
-		  SATP_MODE_SV39 | ((unsigned long)asid << SATP_ASID_SHIFT) | (root_pa >> 12));
+	csr_write(satp, satp_make(root_pa, asid));
 	sfence_vma_all();
 }
