@@ -29,6 +29,7 @@
 #include "src/lib/bootargs.h"
 #include "src/lib/fmt.h"
 #include "src/mm/frame.h"
+#include "src/mm/frame_cache.h"
 #include "src/mm/memstat.h"
 #include "src/mm/phys.h"
 #include "src/mm/physmem.h"
@@ -89,8 +90,11 @@ static void boot_memory(void)
 	frames_init(&pm);
 	slab_init();
 	kmap_init(&platform);
-	kprintf("kine: frames: %lu free of %lu managed (%lu MiB); kernel page table at %#lx\n",
+	kprintf("kine: frames: %lu free of %lu managed (%lu MiB), per-hart caches %s, poison %s\n",
 		memstat_free_frames(), frames_managed(), frames_managed() >> (20 - PAGE_SHIFT),
+		frame_cache_enabled() ? "on" : "off", frame_poison_enabled() ? "on" : "off");
+	kprintf("kine: kernel page table at %#lx: text r-x, rodata r--, data rw-, guard pages "
+		"unmapped, direct map rw-\n",
 		kernel_root);
 }
 

@@ -13,12 +13,14 @@
  *          every hart takes one spinlock SPIN_ROUNDS times at once
  *          (through ipi_run_everywhere) and checks, inside, that no other
  *          hart is inside; the shared count must come out exact.
+ *   (memory self-tests: see selftest_mm.c)
  *   panic  panic on purpose: the run must end with a backtrace and
  *          "verdict: FAIL panic" (tests the failure path end to end).
  *   fault  load from an unmapped address (0): the trap handler must
  *          report a load page fault with that address in stval,
  *          the registers and a backtrace, and end with "FAIL panic".
  */
+#include "src/kernel/selftest.h"
 #include "src/arch/riscv/timer.h"
 #include "src/kernel/kernel.h"
 #include "src/sched/hart.h"
@@ -147,6 +149,8 @@ static void selftest_fault(void)
 
 bool selftest_run(const char *name)
 {
+	bool known, pass;
+
 	if (strcmp(name, "boot") == 0)
 		return selftest_boot();
 	if (strcmp(name, "spinlock") == 0)
@@ -155,6 +159,11 @@ bool selftest_run(const char *name)
 		selftest_panic();
 	if (strcmp(name, "fault") == 0)
 		selftest_fault();
-	kprintf("kine: unknown self-test '%s' (known: boot, spinlock, panic, fault)\n", name);
+	pass = selftest_mm_run(name, &known);
+	if (known)
+		return pass;
+	kprintf("kine: unknown self-test '%s' (known: boot, spinlock, panic, fault, wx, frames, "
+		"frames_bench)\n",
+		name);
 	return false;
 }

@@ -76,6 +76,15 @@ uint64_t frames_managed(void)
 
 /* ---- poisoning (debug builds) ---- */
 
+bool frame_poison_enabled(void)
+{
+#ifdef KINE_MM_POISON
+	return true;
+#else
+	return false;
+#endif
+}
+
 #ifdef KINE_MM_POISON
 #define FRAME_POISON 0xf4eef4eef4eef4eeull
 

@@ -85,6 +85,9 @@ struct frame *frame_at(uint32_t index);
 uint64_t frames_total(void);
 uint64_t frames_managed(void);
 
+/* Whether this build poisons freed frames (the debug image). */
+bool frame_poison_enabled(void);
+
 /* Reference counts of allocated blocks (f is the block's head frame). */
 void frame_get(struct frame *f);
 void frame_put(struct frame *f); /* the last put frees the block */

@@ -31,6 +31,15 @@
 _Static_assert(FRAME_CACHE_BATCH > 0 && FRAME_CACHE_BATCH < FRAME_CACHE_HIGH,
 	       "a drain must leave room, a refill must fit");
 
+bool frame_cache_enabled(void)
+{
+#ifdef KINE_NO_FRAME_CACHE
+	return false;
+#else
+	return true;
+#endif
+}
+
 #ifndef KINE_NO_FRAME_CACHE
 
 /* Passes of the remote drain before an allocation gives up (see below). */

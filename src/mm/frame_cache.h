@@ -34,6 +34,9 @@
 /* Empty every cache (frames_init() calls it). */
 void frame_cache_init(void);
 
+/* Whether this build has the per-hart caches (false: the baseline). */
+bool frame_cache_enabled(void);
+
 /* A free order-0 frame (state FRAME_ALLOCATED, refcount 0), or NULL. */
 struct frame *frame_cache_alloc(int hart);
 

@@ -11,6 +11,7 @@ _RISCV_PLATFORM = "//tools/platforms:riscv64_kine"
 
 # Baseline build settings (tools/config) that an image may turn off.
 _FRAME_CACHE = "//tools/config:frame_cache"
+_MM_POISON = "//tools/config:mm_poison"
 
 def _riscv_transition_impl(settings, attr):
     return {
@@ -19,6 +20,7 @@ def _riscv_transition_impl(settings, attr):
         "//command_line_option:conlyopt": [],
         "//command_line_option:linkopt": [],
         _FRAME_CACHE: attr.frame_cache,
+        _MM_POISON: attr.mm_poison,
     }
 
 riscv_transition = transition(
@@ -30,6 +32,7 @@ riscv_transition = transition(
         "//command_line_option:conlyopt",
         "//command_line_option:linkopt",
         _FRAME_CACHE,
+        _MM_POISON,
     ],
 )
 
@@ -63,6 +66,10 @@ riscv_image = rule(
         "frame_cache": attr.bool(
             default = True,
             doc = "False builds the baseline without per-hart frame caches.",
+        ),
+        "mm_poison": attr.bool(
+            default = False,
+            doc = "True builds the debug image that poisons freed frames.",
         ),
         "_allowlist_function_transition": attr.label(
             default = "@bazel_tools//tools/allowlists/function_transition_allowlist",

@@ -5,8 +5,9 @@
  */
 	.section .text
 	.balign	4
-	.globl	probe_write_byte, probe_write_insn, probe_write_fixup
+	.globl	probe_write_byte, probe_write_load, probe_write_insn, probe_write_fixup
 probe_write_byte:
+probe_write_load:
 	lbu	t0, 0(a0)
 probe_write_insn:
 	sb	t0, 0(a0)

@@ -14,7 +14,11 @@
 
 struct trap_frame;
 
-/* Read a byte at addr and write it back unchanged. 0, or -1 if it faulted. */
+/*
+ * Read a byte at addr and write it back unchanged. 0, or -1 if either
+ * access faulted (a load page fault: nothing mapped; a store page fault:
+ * mapped read-only).
+ */
 int probe_write_byte(volatile void *addr);
 
 /* Call addr (which must hold a 'ret'); 0 if it ran, -1 if the fetch faulted. */

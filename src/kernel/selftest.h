@@ -1,0 +1,12 @@
+/*
+ * selftest.h: the self-tests of each subsystem, dispatched by selftest_run.
+ */
+#ifndef KINE_KERNEL_SELFTEST_H
+#define KINE_KERNEL_SELFTEST_H
+
+#include <stdbool.h>
+
+/* Memory self-tests (selftest_mm.c); *known says whether name is one. */
+bool selftest_mm_run(const char *name, bool *known);
+
+#endif
