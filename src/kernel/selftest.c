@@ -163,7 +163,7 @@ bool selftest_run(const char *name)
 	if (known)
 		return pass;
 	kprintf("kine: unknown self-test '%s' (known: boot, spinlock, panic, fault, wx, frames, "
-		"frames_bench)\n",
+		"frames_exhaust, frames_bench)\n",
 		name);
 	return false;
 }

@@ -9,9 +9,14 @@
  *           reported; the kernel's page table passes the A/D checker.
  *   frames  every hart allocates and frees random orders, hands frames to
  *           the next hart to free, and shares some (both harts drop a
- *           reference; the last one frees). Every block carries a tag that
- *           is checked before it is freed. At the end the settled
- *           free-frame count equals the count at the start, exactly.
+ *           reference; the last one frees); it also allocates and frees
+ *           kmalloc objects of random sizes. Every block and object carries
+ *           a tag that is checked before it is freed. At the end the
+ *           settled free-frame count equals the count at the start, exactly.
+ *   frames_exhaust
+ *           every hart allocates order-0 frames until none is left (the
+ *           last ones come from other harts' caches: remote drains); all
+ *           free frames must have been handed out, and all come back.
  *   frames_bench
  *           order-0 alloc+free throughput with 1, 2, 4 ... harts at once,
  *           printed as "kine: bench {json}" lines for tools/bench.
@@ -25,6 +30,7 @@
 #include "src/mm/frame_cache.h"
 #include "src/mm/memstat.h"
 #include "src/mm/pagetable.h"
+#include "src/mm/slab.h"
 #include "src/sched/hart.h"
 #include "src/sched/ipi.h"
 #include "src/sync/spinlock.h"
@@ -93,6 +99,7 @@ static bool selftest_wx(void)
 #define STRESS_HELD   48   /* blocks a hart holds at most */
 #define STRESS_MAIL   64   /* blocks waiting in a hart's mailbox at most */
 #define STRESS_ORDERS 4    /* orders 0..3; order 0 most of the time */
+#define STRESS_OBJS   16   /* kmalloc objects a hart holds at most */
 
 struct stress_block {
 	paddr_t pa;
@@ -112,7 +119,9 @@ struct stress_hart {
 	uint64_t rng;
 	struct stress_block held[STRESS_HELD];
 	int nheld;
-	uint64_t allocs, alloc_failures, frees, handed, shared, received, bad_tags;
+	uint64_t *obj[STRESS_OBJS]; /* kmalloc objects: [0] = size, [1] = tag */
+	int nobj;
+	uint64_t allocs, alloc_failures, frees, handed, shared, received, bad_tags, objects;
 } __attribute__((aligned(64)));
 
 static struct stress_mailbox stress_mail[MAX_HARTS];
@@ -232,6 +241,33 @@ static void stress_free_one(struct stress_hart *s)
 	stress_release(s, &b);
 }
 
+/* Allocate a kmalloc object of a random size, or free a random one. */
+static void stress_object(struct stress_hart *s, int me)
+{
+	uint64_t r = stress_random(s), *o;
+	size_t size = 16 + (r >> 8) % 2033;
+
+	if (s->nobj == STRESS_OBJS || (s->nobj > 0 && (r & 1))) {
+		int i = (int)((r >> 1) % s->nobj);
+
+		o = s->obj[i];
+		if (o[1] != (((uint64_t)me << 56) | o[0]))
+			s->bad_tags++;
+		kfree(o);
+		s->obj[i] = s->obj[--s->nobj];
+		return;
+	}
+	o = kmalloc(size);
+	if (o == NULL) {
+		s->alloc_failures++;
+		return;
+	}
+	o[0] = size;
+	o[1] = ((uint64_t)me << 56) | size;
+	s->objects++;
+	s->obj[s->nobj++] = o;
+}
+
 static void stress_worker(void *arg)
 {
 	int me = this_hart()->index;
@@ -247,8 +283,12 @@ static void stress_worker(void *arg)
 			stress_free_one(s);
 		else if (s->nheld > 0)
 			stress_handoff(s, me, action == 7);
+		if ((seq & 3) == 0)
+			stress_object(s, me);
 		stress_collect(s, me);
 	}
+	while (s->nobj > 0)
+		kfree(s->obj[--s->nobj]);
 	while (s->nheld > 0) {
 		struct stress_block b = stress_take(s, 0);
 		stress_release(s, &b);
@@ -275,8 +315,9 @@ static bool selftest_frames(void)
 		const struct stress_hart *s = &stress_state[i];
 
 		kprintf("kine: selftest frames: hart %u: %lu allocs, %lu frees, %lu handed on, "
-			"%lu shared, %lu received\n",
-			harts[i].hartid, s->allocs, s->frees, s->handed, s->shared, s->received);
+			"%lu shared, %lu received, %lu kmalloc objects\n",
+			harts[i].hartid, s->allocs, s->frees, s->handed, s->shared, s->received,
+			s->objects);
 		total.allocs += s->allocs;
 		total.frees += s->frees;
 		total.alloc_failures += s->alloc_failures;
@@ -295,6 +336,62 @@ static bool selftest_frames(void)
 	 * once by the allocator: allocs + shared == frees. */
 	return after == before && total.bad_tags == 0 && total.alloc_failures == 0 &&
 	       total.allocs + total.shared == total.frees;
+}
+
+/* ---- frames_exhaust: every hart takes frames until there are none ---- */
+
+/* Each hart chains its frames through their own first word: no bookkeeping memory. */
+static paddr_t exhaust_chain[MAX_HARTS];
+static uint64_t exhaust_count[MAX_HARTS];
+
+static void exhaust_worker(void *arg)
+{
+	int me = this_hart()->index;
+	paddr_t pa;
+
+	while ((pa = frame_alloc(0)) != 0) {
+		*(paddr_t *)phys_to_virt(pa) = exhaust_chain[me];
+		exhaust_chain[me] = pa;
+		exhaust_count[me]++;
+	}
+}
+
+static void exhaust_release(void *arg)
+{
+	int me = this_hart()->index;
+
+	while (exhaust_chain[me] != 0) {
+		paddr_t pa = exhaust_chain[me];
+
+		exhaust_chain[me] = *(paddr_t *)phys_to_virt(pa);
+		frame_free(pa, 0);
+	}
+}
+
+/*
+ * Exhaustion on every hart at once: the last frames sit in other harts'
+ * caches, so the harts must drain each other's caches (remote drain) to
+ * take them; every free frame must be handed out, then all come back.
+ */
+static bool selftest_frames_exhaust(void)
+{
+	uint64_t before = memstat_free_frames(), taken = 0, after;
+	struct memstat ms;
+
+	memstat_reset();
+	ipi_run_everywhere(exhaust_worker, NULL);
+	memstat_read(&ms);
+	for (int i = 0; i < nharts; i++) {
+		kprintf("kine: selftest frames_exhaust: hart %u took %lu frames\n", harts[i].hartid,
+			exhaust_count[i]);
+		taken += exhaust_count[i];
+	}
+	ipi_run_everywhere(exhaust_release, NULL);
+	after = memstat_free_frames();
+	kprintf("kine: selftest frames_exhaust: %lu of %lu free frames taken, %lu remote drains; "
+		"free frames %lu after\n",
+		taken, before, ms.events[MEMSTAT_REMOTE_DRAIN], after);
+	return taken == before && after == before;
 }
 
 /* ---- frames_bench: order-0 throughput as harts are added ---- */
@@ -368,6 +465,8 @@ bool selftest_mm_run(const char *name, bool *known)
 		return selftest_wx();
 	if (strcmp(name, "frames") == 0)
 		return selftest_frames();
+	if (strcmp(name, "frames_exhaust") == 0)
+		return selftest_frames_exhaust();
 	if (strcmp(name, "frames_bench") == 0)
 		return selftest_frames_bench();
 	*known = false;
