@@ -36,6 +36,7 @@
 #include "src/mm/slab.h"
 #include "src/sched/hart.h"
 #include "src/sched/ipi.h"
+#include "src/sched/thread.h"
 
 extern char kernel_start[], kernel_end[];
 
@@ -137,7 +138,12 @@ static void boot_asid_bits(void)
 	kprintf("kine: mmu: sv39, %u ASID bits implemented, %u in use\n", narrowest, mmu_asid_bits);
 }
 
-static void boot_run(void)
+/*
+ * The first thread: runs the self-test or command the boot options ask
+ * for (each ends the run with a verdict), or else leaves the harts idling
+ * in their schedulers.
+ */
+static void kernel_main(void *arg)
 {
 	const char *test = bootargs_get(&bootargs, "test");
 	const char *command = bootargs_command(&bootargs);
@@ -149,7 +155,13 @@ static void boot_run(void)
 	if (command != NULL)
 		kine_finish(false, "cannot run '%s': kine has no user space yet", command);
 	kprintf("kine: idle (no shell yet); console input is echoed\n");
-	hart_idle();
+}
+
+static void boot_run(void)
+{
+	if (thread_create(kernel_main, NULL, "main", 0) == NULL)
+		panic("no memory for the first thread");
+	scheduler();
 }
 
 void boot_main(unsigned long hartid, unsigned long dtb)

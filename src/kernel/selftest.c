@@ -162,8 +162,11 @@ bool selftest_run(const char *name)
 	pass = selftest_mm_run(name, &known);
 	if (known)
 		return pass;
+	pass = selftest_sched_run(name, &known);
+	if (known)
+		return pass;
 	kprintf("kine: unknown self-test '%s' (known: boot, spinlock, panic, fault, wx, frames, "
-		"frames_exhaust, frames_bench)\n",
+		"frames_exhaust, frames_bench, threads)\n",
 		name);
 	return false;
 }

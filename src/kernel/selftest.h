@@ -9,4 +9,7 @@
 /* Memory self-tests (selftest_mm.c); *known says whether name is one. */
 bool selftest_mm_run(const char *name, bool *known);
 
+/* Thread and scheduler self-tests (selftest_sched.c). */
+bool selftest_sched_run(const char *name, bool *known);
+
 #endif

@@ -33,6 +33,7 @@ void hart_setup(int index, uint32_t hartid)
 	h->stack_base = (uintptr_t)hart_stacks[index] + KSTACK_GUARD_SIZE;
 	h->stack_top = (uintptr_t)hart_stacks[index] + KSTACK_SLOT_SIZE;
 	h->arch.plic_context = -1;
+	spin_init(&h->runq_lock, "runq");
 }
 
 struct hart *hart_by_hartid(uint32_t hartid)
@@ -101,16 +102,4 @@ void hart_local_end(void)
 int hart_local_index(void)
 {
 	return this_hart()->index;
-}
-
-/*
- * Enable interrupts and sleep. wfi returns when an interrupt is pending
- * even with interrupts off, so the handler runs right after it.
- */
-void hart_idle(void)
-{
-	for (;;) {
-		arch_irq_enable();
-		arch_wait_for_interrupt();
-	}
 }

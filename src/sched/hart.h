@@ -17,6 +17,9 @@
  *    racily (they only grow, and a stale value is harmless).
  *  - ipi_pending: any hart ORs bits in atomically; only the hart itself
  *    takes them out (atomic exchange).
+ *  - current, sched_ctx: only the hart itself.
+ *  - runq_*: guarded by runq_lock (any hart may queue a thread here or
+ *    steal one).
  *  - call_busy, call_fn, call_arg: a sender claims the slot by setting
  *    call_busy (compare-and-swap), then writes call_fn and call_arg; the
  *    hart itself clears call_busy (release) after the call returns.
@@ -30,17 +33,22 @@
 #include "src/arch/riscv/cpu.h"
 #include "src/arch/riscv/entry.h"
 #include "src/arch/riscv/hart_arch.h"
+#include "src/arch/riscv/switch.h"
+#include "src/sync/spinlock.h"
 
 #define MAX_HARTS KINE_MAX_HARTS
 
 /* Cross-hart messages carried by an IPI (see ipi.h). */
 enum ipi_msg {
-	IPI_PING, /* count it; the boot self-test checks delivery */
-	IPI_RING, /* count it and pass it on to the next hart (self-test) */
-	IPI_STOP, /* halt: another hart panicked or the machine shuts down */
-	IPI_CALL, /* run call_fn(call_arg), then clear call_busy (ipi_run_everywhere) */
+	IPI_PING,    /* count it; the boot self-test checks delivery */
+	IPI_RING,    /* count it and pass it on to the next hart (self-test) */
+	IPI_STOP,    /* halt: another hart panicked or the machine shuts down */
+	IPI_CALL,    /* run call_fn(call_arg), then clear call_busy (ipi_run_everywhere) */
+	IPI_RESCHED, /* a thread was queued here: leave wfi, preempt if need be */
 	IPI_NR,
 };
+
+struct thread;
 
 struct hart {
 	uintptr_t stack_top; /* must stay first: entry.S loads it */
@@ -59,6 +67,14 @@ struct hart {
 	uint64_t ipi_received[IPI_NR];
 
 	uint32_t ipi_pending;
+
+	struct thread *current;        /* the thread running here, NULL in the scheduler */
+	struct arch_context sched_ctx; /* the scheduler loop's registers */
+	struct spinlock runq_lock;
+	struct thread *runq_head, *runq_tail; /* guarded by runq_lock */
+	int runq_len;                         /* guarded by runq_lock */
+	uint64_t thread_switches;             /* switches into threads on this hart */
+	int idle; /* atomic: set while the scheduler waits in wfi with nothing to run */
 
 	int call_busy;
 	void (*call_fn)(void *);
@@ -96,8 +112,5 @@ bool hart_is_online(const struct hart *h);
  */
 void irq_push_off(void);
 void irq_pop_off(void);
-
-/* Run forever, sleeping until interrupts. */
-void hart_idle(void) __attribute__((noreturn));
 
 #endif

@@ -44,7 +44,7 @@ static void ipi_run_call(struct hart *self)
 static void ipi_wait_poll(void)
 {
 	arch_cpu_relax();
-	ipi_handle();
+	(void)ipi_handle(); /* a reschedule waits for the next trap */
 }
 
 void ipi_run_everywhere(void (*fn)(void *), void *arg)
@@ -85,7 +85,7 @@ static void ipi_ring_forward(struct hart *self)
 		ipi_send(&harts[(self->index + 1) % nharts], IPI_RING);
 }
 
-void ipi_handle(void)
+bool ipi_handle(void)
 {
 	struct hart *self = this_hart();
 	uint32_t pending;
@@ -107,6 +107,9 @@ void ipi_handle(void)
 		case IPI_CALL:
 			ipi_run_call(self);
 			break;
+		case IPI_RESCHED:
+			break; /* the trap handler preempts on the way out */
 		}
 	}
+	return (pending & (1u << IPI_RESCHED)) != 0;
 }

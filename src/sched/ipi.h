@@ -25,7 +25,10 @@ void ipi_send_others(enum ipi_msg msg);
  */
 void ipi_run_everywhere(void (*fn)(void *), void *arg);
 
-/* Called by the trap handler on a software interrupt. */
-void ipi_handle(void);
+/*
+ * Called by the trap handler on a software interrupt. Returns true if a
+ * reschedule was asked for (a thread was queued on this hart).
+ */
+bool ipi_handle(void);
 
 #endif

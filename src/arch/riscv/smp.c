@@ -22,6 +22,7 @@
 #include "src/arch/riscv/trap.h"
 #include "src/kernel/kernel.h"
 #include "src/sched/hart.h"
+#include "src/sched/thread.h"
 
 /* How long the boot hart waits for the other harts, in seconds. */
 #define SMP_START_TIMEOUT_S 10
@@ -184,5 +185,5 @@ void secondary_main(unsigned long hartid, void *hart)
 	timer_init_hart();
 	plic_init_hart();
 	hart_set_online();
-	hart_idle();
+	scheduler();
 }

@@ -16,6 +16,7 @@
 #include "src/lib/fmt.h"
 #include "src/sched/hart.h"
 #include "src/sched/ipi.h"
+#include "src/sched/thread.h"
 
 extern char kernelvec[];
 
@@ -98,10 +99,12 @@ void kernel_trap(struct trap_frame *tf)
 		switch (cause & ~SCAUSE_INTERRUPT) {
 		case IRQ_S_SOFT:
 			this_hart()->soft_irqs++;
-			ipi_handle();
+			if (ipi_handle())
+				sched_preempt();
 			return;
 		case IRQ_S_TIMER:
 			timer_handle();
+			sched_preempt(); /* the time slice is one tick */
 			return;
 		case IRQ_S_EXT:
 			this_hart()->ext_irqs++;

@@ -1,0 +1,97 @@
+/*
+ * thread.h: kernel threads and the per-hart scheduler.
+ *
+ * A thread owns a kernel stack, its saved registers and its scheduling
+ * state. (Processes, which group threads around an address space, arrive
+ * with the processes issue; so do user-mode threads.)
+ *
+ * Locking, written next to the data in struct thread:
+ *  - t->lock guards state, hart, on_runq and the switch itself: a thread
+ *    holds its own lock across arch_switch() into its hart's scheduler,
+ *    and a scheduler holds it across the switch into the thread, so no
+ *    other hart can start running a thread whose registers are not saved
+ *    yet. Lock order: a wait queue's condition lock, then t->lock, then a
+ *    wait queue's or run queue's lock.
+ *  - fields set at creation (fn, arg, name, tid, stack, affinity) are
+ *    read-only while the thread exists.
+ */
+#ifndef KINE_SCHED_THREAD_H
+#define KINE_SCHED_THREAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "src/arch/riscv/switch.h"
+#include "src/sync/spinlock.h"
+#include "src/sync/waitq.h"
+
+enum thread_state {
+	THREAD_RUNNABLE, /* on a run queue */
+	THREAD_RUNNING,  /* on a hart */
+	THREAD_SLEEPING, /* on a wait queue */
+	THREAD_EXITED,   /* finished; thread_join frees it */
+};
+
+/* Run anywhere (the default), or only on the hart with this index. */
+#define THREAD_ANY_HART (-1)
+
+#define THREAD_STACK_ORDER 2 /* 16 KiB kernel stacks */
+
+struct thread {
+	struct arch_context ctx; /* guarded by lock (saved while switched out) */
+	struct spinlock lock;
+	enum thread_state state;  /* guarded by lock */
+	int hart;                 /* guarded by lock: the hart it runs or is queued on */
+	bool irq_were_enabled;    /* this thread's hart interrupt state across a switch */
+	struct thread *runq_next; /* guarded by the run queue's lock */
+	struct thread *wait_next; /* guarded by the wait queue's lock */
+
+	int tid;
+	const char *name;
+	int affinity; /* THREAD_ANY_HART or a hart index; changed only under lock */
+	void (*fn)(void *);
+	void *arg;
+	uint64_t stack; /* physical address of the stack block */
+
+	struct waitq exited; /* thread_join sleeps here */
+	uint64_t switches;   /* times it was switched in (this thread's only) */
+};
+
+/*
+ * Create a thread that runs fn(arg) and make it runnable (on the hart
+ * given by affinity, or on this hart). NULL when out of memory.
+ */
+struct thread *thread_create(void (*fn)(void *), void *arg, const char *name, int affinity);
+
+/* Wait until t has exited, then free it. */
+void thread_join(struct thread *t);
+
+/* End the calling thread (returning from fn does the same). */
+void thread_exit(void) __attribute__((noreturn));
+
+/* Give up the hart to other runnable threads. */
+void thread_yield(void);
+
+/* The thread running on this hart, or NULL in the scheduler. */
+struct thread *thread_current(void);
+
+/* Pin the calling thread to a hart (THREAD_ANY_HART to unpin); moves it there. */
+void thread_set_affinity(int hart);
+
+/* Make a sleeping thread runnable (used by wait queues). */
+void thread_wake(struct thread *t);
+
+/*
+ * The wait queue side of sleeping: with t->lock held and state set to
+ * THREAD_SLEEPING by the caller, switch to the scheduler. Returns with
+ * t->lock held once the thread runs again.
+ */
+void thread_sleep_locked(struct thread *t);
+
+/* Each hart's scheduler loop: run threads, steal when idle, wfi. */
+void scheduler(void) __attribute__((noreturn));
+
+/* On a timer tick or a reschedule IPI: yield if a thread runs here. */
+void sched_preempt(void);
+
+#endif
