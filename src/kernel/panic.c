@@ -16,6 +16,7 @@
 #include "src/lib/fmt.h"
 #include "src/sched/hart.h"
 #include "src/sched/ipi.h"
+#include "src/sched/thread.h"
 
 #define PANIC_BACKTRACE_MAX 24
 
@@ -45,13 +46,13 @@ void panic_begin(void)
 
 void panic_end(uintptr_t first_pc, uintptr_t fp)
 {
-	struct hart *h = this_hart();
-	uintptr_t pcs[PANIC_BACKTRACE_MAX];
+	uintptr_t pcs[PANIC_BACKTRACE_MAX], lo, hi;
 	int k = 0, n;
 
 	if (first_pc != 0)
 		kprintf("kine: bt #%d %#lx\n", k++, first_pc);
-	n = arch_backtrace(fp, h->stack_base, h->stack_top, pcs, PANIC_BACKTRACE_MAX);
+	sched_current_stack(&lo, &hi);
+	n = arch_backtrace(fp, lo, hi, pcs, PANIC_BACKTRACE_MAX);
 	for (int i = 0; i < n; i++)
 		kprintf("kine: bt #%d %#lx\n", k++, pcs[i]);
 	kprintf("kine: verdict: FAIL panic\n");

@@ -34,6 +34,20 @@ struct thread *thread_current(void)
 	return t;
 }
 
+void sched_current_stack(uintptr_t *lo, uintptr_t *hi)
+{
+	struct hart *h = this_hart();
+	struct thread *t = h->current;
+
+	if (t == NULL) {
+		*lo = h->stack_base;
+		*hi = h->stack_top;
+		return;
+	}
+	*lo = (uintptr_t)phys_to_virt(t->stack);
+	*hi = *lo + (PAGE_SIZE << THREAD_STACK_ORDER);
+}
+
 /* ---- run queues ---- */
 
 static void runq_push(struct hart *h, struct thread *t)

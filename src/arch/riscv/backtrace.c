@@ -18,7 +18,12 @@ int arch_backtrace(uintptr_t fp, uintptr_t stack_lo, uintptr_t stack_hi, uintptr
 			break;
 		uintptr_t ra = ((const uintptr_t *)fp)[-1];
 		uintptr_t prev = ((const uintptr_t *)fp)[-2];
-		if (ra == 0)
+		/*
+		 * The outermost frame (a thread's first function, or
+		 * boot_main) was entered with s0 = 0: nothing called it, so
+		 * its saved ra means nothing.
+		 */
+		if (ra == 0 || prev == 0)
 			break;
 		/* ra points after the call; step back into it for addr2line. */
 		pcs[n++] = ra - 4;
