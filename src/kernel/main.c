@@ -12,7 +12,8 @@
  *   entry=release | entry=release-spin
  *                 push the other harts through _start first, as a boot
  *                 loader releasing every hart would (tests the lottery)
- *   -- CMD        run a shell command line (needs user space: later issue)
+ *   -- CMD        run a program of the boot image ("prog arg ..."; the shell
+ *                 comes later) and end the run with its exit status
  */
 #include "src/arch/riscv/kmap.h"
 #include "src/arch/riscv/machine.h"
@@ -25,6 +26,7 @@
 #include "src/arch/riscv/timer.h"
 #include "src/arch/riscv/trap.h"
 #include "src/arch/riscv/uart.h"
+#include "src/kernel/exec.h"
 #include "src/kernel/kernel.h"
 #include "src/lib/bootargs.h"
 #include "src/lib/fmt.h"
@@ -36,7 +38,9 @@
 #include "src/mm/slab.h"
 #include "src/sched/hart.h"
 #include "src/sched/ipi.h"
+#include "src/sched/proc.h"
 #include "src/sched/thread.h"
+#include "user/include/kine/errno.h"
 
 extern char kernel_start[], kernel_end[];
 
@@ -90,6 +94,7 @@ static void boot_memory(void)
 		panic("physical memory map: %s", err);
 	frames_init(&pm);
 	slab_init();
+	bootimage_init(platform.initrd.base, platform.initrd.size);
 	kmap_init(&platform);
 	kprintf("kine: frames: %lu free of %lu managed (%lu MiB), per-hart caches %s, poison %s\n",
 		memstat_free_frames(), frames_managed(), frames_managed() >> (20 - PAGE_SHIFT),
@@ -139,6 +144,40 @@ static void boot_asid_bits(void)
 }
 
 /*
+ * Run a command line from the boot image: words separated by spaces, the
+ * first one names the program. Returns its exit status, or a negative
+ * errno if it could not start.
+ */
+static int run_command(const char *line)
+{
+	char buf[BOOTARGS_BUFSIZE];
+	const char *argv[EXEC_MAX_ARGS];
+	int argc = 0, err;
+	struct proc *p;
+	char *c = buf;
+
+	if (strlen(line) >= sizeof(buf))
+		return -E2BIG;
+	memcpy(buf, line, strlen(line) + 1);
+	while (*c) {
+		while (*c == ' ')
+			*c++ = '\0';
+		if (*c == '\0')
+			break;
+		if (argc == EXEC_MAX_ARGS)
+			return -E2BIG;
+		argv[argc++] = c;
+		while (*c && *c != ' ')
+			c++;
+	}
+	if (argc == 0)
+		return -EINVAL;
+	if ((err = exec_spawn(argc, argv, &p)) < 0)
+		return err;
+	return proc_wait(p);
+}
+
+/*
  * The first thread: runs the self-test or command the boot options ask
  * for (each ends the run with a verdict), or else leaves the harts idling
  * in their schedulers.
@@ -152,8 +191,12 @@ static void kernel_main(void *arg)
 		bool pass = selftest_run(test);
 		kine_finish(pass, "self-test %s", test);
 	}
-	if (command != NULL)
-		kine_finish(false, "cannot run '%s': kine has no user space yet", command);
+	if (command != NULL) {
+		int status = run_command(command);
+
+		kprintf("kine: '%s' exited with status %d\n", command, status);
+		kine_finish(status == 0, "exit status %d", status);
+	}
 	kprintf("kine: idle (no shell yet); console input is echoed\n");
 }
 

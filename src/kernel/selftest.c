@@ -165,8 +165,11 @@ bool selftest_run(const char *name)
 	pass = selftest_sched_run(name, &known);
 	if (known)
 		return pass;
+	pass = selftest_user_run(name, &known);
+	if (known)
+		return pass;
 	kprintf("kine: unknown self-test '%s' (known: boot, spinlock, panic, fault, wx, frames, "
-		"frames_exhaust, frames_bench, threads)\n",
+		"frames_exhaust, frames_bench, threads, user)\n",
 		name);
 	return false;
 }

@@ -12,4 +12,7 @@ bool selftest_mm_run(const char *name, bool *known);
 /* Thread and scheduler self-tests (selftest_sched.c). */
 bool selftest_sched_run(const char *name, bool *known);
 
+/* User-mode self-test (selftest_user.c). */
+bool selftest_user_run(const char *name, bool *known);
+
 #endif

@@ -122,10 +122,10 @@ enum elf_error {
 	ELF_ERR_TRUNCATED,   /* smaller than an ELF header */
 	ELF_ERR_NOTELF,      /* no \x7fELF magic */
 	ELF_ERR_UNSUPPORTED, /* class, byte order, version, type, machine, PT_INTERP */
-	ELF_ERR_PHDRS,       /* program-header table: entry size, count, outside the image */
+	ELF_ERR_PHDRS,       /* program headers: entry size, outside the image, too many PT_LOAD */
 	ELF_ERR_SEGMENT,     /* one PT_LOAD segment breaks a rule above */
 	ELF_ERR_OVERLAP,     /* two segments overlap, or share a page with different flags */
-	ELF_ERR_NOLOAD,      /* no PT_LOAD segment, or more than ELF_MAX_SEGMENTS */
+	ELF_ERR_NOLOAD,      /* no PT_LOAD segment with memsz > 0 */
 	ELF_ERR_ENTRY,       /* entry point misaligned or not in an executable segment */
 	ELF_NERRORS
 };

@@ -18,9 +18,11 @@
 #include "src/kernel/kernel.h"
 #include "src/mm/frame.h"
 #include "src/mm/slab.h"
+#include "src/mm/vm.h"
 #include "src/sched/hart.h"
 #include "src/sched/hart_local.h"
 #include "src/sched/ipi.h"
+#include "src/sched/proc.h"
 
 static int next_tid = 1; /* atomic */
 
@@ -188,9 +190,17 @@ static void sched_run(struct hart *self, struct thread *t)
 	t->switches++;
 	self->thread_switches++;
 	self->current = t;
+	if (t->proc != NULL)
+		mm_activate(t->proc->mm);
 	arch_switch(&self->sched_ctx, &t->ctx);
 	/* t switched back to us, holding its lock (see sched_switch_out). */
 	self->current = NULL;
+	/*
+	 * Back to the kernel's table: the process may be reaped (its tables
+	 * freed) as soon as t->lock is released.
+	 */
+	if (t->proc != NULL)
+		mm_activate(NULL);
 	spin_unlock(&t->lock);
 }
 
@@ -239,7 +249,14 @@ static void thread_trampoline(void)
 
 struct thread *thread_create(void (*fn)(void *), void *arg, const char *name, int affinity)
 {
+	return thread_create_proc(fn, arg, name, affinity, NULL);
+}
+
+struct thread *thread_create_proc(void (*fn)(void *), void *arg, const char *name, int affinity,
+				  struct proc *p)
+{
 	struct thread *t = kzalloc(sizeof(*t));
+	uintptr_t top;
 	int hart;
 
 	assert(affinity == THREAD_ANY_HART || (affinity >= 0 && affinity < nharts));
@@ -257,9 +274,11 @@ struct thread *thread_create(void (*fn)(void *), void *arg, const char *name, in
 	t->fn = fn;
 	t->arg = arg;
 	t->affinity = affinity;
-	arch_context_init(&t->ctx,
-			  (uintptr_t)phys_to_virt(t->stack) + (PAGE_SIZE << THREAD_STACK_ORDER),
-			  thread_trampoline);
+	t->proc = p;
+	/* The user frame sits at the very top; the kernel stack grows below it. */
+	top = (uintptr_t)phys_to_virt(t->stack) + (PAGE_SIZE << THREAD_STACK_ORDER);
+	t->uframe = (struct user_frame *)(top - sizeof(struct user_frame));
+	arch_context_init(&t->ctx, (uintptr_t)t->uframe, thread_trampoline);
 	hart = affinity != THREAD_ANY_HART ? affinity : hart_local_index();
 	spin_lock(&t->lock);
 	t->hart = hart;

@@ -22,8 +22,11 @@
 #include <stdint.h>
 
 #include "src/arch/riscv/switch.h"
+#include "src/arch/riscv/user.h"
 #include "src/sync/spinlock.h"
 #include "src/sync/waitq.h"
+
+struct proc;
 
 enum thread_state {
 	THREAD_RUNNABLE, /* on a run queue */
@@ -53,8 +56,10 @@ struct thread {
 	void *arg;
 	uint64_t stack; /* physical address of the stack block */
 
-	struct waitq exited; /* thread_join sleeps here */
-	uint64_t switches;   /* times it was switched in (this thread's only) */
+	struct waitq exited;       /* thread_join sleeps here */
+	struct proc *proc;         /* the process it belongs to; NULL for a kernel thread */
+	struct user_frame *uframe; /* user registers, at the top of its stack */
+	uint64_t switches;         /* times it was switched in (this thread's only) */
 };
 
 /*
@@ -62,6 +67,10 @@ struct thread {
  * given by affinity, or on this hart). NULL when out of memory.
  */
 struct thread *thread_create(void (*fn)(void *), void *arg, const char *name, int affinity);
+
+/* The same, for a thread of process p (runs in p's address space). */
+struct thread *thread_create_proc(void (*fn)(void *), void *arg, const char *name, int affinity,
+				  struct proc *p);
 
 /* Wait until t has exited, then free it. */
 void thread_join(struct thread *t);

@@ -1,0 +1,29 @@
+/*
+ * exec.h: starting programs from the boot image.
+ *
+ * The boot image is a cpio newc archive handed over as the initrd; its
+ * files are static RISC-V ELF executables. (The exec system call, which
+ * replaces the calling process's image, comes with fork.)
+ */
+#ifndef KINE_KERNEL_EXEC_H
+#define KINE_KERNEL_EXEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct proc;
+
+#define EXEC_MAX_ARGS 16
+
+/* Remember where the boot image is (physical range; size 0: none). */
+void bootimage_init(uint64_t pa, uint64_t size);
+
+/*
+ * Load program argv[0] from the boot image into a new process and start
+ * it. Returns 0 and the process in *out, or -ENOENT (no such program),
+ * -ENOEXEC (not a valid kine executable: the reason is printed), -E2BIG,
+ * -ENOMEM.
+ */
+int exec_spawn(int argc, const char *const argv[], struct proc **out);
+
+#endif

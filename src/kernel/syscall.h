@@ -1,0 +1,15 @@
+/*
+ * syscall.h: the system call layer (kine's ABI is in user/include/kine/).
+ */
+#ifndef KINE_KERNEL_SYSCALL_H
+#define KINE_KERNEL_SYSCALL_H
+
+#include <stdint.h>
+
+/* Run system call num with the six argument registers; the result for a0. */
+long syscall_dispatch(uint64_t num, const uint64_t args[6]);
+
+/* A user program faulted (a page fault, an illegal instruction): kill it. */
+void syscall_user_fault(const char *cause, uint64_t pc, uint64_t addr) __attribute__((noreturn));
+
+#endif

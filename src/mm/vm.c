@@ -1,0 +1,133 @@
+/*
+ * vm.c: creating, filling and destroying user address spaces.
+ */
+#include "src/mm/vm.h"
+
+#include "src/arch/riscv/kmap.h"
+#include "src/arch/riscv/mmu.h"
+#include "src/kernel/kernel.h"
+#include "src/mm/frame.h"
+#include "src/mm/pagetable.h"
+#include "src/mm/slab.h"
+#include "user/include/kine/errno.h"
+
+#define ROOT_ENTRIES      512
+#define KERNEL_HALF_FIRST 256 /* root entries 256..511 map the upper half */
+
+struct mm *mm_create(void)
+{
+	struct mm *mm = kzalloc(sizeof(*mm));
+	pte_t *root, *kroot;
+
+	if (mm == NULL)
+		return NULL;
+	mm->root = pt_create();
+	if (mm->root == 0) {
+		kfree(mm);
+		return NULL;
+	}
+	spin_init(&mm->lock, "mm");
+	root = phys_to_virt(mm->root);
+	kroot = phys_to_virt(kernel_root);
+	for (int i = KERNEL_HALF_FIRST; i < ROOT_ENTRIES; i++)
+		root[i] = kroot[i];
+	return mm;
+}
+
+static void mm_drop_frame(paddr_t pa, void *ctx)
+{
+	struct mm *mm = ctx;
+
+	mm->pages--;
+	frame_free(pa, 0);
+}
+
+void mm_destroy(struct mm *mm)
+{
+	pte_t *root = phys_to_virt(mm->root);
+
+	/*
+	 * The kernel half belongs to the kernel: unhook it first, so that
+	 * pt_destroy frees only the user half's tables and frames.
+	 */
+	spin_lock(&mm->lock);
+	for (int i = KERNEL_HALF_FIRST; i < ROOT_ENTRIES; i++)
+		root[i] = 0;
+	pt_destroy(mm->root, mm_drop_frame, mm);
+	assert(mm->pages == 0);
+	spin_unlock(&mm->lock);
+	kfree(mm);
+}
+
+static uint64_t vm_perm_to_pte(unsigned perm)
+{
+	uint64_t pte = PTE_U;
+
+	if (perm & VM_READ)
+		pte |= PTE_R;
+	if (perm & VM_WRITE)
+		pte |= PTE_W | PTE_R;
+	if (perm & VM_EXEC)
+		pte |= PTE_X;
+	return pte;
+}
+
+static void mm_unmap_locked(struct mm *mm, uintptr_t va, size_t size)
+{
+	int err = pt_unmap(mm->root, va, size, mm_drop_frame, mm);
+
+	assert(err == PT_OK);
+}
+
+int mm_map_anon(struct mm *mm, uintptr_t va, size_t size, unsigned perm)
+{
+	int err = 0;
+	size_t done;
+
+	if (va % PAGE_SIZE || size % PAGE_SIZE || size == 0 || va >= USER_END ||
+	    size > USER_END - va || ((perm & VM_WRITE) && (perm & VM_EXEC)))
+		return -EINVAL;
+	spin_lock(&mm->lock);
+	for (done = 0; done < size; done += PAGE_SIZE) {
+		paddr_t pa = frame_alloc_zeroed(0);
+
+		if (pa == 0) {
+			err = -ENOMEM;
+			break;
+		}
+		err = pt_map(mm->root, va + done, pa, PAGE_SIZE, vm_perm_to_pte(perm), 0);
+		if (err != PT_OK) {
+			frame_free(pa, 0);
+			err = err == PT_ERR_NOMEM   ? -ENOMEM
+			      : err == PT_ERR_EXIST ? -EEXIST
+						    : -EINVAL;
+			break;
+		}
+		mm->pages++;
+	}
+	if (err != 0 && done > 0)
+		mm_unmap_locked(mm, va, done);
+	spin_unlock(&mm->lock);
+	return err;
+}
+
+void *mm_user_page(struct mm *mm, uintptr_t va, bool write)
+{
+	paddr_t pa;
+	uint64_t perm;
+	unsigned level;
+
+	assert(spin_holding(&mm->lock));
+	if (va >= USER_END)
+		return NULL;
+	if (pt_lookup(mm->root, va, &pa, &perm, &level) != PT_OK)
+		return NULL;
+	if (!(perm & PTE_U) || !(perm & PTE_R) || (write && !(perm & PTE_W)))
+		return NULL;
+	return phys_to_virt(pa);
+}
+
+void mm_activate(struct mm *mm)
+{
+	mmu_switch(mm != NULL ? mm->root : kernel_root, 0);
+}

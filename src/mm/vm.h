@@ -1,0 +1,63 @@
+/*
+ * vm.h: user address spaces.
+ *
+ * A struct mm is one process's address space: an Sv39 page table whose
+ * upper half is the kernel's (the root's entries 256..511 are copied from
+ * the kernel's root at creation and never change: they point at the
+ * kernel's own, shared lower-level tables), and whose lower half holds the
+ * program's mappings, all with PTE_U.
+ *
+ * mm->lock guards the user half of the table and the mm's fields; take it
+ * for every change and for every walk that must not race one. (The COW
+ * issue splits it per page-table page if measurements call for it.)
+ */
+#ifndef KINE_MM_VM_H
+#define KINE_MM_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "src/mm/phys.h"
+#include "src/sync/spinlock.h"
+
+/* The user half of Sv39 and where each program's stack goes. */
+#define USER_END        0x4000000000ul         /* first address above user space */
+#define USER_STACK_TOP  (USER_END - PAGE_SIZE) /* the top page stays unmapped */
+#define USER_STACK_SIZE (64ul * 1024)
+
+/* Permissions for mm_map_anon (ORed). */
+#define VM_READ  1u
+#define VM_WRITE 2u
+#define VM_EXEC  4u
+
+struct mm {
+	struct spinlock lock;
+	paddr_t root;   /* guarded by lock (the user half of what it points to) */
+	uint64_t pages; /* guarded by lock: user pages mapped */
+};
+
+/* A new address space with the kernel half only; NULL when out of memory. */
+struct mm *mm_create(void);
+
+/* Unmap and free every user page and table, then the mm itself. */
+void mm_destroy(struct mm *mm);
+
+/*
+ * Map [va, va + size) to fresh zeroed frames with perm (VM_*); page
+ * aligned. Returns 0, -ENOMEM (nothing is left mapped by this call), or
+ * -EINVAL (bad range, or W and X together), or -EEXIST.
+ */
+int mm_map_anon(struct mm *mm, uintptr_t va, size_t size, unsigned perm);
+
+/*
+ * The direct-map address of user address va if the page is mapped with
+ * PTE_U and allows `write` (or reading); NULL otherwise. Call with
+ * mm->lock held; the result is valid until it is released.
+ */
+void *mm_user_page(struct mm *mm, uintptr_t va, bool write);
+
+/* Make mm this hart's address space (the kernel's when mm is NULL). */
+void mm_activate(struct mm *mm);
+
+#endif
