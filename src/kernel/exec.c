@@ -17,6 +17,7 @@
 #include "src/mm/uaccess.h"
 #include "src/mm/vm.h"
 #include "src/sched/proc.h"
+#include "src/sched/thread.h"
 #include "user/include/kine/errno.h"
 
 /* Set once at boot; read-only afterwards. */
@@ -98,42 +99,79 @@ static int exec_load(struct mm *mm, const void *image, size_t size, struct elf_i
 		kprintf("kine: exec: %s\n", why);
 		return -ENOEXEC;
 	}
-	for (unsigned i = 0; i < info->nsegs; i++)
-		if ((err = exec_load_segment(mm, image, &info->seg[i])) < 0)
+	for (unsigned i = 0; i < info->nsegs; i++) {
+		const struct elf_segment *seg = &info->seg[i];
+
+		if ((err = exec_load_segment(mm, image, seg)) < 0)
 			return err;
+		/* The heap (sbrk) starts at the first page above every segment. */
+		if (PAGE_ALIGN_UP(seg->vaddr + seg->memsz) > mm->brk)
+			mm->brk = PAGE_ALIGN_UP(seg->vaddr + seg->memsz);
+	}
 	return mm_map_anon(mm, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE,
 			   VM_READ | VM_WRITE);
 }
 
-int exec_spawn(int argc, const char *const argv[], struct proc **out)
+/* A new address space holding program `name` with its arguments. */
+static int exec_build(const char *name, int argc, const char *const argv[], struct mm **mm_out,
+		      uint64_t *entry, uint64_t *sp, uint64_t *uargv)
 {
 	const void *image;
 	size_t size;
 	struct elf_info info;
 	struct mm *mm;
-	struct proc *p;
-	uint64_t sp, uargv;
 	int err;
 
 	if (argc < 1 || argc > EXEC_MAX_ARGS)
 		return -E2BIG;
-	if (bootimage == NULL || cpio_find(bootimage, bootimage_size, argv[0], &image, &size) < 0)
+	if (bootimage == NULL || cpio_find(bootimage, bootimage_size, name, &image, &size) < 0)
 		return -ENOENT;
 	if ((mm = mm_create()) == NULL)
 		return -ENOMEM;
 	if ((err = exec_load(mm, image, size, &info)) < 0 ||
-	    (err = exec_push_args(mm, argc, argv, &sp, &uargv)) < 0) {
+	    (err = exec_push_args(mm, argc, argv, sp, uargv)) < 0) {
 		mm_destroy(mm);
 		return err;
 	}
-	if ((p = proc_create(argv[0], mm)) == NULL) {
+	*entry = info.entry;
+	*mm_out = mm;
+	return 0;
+}
+
+int exec_spawn(int argc, const char *const argv[], struct proc **out)
+{
+	struct mm *mm;
+	struct proc *p;
+	uint64_t entry, sp, uargv;
+	int err;
+
+	if ((err = exec_build(argv[0], argc, argv, &mm, &entry, &sp, &uargv)) < 0)
+		return err;
+	if ((p = proc_create(argv[0], mm, NULL)) == NULL) {
 		mm_destroy(mm);
-		return -ENOMEM;
+		return -EAGAIN;
 	}
-	if ((err = proc_start(p, info.entry, sp, (uint64_t)argc, uargv)) < 0) {
+	if ((err = proc_start(p, entry, sp, (uint64_t)argc, uargv)) < 0) {
 		proc_free_unstarted(p);
 		return err;
 	}
 	*out = p;
 	return 0;
+}
+
+int exec_replace(const char *name, int argc, const char *const argv[])
+{
+	struct proc *p = proc_current();
+	struct thread *t = thread_current();
+	struct mm *new, *old = p->mm;
+	uint64_t entry, sp, uargv;
+	int err;
+
+	if ((err = exec_build(name, argc, argv, &new, &entry, &sp, &uargv)) < 0)
+		return err;
+	p->mm = new;
+	mm_activate(new);
+	mm_destroy(old);
+	user_frame_init(t->uframe, entry, sp, (uint64_t)argc, uargv);
+	return argc; /* the system call's result lands in a0: argc */
 }

@@ -2,8 +2,7 @@
  * exec.h: starting programs from the boot image.
  *
  * The boot image is a cpio newc archive handed over as the initrd; its
- * files are static RISC-V ELF executables. (The exec system call, which
- * replaces the calling process's image, comes with fork.)
+ * files are static RISC-V ELF executables.
  */
 #ifndef KINE_KERNEL_EXEC_H
 #define KINE_KERNEL_EXEC_H
@@ -25,5 +24,14 @@ void bootimage_init(uint64_t pa, uint64_t size);
  * -ENOMEM.
  */
 int exec_spawn(int argc, const char *const argv[], struct proc **out);
+
+/*
+ * The exec system call: replace the calling process's program with program
+ * `name` of the boot image, which sees argv. On success
+ * the user registers are set up for the new program and the return value
+ * is argc (for a0); on failure the old program continues and gets the
+ * error.
+ */
+int exec_replace(const char *name, int argc, const char *const argv[]);
 
 #endif

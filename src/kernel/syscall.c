@@ -4,16 +4,20 @@
  *
  * Arguments are the raw a0..a5 registers; every pointer among them is a
  * user address and goes through copyin/copyout. A call kine does not have
- * yet returns -ENOSYS (the processes issue fills the table).
+ * yet returns -ENOSYS: read, pipe, open, close, dup, fstat, chdir, mmap,
+ * munmap, mprotect, the thread calls, set_affinity and memstat.
  */
 #include "src/kernel/syscall.h"
 
 #include "src/arch/riscv/cpu.h"
 #include "src/arch/riscv/timer.h"
+#include "src/kernel/exec.h"
 #include "src/kernel/kernel.h"
+#include "src/mm/slab.h"
 #include "src/mm/uaccess.h"
 #include "src/sched/hart_local.h"
 #include "src/sched/proc.h"
+#include "src/sched/sleep.h"
 #include "src/sched/thread.h"
 #include "user/include/kine/errno.h"
 #include "user/include/kine/syscall.h"
@@ -70,9 +74,98 @@ static long sys_uptime(const uint64_t *a)
 	return (long)(arch_time() / (timer_timebase_hz() / TIMER_HZ));
 }
 
+static long sys_fork(const uint64_t *a)
+{
+	return proc_fork(thread_current()->uframe);
+}
+
+/* wait(int *status): status may be 0 (NULL). */
+static long sys_wait(const uint64_t *a)
+{
+	int status, pid = proc_wait_child(&status);
+
+	if (pid >= 0 && a[0] != 0 && copyout(proc_current()->mm, a[0], &status, sizeof(status)) < 0)
+		return -EFAULT;
+	return pid;
+}
+
+static long sys_kill(const uint64_t *a)
+{
+	return proc_kill((int)a[0]);
+}
+
+static long sys_sbrk(const uint64_t *a)
+{
+	return mm_sbrk(proc_current()->mm, (long)a[0]);
+}
+
+static long sys_sleep(const uint64_t *a)
+{
+	long n = (long)(int)a[0];
+
+	if (n < 0)
+		return -EINVAL;
+	return sleep_ticks((uint64_t)n, &proc_current()->killed);
+}
+
+#define EXEC_ARG_MAX 256 /* bytes per argument string, NUL included */
+
+/* Copy argv[] (a NULL-terminated array of user pointers) into buf. */
+static long exec_copy_args(struct mm *mm, uint64_t uargv, char *buf, const char **argv)
+{
+	long err;
+	int argc;
+
+	for (argc = 0;; argc++) {
+		uint64_t uptr;
+
+		if ((err = copyin(mm, &uptr, uargv + argc * sizeof(uptr), sizeof(uptr))) < 0)
+			return err;
+		if (uptr == 0)
+			return argc;
+		if (argc == EXEC_MAX_ARGS)
+			return -E2BIG;
+		if ((err = copyinstr(mm, buf + argc * EXEC_ARG_MAX, uptr, EXEC_ARG_MAX)) < 0)
+			return err;
+		argv[argc] = buf + argc * EXEC_ARG_MAX;
+	}
+}
+
+/*
+ * exec(path, argv): argv is a NULL-terminated array of user pointers to
+ * strings (argv == NULL: the program gets argv = {path}). The program is
+ * found by path in the boot image, which is flat: a leading '/' is
+ * ignored. argv[0] is only what the program sees.
+ */
+static long sys_exec(const uint64_t *a)
+{
+	struct mm *mm = proc_current()->mm;
+	char *buf = kmalloc((EXEC_MAX_ARGS + 1) * EXEC_ARG_MAX);
+	const char *argv[EXEC_MAX_ARGS];
+	char *path;
+	long argc;
+
+	if (buf == NULL)
+		return -ENOMEM;
+	path = buf + EXEC_MAX_ARGS * EXEC_ARG_MAX;
+	argc = copyinstr(mm, path, a[0], EXEC_ARG_MAX);
+	if (argc >= 0 && a[1] != 0)
+		argc = exec_copy_args(mm, a[1], buf, argv);
+	else if (argc >= 0)
+		argv[0] = path, argc = 1;
+	if (argc == 0)
+		argc = -EINVAL;
+	if (argc > 0)
+		argc = exec_replace(path[0] == '/' ? path + 1 : path, (int)argc, argv);
+	kfree(buf);
+	return argc;
+}
+
 static long (*const syscalls[])(const uint64_t *) = {
-    [SYS_exit] = sys_exit,   [SYS_getpid] = sys_getpid, [SYS_write] = sys_write,
-    [SYS_yield] = sys_yield, [SYS_hart] = sys_hart,     [SYS_uptime] = sys_uptime,
+    [SYS_fork] = sys_fork,   [SYS_exit] = sys_exit,   [SYS_wait] = sys_wait,
+    [SYS_kill] = sys_kill,   [SYS_exec] = sys_exec,   [SYS_getpid] = sys_getpid,
+    [SYS_sbrk] = sys_sbrk,   [SYS_sleep] = sys_sleep, [SYS_uptime] = sys_uptime,
+    [SYS_write] = sys_write, [SYS_yield] = sys_yield, [SYS_hart] = sys_hart,
 };
 
 long syscall_dispatch(uint64_t num, const uint64_t args[6])
@@ -80,6 +173,14 @@ long syscall_dispatch(uint64_t num, const uint64_t args[6])
 	if (num >= sizeof(syscalls) / sizeof(syscalls[0]) || syscalls[num] == NULL)
 		return -ENOSYS;
 	return syscalls[num](args);
+}
+
+void syscall_return_check(void)
+{
+	struct proc *p = proc_current();
+
+	if (p != NULL && __atomic_load_n(&p->killed, __ATOMIC_ACQUIRE))
+		proc_exit(-1);
 }
 
 void syscall_user_fault(const char *cause, uint64_t pc, uint64_t addr)

@@ -9,6 +9,9 @@
 /* Run system call num with the six argument registers; the result for a0. */
 long syscall_dispatch(uint64_t num, const uint64_t args[6]);
 
+/* On the way back to U-mode: a killed process exits here instead. */
+void syscall_return_check(void);
+
 /* A user program faulted (a page fault, an illegal instruction): kill it. */
 void syscall_user_fault(const char *cause, uint64_t pc, uint64_t addr) __attribute__((noreturn));
 

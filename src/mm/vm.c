@@ -79,7 +79,7 @@ static void mm_unmap_locked(struct mm *mm, uintptr_t va, size_t size)
 	assert(err == PT_OK);
 }
 
-int mm_map_anon(struct mm *mm, uintptr_t va, size_t size, unsigned perm)
+static int mm_map_anon_locked(struct mm *mm, uintptr_t va, size_t size, unsigned perm)
 {
 	int err = 0;
 	size_t done;
@@ -87,7 +87,6 @@ int mm_map_anon(struct mm *mm, uintptr_t va, size_t size, unsigned perm)
 	if (va % PAGE_SIZE || size % PAGE_SIZE || size == 0 || va >= USER_END ||
 	    size > USER_END - va || ((perm & VM_WRITE) && (perm & VM_EXEC)))
 		return -EINVAL;
-	spin_lock(&mm->lock);
 	for (done = 0; done < size; done += PAGE_SIZE) {
 		paddr_t pa = frame_alloc_zeroed(0);
 
@@ -107,8 +106,93 @@ int mm_map_anon(struct mm *mm, uintptr_t va, size_t size, unsigned perm)
 	}
 	if (err != 0 && done > 0)
 		mm_unmap_locked(mm, va, done);
+	return err;
+}
+
+int mm_map_anon(struct mm *mm, uintptr_t va, size_t size, unsigned perm)
+{
+	int err;
+
+	spin_lock(&mm->lock);
+	err = mm_map_anon_locked(mm, va, size, perm);
 	spin_unlock(&mm->lock);
 	return err;
+}
+
+/* The highest address the heap may reach: one guard page below the stack. */
+#define HEAP_LIMIT (USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE)
+
+long mm_sbrk(struct mm *mm, long delta)
+{
+	uintptr_t old, new, lo, hi;
+	int err = 0;
+
+	spin_lock(&mm->lock);
+	old = mm->brk;
+	new = old + (uintptr_t)delta;
+	if ((delta > 0 && (new < old || new > HEAP_LIMIT)) || (delta < 0 && new > old)) {
+		spin_unlock(&mm->lock);
+		return delta > 0 ? -ENOMEM : -EINVAL;
+	}
+	lo = PAGE_ALIGN_UP(delta > 0 ? old : new);
+	hi = PAGE_ALIGN_UP(delta > 0 ? new : old);
+	if (hi > lo && delta > 0)
+		err = mm_map_anon_locked(mm, lo, hi - lo, VM_READ | VM_WRITE);
+	if (hi > lo && delta < 0) {
+		mm_unmap_locked(mm, lo, hi - lo);
+		/*
+		 * Only this hart runs the process (one thread per process
+		 * so far): a local flush drops every stale translation.
+		 */
+		mmu_flush_all();
+	}
+	if (err == 0)
+		mm->brk = new;
+	spin_unlock(&mm->lock);
+	return err < 0 ? err : (long)old;
+}
+
+struct mm_copy_ctx {
+	struct mm *dst;
+};
+
+static int mm_copy_leaf(uintptr_t va, pte_t *pte, unsigned level, void *arg)
+{
+	struct mm_copy_ctx *c = arg;
+	paddr_t pa;
+
+	if (level != 0)
+		return PT_ERR_INVAL; /* user mappings are 4 KiB pages */
+	pa = frame_alloc(0);
+	if (pa == 0)
+		return PT_ERR_NOMEM;
+	memcpy(phys_to_virt(pa), phys_to_virt(pte_pa(*pte)), PAGE_SIZE);
+	if (pt_map(c->dst->root, va, pa, PAGE_SIZE, *pte & (PTE_R | PTE_W | PTE_X | PTE_U), 0) !=
+	    PT_OK) {
+		frame_free(pa, 0);
+		return PT_ERR_NOMEM;
+	}
+	c->dst->pages++;
+	return 0;
+}
+
+struct mm *mm_copy(struct mm *src)
+{
+	struct mm *dst = mm_create();
+	struct mm_copy_ctx c = {dst};
+	int err;
+
+	if (dst == NULL)
+		return NULL;
+	spin_lock(&src->lock);
+	err = pt_for_each_leaf(src->root, 0, USER_END, mm_copy_leaf, &c);
+	dst->brk = src->brk;
+	spin_unlock(&src->lock);
+	if (err != 0) {
+		mm_destroy(dst);
+		return NULL;
+	}
+	return dst;
 }
 
 void *mm_user_page(struct mm *mm, uintptr_t va, bool write)

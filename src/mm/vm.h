@@ -35,6 +35,7 @@ struct mm {
 	struct spinlock lock;
 	paddr_t root;   /* guarded by lock (the user half of what it points to) */
 	uint64_t pages; /* guarded by lock: user pages mapped */
+	uintptr_t brk;  /* guarded by lock: end of the heap (sbrk) */
 };
 
 /* A new address space with the kernel half only; NULL when out of memory. */
@@ -56,6 +57,20 @@ int mm_map_anon(struct mm *mm, uintptr_t va, size_t size, unsigned perm);
  * mm->lock held; the result is valid until it is released.
  */
 void *mm_user_page(struct mm *mm, uintptr_t va, bool write);
+
+/*
+ * A copy of src with every user page copied into a new frame (the
+ * eager-copy fork, kine's baseline until copy-on-write). NULL when out of
+ * memory, with nothing left allocated.
+ */
+struct mm *mm_copy(struct mm *src);
+
+/*
+ * Move the end of the heap by delta bytes (mapping or unmapping whole
+ * pages); returns the old end, or -ENOMEM / -EINVAL. The heap may not
+ * reach the stack's guard page.
+ */
+long mm_sbrk(struct mm *mm, long delta);
 
 /* Make mm this hart's address space (the kernel's when mm is NULL). */
 void mm_activate(struct mm *mm);

@@ -1,10 +1,13 @@
 /*
- * proc.h: processes: an address space, a pid and an exit status around
- * one thread (more threads per process arrive with thread_create).
+ * proc.h: processes: an address space, a pid, a parent and an exit status
+ * around one thread (more threads per process come with thread_create).
  *
- * p->lock guards exited and exit_status; everything else is set before the
- * process's thread starts and read-only afterwards, until proc_wait()
- * frees the process.
+ * Locking: proc_table_lock (proc.c) guards the table of processes, every
+ * p->parent, p->exited and p->exit_status; waiting
+ * parents sleep on their child_exit queue under it. Everything else is set
+ * before the process's thread starts and stays until the process is
+ * reaped, except mm, which only exec replaces (by the process's own, only
+ * thread).
  */
 #ifndef KINE_SCHED_PROC_H
 #define KINE_SCHED_PROC_H
@@ -13,29 +16,36 @@
 #include <stdint.h>
 
 #include "src/mm/vm.h"
-#include "src/sync/spinlock.h"
 #include "src/sync/waitq.h"
 
 struct thread;
+struct user_frame;
+
+#define PROC_MAX 64 /* processes that may exist at once */
 
 struct proc {
-	struct spinlock lock;
 	int pid;
 	char name[16];
 	struct mm *mm;
 	struct thread *thread;
-	bool exited;     /* guarded by lock */
-	int exit_status; /* guarded by lock */
-	struct waitq exit_wq;
+	struct proc *parent;     /* proc_table_lock; NULL: none (see kernel_owned) */
+	bool kernel_owned;       /* started by the kernel, which proc_waits for it */
+	bool exited;             /* proc_table_lock */
+	int exit_status;         /* proc_table_lock */
+	bool killed;             /* atomic: exit at the next return to user mode */
+	struct waitq child_exit; /* its children's exits wake it */
 };
 
-/* A process around mm (which it now owns), not yet running; NULL if out of memory. */
-struct proc *proc_create(const char *name, struct mm *mm);
+/* A process around mm (which it then owns), not yet running; NULL if none is free. */
+struct proc *proc_create(const char *name, struct mm *mm, struct proc *parent);
 
 /* Start its thread in U-mode at pc with sp, a0 = argc, a1 = argv. 0 or -ENOMEM. */
 int proc_start(struct proc *p, uint64_t pc, uint64_t sp, uint64_t argc, uint64_t argv);
 
-/* Wait for p to exit, free it with its address space; its exit status. */
+/* Free a process that never started (after proc_create, before proc_start). */
+void proc_free_unstarted(struct proc *p);
+
+/* The kernel waits for a process it started (parent NULL); its exit status. */
 int proc_wait(struct proc *p);
 
 /* The process of the calling thread, NULL for a kernel thread. */
@@ -44,7 +54,16 @@ struct proc *proc_current(void);
 /* End the calling process with status. */
 void proc_exit(int status) __attribute__((noreturn));
 
-/* Free a process that never started (after proc_create, before proc_start). */
-void proc_free_unstarted(struct proc *p);
+/* fork: a copy of the calling process; the child's pid, or -ENOMEM / -EAGAIN. */
+int proc_fork(const struct user_frame *uf);
+
+/*
+ * wait: reap an exited child; its pid, with its status in *status. -ECHILD
+ * when the caller has no children.
+ */
+int proc_wait_child(int *status);
+
+/* kill: make process pid exit (status -1) at its next return to user mode. */
+int proc_kill(int pid);
 
 #endif

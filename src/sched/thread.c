@@ -249,11 +249,11 @@ static void thread_trampoline(void)
 
 struct thread *thread_create(void (*fn)(void *), void *arg, const char *name, int affinity)
 {
-	return thread_create_proc(fn, arg, name, affinity, NULL);
+	return thread_create_proc(fn, arg, name, affinity, NULL, NULL);
 }
 
 struct thread *thread_create_proc(void (*fn)(void *), void *arg, const char *name, int affinity,
-				  struct proc *p)
+				  struct proc *p, const struct user_frame *uf)
 {
 	struct thread *t = kzalloc(sizeof(*t));
 	uintptr_t top;
@@ -278,6 +278,8 @@ struct thread *thread_create_proc(void (*fn)(void *), void *arg, const char *nam
 	/* The user frame sits at the very top; the kernel stack grows below it. */
 	top = (uintptr_t)phys_to_virt(t->stack) + (PAGE_SIZE << THREAD_STACK_ORDER);
 	t->uframe = (struct user_frame *)(top - sizeof(struct user_frame));
+	if (uf != NULL)
+		*t->uframe = *uf;
 	arch_context_init(&t->ctx, (uintptr_t)t->uframe, thread_trampoline);
 	hart = affinity != THREAD_ANY_HART ? affinity : hart_local_index();
 	spin_lock(&t->lock);

@@ -68,9 +68,12 @@ struct thread {
  */
 struct thread *thread_create(void (*fn)(void *), void *arg, const char *name, int affinity);
 
-/* The same, for a thread of process p (runs in p's address space). */
+/*
+ * The same, for a thread of process p (runs in p's address space), whose
+ * user registers start as a copy of *uf.
+ */
 struct thread *thread_create_proc(void (*fn)(void *), void *arg, const char *name, int affinity,
-				  struct proc *p);
+				  struct proc *p, const struct user_frame *uf);
 
 /* Wait until t has exited, then free it. */
 void thread_join(struct thread *t);

@@ -13,6 +13,7 @@
 #include "src/arch/riscv/sbi.h"
 #include "src/kernel/kernel.h"
 #include "src/sched/hart.h"
+#include "src/sched/sleep.h"
 
 /* Set once by the boot hart before other harts start; read-only after. */
 static uint64_t timebase_hz;
@@ -59,4 +60,5 @@ void timer_handle(void)
 
 	h->timer_irqs++;
 	timer_arm(h);
+	sched_tick();
 }

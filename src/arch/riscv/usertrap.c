@@ -84,5 +84,6 @@ void user_trap(struct user_frame *uf)
 		arch_irq_enable();
 		syscall_user_fault(trap_cause_name(cause), tf->sepc, tf->stval);
 	}
+	syscall_return_check();
 	arch_irq_disable();
 }
