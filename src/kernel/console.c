@@ -7,8 +7,11 @@
  * stopped); any other hart that tries to print halts instead of
  * scribbling over the panic report.
  *
- * Input: bytes from the UART are echoed until the shell (processes issue)
- * takes them over.
+ * Input: a line discipline like a terminal's cooked mode. Bytes from the
+ * UART's interrupt are echoed and collected into the current line
+ * (backspace and DEL erase, Ctrl-U kills the line); Enter or Ctrl-D hands
+ * the line to readers (console_read), who sleep until a line is complete.
+ * input_lock guards the input buffer and its indices.
  */
 #include "src/arch/riscv/machine.h"
 #include "src/kernel/kernel.h"
@@ -16,6 +19,8 @@
 #include "src/lib/fmt.h"
 #include "src/sched/hart.h"
 #include "src/sync/spinlock.h"
+#include "src/sync/waitq.h"
+#include "user/include/kine/errno.h"
 
 static struct spinlock console_lock = SPINLOCK_INIT("console");
 
@@ -28,7 +33,7 @@ static void console_put_bytes(const char *s, size_t n)
 	}
 }
 
-static void console_write(const char *s, size_t n)
+void console_write(const char *s, size_t n)
 {
 	if (panic_in_progress()) {
 		if (!panic_is_this_hart())
@@ -67,11 +72,72 @@ int kprintf(const char *fmt, ...)
 	return n;
 }
 
+#define INPUT_SIZE 256
+
+static struct spinlock input_lock = SPINLOCK_INIT("console_input");
+static struct waitq input_wait = {SPINLOCK_INIT("console_input_wait"), NULL};
+static char input_buf[INPUT_SIZE]; /* a ring, guarded by input_lock */
+static unsigned input_read;        /* next byte readers take */
+static unsigned input_committed;   /* end of the complete lines */
+static unsigned input_edit;        /* end of the line being typed */
+
+#define CTRL(x) ((x) - '@')
+
+static void input_erase(void)
+{
+	if (input_edit != input_committed) {
+		input_edit--;
+		console_write("\b \b", 3);
+	}
+}
+
 void console_input(int c)
 {
-	char ch = (char)c;
+	char ch = c == '\r' ? '\n' : (char)c;
 
-	if (ch == '\r')
-		ch = '\n';
-	console_write(&ch, 1);
+	spin_lock(&input_lock);
+	if (ch == '\b' || ch == 0x7f) {
+		input_erase();
+	} else if (ch == CTRL('U')) {
+		while (input_edit != input_committed)
+			input_erase();
+	} else if (input_edit - input_read < INPUT_SIZE) {
+		input_buf[input_edit++ % INPUT_SIZE] = ch;
+		if (ch != CTRL('D'))
+			console_write(&ch, 1);
+		if (ch == '\n' || ch == CTRL('D') || input_edit - input_read == INPUT_SIZE) {
+			input_committed = input_edit;
+			waitq_wake_all(&input_wait);
+		}
+	}
+	spin_unlock(&input_lock);
+}
+
+long console_read(char *dst, long n, const bool *killed)
+{
+	long got = 0;
+
+	spin_lock(&input_lock);
+	while (input_read == input_committed) {
+		if (killed != NULL && __atomic_load_n(killed, __ATOMIC_ACQUIRE)) {
+			spin_unlock(&input_lock);
+			return -EINTR;
+		}
+		waitq_sleep(&input_wait, &input_lock);
+	}
+	while (got < n && input_read != input_committed) {
+		char ch = input_buf[input_read++ % INPUT_SIZE];
+
+		if (ch == CTRL('D')) {
+			/* End of file: a Ctrl-D alone reads 0; after text it ends the read. */
+			if (got > 0)
+				input_read--;
+			break;
+		}
+		dst[got++] = ch;
+		if (ch == '\n')
+			break;
+	}
+	spin_unlock(&input_lock);
+	return got;
 }

@@ -151,6 +151,10 @@ int exec_spawn(int argc, const char *const argv[], struct proc **out)
 		mm_destroy(mm);
 		return -EAGAIN;
 	}
+	if ((err = fdtable_init_console(&p->files)) < 0) {
+		proc_free_unstarted(p);
+		return err;
+	}
 	if ((err = proc_start(p, entry, sp, (uint64_t)argc, uargv)) < 0) {
 		proc_free_unstarted(p);
 		return err;

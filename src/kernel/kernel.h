@@ -55,6 +55,16 @@ void kine_finish(bool pass, const char *why_fmt, ...)
 /* A byte arrived at the console (from the UART's interrupt). */
 void console_input(int c);
 
+/*
+ * Read at most n bytes of typed input, up to and including a newline;
+ * sleeps until a line is complete. 0 at end of file (Ctrl-D), -EINTR if
+ * *killed became true while waiting.
+ */
+long console_read(char *dst, long n, const bool *killed);
+
+/* Write bytes to the console as one unit (no formatting). */
+void console_write(const char *s, size_t n);
+
 /* A built-in self-test selected by the test=NAME boot option. */
 bool selftest_run(const char *name);
 

@@ -4,15 +4,17 @@
  *
  * Arguments are the raw a0..a5 registers; every pointer among them is a
  * user address and goes through copyin/copyout. A call kine does not have
- * yet returns -ENOSYS: read, pipe, open, close, dup, fstat, chdir, mmap,
- * munmap, mprotect, the thread calls, set_affinity and memstat.
+ * yet returns -ENOSYS: open, fstat, chdir, mmap, munmap, mprotect, the
+ * thread calls, set_affinity and memstat.
  */
 #include "src/kernel/syscall.h"
 
 #include "src/arch/riscv/cpu.h"
 #include "src/arch/riscv/timer.h"
 #include "src/kernel/exec.h"
+#include "src/kernel/file.h"
 #include "src/kernel/kernel.h"
+#include "src/kernel/pipe.h"
 #include "src/mm/slab.h"
 #include "src/mm/uaccess.h"
 #include "src/sched/hart_local.h"
@@ -22,29 +24,68 @@
 #include "user/include/kine/errno.h"
 #include "user/include/kine/syscall.h"
 
-#define WRITE_CHUNK 256
+static long sys_read(const uint64_t *a)
+{
+	struct file *f = fd_file(&proc_current()->files, (int)a[0]);
+
+	return f != NULL ? file_read(f, a[1], (long)(int)a[2]) : -EBADF;
+}
 
 static long sys_write(const uint64_t *a)
 {
-	struct proc *p = proc_current();
+	struct file *f = fd_file(&proc_current()->files, (int)a[0]);
+
+	return f != NULL ? file_write(f, a[1], (long)(int)a[2]) : -EBADF;
+}
+
+static long sys_close(const uint64_t *a)
+{
+	struct fdtable *t = &proc_current()->files;
 	int fd = (int)a[0];
-	uintptr_t buf = a[1];
-	long n = (long)(int)a[2], done = 0;
-	char kbuf[WRITE_CHUNK];
+	struct file *f = fd_file(t, fd);
 
-	if (fd != 1 && fd != 2)
+	if (f == NULL)
 		return -EBADF;
-	if (n < 0)
-		return -EINVAL;
-	while (done < n) {
-		int c = n - done < WRITE_CHUNK ? (int)(n - done) : WRITE_CHUNK;
+	t->fd[fd] = NULL;
+	file_put(f);
+	return 0;
+}
 
-		if (copyin(p->mm, kbuf, buf + done, c) < 0)
-			return done > 0 ? done : -EFAULT;
-		kprintf("%.*s", c, kbuf);
-		done += c;
+static long sys_dup(const uint64_t *a)
+{
+	struct fdtable *t = &proc_current()->files;
+	struct file *f = fd_file(t, (int)a[0]);
+	int fd;
+
+	if (f == NULL)
+		return -EBADF;
+	file_get(f);
+	if ((fd = fd_install(t, f)) < 0)
+		file_put(f);
+	return fd;
+}
+
+/* pipe(int fds[2]): fds[0] reads, fds[1] writes. */
+static long sys_pipe(const uint64_t *a)
+{
+	struct proc *p = proc_current();
+	struct file *rd, *wr;
+	int fds[2], err;
+
+	if ((err = pipe_create(&rd, &wr)) < 0)
+		return err;
+	fds[0] = fd_install(&p->files, rd);
+	fds[1] = fds[0] < 0 ? -EMFILE : fd_install(&p->files, wr);
+	if (fds[1] < 0 || copyout(p->mm, a[0], fds, sizeof(fds)) < 0) {
+		if (fds[0] >= 0)
+			p->files.fd[fds[0]] = NULL;
+		if (fds[1] >= 0)
+			p->files.fd[fds[1]] = NULL;
+		file_put(rd);
+		file_put(wr);
+		return fds[1] < 0 ? -EMFILE : -EFAULT;
 	}
-	return done;
+	return 0;
 }
 
 static long sys_exit(const uint64_t *a)
@@ -163,9 +204,11 @@ static long sys_exec(const uint64_t *a)
 
 static long (*const syscalls[])(const uint64_t *) = {
     [SYS_fork] = sys_fork,   [SYS_exit] = sys_exit,   [SYS_wait] = sys_wait,
-    [SYS_kill] = sys_kill,   [SYS_exec] = sys_exec,   [SYS_getpid] = sys_getpid,
+    [SYS_pipe] = sys_pipe,   [SYS_read] = sys_read,   [SYS_kill] = sys_kill,
+    [SYS_exec] = sys_exec,   [SYS_dup] = sys_dup,     [SYS_getpid] = sys_getpid,
     [SYS_sbrk] = sys_sbrk,   [SYS_sleep] = sys_sleep, [SYS_uptime] = sys_uptime,
-    [SYS_write] = sys_write, [SYS_yield] = sys_yield, [SYS_hart] = sys_hart,
+    [SYS_write] = sys_write, [SYS_close] = sys_close, [SYS_yield] = sys_yield,
+    [SYS_hart] = sys_hart,
 };
 
 long syscall_dispatch(uint64_t num, const uint64_t args[6])

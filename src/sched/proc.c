@@ -65,6 +65,7 @@ static void proc_table_remove(struct proc *p)
 /* Free what is left of an exited, reaped process. */
 static void proc_free(struct proc *p)
 {
+	fdtable_close_all(&p->files); /* a process that never ran still has them */
 	if (p->thread != NULL)
 		thread_join(p->thread); /* after this no hart runs it or has its table */
 	mm_destroy(p->mm);
@@ -152,6 +153,8 @@ void proc_exit(int status)
 	bool orphans = false;
 
 	assert(p != NULL);
+	/* Closing a pipe's end wakes whoever waits on the other. */
+	fdtable_close_all(&p->files);
 	spin_lock(&proc_table_lock);
 	/* Children go to the kernel; exited ones are reaped now. */
 	for (int s = 0; s < PROC_MAX; s++) {
@@ -242,6 +245,7 @@ int proc_fork(const struct user_frame *uf)
 		return -EAGAIN;
 	}
 	cuf.tf.regs[10] = 0; /* fork returns 0 in the child */
+	fdtable_copy(&child->files, &me->files);
 	if (proc_start_thread(child, &cuf) < 0) {
 		proc_free_unstarted(child);
 		return -ENOMEM;

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "src/kernel/file.h"
 #include "src/mm/vm.h"
 #include "src/sync/waitq.h"
 
@@ -34,6 +35,7 @@ struct proc {
 	int exit_status;         /* proc_table_lock */
 	bool killed;             /* atomic: exit at the next return to user mode */
 	struct waitq child_exit; /* its children's exits wake it */
+	struct fdtable files;    /* changed only by its own thread */
 };
 
 /* A process around mm (which it then owns), not yet running; NULL if none is free. */

@@ -1,0 +1,57 @@
+/*
+ * file.h: open files and each process's file descriptor table.
+ *
+ * A struct file is shared by every descriptor that refers to it (dup,
+ * fork); its reference count is atomic and the last file_put() closes it.
+ * The kinds so far: the console, and either end of a pipe.
+ */
+#ifndef KINE_KERNEL_FILE_H
+#define KINE_KERNEL_FILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pipe;
+struct proc;
+
+enum file_kind { FILE_CONSOLE, FILE_PIPE_READ, FILE_PIPE_WRITE };
+
+struct file {
+	uint32_t refs; /* atomic */
+	enum file_kind kind;
+	struct pipe *pipe;
+};
+
+#define FD_MAX 16 /* descriptors per process */
+
+/* A new console file (refcount 1), or NULL. */
+struct file *file_console(void);
+
+void file_get(struct file *f);
+void file_put(struct file *f);
+
+/* Read or write through f from or to user memory of the calling process. */
+long file_read(struct file *f, uintptr_t ubuf, long n);
+long file_write(struct file *f, uintptr_t ubuf, long n);
+
+/* Descriptor tables (struct fdtable lives in the process). */
+struct fdtable {
+	struct file *fd[FD_MAX]; /* only the process's one thread changes it */
+};
+
+/* fds 0, 1, 2 on the console: 0, or -ENOMEM. */
+int fdtable_init_console(struct fdtable *t);
+
+/* A copy sharing every file (fork). */
+void fdtable_copy(struct fdtable *dst, const struct fdtable *src);
+
+/* Close every descriptor (exit). */
+void fdtable_close_all(struct fdtable *t);
+
+/* The lowest free descriptor now referring to f (which it takes over), or -EMFILE. */
+int fd_install(struct fdtable *t, struct file *f);
+
+/* The file behind fd, or NULL. */
+struct file *fd_file(struct fdtable *t, int fd);
+
+#endif
