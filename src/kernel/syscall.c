@@ -4,8 +4,7 @@
  *
  * Arguments are the raw a0..a5 registers; every pointer among them is a
  * user address and goes through copyin/copyout. A call kine does not have
- * yet returns -ENOSYS: open, fstat, chdir, mmap, munmap, mprotect, the
- * thread calls, set_affinity and memstat.
+ * yet returns -ENOSYS: open, fstat, chdir, and the user thread calls.
  */
 #include "src/kernel/syscall.h"
 
@@ -15,13 +14,17 @@
 #include "src/kernel/file.h"
 #include "src/kernel/kernel.h"
 #include "src/kernel/pipe.h"
+#include "src/mm/memstat.h"
 #include "src/mm/slab.h"
 #include "src/mm/uaccess.h"
+#include "src/sched/hart.h"
 #include "src/sched/hart_local.h"
 #include "src/sched/proc.h"
 #include "src/sched/sleep.h"
 #include "src/sched/thread.h"
 #include "user/include/kine/errno.h"
+#include "user/include/kine/memstat.h"
+#include "user/include/kine/mman.h"
 #include "user/include/kine/syscall.h"
 
 static long sys_read(const uint64_t *a)
@@ -202,13 +205,80 @@ static long sys_exec(const uint64_t *a)
 	return argc;
 }
 
+static unsigned prot_to_vm(uint64_t prot)
+{
+	return ((prot & PROT_READ) ? VM_READ : 0) | ((prot & PROT_WRITE) ? VM_WRITE : 0) |
+	       ((prot & PROT_EXEC) ? VM_EXEC : 0);
+}
+
+/* mmap(addr, len, prot, flags): anonymous memory only; addr is a hint kine ignores. */
+static long sys_mmap(const uint64_t *a)
+{
+	uint64_t flags = a[3];
+
+	if (!(flags & MAP_ANONYMOUS) || !(flags & (MAP_SHARED | MAP_PRIVATE)) ||
+	    ((flags & MAP_SHARED) && (flags & MAP_PRIVATE)))
+		return -EINVAL;
+	return mm_mmap(proc_current()->mm, a[1], prot_to_vm(a[2]), (flags & MAP_SHARED) != 0);
+}
+
+static long sys_munmap(const uint64_t *a)
+{
+	return mm_munmap(proc_current()->mm, a[0], a[1]);
+}
+
+static long sys_mprotect(const uint64_t *a)
+{
+	return mm_mprotect(proc_current()->mm, a[0], a[1], prot_to_vm(a[2]));
+}
+
+/* set_affinity(hart): pin the calling thread to a hart index, or -1 for any. */
+static long sys_set_affinity(const uint64_t *a)
+{
+	long hart = (long)(int)a[0];
+
+	if (hart != THREAD_ANY_HART && (hart < 0 || hart >= nharts))
+		return -EINVAL;
+	thread_set_affinity((int)hart);
+	return 0;
+}
+
+/* memstat(struct kine_memstat *out, int settle) */
+static long sys_memstat(const uint64_t *a)
+{
+	struct kine_memstat out;
+	struct memstat ms;
+
+	if (a[1] != 0)
+		memstat_settle();
+	memstat_read(&ms);
+	out = (struct kine_memstat){
+	    .managed = ms.managed,
+	    .free = ms.free,
+	    .buddy_free = ms.buddy_free,
+	    .cached = ms.cached,
+	    .allocs = ms.events[MEMSTAT_ALLOC],
+	    .frees = ms.events[MEMSTAT_FREE],
+	    .global_lock = ms.events[MEMSTAT_LOCK],
+	    .refills = ms.events[MEMSTAT_REFILL],
+	    .drains = ms.events[MEMSTAT_DRAIN],
+	    .remote_drains = ms.events[MEMSTAT_REMOTE_DRAIN],
+	};
+	return copyout(proc_current()->mm, a[0], &out, sizeof(out));
+}
+
 static long (*const syscalls[])(const uint64_t *) = {
-    [SYS_fork] = sys_fork,   [SYS_exit] = sys_exit,   [SYS_wait] = sys_wait,
-    [SYS_pipe] = sys_pipe,   [SYS_read] = sys_read,   [SYS_kill] = sys_kill,
-    [SYS_exec] = sys_exec,   [SYS_dup] = sys_dup,     [SYS_getpid] = sys_getpid,
-    [SYS_sbrk] = sys_sbrk,   [SYS_sleep] = sys_sleep, [SYS_uptime] = sys_uptime,
-    [SYS_write] = sys_write, [SYS_close] = sys_close, [SYS_yield] = sys_yield,
-    [SYS_hart] = sys_hart,
+    [SYS_fork] = sys_fork,         [SYS_exit] = sys_exit,
+    [SYS_wait] = sys_wait,         [SYS_pipe] = sys_pipe,
+    [SYS_read] = sys_read,         [SYS_kill] = sys_kill,
+    [SYS_exec] = sys_exec,         [SYS_dup] = sys_dup,
+    [SYS_getpid] = sys_getpid,     [SYS_sbrk] = sys_sbrk,
+    [SYS_sleep] = sys_sleep,       [SYS_uptime] = sys_uptime,
+    [SYS_write] = sys_write,       [SYS_close] = sys_close,
+    [SYS_yield] = sys_yield,       [SYS_hart] = sys_hart,
+    [SYS_mmap] = sys_mmap,         [SYS_munmap] = sys_munmap,
+    [SYS_mprotect] = sys_mprotect, [SYS_set_affinity] = sys_set_affinity,
+    [SYS_memstat] = sys_memstat,
 };
 
 long syscall_dispatch(uint64_t num, const uint64_t args[6])

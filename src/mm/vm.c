@@ -79,7 +79,8 @@ static void mm_unmap_locked(struct mm *mm, uintptr_t va, size_t size)
 	assert(err == PT_OK);
 }
 
-static int mm_map_anon_locked(struct mm *mm, uintptr_t va, size_t size, unsigned perm)
+static int mm_map_anon_locked(struct mm *mm, uintptr_t va, size_t size, unsigned perm,
+			      uint64_t extra)
 {
 	int err = 0;
 	size_t done;
@@ -94,7 +95,7 @@ static int mm_map_anon_locked(struct mm *mm, uintptr_t va, size_t size, unsigned
 			err = -ENOMEM;
 			break;
 		}
-		err = pt_map(mm->root, va + done, pa, PAGE_SIZE, vm_perm_to_pte(perm), 0);
+		err = pt_map(mm->root, va + done, pa, PAGE_SIZE, vm_perm_to_pte(perm) | extra, 0);
 		if (err != PT_OK) {
 			frame_free(pa, 0);
 			err = err == PT_ERR_NOMEM   ? -ENOMEM
@@ -114,13 +115,14 @@ int mm_map_anon(struct mm *mm, uintptr_t va, size_t size, unsigned perm)
 	int err;
 
 	spin_lock(&mm->lock);
-	err = mm_map_anon_locked(mm, va, size, perm);
+	err = mm_map_anon_locked(mm, va, size, perm, 0);
 	spin_unlock(&mm->lock);
 	return err;
 }
 
-/* The highest address the heap may reach: one guard page below the stack. */
-#define HEAP_LIMIT (USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE)
+/* The heap may grow up to the mmap area; mmap regions up to the stack's guard page. */
+#define HEAP_LIMIT USER_MMAP_BASE
+#define MMAP_LIMIT (USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE)
 
 long mm_sbrk(struct mm *mm, long delta)
 {
@@ -137,7 +139,7 @@ long mm_sbrk(struct mm *mm, long delta)
 	lo = PAGE_ALIGN_UP(delta > 0 ? old : new);
 	hi = PAGE_ALIGN_UP(delta > 0 ? new : old);
 	if (hi > lo && delta > 0)
-		err = mm_map_anon_locked(mm, lo, hi - lo, VM_READ | VM_WRITE);
+		err = mm_map_anon_locked(mm, lo, hi - lo, VM_READ | VM_WRITE, 0);
 	if (hi > lo && delta < 0) {
 		mm_unmap_locked(mm, lo, hi - lo);
 		/*
@@ -163,12 +165,18 @@ static int mm_copy_leaf(uintptr_t va, pte_t *pte, unsigned level, void *arg)
 
 	if (level != 0)
 		return PT_ERR_INVAL; /* user mappings are 4 KiB pages */
-	pa = frame_alloc(0);
-	if (pa == 0)
-		return PT_ERR_NOMEM;
-	memcpy(phys_to_virt(pa), phys_to_virt(pte_pa(*pte)), PAGE_SIZE);
-	if (pt_map(c->dst->root, va, pa, PAGE_SIZE, *pte & (PTE_R | PTE_W | PTE_X | PTE_U), 0) !=
-	    PT_OK) {
+	if (*pte & VM_PTE_SHARED) {
+		/* MAP_SHARED: both processes map the same frame, one reference each. */
+		pa = pte_pa(*pte);
+		frame_get(pa_to_frame(pa));
+	} else {
+		pa = frame_alloc(0);
+		if (pa == 0)
+			return PT_ERR_NOMEM;
+		memcpy(phys_to_virt(pa), phys_to_virt(pte_pa(*pte)), PAGE_SIZE);
+	}
+	if (pt_map(c->dst->root, va, pa, PAGE_SIZE,
+		   *pte & (PTE_R | PTE_W | PTE_X | PTE_U | VM_PTE_SHARED), 0) != PT_OK) {
 		frame_free(pa, 0);
 		return PT_ERR_NOMEM;
 	}
@@ -187,6 +195,7 @@ struct mm *mm_copy(struct mm *src)
 	spin_lock(&src->lock);
 	err = pt_for_each_leaf(src->root, 0, USER_END, mm_copy_leaf, &c);
 	dst->brk = src->brk;
+	dst->mmap_next = src->mmap_next;
 	spin_unlock(&src->lock);
 	if (err != 0) {
 		mm_destroy(dst);
@@ -209,6 +218,62 @@ void *mm_user_page(struct mm *mm, uintptr_t va, bool write)
 	if (!(perm & PTE_U) || !(perm & PTE_R) || (write && !(perm & PTE_W)))
 		return NULL;
 	return phys_to_virt(pa);
+}
+
+static bool vm_range_ok(uintptr_t va, size_t len)
+{
+	return va % PAGE_SIZE == 0 && len > 0 && va < USER_END && len <= USER_END - va;
+}
+
+long mm_mmap(struct mm *mm, size_t len, unsigned perm, bool shared)
+{
+	uintptr_t va;
+	int err;
+
+	if (len == 0 || len > MMAP_LIMIT || perm == 0)
+		return -EINVAL;
+	len = PAGE_ALIGN_UP(len);
+	spin_lock(&mm->lock);
+	if (mm->mmap_next == 0)
+		mm->mmap_next = USER_MMAP_BASE;
+	va = mm->mmap_next;
+	if (len > MMAP_LIMIT - va) {
+		spin_unlock(&mm->lock);
+		return -ENOMEM;
+	}
+	err = mm_map_anon_locked(mm, va, len, perm, shared ? VM_PTE_SHARED : 0);
+	if (err == 0)
+		mm->mmap_next = va + len;
+	spin_unlock(&mm->lock);
+	return err < 0 ? err : (long)va;
+}
+
+int mm_munmap(struct mm *mm, uintptr_t va, size_t len)
+{
+	len = PAGE_ALIGN_UP(len);
+	if (!vm_range_ok(va, len))
+		return -EINVAL;
+	spin_lock(&mm->lock);
+	mm_unmap_locked(mm, va, len);
+	/* One thread per process so far: only this hart can hold stale entries. */
+	mmu_flush_all();
+	spin_unlock(&mm->lock);
+	return 0;
+}
+
+int mm_mprotect(struct mm *mm, uintptr_t va, size_t len, unsigned perm)
+{
+	uint64_t want = vm_perm_to_pte(perm) & (PTE_R | PTE_W | PTE_X);
+	int err;
+
+	len = PAGE_ALIGN_UP(len);
+	if (!vm_range_ok(va, len) || perm == 0 || ((perm & VM_WRITE) && (perm & VM_EXEC)))
+		return -EINVAL;
+	spin_lock(&mm->lock);
+	err = pt_protect(mm->root, va, len, want, (PTE_R | PTE_W | PTE_X) & ~want, 0);
+	mmu_flush_all();
+	spin_unlock(&mm->lock);
+	return err == PT_OK ? 0 : err == PT_ERR_NOTMAPPED ? -ENOMEM : -EINVAL;
 }
 
 void mm_activate(struct mm *mm)

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "src/arch/riscv/pte.h"
 #include "src/mm/phys.h"
 #include "src/sync/spinlock.h"
 
@@ -25,6 +26,10 @@
 #define USER_END        0x4000000000ul         /* first address above user space */
 #define USER_STACK_TOP  (USER_END - PAGE_SIZE) /* the top page stays unmapped */
 #define USER_STACK_SIZE (64ul * 1024)
+#define USER_MMAP_BASE  0x2000000000ul /* mmap regions grow up from here; the heap stays below */
+
+/* A user page shared across fork (MAP_SHARED): the PTE's free software bit. */
+#define VM_PTE_SHARED PTE_SW1
 
 /* Permissions for mm_map_anon (ORed). */
 #define VM_READ  1u
@@ -33,9 +38,10 @@
 
 struct mm {
 	struct spinlock lock;
-	paddr_t root;   /* guarded by lock (the user half of what it points to) */
-	uint64_t pages; /* guarded by lock: user pages mapped */
-	uintptr_t brk;  /* guarded by lock: end of the heap (sbrk) */
+	paddr_t root;        /* guarded by lock (the user half of what it points to) */
+	uint64_t pages;      /* guarded by lock: user pages mapped */
+	uintptr_t brk;       /* guarded by lock: end of the heap (sbrk) */
+	uintptr_t mmap_next; /* guarded by lock: where the next mmap region goes */
 };
 
 /* A new address space with the kernel half only; NULL when out of memory. */
@@ -71,6 +77,19 @@ struct mm *mm_copy(struct mm *src);
  * reach the stack's guard page.
  */
 long mm_sbrk(struct mm *mm, long delta);
+
+/*
+ * mmap of anonymous memory: len bytes (rounded up to pages) with perm
+ * (VM_*), shared across fork if shared. Returns the address, or -EINVAL /
+ * -ENOMEM.
+ */
+long mm_mmap(struct mm *mm, size_t len, unsigned perm, bool shared);
+
+/* Unmap every page in [va, va + len) (holes allowed). 0 or -EINVAL. */
+int mm_munmap(struct mm *mm, uintptr_t va, size_t len);
+
+/* Change the permissions of every page in [va, va + len). 0, -EINVAL or -ENOMEM (a hole). */
+int mm_mprotect(struct mm *mm, uintptr_t va, size_t len, unsigned perm);
 
 /* Make mm this hart's address space (the kernel's when mm is NULL). */
 void mm_activate(struct mm *mm);
