@@ -52,6 +52,13 @@ void panic_end(uintptr_t first_pc, uintptr_t fp) __attribute__((noreturn));
 void kine_finish(bool pass, const char *why_fmt, ...)
     __attribute__((noreturn, format(printf, 2, 3)));
 
+/*
+ * End a run that ran a command: the verdict is PASS for status 0, else
+ * "FAIL exit status N", and QEMU's exit status (on virt) is N's low byte
+ * (1 if that is 0).
+ */
+void kine_finish_status(int status) __attribute__((noreturn));
+
 /* A byte arrived at the console (from the UART's interrupt). */
 void console_input(int c);
 

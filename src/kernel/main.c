@@ -195,7 +195,7 @@ static void kernel_main(void *arg)
 		int status = run_command(command);
 
 		kprintf("kine: '%s' exited with status %d\n", command, status);
-		kine_finish(status == 0, "exit status %d", status);
+		kine_finish_status(status);
 	}
 	kprintf("kine: idle (no shell yet); console input is echoed\n");
 }
@@ -241,6 +241,16 @@ void boot_main(unsigned long hartid, unsigned long dtb)
 	boot_run();
 }
 
+static void __attribute__((noreturn)) kine_end(int status, const char *why)
+{
+	ipi_send_others(IPI_STOP);
+	if (status == 0)
+		kprintf("kine: %s: done\nkine: verdict: PASS\n", why);
+	else
+		kprintf("kine: verdict: FAIL %s\n", why);
+	arch_power_off(status);
+}
+
 void kine_finish(bool pass, const char *why_fmt, ...)
 {
 	char why[256];
@@ -249,10 +259,15 @@ void kine_finish(bool pass, const char *why_fmt, ...)
 	va_start(ap, why_fmt);
 	fmt_vsnprintf(why, sizeof(why), why_fmt, ap);
 	va_end(ap);
-	ipi_send_others(IPI_STOP);
-	if (pass)
-		kprintf("kine: %s: done\nkine: verdict: PASS\n", why);
-	else
-		kprintf("kine: verdict: FAIL %s\n", why);
-	arch_power_off(pass);
+	kine_end(pass ? 0 : 1, why);
+}
+
+void kine_finish_status(int status)
+{
+	char why[64];
+	/* A status the host can see: 1..255; a non-zero one that is 0 mod 256 becomes 1. */
+	int code = status == 0 ? 0 : (status & 0xff) != 0 ? status & 0xff : 1;
+
+	fmt_snprintf(why, sizeof(why), "exit status %d", status);
+	kine_end(code, why);
 }

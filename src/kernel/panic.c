@@ -56,7 +56,7 @@ void panic_end(uintptr_t first_pc, uintptr_t fp)
 	for (int i = 0; i < n; i++)
 		kprintf("kine: bt #%d %#lx\n", k++, pcs[i]);
 	kprintf("kine: verdict: FAIL panic\n");
-	arch_power_off(false);
+	arch_power_off(1);
 }
 
 void panic(const char *fmt, ...)

@@ -22,10 +22,12 @@ void arch_ipi_clear(void);
 void arch_halt(void) __attribute__((noreturn));
 
 /*
- * Turn the machine off, telling the host whether the run succeeded
- * (through QEMU's test device where there is one; SRST otherwise).
+ * Turn the machine off, telling the host the run's exit status (0:
+ * success; 1-255 otherwise) through QEMU's test device where there is one
+ * (QEMU then exits with that status), else through SRST's reason
+ * (success or failure only).
  */
-void arch_power_off(bool success) __attribute__((noreturn));
+void arch_power_off(int status) __attribute__((noreturn));
 
 /* Write one byte to the console device (the caller serializes). */
 void arch_console_putc(int c);

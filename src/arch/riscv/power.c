@@ -37,11 +37,13 @@ void arch_halt(void)
 		wfi();
 }
 
-void arch_power_off(bool success)
+void arch_power_off(int status)
 {
+	bool success = status == 0;
+
 	csr_clear(sstatus, SSTATUS_SIE);
 	if (testdev)
-		*testdev = success ? TESTDEV_PASS : (1u << 16) | TESTDEV_FAIL;
+		*testdev = success ? TESTDEV_PASS : ((uint32_t)status << 16) | TESTDEV_FAIL;
 	sbi_system_reset(SBI_SRST_SHUTDOWN,
 			 success ? SBI_SRST_REASON_NONE : SBI_SRST_REASON_FAILURE);
 	sbi_system_reset(SBI_SRST_COLD_REBOOT,
