@@ -8,6 +8,12 @@
         expect = ["kine: 8/8 harts online"],
     )
 
+    qemu_test(
+        name = "user_smp4",
+        append = "test=user",
+        initrd = "//user:boot",   # the boot image (QEMU -initrd) holding the programs
+    )
+
 The test boots the kernel once through `tools/qemu/kine_qemu.py test` and
 passes iff the kernel's verdict line is PASS (or `expect_verdict`), every `expect` regex matches a
 console line, no `reject` regex does, and (on virt) QEMU exits by itself with
@@ -54,6 +60,7 @@ def qemu_test(
         timeout_s = 30,
         deterministic = None,
         kernel = "//:kernel",
+        initrd = None,
         tags = [],
         **kwargs):
     """An sh_test that boots `kernel` in QEMU and checks its console.
@@ -80,6 +87,9 @@ def qemu_test(
         or None.
       kernel: a target whose files include the kernel ELF (NAME.elf), such as
         a riscv_image.
+      initrd: a target with exactly one file, handed to QEMU as -initrd: the
+        boot image the kernel loads user programs from, such as "//user:boot"
+        (a kine_boot_image); None (the default) for no initrd.
       tags: extra tags. Tests with smp >= 4 also get "cpu:2", so Bazel
         reserves both host cores for QEMU's one-thread-per-hart TCG.
       **kwargs: passed to sh_test (size, flaky, ...).
@@ -113,16 +123,20 @@ def qemu_test(
     if smp >= 4 and "cpu:2" not in all_tags:
         all_tags.append("cpu:2")
 
+    # $(rootpaths) lists the kernel target's files (kernel.elf and
+    # kernel.bin); the wrapper picks the ELF, takes "--initrd FILE", and
+    # stops at "--".
+    files = ["$(rootpaths %s)" % kernel]
+    data = [kernel, "//tools/qemu:runner"]
+    if initrd != None:
+        files += ["--initrd", "$(rootpath %s)" % initrd]
+        data.append(initrd)
+
     native.sh_test(
         name = name,
         srcs = ["//tools/qemu:qemu_test.sh"],
-        # $(rootpaths) lists the kernel target's files (kernel.elf and
-        # kernel.bin); the wrapper picks the ELF and stops at "--".
-        args = ["$(rootpaths %s)" % kernel, "--"] + args,
-        data = [
-            kernel,
-            "//tools/qemu:runner",
-        ],
+        args = files + ["--"] + args,
+        data = data,
         size = kwargs.pop("size", "medium"),
         timeout = kwargs.pop("timeout", _bazel_timeout(timeout_s)),
         tags = all_tags,

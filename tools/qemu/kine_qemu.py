@@ -8,6 +8,7 @@
 
     machine options: [--smp N] [--mem SIZE] [--machine virt|sifive_u]
                      [--bios default|fw_jump|fw_dynamic|PATH] [--cpu CPU] [--deterministic SEED]
+                     [--initrd FILE|none]
 
 The console protocol it relies on (the kernel's side of the contract):
   * `kine: N/M harts online` once every hart is up;
@@ -25,7 +26,7 @@ QEMU (SIGTERM to its process group, SIGKILL 2 s later) when:
      for the debugger);
   3. the runner gets SIGINT, SIGTERM or SIGHUP;
   4. --timeout seconds have passed since QEMU started.
-Exit status: 0 for verdict PASS, 1 for verdict FAIL; without a verdict, 124 on a timeout,
+Exit status: 0 for verdict PASS, N for "FAIL exit status N" (a command's own), 1 for another FAIL; without a verdict, 124 on a timeout,
 128+N on signal N, otherwise QEMU's own status (QEMU exits 0 on the SIGTERM of rule 2).
 
 When stdin IS a terminal, QEMU owns it (Ctrl-A X quits, Ctrl-A H lists the other keys); the
@@ -105,6 +106,16 @@ def bios_path(bios):
     return os.path.abspath(bios)
 
 
+def initrd_path(initrd):
+    """-initrd value: the boot image (a cpio archive of user programs), or None for none."""
+    if initrd is None or initrd in ("", "none"):
+        return None
+    if not os.path.isfile(initrd):
+        raise SystemExit("kine_qemu: --initrd %s: no such file (build it: bazel build //user:boot)"
+                         % initrd)
+    return os.path.abspath(initrd)
+
+
 def port_is_free(port):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         # As QEMU does: a port left in TIME_WAIT by the last session is free.
@@ -143,6 +154,10 @@ def qemu_command(args, gdb_port=None):
            "-M", args.machine, "-smp", str(args.smp), "-m", args.mem,
            "-bios", bios_path(args.bios),
            "-kernel", args.kernel]
+    initrd = initrd_path(args.initrd)
+    if initrd is not None:
+        # QEMU loads it into RAM and names it in /chosen/linux,initrd-start/-end.
+        cmd += ["-initrd", initrd]
     if args.cpu:
         cmd += ["-cpu", args.cpu]
     if args.deterministic is not None:
@@ -556,6 +571,22 @@ def run_in_terminal(cmd, timeout):
     return status_of(rc)
 
 
+EXIT_STATUS_RE = re.compile(r"FAIL exit status (-?[0-9]+)$")
+
+
+def verdict_status(verdict):
+    """The exit status a run reports: 0 for PASS; a command's own status for
+    "FAIL exit status N" (its low byte, 1 if that is 0, as QEMU's test device
+    reports it); 1 for any other failure."""
+    if verdict == "PASS":
+        return 0
+    m = EXIT_STATUS_RE.match(verdict)
+    if m:
+        code = int(m.group(1)) & 0xff
+        return code if code else 1
+    return 1
+
+
 def cmd_run(args):
     gdb_port = None
     if args.gdb:
@@ -585,7 +616,7 @@ def cmd_run(args):
         if s.verdict == "PASS" and s.exited_by_itself and s.qemu_status != 0 \
                 and args.machine == "virt":
             note("warning: verdict PASS but QEMU exited with status %d" % s.qemu_status)
-        return 0 if s.verdict == "PASS" else 1
+        return verdict_status(s.verdict)
     if s.timed_out:
         return EXIT_TIMEOUT
     if s.signum is not None:
@@ -732,6 +763,10 @@ def add_machine_options(p):
     p.add_argument("--bios", default="default",
                    help="default (QEMU's OpenSBI), fw_jump, fw_dynamic (Debian's) or a path")
     p.add_argument("--cpu", help="QEMU -cpu, e.g. rv64,sstc=off")
+    p.add_argument("--initrd", metavar="FILE",
+                   help="boot image for QEMU -initrd, e.g. bazel-bin/user/boot.cpio (the kernel "
+                        "loads user programs from it); 'none' (the default) for no initrd. "
+                        "The last --initrd given wins")
     p.add_argument("--append", help="kernel options (bootargs), e.g. 'test=boot' "
                    "(test's default: test=boot, unless --run is given)")
     p.add_argument("--run", metavar="CMD",

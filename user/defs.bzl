@@ -1,0 +1,112 @@
+"""Bazel rules for kine's user space: programs and the boot image.
+
+    load("//user:defs.bzl", "kine_boot_image", "kine_user_program")
+
+    kine_user_program(
+        name = "hello",          # builds hello.elf (and hello.bin) for riscv64
+        srcs = ["hello.c"],
+        deps = [],               # more cc_libraries; //user:ulib comes with it
+    )
+
+    kine_boot_image(
+        name = "boot",           # builds boot.cpio, the initrd kine loads programs from
+        programs = [":hello"],   # each is stored under its target name: "hello"
+    )
+
+A program is a static RV64 ELF linked at 0x10000 by user/user.ld (a text
+segment R-X and a data segment RW-), with crt0, the system-call stubs and
+the small C library of //user:ulib. Like //:kernel, it is built for the
+riscv64_kine platform through the transition of riscv_image
+(tools/bazel/riscv.bzl), so a host `bazel build //...` builds it too.
+"""
+
+load("//tools/bazel:riscv.bzl", "riscv_image")
+
+_RISCV = ["//tools/platforms:riscv64_freestanding"]
+_LINKER_SCRIPT = "//user:user.ld"
+
+def kine_user_program(name, srcs, deps = [], visibility = None, **kwargs):
+    """A kine user program: NAME.elf (the riscv_image target NAME).
+
+    Args:
+      name: the program's name; also its name in a kine_boot_image.
+      srcs: C (and assembly) sources; one of them defines main(argc, argv).
+      deps: more cc_library targets (riscv-compatible).
+      visibility: of the program target.
+      **kwargs: passed to the cc_binary (copts, defines, ...).
+    """
+    native.cc_binary(
+        name = name + "_bin",
+        srcs = srcs,
+        deps = ["//user:ulib"] + deps,
+        additional_linker_inputs = [_LINKER_SCRIPT],
+        linkopts = ["-T $(location %s)" % _LINKER_SCRIPT],
+        target_compatible_with = _RISCV,
+        visibility = ["//visibility:private"],
+        **kwargs
+    )
+    riscv_image(
+        name = name,
+        binary = ":" + name + "_bin",
+        visibility = visibility,
+    )
+
+def _program_file(target):
+    """The file of a program target to pack: its .elf, or its only file."""
+    files = target[DefaultInfo].files.to_list()
+    elves = [f for f in files if f.extension == "elf"]
+    if len(elves) == 1:
+        return elves[0]
+    if len(files) == 1:
+        return files[0]
+    fail("%s: expected one .elf file (or exactly one file), got %s" %
+         (target.label, [f.short_path for f in files]))
+
+def _kine_boot_image_impl(ctx):
+    out = ctx.actions.declare_file(ctx.label.name + ".cpio")
+    names = {}
+    inputs = [ctx.file._mkcpio]
+    args = ctx.actions.args()
+    args.add(ctx.file._mkcpio)
+    args.add("--output", out)
+    for target in ctx.attr.programs:
+        name = target.label.name
+        if name in names:
+            fail("two programs named %r: %s and %s" % (name, names[name], target.label))
+        names[name] = target.label
+        f = _program_file(target)
+        inputs.append(f)
+        args.add("%s=%s" % (name, f.path))
+    ctx.actions.run_shell(
+        inputs = inputs,
+        outputs = [out],
+        # Debian's python3 when it is there (standard library only).
+        command = 'p=/usr/bin/python3; [ -x "$p" ] || p=python3; exec "$p" "$@"',
+        arguments = [args],
+        mnemonic = "KineCpio",
+        progress_message = "Packing boot image %s" % ctx.label,
+    )
+    return [DefaultInfo(
+        files = depset([out]),
+        runfiles = ctx.runfiles(files = [out]),
+    )]
+
+kine_boot_image = rule(
+    implementation = _kine_boot_image_impl,
+    doc = "A cpio newc archive (`NAME.cpio`) of user programs, for QEMU's -initrd: " +
+          "each program is the regular file (mode 0100755) named after its target, " +
+          "with no directory and no leading slash. Built by tools/bazel/mkcpio.py: " +
+          "the same inputs give the same bytes.",
+    attrs = {
+        "programs": attr.label_list(
+            mandatory = True,
+            allow_files = True,
+            doc = "kine_user_program targets (their NAME.elf is packed as NAME), " +
+                  "or single files (packed under their target's name).",
+        ),
+        "_mkcpio": attr.label(
+            default = "//tools/bazel:mkcpio.py",
+            allow_single_file = True,
+        ),
+    },
+)

@@ -1,0 +1,11 @@
+/*
+ * exitcode.c: exits with the status its first argument names ("exitcode
+ * 7" exits 7), or 3 without one, so tests can check that a status travels
+ * from exit() to wait().
+ */
+#include "kine/user.h"
+
+int main(int argc, char *argv[])
+{
+	return argc > 1 ? atoi(argv[1]) : 3;
+}
