@@ -75,7 +75,7 @@ int kprintf(const char *fmt, ...)
 #define INPUT_SIZE 256
 
 static struct spinlock input_lock = SPINLOCK_INIT("console_input");
-static struct waitq input_wait = {SPINLOCK_INIT("console_input_wait"), NULL};
+static struct waitq input_wait = WAITQ_INIT("console_input_wait");
 static char input_buf[INPUT_SIZE]; /* a ring, guarded by input_lock */
 static unsigned input_read;        /* next byte readers take */
 static unsigned input_committed;   /* end of the complete lines */

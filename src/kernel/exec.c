@@ -171,7 +171,11 @@ int exec_replace(const char *name, int argc, const char *const argv[])
 	uint64_t entry, sp, uargv;
 	int err;
 
-	if ((err = exec_build(name, argc, argv, &new, &entry, &sp, &uargv)) < 0)
+	/* Replacing the program under other threads' feet: not supported yet. */
+	spin_lock(&p->lock);
+	err = p->live > 1 ? -EBUSY : 0;
+	spin_unlock(&p->lock);
+	if (err < 0 || (err = exec_build(name, argc, argv, &new, &entry, &sp, &uargv)) < 0)
 		return err;
 	p->mm = new;
 	mm_activate(new);

@@ -4,7 +4,7 @@
  *
  * Arguments are the raw a0..a5 registers; every pointer among them is a
  * user address and goes through copyin/copyout. A call kine does not have
- * yet returns -ENOSYS: open, fstat, chdir, and the user thread calls.
+ * yet returns -ENOSYS: open, fstat and chdir.
  */
 #include "src/kernel/syscall.h"
 
@@ -267,18 +267,52 @@ static long sys_memstat(const uint64_t *a)
 	return copyout(proc_current()->mm, a[0], &out, sizeof(out));
 }
 
+/* thread_create(pc, a0, a1): a new thread at pc with a0, a1 and its own stack. */
+static long sys_thread_create(const uint64_t *a)
+{
+	return proc_thread_create(a[0], a[1], a[2]);
+}
+
+/* thread_join(tid, int *status): status may be 0 (NULL). */
+static long sys_thread_join(const uint64_t *a)
+{
+	int status, err = proc_thread_join((int)a[0], &status);
+
+	if (err == 0 && a[1] != 0 && copyout(proc_current()->mm, a[1], &status, sizeof(status)) < 0)
+		return -EFAULT;
+	return err;
+}
+
+static long sys_thread_exit(const uint64_t *a)
+{
+	proc_thread_exit((int)a[0]);
+}
+
 static long (*const syscalls[])(const uint64_t *) = {
-    [SYS_fork] = sys_fork,         [SYS_exit] = sys_exit,
-    [SYS_wait] = sys_wait,         [SYS_pipe] = sys_pipe,
-    [SYS_read] = sys_read,         [SYS_kill] = sys_kill,
-    [SYS_exec] = sys_exec,         [SYS_dup] = sys_dup,
-    [SYS_getpid] = sys_getpid,     [SYS_sbrk] = sys_sbrk,
-    [SYS_sleep] = sys_sleep,       [SYS_uptime] = sys_uptime,
-    [SYS_write] = sys_write,       [SYS_close] = sys_close,
-    [SYS_yield] = sys_yield,       [SYS_hart] = sys_hart,
-    [SYS_mmap] = sys_mmap,         [SYS_munmap] = sys_munmap,
-    [SYS_mprotect] = sys_mprotect, [SYS_set_affinity] = sys_set_affinity,
+    [SYS_fork] = sys_fork,
+    [SYS_exit] = sys_exit,
+    [SYS_wait] = sys_wait,
+    [SYS_pipe] = sys_pipe,
+    [SYS_read] = sys_read,
+    [SYS_kill] = sys_kill,
+    [SYS_exec] = sys_exec,
+    [SYS_dup] = sys_dup,
+    [SYS_getpid] = sys_getpid,
+    [SYS_sbrk] = sys_sbrk,
+    [SYS_sleep] = sys_sleep,
+    [SYS_uptime] = sys_uptime,
+    [SYS_write] = sys_write,
+    [SYS_close] = sys_close,
+    [SYS_yield] = sys_yield,
+    [SYS_hart] = sys_hart,
+    [SYS_mmap] = sys_mmap,
+    [SYS_munmap] = sys_munmap,
+    [SYS_mprotect] = sys_mprotect,
+    [SYS_set_affinity] = sys_set_affinity,
     [SYS_memstat] = sys_memstat,
+    [SYS_thread_create] = sys_thread_create,
+    [SYS_thread_join] = sys_thread_join,
+    [SYS_thread_exit] = sys_thread_exit,
 };
 
 long syscall_dispatch(uint64_t num, const uint64_t args[6])

@@ -72,11 +72,55 @@ static uint64_t vm_perm_to_pte(unsigned perm)
 	return pte;
 }
 
+/*
+ * Frames unmapped but not yet dropped. A frame may go back to the
+ * allocator only after every hart that could still hold a translation to
+ * it has flushed: otherwise a hart could write through a stale entry into
+ * a frame that already belongs to someone else.
+ */
+#define UNMAP_BATCH 128
+
+struct unmap_batch {
+	struct mm *mm;
+	int n;
+	paddr_t pa[UNMAP_BATCH];
+};
+
+static void unmap_collect(paddr_t pa, void *ctx)
+{
+	struct unmap_batch *b = ctx;
+
+	assert(b->n < UNMAP_BATCH);
+	b->pa[b->n++] = pa;
+	b->mm->pages--;
+}
+
+static void mm_flush_tlb(struct mm *mm)
+{
+	if (__atomic_load_n(&mm->threaded, __ATOMIC_ACQUIRE))
+		mmu_flush_all_harts();
+	else
+		mmu_flush_all(); /* only this hart runs it */
+}
+
+/* Unmap [va, va + size): clear the PTEs, flush, then drop the frames. */
 static void mm_unmap_locked(struct mm *mm, uintptr_t va, size_t size)
 {
-	int err = pt_unmap(mm->root, va, size, mm_drop_frame, mm);
+	struct unmap_batch b = {.mm = mm};
 
-	assert(err == PT_OK);
+	for (size_t done = 0; done < size; done += UNMAP_BATCH * PAGE_SIZE) {
+		size_t c =
+		    size - done < UNMAP_BATCH * PAGE_SIZE ? size - done : UNMAP_BATCH * PAGE_SIZE;
+		int err = pt_unmap(mm->root, va + done, c, unmap_collect, &b);
+
+		assert(err == PT_OK);
+		if (b.n == 0)
+			continue;
+		mm_flush_tlb(mm);
+		for (int i = 0; i < b.n; i++)
+			frame_free(b.pa[i], 0);
+		b.n = 0;
+	}
 }
 
 static int mm_map_anon_locked(struct mm *mm, uintptr_t va, size_t size, unsigned perm,
@@ -140,14 +184,8 @@ long mm_sbrk(struct mm *mm, long delta)
 	hi = PAGE_ALIGN_UP(delta > 0 ? new : old);
 	if (hi > lo && delta > 0)
 		err = mm_map_anon_locked(mm, lo, hi - lo, VM_READ | VM_WRITE, 0);
-	if (hi > lo && delta < 0) {
+	if (hi > lo && delta < 0)
 		mm_unmap_locked(mm, lo, hi - lo);
-		/*
-		 * Only this hart runs the process (one thread per process
-		 * so far): a local flush drops every stale translation.
-		 */
-		mmu_flush_all();
-	}
 	if (err == 0)
 		mm->brk = new;
 	spin_unlock(&mm->lock);
@@ -255,8 +293,6 @@ int mm_munmap(struct mm *mm, uintptr_t va, size_t len)
 		return -EINVAL;
 	spin_lock(&mm->lock);
 	mm_unmap_locked(mm, va, len);
-	/* One thread per process so far: only this hart can hold stale entries. */
-	mmu_flush_all();
 	spin_unlock(&mm->lock);
 	return 0;
 }
@@ -271,9 +307,31 @@ int mm_mprotect(struct mm *mm, uintptr_t va, size_t len, unsigned perm)
 		return -EINVAL;
 	spin_lock(&mm->lock);
 	err = pt_protect(mm->root, va, len, want, (PTE_R | PTE_W | PTE_X) & ~want, 0);
-	mmu_flush_all();
+	mm_flush_tlb(mm);
 	spin_unlock(&mm->lock);
 	return err == PT_OK ? 0 : err == PT_ERR_NOTMAPPED ? -ENOMEM : -EINVAL;
+}
+
+long mm_stack_alloc(struct mm *mm, uintptr_t *base)
+{
+	uintptr_t va;
+	int err;
+
+	__atomic_store_n(&mm->threaded, true, __ATOMIC_RELEASE);
+	spin_lock(&mm->lock);
+	if (mm->mmap_next == 0)
+		mm->mmap_next = USER_MMAP_BASE;
+	va = mm->mmap_next + PAGE_SIZE; /* the guard page below stays unmapped */
+	if (va + USER_STACK_SIZE > MMAP_LIMIT) {
+		spin_unlock(&mm->lock);
+		return -ENOMEM;
+	}
+	err = mm_map_anon_locked(mm, va, USER_STACK_SIZE, VM_READ | VM_WRITE, 0);
+	if (err == 0)
+		mm->mmap_next = va + USER_STACK_SIZE;
+	spin_unlock(&mm->lock);
+	*base = va;
+	return err < 0 ? err : (long)(va + USER_STACK_SIZE);
 }
 
 void mm_activate(struct mm *mm)

@@ -42,6 +42,7 @@ struct mm {
 	uint64_t pages;      /* guarded by lock: user pages mapped */
 	uintptr_t brk;       /* guarded by lock: end of the heap (sbrk) */
 	uintptr_t mmap_next; /* guarded by lock: where the next mmap region goes */
+	bool threaded; /* atomic: more than one thread has run it (flushes reach every hart) */
 };
 
 /* A new address space with the kernel half only; NULL when out of memory. */
@@ -90,6 +91,12 @@ int mm_munmap(struct mm *mm, uintptr_t va, size_t len);
 
 /* Change the permissions of every page in [va, va + len). 0, -EINVAL or -ENOMEM (a hole). */
 int mm_mprotect(struct mm *mm, uintptr_t va, size_t len, unsigned perm);
+
+/*
+ * A stack for a new thread: USER_STACK_SIZE bytes in the mmap area above
+ * an unmapped guard page. Returns its top (and *base), or -ENOMEM.
+ */
+long mm_stack_alloc(struct mm *mm, uintptr_t *base);
 
 /* Make mm this hart's address space (the kernel's when mm is NULL). */
 void mm_activate(struct mm *mm);

@@ -24,6 +24,9 @@ static int next_pid = 1;                  /* guarded by proc_table_lock */
 static struct waitq reaper_wait;
 static struct thread *reaper;
 
+/* threads[] slot taken while its thread is being created. */
+#define THREAD_SLOT_RESERVED ((struct thread *)1)
+
 struct proc *proc_create(const char *name, struct mm *mm, struct proc *parent)
 {
 	struct proc *p = kzalloc(sizeof(*p));
@@ -33,6 +36,8 @@ struct proc *proc_create(const char *name, struct mm *mm, struct proc *parent)
 	if (p == NULL)
 		return NULL;
 	waitq_init(&p->child_exit, "child_exit");
+	waitq_init(&p->thread_done, "thread_done");
+	spin_init(&p->lock, "proc");
 	for (i = 0; i + 1 < sizeof(p->name) && name[i]; i++)
 		p->name[i] = name[i];
 	p->mm = mm;
@@ -66,8 +71,10 @@ static void proc_table_remove(struct proc *p)
 static void proc_free(struct proc *p)
 {
 	fdtable_close_all(&p->files); /* a process that never ran still has them */
-	if (p->thread != NULL)
-		thread_join(p->thread); /* after this no hart runs it or has its table */
+	/* After the joins no hart runs any of its threads or has its table. */
+	for (int i = 0; i < PROC_THREADS; i++)
+		if (p->threads[i] != NULL)
+			thread_join(p->threads[i]);
 	mm_destroy(p->mm);
 	kfree(p);
 }
@@ -91,7 +98,9 @@ static void proc_thread_main(void *arg)
 
 static int proc_start_thread(struct proc *p, const struct user_frame *uf)
 {
+	p->live = 1;
 	p->thread = thread_create_proc(proc_thread_main, NULL, p->name, THREAD_ANY_HART, p, uf);
+	p->threads[0] = p->thread;
 	return p->thread != NULL ? 0 : -ENOMEM;
 }
 
@@ -147,12 +156,62 @@ static void proc_reaper_start(void)
 	spin_unlock(&once);
 }
 
+/* Thread slot i of p, or NULL (also while a thread_create fills it). */
+static struct thread *proc_thread_at(struct proc *p, int i)
+{
+	return p->threads[i] == THREAD_SLOT_RESERVED ? NULL : p->threads[i];
+}
+
+/* Wake every other thread of p that sleeps, so that it sees the kill. */
+static void proc_interrupt_threads(struct proc *p)
+{
+	struct thread *self = thread_current();
+
+	assert(spin_holding(&p->lock));
+	for (int i = 0; i < PROC_THREADS; i++)
+		if (proc_thread_at(p, i) != NULL && p->threads[i] != self)
+			thread_interrupt(p->threads[i]);
+}
+
+/* This thread has exited as a thread: count it and tell the waiters. */
+static void proc_thread_gone(struct proc *p, int status)
+{
+	struct thread *t = thread_current();
+
+	assert(spin_holding(&p->lock));
+	t->user_status = status;
+	t->user_exited = true;
+	p->live--;
+	waitq_wake_all(&p->thread_done);
+}
+
+/*
+ * Make this thread the one that ends p: every other thread is killed and
+ * waited for. If another thread is already ending p, this one just goes.
+ */
+static void proc_end_others(struct proc *p)
+{
+	spin_lock(&p->lock);
+	if (p->ending) {
+		proc_thread_gone(p, -1);
+		spin_unlock(&p->lock);
+		thread_exit();
+	}
+	p->ending = true;
+	__atomic_store_n(&p->killed, true, __ATOMIC_RELEASE);
+	proc_interrupt_threads(p);
+	while (p->live > 1)
+		waitq_sleep(&p->thread_done, &p->lock);
+	spin_unlock(&p->lock);
+}
+
 void proc_exit(int status)
 {
 	struct proc *p = proc_current();
 	bool orphans = false;
 
 	assert(p != NULL);
+	proc_end_others(p);
 	/* Closing a pipe's end wakes whoever waits on the other. */
 	fdtable_close_all(&p->files);
 	spin_lock(&proc_table_lock);
@@ -263,9 +322,98 @@ int proc_kill(int pid)
 
 		if (p != NULL && p->pid == pid && !p->exited) {
 			__atomic_store_n(&p->killed, true, __ATOMIC_RELEASE);
+			/* Sleeping threads wake and see it; running ones at their next trap. */
+			spin_lock(&p->lock);
+			for (int i = 0; i < PROC_THREADS; i++)
+				if (proc_thread_at(p, i) != NULL)
+					thread_interrupt(p->threads[i]);
+			spin_unlock(&p->lock);
 			found = 0;
 		}
 	}
 	spin_unlock(&proc_table_lock);
 	return found;
+}
+
+int proc_thread_create(uint64_t pc, uint64_t a0, uint64_t a1)
+{
+	struct proc *p = proc_current();
+	struct user_frame uf;
+	struct thread *t = NULL;
+	uintptr_t stack;
+	long top;
+	int slot = -1;
+
+	spin_lock(&p->lock);
+	for (int i = 1; i < PROC_THREADS && slot < 0; i++)
+		if (p->threads[i] == NULL)
+			slot = i;
+	if (slot < 0 || p->ending) {
+		spin_unlock(&p->lock);
+		return -EAGAIN;
+	}
+	p->threads[slot] = THREAD_SLOT_RESERVED;
+	p->live++;
+	spin_unlock(&p->lock);
+
+	top = mm_stack_alloc(p->mm, &stack);
+	if (top > 0) {
+		user_frame_init(&uf, pc, (uint64_t)top, a0, a1);
+		t = thread_create_proc(proc_thread_main, NULL, p->name, THREAD_ANY_HART, p, &uf);
+	}
+	spin_lock(&p->lock);
+	if (top < 0 || t == NULL) {
+		p->threads[slot] = NULL;
+		p->live--;
+		spin_unlock(&p->lock);
+		if (top > 0)
+			mm_munmap(p->mm, stack, USER_STACK_SIZE);
+		return top < 0 ? (int)top : -ENOMEM;
+	}
+	t->ustack = stack;
+	p->threads[slot] = t;
+	spin_unlock(&p->lock);
+	return t->tid;
+}
+
+int proc_thread_join(int tid, int *status)
+{
+	struct proc *p = proc_current();
+	struct thread *t = NULL;
+	int slot = -1;
+
+	spin_lock(&p->lock);
+	for (int i = 1; i < PROC_THREADS && slot < 0; i++)
+		if (p->threads[i] != NULL && p->threads[i] != THREAD_SLOT_RESERVED &&
+		    p->threads[i]->tid == tid)
+			slot = i;
+	if (slot < 0 || p->threads[slot] == thread_current()) {
+		spin_unlock(&p->lock);
+		return slot < 0 ? -ESRCH : -EINVAL;
+	}
+	t = p->threads[slot];
+	while (!t->user_exited)
+		waitq_sleep(&p->thread_done, &p->lock);
+	p->threads[slot] = NULL;
+	*status = t->user_status;
+	spin_unlock(&p->lock);
+	mm_munmap(p->mm, t->ustack, USER_STACK_SIZE);
+	thread_join(t);
+	return 0;
+}
+
+void proc_thread_exit(int status)
+{
+	struct proc *p = proc_current();
+	bool last;
+
+	spin_lock(&p->lock);
+	last = p->live == 1 && !p->ending;
+	if (!last) {
+		proc_thread_gone(p, status);
+		spin_unlock(&p->lock);
+		thread_exit();
+	}
+	spin_unlock(&p->lock);
+	proc_exit(status); /* the last thread ends the process */
 }

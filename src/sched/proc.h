@@ -2,7 +2,8 @@
  * proc.h: processes: an address space, a pid, a parent and an exit status
  * around one thread (more threads per process come with thread_create).
  *
- * Locking: proc_table_lock (proc.c) guards the table of processes, every
+ * Locking: p->lock guards the thread list (below); proc_table_lock
+ * (proc.c) guards the table of processes, every
  * p->parent, p->exited and p->exit_status; waiting
  * parents sleep on their child_exit queue under it. Everything else is set
  * before the process's thread starts and stays until the process is
@@ -22,7 +23,8 @@
 struct thread;
 struct user_frame;
 
-#define PROC_MAX 64 /* processes that may exist at once */
+#define PROC_MAX     64 /* processes that may exist at once */
+#define PROC_THREADS 16 /* threads per process */
 
 struct proc {
 	int pid;
@@ -35,7 +37,21 @@ struct proc {
 	int exit_status;         /* proc_table_lock */
 	bool killed;             /* atomic: exit at the next return to user mode */
 	struct waitq child_exit; /* its children's exits wake it */
-	struct fdtable files;    /* changed only by its own thread */
+	struct fdtable files;    /* changed by its threads' system calls (see below) */
+
+	/*
+	 * Its threads. lock guards threads[], live and ending. threads[0] is
+	 * the first thread (also p->thread); the others are created by
+	 * thread_create and freed by thread_join or when the process is
+	 * reaped. live counts the threads that have not exited; the thread
+	 * that ends the process (exit, or the last thread_exit) waits on
+	 * thread_done until it is the only one left.
+	 */
+	struct spinlock lock;
+	struct thread *threads[PROC_THREADS];
+	int live;
+	bool ending;
+	struct waitq thread_done;
 };
 
 /* A process around mm (which it then owns), not yet running; NULL if none is free. */
@@ -64,6 +80,18 @@ int proc_fork(const struct user_frame *uf);
  * when the caller has no children.
  */
 int proc_wait_child(int *status);
+
+/*
+ * thread_create: a new thread of the calling process at pc with a0, a1 and
+ * a stack of its own; its tid, or -EAGAIN / -ENOMEM.
+ */
+int proc_thread_create(uint64_t pc, uint64_t a0, uint64_t a1);
+
+/* thread_join: wait for thread tid of this process; its status. 0, -ESRCH, -EINVAL. */
+int proc_thread_join(int tid, int *status);
+
+/* thread_exit: end the calling thread (the process, if it is the last). */
+void proc_thread_exit(int status) __attribute__((noreturn));
 
 /* kill: make process pid exit (status -1) at its next return to user mode. */
 int proc_kill(int pid);

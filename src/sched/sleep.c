@@ -16,7 +16,7 @@
 
 static struct spinlock ticks_lock = SPINLOCK_INIT("ticks");
 static uint64_t ticks; /* guarded by ticks_lock */
-static struct waitq ticks_wait = {SPINLOCK_INIT("ticks_wait"), 0};
+static struct waitq ticks_wait = WAITQ_INIT("ticks_wait");
 
 void sched_tick(void)
 {

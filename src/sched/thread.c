@@ -164,6 +164,20 @@ void thread_wake(struct thread *t)
 {
 	spin_lock(&t->lock);
 	if (t->state == THREAD_SLEEPING) {
+		t->sleeping_on = NULL;
+		t->state = THREAD_RUNNABLE;
+		sched_enqueue(t);
+	}
+	spin_unlock(&t->lock);
+}
+
+void thread_interrupt(struct thread *t)
+{
+	spin_lock(&t->lock);
+	if (t->state == THREAD_SLEEPING) {
+		if (t->sleeping_on != NULL)
+			waitq_remove(t->sleeping_on, t);
+		t->sleeping_on = NULL;
 		t->state = THREAD_RUNNABLE;
 		sched_enqueue(t);
 	}

@@ -43,11 +43,13 @@ enum thread_state {
 struct thread {
 	struct arch_context ctx; /* guarded by lock (saved while switched out) */
 	struct spinlock lock;
-	enum thread_state state;  /* guarded by lock */
-	int hart;                 /* guarded by lock: the hart it runs or is queued on */
-	bool irq_were_enabled;    /* this thread's hart interrupt state across a switch */
-	struct thread *runq_next; /* guarded by the run queue's lock */
-	struct thread *wait_next; /* guarded by the wait queue's lock */
+	enum thread_state state;   /* guarded by lock */
+	int hart;                  /* guarded by lock: the hart it runs or is queued on */
+	bool irq_were_enabled;     /* this thread's hart interrupt state across a switch */
+	struct thread *runq_next;  /* guarded by the run queue's lock */
+	struct thread *wait_next;  /* guarded by the wait queue's lock */
+	uint64_t wait_gen;         /* guarded by the wait queue's lock */
+	struct waitq *sleeping_on; /* guarded by lock: the queue it sleeps on */
 
 	int tid;
 	const char *name;
@@ -59,6 +61,9 @@ struct thread {
 	struct waitq exited;       /* thread_join sleeps here */
 	struct proc *proc;         /* the process it belongs to; NULL for a kernel thread */
 	struct user_frame *uframe; /* user registers, at the top of its stack */
+	uintptr_t ustack;          /* user stack of a thread_create thread */
+	int user_status;           /* guarded by proc->lock: its thread_exit status */
+	bool user_exited;          /* guarded by proc->lock */
 	uint64_t switches;         /* times it was switched in (this thread's only) */
 };
 
@@ -92,6 +97,12 @@ void thread_set_affinity(int hart);
 
 /* Make a sleeping thread runnable (used by wait queues). */
 void thread_wake(struct thread *t);
+
+/*
+ * Wake t if it sleeps, taking it off its wait queue: its sleep loop then
+ * finds why (a kill) and gives up.
+ */
+void thread_interrupt(struct thread *t);
 
 /*
  * The wait queue side of sleeping: with t->lock held and state set to

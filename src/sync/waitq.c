@@ -3,9 +3,9 @@
  *
  * The sleeper takes its own thread lock before it joins the queue and
  * keeps it until its registers are saved in the scheduler, so a waker that
- * finds it on the queue waits on that lock and always sees it SLEEPING:
- * the waker never takes a thread lock while it holds the queue's lock
- * (the sleeper's order is thread lock, then queue lock).
+ * finds it on the queue waits on that lock and always sees it SLEEPING.
+ * The waker never takes a thread lock while it holds the queue's lock (the
+ * sleeper's order is thread lock, then queue lock).
  */
 #include "src/sync/waitq.h"
 
@@ -17,7 +17,8 @@
 void waitq_init(struct waitq *wq, const char *name)
 {
 	spin_init(&wq->lock, name);
-	wq->head = NULL;
+	wq->head = wq->tail = NULL;
+	wq->gen = 0;
 }
 
 void waitq_sleep(struct waitq *wq, struct spinlock *cond_lock)
@@ -27,8 +28,14 @@ void waitq_sleep(struct waitq *wq, struct spinlock *cond_lock)
 	assert(t != NULL && spin_holding(cond_lock));
 	spin_lock(&t->lock);
 	spin_lock(&wq->lock);
-	t->wait_next = wq->head;
-	wq->head = t;
+	t->wait_next = NULL;
+	t->wait_gen = wq->gen;
+	if (wq->tail)
+		wq->tail->wait_next = t;
+	else
+		wq->head = t;
+	wq->tail = t;
+	t->sleeping_on = wq;
 	spin_unlock(&wq->lock);
 	t->state = THREAD_SLEEPING;
 	spin_unlock(cond_lock);
@@ -37,18 +44,52 @@ void waitq_sleep(struct waitq *wq, struct spinlock *cond_lock)
 	spin_lock(cond_lock);
 }
 
-void waitq_wake_all(struct waitq *wq)
+/* The first sleeper from before generation gen, taken off the queue; or NULL. */
+static struct thread *waitq_pop_before(struct waitq *wq, uint64_t gen)
 {
-	struct thread *list;
+	struct thread *t;
 
 	spin_lock(&wq->lock);
-	list = wq->head;
-	wq->head = NULL;
-	spin_unlock(&wq->lock);
-	while (list != NULL) {
-		struct thread *t = list;
-
-		list = t->wait_next;
-		thread_wake(t);
+	t = wq->head;
+	if (t != NULL && t->wait_gen < gen) {
+		wq->head = t->wait_next;
+		if (wq->tail == t)
+			wq->tail = NULL;
+	} else {
+		t = NULL;
 	}
+	spin_unlock(&wq->lock);
+	return t;
+}
+
+void waitq_wake_all(struct waitq *wq)
+{
+	struct thread *t;
+	uint64_t gen;
+
+	spin_lock(&wq->lock);
+	gen = ++wq->gen;
+	spin_unlock(&wq->lock);
+	while ((t = waitq_pop_before(wq, gen)) != NULL)
+		thread_wake(t);
+}
+
+void waitq_remove(struct waitq *wq, struct thread *t)
+{
+	struct thread *prev = NULL;
+
+	assert(spin_holding(&t->lock));
+	spin_lock(&wq->lock);
+	for (struct thread *c = wq->head; c != NULL; prev = c, c = c->wait_next) {
+		if (c != t)
+			continue;
+		if (prev)
+			prev->wait_next = c->wait_next;
+		else
+			wq->head = c->wait_next;
+		if (wq->tail == c)
+			wq->tail = prev;
+		break;
+	}
+	spin_unlock(&wq->lock);
 }

@@ -9,6 +9,8 @@
 
 #include "src/arch/riscv/pte.h"
 #include "src/arch/riscv/riscv.h"
+#include "src/arch/riscv/sbi.h"
+#include "src/kernel/kernel.h"
 
 unsigned mmu_asid_bits;
 
@@ -20,6 +22,14 @@ static inline void sfence_vma_all(void)
 void mmu_flush_all(void)
 {
 	sfence_vma_all();
+}
+
+void mmu_flush_all_harts(void)
+{
+	long err = sbi_remote_sfence_vma(0, (unsigned long)-1, 0, (unsigned long)-1);
+
+	if (err != SBI_SUCCESS)
+		panic("sbi remote_sfence_vma: %s", sbi_error_name(err));
 }
 
 unsigned mmu_probe_asid_bits(void)

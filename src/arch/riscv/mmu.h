@@ -29,4 +29,11 @@ void mmu_switch(uint64_t root_pa, unsigned asid);
 
 void mmu_flush_all(void);
 
+/*
+ * Flush every hart's TLB (SBI remote fence, synchronous): for address
+ * spaces that threads on other harts may be running. (The copy-on-write
+ * issue narrows this to the harts that can hold the translation.)
+ */
+void mmu_flush_all_harts(void);
+
 #endif

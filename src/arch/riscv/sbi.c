@@ -162,6 +162,18 @@ long sbi_send_ipi(unsigned long hart_mask, unsigned long hart_mask_base)
 	return sbi_legacy_call(SBI_LEGACY_SEND_IPI, (unsigned long)&hart_mask);
 }
 
+long sbi_remote_sfence_vma(unsigned long hart_mask, unsigned long hart_mask_base,
+			   unsigned long start, unsigned long size)
+{
+	if (sbi_has.rfence)
+		return sbi_call(SBI_EXT_RFENCE, 1, hart_mask, hart_mask_base, start, size, 0).error;
+	/* The legacy call takes a pointer to the mask; 0 means every hart. */
+	return sbi_call(SBI_LEGACY_REMOTE_SFENCE_VMA, 0,
+			hart_mask_base == (unsigned long)-1 ? 0 : (unsigned long)&hart_mask, start,
+			size, 0, 0)
+	    .error;
+}
+
 struct sbiret sbi_hart_start(unsigned long hartid, unsigned long start_addr, unsigned long opaque)
 {
 	if (!sbi_has.hsm)

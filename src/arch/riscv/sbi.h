@@ -22,11 +22,12 @@
 #define SBI_EXT_SRST   0x53525354
 
 /* Legacy (v0.1) extensions: one function each, EID = function. */
-#define SBI_LEGACY_SET_TIMER       0
-#define SBI_LEGACY_CONSOLE_PUTCHAR 1
-#define SBI_LEGACY_CONSOLE_GETCHAR 2
-#define SBI_LEGACY_SEND_IPI        4
-#define SBI_LEGACY_SHUTDOWN        8
+#define SBI_LEGACY_SET_TIMER         0
+#define SBI_LEGACY_CONSOLE_PUTCHAR   1
+#define SBI_LEGACY_CONSOLE_GETCHAR   2
+#define SBI_LEGACY_SEND_IPI          4
+#define SBI_LEGACY_REMOTE_SFENCE_VMA 6
+#define SBI_LEGACY_SHUTDOWN          8
 
 /* Standard error codes. */
 #define SBI_SUCCESS               0
@@ -79,6 +80,15 @@ const char *sbi_hsm_state_name(long state);
 void sbi_console_putchar(int c);
 long sbi_set_timer(uint64_t stime_value);
 long sbi_send_ipi(unsigned long hart_mask, unsigned long hart_mask_base);
+/*
+ * sfence.vma on the harts in the mask (hart_mask_base = -1: every hart),
+ * for [start, start + size) (size -1: everything). Synchronous: the
+ * firmware returns once every target has flushed, whatever the target's
+ * interrupt state.
+ */
+long sbi_remote_sfence_vma(unsigned long hart_mask, unsigned long hart_mask_base,
+			   unsigned long start, unsigned long size);
+
 struct sbiret sbi_hart_start(unsigned long hartid, unsigned long start_addr, unsigned long opaque);
 struct sbiret sbi_hart_get_status(unsigned long hartid);
 long sbi_system_reset(uint32_t type, uint32_t reason);
