@@ -30,6 +30,13 @@ void bootimage_init(uint64_t pa, uint64_t size)
 	bootimage_size = size;
 }
 
+bool bootimage_find(const char *name, const void **data, size_t *size)
+{
+	if (name[0] == '/')
+		name++;
+	return bootimage != NULL && cpio_find(bootimage, bootimage_size, name, data, size) == 0;
+}
+
 static unsigned segment_perm(uint32_t flags)
 {
 	return ((flags & ELF_PF_R) ? VM_READ : 0) | ((flags & ELF_PF_W) ? VM_WRITE : 0) |
@@ -124,7 +131,7 @@ static int exec_build(const char *name, int argc, const char *const argv[], stru
 
 	if (argc < 1 || argc > EXEC_MAX_ARGS)
 		return -E2BIG;
-	if (bootimage == NULL || cpio_find(bootimage, bootimage_size, name, &image, &size) < 0)
+	if (!bootimage_find(name, &image, &size))
 		return -ENOENT;
 	if ((mm = mm_create()) == NULL)
 		return -ENOMEM;

@@ -7,6 +7,7 @@
 #ifndef KINE_KERNEL_EXEC_H
 #define KINE_KERNEL_EXEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,9 @@ struct proc;
 
 /* Remember where the boot image is (physical range; size 0: none). */
 void bootimage_init(uint64_t pa, uint64_t size);
+
+/* A regular file of the boot image by name (a leading '/' ignored). */
+bool bootimage_find(const char *name, const void **data, size_t *size);
 
 /*
  * Load program argv[0] from the boot image into a new process and start

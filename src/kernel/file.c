@@ -3,12 +3,14 @@
  */
 #include "src/kernel/file.h"
 
+#include "src/kernel/exec.h"
 #include "src/kernel/kernel.h"
 #include "src/kernel/pipe.h"
 #include "src/mm/slab.h"
 #include "src/mm/uaccess.h"
 #include "src/sched/proc.h"
 #include "user/include/kine/errno.h"
+#include "user/include/kine/stat.h"
 
 #define CONSOLE_CHUNK 256
 
@@ -33,7 +35,7 @@ void file_put(struct file *f)
 	assert(old >= 1);
 	if (old > 1)
 		return;
-	if (f->kind != FILE_CONSOLE)
+	if (f->kind == FILE_PIPE_READ || f->kind == FILE_PIPE_WRITE)
 		pipe_close(f->pipe, f->kind == FILE_PIPE_WRITE);
 	kfree(f);
 }
@@ -64,6 +66,57 @@ static long console_write_user(struct proc *p, uintptr_t ubuf, long n)
 	return done;
 }
 
+struct file *file_open_boot(const char *name, int *err)
+{
+	const void *data;
+	size_t size;
+	struct file *f;
+
+	if (!bootimage_find(name, &data, &size)) {
+		*err = -ENOENT;
+		return NULL;
+	}
+	if ((f = kzalloc(sizeof(*f))) == NULL) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	*f = (struct file){.refs = 1, .kind = FILE_BOOT, .data = data, .size = size};
+	spin_init(&f->lock, "file");
+	return f;
+}
+
+static long boot_read_user(struct file *f, struct proc *p, uintptr_t ubuf, long n)
+{
+	uint64_t off;
+	long c;
+
+	spin_lock(&f->lock);
+	off = f->offset;
+	c = (uint64_t)n < f->size - off ? n : (long)(f->size - off);
+	f->offset += c;
+	spin_unlock(&f->lock);
+	if (c > 0 && copyout(p->mm, ubuf, f->data + off, c) < 0)
+		return -EFAULT;
+	return c;
+}
+
+void file_stat(const struct file *f, struct stat *st)
+{
+	*st = (struct stat){.dev = 1, .ino = 0, .nlink = 1};
+	switch (f->kind) {
+	case FILE_CONSOLE:
+		st->type = T_DEVICE;
+		break;
+	case FILE_BOOT:
+		st->type = T_FILE;
+		st->size = f->size;
+		break;
+	default:
+		st->type = T_PIPE;
+		break;
+	}
+}
+
 long file_read(struct file *f, uintptr_t ubuf, long n)
 {
 	struct proc *p = proc_current();
@@ -75,6 +128,8 @@ long file_read(struct file *f, uintptr_t ubuf, long n)
 		return console_read_user(p, ubuf, n);
 	case FILE_PIPE_READ:
 		return pipe_read(f->pipe, p->mm, ubuf, n, &p->killed);
+	case FILE_BOOT:
+		return boot_read_user(f, p, ubuf, n);
 	default:
 		return -EBADF;
 	}

@@ -14,12 +14,20 @@
 struct pipe;
 struct proc;
 
-enum file_kind { FILE_CONSOLE, FILE_PIPE_READ, FILE_PIPE_WRITE };
+#include "src/sync/spinlock.h"
+
+struct stat;
+
+enum file_kind { FILE_CONSOLE, FILE_PIPE_READ, FILE_PIPE_WRITE, FILE_BOOT };
 
 struct file {
 	uint32_t refs; /* atomic */
 	enum file_kind kind;
-	struct pipe *pipe;
+	struct pipe *pipe;   /* FILE_PIPE_* */
+	const uint8_t *data; /* FILE_BOOT: the file's bytes in the boot image */
+	uint64_t size;       /* FILE_BOOT */
+	uint64_t offset;     /* FILE_BOOT: guarded by lock (shared by dup'd fds) */
+	struct spinlock lock;
 };
 
 #define FD_MAX 16 /* descriptors per process */
@@ -33,6 +41,12 @@ void file_put(struct file *f);
 /* Read or write through f from or to user memory of the calling process. */
 long file_read(struct file *f, uintptr_t ubuf, long n);
 long file_write(struct file *f, uintptr_t ubuf, long n);
+
+/* A file of the boot image opened for reading, or NULL with *err set. */
+struct file *file_open_boot(const char *name, int *err);
+
+/* fstat: fill *st for f. */
+void file_stat(const struct file *f, struct stat *st);
 
 /* Descriptor tables (struct fdtable lives in the process). */
 struct fdtable {

@@ -4,7 +4,7 @@
  *
  * Arguments are the raw a0..a5 registers; every pointer among them is a
  * user address and goes through copyin/copyout. A call kine does not have
- * yet returns -ENOSYS: open, fstat and chdir.
+ * yet returns -ENOSYS: chdir (the boot image has no directories).
  */
 #include "src/kernel/syscall.h"
 
@@ -25,6 +25,7 @@
 #include "user/include/kine/errno.h"
 #include "user/include/kine/memstat.h"
 #include "user/include/kine/mman.h"
+#include "user/include/kine/stat.h"
 #include "user/include/kine/syscall.h"
 
 static long sys_read(const uint64_t *a)
@@ -288,6 +289,39 @@ static long sys_thread_exit(const uint64_t *a)
 	proc_thread_exit((int)a[0]);
 }
 
+/* open(path, flags): files of the boot image, read-only. */
+static long sys_open(const uint64_t *a)
+{
+	struct proc *p = proc_current();
+	char path[EXEC_ARG_MAX];
+	struct file *f;
+	long err;
+	int fd;
+
+	if ((err = copyinstr(p->mm, path, a[0], sizeof(path))) < 0)
+		return err;
+	if ((a[1] & (O_WRONLY | O_RDWR | O_CREATE | O_TRUNC)) != 0)
+		return -EROFS;
+	if ((f = file_open_boot(path, &fd)) == NULL)
+		return fd;
+	if ((fd = fd_install(&p->files, f)) < 0)
+		file_put(f);
+	return fd;
+}
+
+/* fstat(fd, struct stat *st) */
+static long sys_fstat(const uint64_t *a)
+{
+	struct proc *p = proc_current();
+	struct file *f = fd_file(&p->files, (int)a[0]);
+	struct stat st;
+
+	if (f == NULL)
+		return -EBADF;
+	file_stat(f, &st);
+	return copyout(p->mm, a[1], &st, sizeof(st));
+}
+
 static long (*const syscalls[])(const uint64_t *) = {
     [SYS_fork] = sys_fork,
     [SYS_exit] = sys_exit,
@@ -313,6 +347,8 @@ static long (*const syscalls[])(const uint64_t *) = {
     [SYS_thread_create] = sys_thread_create,
     [SYS_thread_join] = sys_thread_join,
     [SYS_thread_exit] = sys_thread_exit,
+    [SYS_open] = sys_open,
+    [SYS_fstat] = sys_fstat,
 };
 
 long syscall_dispatch(uint64_t num, const uint64_t args[6])

@@ -24,6 +24,7 @@
 #define EINVAL  22 /* invalid argument */
 #define EMFILE  24 /* too many open files */
 #define ENOSPC  28 /* no space left */
+#define EROFS   30 /* read-only: the boot image cannot be written */
 #define EPIPE   32 /* the other end of the pipe is closed */
 #define ERANGE  34 /* out of range */
 #define ENOSYS  38 /* no such system call (yet) */

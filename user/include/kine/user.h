@@ -25,7 +25,7 @@
 #include "kine/syscall.h"
 #include "src/lib/string.h"
 
-struct stat; /* fstat's result: its layout comes with fstat itself */
+#include "kine/stat.h"
 
 /* Processes. */
 /* Copy this process: 0 in the child, its pid in the parent. */
