@@ -143,20 +143,22 @@ static void boot_asid_bits(void)
 	kprintf("kine: mmu: sv39, %u ASID bits implemented, %u in use\n", narrowest, mmu_asid_bits);
 }
 
-/*
- * Run a command line from the boot image: words separated by spaces, the
- * first one names the program. Returns its exit status, or a negative
- * errno if it could not start.
- */
-static int run_command(const char *line)
+/* Start argv[0] from the boot image and wait for it: its exit status, or -errno. */
+static int run_program(int argc, const char *const argv[])
 {
-	char buf[BOOTARGS_BUFSIZE];
-	const char *argv[EXEC_MAX_ARGS];
-	int argc = 0, err;
 	struct proc *p;
+	int err = exec_spawn(argc, argv, &p);
+
+	return err < 0 ? err : proc_wait(p);
+}
+
+/* Split line at spaces into argv (in buf); the word count, or -E2BIG. */
+static int split_words(const char *line, char *buf, size_t bufsize, const char *argv[])
+{
+	int argc = 0;
 	char *c = buf;
 
-	if (strlen(line) >= sizeof(buf))
+	if (strlen(line) >= bufsize)
 		return -E2BIG;
 	memcpy(buf, line, strlen(line) + 1);
 	while (*c) {
@@ -170,34 +172,55 @@ static int run_command(const char *line)
 		while (*c && *c != ' ')
 			c++;
 	}
-	if (argc == 0)
-		return -EINVAL;
-	if ((err = exec_spawn(argc, argv, &p)) < 0)
-		return err;
-	return proc_wait(p);
+	return argc;
+}
+
+/*
+ * Run a command line: through the boot image's shell (sh -c LINE) when
+ * there is one, else as a program and its arguments separated by spaces.
+ */
+static int run_command(const char *line)
+{
+	const char *argv[EXEC_MAX_ARGS] = {"sh", "-c", line};
+	char buf[BOOTARGS_BUFSIZE];
+	const void *data;
+	size_t size;
+	int argc;
+
+	if (bootimage_find("sh", &data, &size))
+		return run_program(3, argv);
+	argc = split_words(line, buf, sizeof(buf), argv);
+	if (argc <= 0)
+		return argc < 0 ? argc : -EINVAL;
+	return run_program(argc, argv);
 }
 
 /*
  * The first thread: runs the self-test or command the boot options ask
- * for (each ends the run with a verdict), or else leaves the harts idling
- * in their schedulers.
+ * for (each ends the run with a verdict), or else starts init from the
+ * boot image (which runs the shell); without one the harts idle.
  */
 static void kernel_main(void *arg)
 {
 	const char *test = bootargs_get(&bootargs, "test");
 	const char *command = bootargs_command(&bootargs);
+	const char *init[] = {"init"};
+	int status;
 
 	if (test != NULL) {
 		bool pass = selftest_run(test);
 		kine_finish(pass, "self-test %s", test);
 	}
 	if (command != NULL) {
-		int status = run_command(command);
-
+		status = run_command(command);
 		kprintf("kine: '%s' exited with status %d\n", command, status);
 		kine_finish_status(status);
 	}
-	kprintf("kine: idle (no shell yet); console input is echoed\n");
+	status = run_program(1, init);
+	if (status == -ENOENT)
+		kprintf("kine: idle: no init in the boot image; console input is echoed\n");
+	else
+		kprintf("kine: idle: init exited with status %d\n", status);
 }
 
 static void boot_run(void)
