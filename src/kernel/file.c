@@ -160,41 +160,70 @@ int fdtable_init_console(struct fdtable *t)
 	for (int fd = 0; fd < 3; fd++) {
 		if (fd > 0)
 			file_get(f);
+		spin_lock(&t->lock);
 		t->fd[fd] = f;
+		spin_unlock(&t->lock);
 	}
 	return 0;
 }
 
-void fdtable_copy(struct fdtable *dst, const struct fdtable *src)
+void fdtable_copy(struct fdtable *dst, struct fdtable *src)
 {
+	spin_lock(&src->lock);
 	for (int fd = 0; fd < FD_MAX; fd++) {
 		dst->fd[fd] = src->fd[fd];
 		if (dst->fd[fd] != NULL)
 			file_get(dst->fd[fd]);
 	}
+	spin_unlock(&src->lock);
 }
 
 void fdtable_close_all(struct fdtable *t)
 {
-	for (int fd = 0; fd < FD_MAX; fd++) {
-		if (t->fd[fd] != NULL)
-			file_put(t->fd[fd]);
-		t->fd[fd] = NULL;
-	}
+	for (int fd = 0; fd < FD_MAX; fd++)
+		fd_close(t, fd);
 }
 
 int fd_install(struct fdtable *t, struct file *f)
 {
-	for (int fd = 0; fd < FD_MAX; fd++) {
+	int got = -EMFILE;
+
+	spin_lock(&t->lock);
+	for (int fd = 0; fd < FD_MAX && got < 0; fd++) {
 		if (t->fd[fd] == NULL) {
 			t->fd[fd] = f;
-			return fd;
+			got = fd;
 		}
 	}
-	return -EMFILE;
+	spin_unlock(&t->lock);
+	return got;
 }
 
-struct file *fd_file(struct fdtable *t, int fd)
+struct file *fd_get(struct fdtable *t, int fd)
 {
-	return fd >= 0 && fd < FD_MAX ? t->fd[fd] : NULL;
+	struct file *f = NULL;
+
+	if (fd < 0 || fd >= FD_MAX)
+		return NULL;
+	spin_lock(&t->lock);
+	if ((f = t->fd[fd]) != NULL)
+		file_get(f);
+	spin_unlock(&t->lock);
+	return f;
+}
+
+int fd_close(struct fdtable *t, int fd)
+{
+	struct file *f;
+
+	if (fd < 0 || fd >= FD_MAX)
+		return -EBADF;
+	spin_lock(&t->lock);
+	f = t->fd[fd];
+	t->fd[fd] = NULL;
+	spin_unlock(&t->lock);
+	if (f == NULL)
+		return -EBADF;
+	file_put(f); /* outside the lock: closing a pipe end wakes its peer */
+	return 0;
 }

@@ -48,16 +48,21 @@ struct file *file_open_boot(const char *name, int *err);
 /* fstat: fill *st for f. */
 void file_stat(const struct file *f, struct stat *st);
 
-/* Descriptor tables (struct fdtable lives in the process). */
+/*
+ * Descriptor tables (struct fdtable lives in the process). lock guards
+ * fd[]; a thread that uses a file holds its own reference (fd_get), so a
+ * close by another thread of the process cannot free it under its feet.
+ */
 struct fdtable {
-	struct file *fd[FD_MAX]; /* only the process's one thread changes it */
+	struct spinlock lock;
+	struct file *fd[FD_MAX];
 };
 
 /* fds 0, 1, 2 on the console: 0, or -ENOMEM. */
 int fdtable_init_console(struct fdtable *t);
 
 /* A copy sharing every file (fork). */
-void fdtable_copy(struct fdtable *dst, const struct fdtable *src);
+void fdtable_copy(struct fdtable *dst, struct fdtable *src);
 
 /* Close every descriptor (exit). */
 void fdtable_close_all(struct fdtable *t);
@@ -65,7 +70,10 @@ void fdtable_close_all(struct fdtable *t);
 /* The lowest free descriptor now referring to f (which it takes over), or -EMFILE. */
 int fd_install(struct fdtable *t, struct file *f);
 
-/* The file behind fd, or NULL. */
-struct file *fd_file(struct fdtable *t, int fd);
+/* The file behind fd with a reference for the caller (file_put it), or NULL. */
+struct file *fd_get(struct fdtable *t, int fd);
+
+/* Close fd: 0, or -EBADF. */
+int fd_close(struct fdtable *t, int fd);
 
 #endif

@@ -30,40 +30,41 @@
 
 static long sys_read(const uint64_t *a)
 {
-	struct file *f = fd_file(&proc_current()->files, (int)a[0]);
+	struct file *f = fd_get(&proc_current()->files, (int)a[0]);
+	long n;
 
-	return f != NULL ? file_read(f, a[1], (long)(int)a[2]) : -EBADF;
+	if (f == NULL)
+		return -EBADF;
+	n = file_read(f, a[1], (long)(int)a[2]);
+	file_put(f);
+	return n;
 }
 
 static long sys_write(const uint64_t *a)
 {
-	struct file *f = fd_file(&proc_current()->files, (int)a[0]);
+	struct file *f = fd_get(&proc_current()->files, (int)a[0]);
+	long n;
 
-	return f != NULL ? file_write(f, a[1], (long)(int)a[2]) : -EBADF;
+	if (f == NULL)
+		return -EBADF;
+	n = file_write(f, a[1], (long)(int)a[2]);
+	file_put(f);
+	return n;
 }
 
 static long sys_close(const uint64_t *a)
 {
-	struct fdtable *t = &proc_current()->files;
-	int fd = (int)a[0];
-	struct file *f = fd_file(t, fd);
-
-	if (f == NULL)
-		return -EBADF;
-	t->fd[fd] = NULL;
-	file_put(f);
-	return 0;
+	return fd_close(&proc_current()->files, (int)a[0]);
 }
 
 static long sys_dup(const uint64_t *a)
 {
 	struct fdtable *t = &proc_current()->files;
-	struct file *f = fd_file(t, (int)a[0]);
+	struct file *f = fd_get(t, (int)a[0]);
 	int fd;
 
 	if (f == NULL)
 		return -EBADF;
-	file_get(f);
 	if ((fd = fd_install(t, f)) < 0)
 		file_put(f);
 	return fd;
@@ -81,12 +82,15 @@ static long sys_pipe(const uint64_t *a)
 	fds[0] = fd_install(&p->files, rd);
 	fds[1] = fds[0] < 0 ? -EMFILE : fd_install(&p->files, wr);
 	if (fds[1] < 0 || copyout(p->mm, a[0], fds, sizeof(fds)) < 0) {
+		/* Closing the descriptors drops the files; a file never installed is dropped here. */
 		if (fds[0] >= 0)
-			p->files.fd[fds[0]] = NULL;
+			fd_close(&p->files, fds[0]);
+		else
+			file_put(rd);
 		if (fds[1] >= 0)
-			p->files.fd[fds[1]] = NULL;
-		file_put(rd);
-		file_put(wr);
+			fd_close(&p->files, fds[1]);
+		else
+			file_put(wr);
 		return fds[1] < 0 ? -EMFILE : -EFAULT;
 	}
 	return 0;
@@ -313,12 +317,13 @@ static long sys_open(const uint64_t *a)
 static long sys_fstat(const uint64_t *a)
 {
 	struct proc *p = proc_current();
-	struct file *f = fd_file(&p->files, (int)a[0]);
+	struct file *f = fd_get(&p->files, (int)a[0]);
 	struct stat st;
 
 	if (f == NULL)
 		return -EBADF;
 	file_stat(f, &st);
+	file_put(f);
 	return copyout(p->mm, a[1], &st, sizeof(st));
 }
 

@@ -38,6 +38,7 @@ struct proc *proc_create(const char *name, struct mm *mm, struct proc *parent)
 	waitq_init(&p->child_exit, "child_exit");
 	waitq_init(&p->thread_done, "thread_done");
 	spin_init(&p->lock, "proc");
+	spin_init(&p->files.lock, "fdtable");
 	for (i = 0; i + 1 < sizeof(p->name) && name[i]; i++)
 		p->name[i] = name[i];
 	p->mm = mm;

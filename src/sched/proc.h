@@ -37,7 +37,7 @@ struct proc {
 	int exit_status;         /* proc_table_lock */
 	bool killed;             /* atomic: exit at the next return to user mode */
 	struct waitq child_exit; /* its children's exits wake it */
-	struct fdtable files;    /* changed by its threads' system calls (see below) */
+	struct fdtable files;    /* its own lock guards it (file.h) */
 
 	/*
 	 * Its threads. lock guards threads[], live and ending. threads[0] is
