@@ -1,6 +1,6 @@
 """Bazel rules for kine's user space: programs and the boot image.
 
-    load("//user:defs.bzl", "kine_boot_image", "kine_user_program")
+    load("//user:defs.bzl", "kine_boot_image", "kine_user_program", "xv6_program")
 
     kine_user_program(
         name = "hello",          # builds hello.elf (and hello.bin) for riscv64
@@ -11,6 +11,11 @@
     kine_boot_image(
         name = "boot",           # builds boot.cpio, the initrd kine loads programs from
         programs = [":hello"],   # each is stored under its target name: "hello"
+    )
+
+    xv6_program(                 # an xv6 teaching program, unchanged (see below)
+        name = "pingpong",
+        srcs = ["xv6/examples/pingpong.c"],
     )
 
 A program is a static RV64 ELF linked at 0x10000 by user/user.ld (a text
@@ -110,3 +115,59 @@ kine_boot_image = rule(
         ),
     },
 )
+
+# ---- xv6 teaching programs ----
+
+# GCC 12 knows printf, strlen, memset, ... as built-ins with C's types;
+# xv6's user.h declares them with its own (void printf, uint strlen), so
+# xv6 code compiles only freestanding (tools/toolchain already passes
+# -ffreestanding; it is repeated here because xv6 programs depend on it).
+# xv6's Makefile builds with -Wall -Werror but not -Wextra, and xv6 code
+# mixes int and uint and falls through switch cases: -Wno-extra turns the
+# toolchain's -Wextra group back off (checked on xv6-riscv's own user
+# programs: all that need no kernel/fs.h compile).
+_XV6_COPTS = [
+    "-ffreestanding",
+    "-fno-builtin",
+    "-Wno-extra",
+]
+
+def xv6_program(name, srcs, deps = [], visibility = None, copts = [], **kwargs):
+    """An xv6-style user program, built unchanged against kine.
+
+        xv6_program(
+            name = "pingpong",          # pingpong.elf, "pingpong" in a boot image
+            srcs = ["xv6/examples/pingpong.c"],
+        )
+
+    The sources include xv6's headers ("kernel/types.h", "user/user.h",
+    ...) from user/xv6, and link with crt0 and the xv6 compatibility
+    library //user:xv6 instead of //user:ulib: xv6's names and signatures
+    (int exit(int), void printf, char *sbrk(int), -1 on error) over kine's
+    system calls. The result is a kine program like any other
+    (kine_user_program's layout, user.ld), for kine_boot_image.
+
+    Args:
+      name: the program's name; also its name in a kine_boot_image.
+      srcs: C sources in xv6's dialect; one of them defines main(argc, argv).
+      deps: more cc_library targets (riscv-compatible).
+      visibility: of the program target.
+      copts: more compiler options, after the xv6 ones.
+      **kwargs: passed to the cc_binary.
+    """
+    native.cc_binary(
+        name = name + "_bin",
+        srcs = srcs,
+        copts = _XV6_COPTS + copts,
+        deps = ["//user:xv6"] + deps,
+        additional_linker_inputs = [_LINKER_SCRIPT],
+        linkopts = ["-T $(location %s)" % _LINKER_SCRIPT],
+        target_compatible_with = _RISCV,
+        visibility = ["//visibility:private"],
+        **kwargs
+    )
+    riscv_image(
+        name = name,
+        binary = ":" + name + "_bin",
+        visibility = visibility,
+    )
