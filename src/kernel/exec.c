@@ -113,7 +113,7 @@ static int exec_load(struct mm *mm, const void *image, size_t size, struct elf_i
 			return err;
 		/* The heap (sbrk) starts at the first page above every segment. */
 		if (PAGE_ALIGN_UP(seg->vaddr + seg->memsz) > mm->brk)
-			mm->brk = PAGE_ALIGN_UP(seg->vaddr + seg->memsz);
+			mm->brk = mm->brk_base = PAGE_ALIGN_UP(seg->vaddr + seg->memsz);
 	}
 	return mm_map_anon(mm, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE,
 			   VM_READ | VM_WRITE);

@@ -176,7 +176,8 @@ long mm_sbrk(struct mm *mm, long delta)
 	spin_lock(&mm->lock);
 	old = mm->brk;
 	new = old + (uintptr_t)delta;
-	if ((delta > 0 && (new < old || new > HEAP_LIMIT)) || (delta < 0 && new > old)) {
+	if ((delta > 0 && (new < old || new > HEAP_LIMIT)) ||
+	    (delta < 0 && (new > old || new < mm->brk_base))) {
 		spin_unlock(&mm->lock);
 		return delta > 0 ? -ENOMEM : -EINVAL;
 	}
@@ -233,6 +234,7 @@ struct mm *mm_copy(struct mm *src)
 	spin_lock(&src->lock);
 	err = pt_for_each_leaf(src->root, 0, USER_END, mm_copy_leaf, &c);
 	dst->brk = src->brk;
+	dst->brk_base = src->brk_base;
 	dst->mmap_next = src->mmap_next;
 	spin_unlock(&src->lock);
 	if (err != 0) {

@@ -41,6 +41,7 @@ struct mm {
 	paddr_t root;        /* guarded by lock (the user half of what it points to) */
 	uint64_t pages;      /* guarded by lock: user pages mapped */
 	uintptr_t brk;       /* guarded by lock: end of the heap (sbrk) */
+	uintptr_t brk_base;  /* guarded by lock: where the heap starts; sbrk never goes below */
 	uintptr_t mmap_next; /* guarded by lock: where the next mmap region goes */
 	bool threaded; /* atomic: more than one thread has run it (flushes reach every hart) */
 };
