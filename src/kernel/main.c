@@ -39,6 +39,7 @@
 #include "src/sched/hart.h"
 #include "src/sched/ipi.h"
 #include "src/sched/proc.h"
+#include "src/sched/sleep.h"
 #include "src/sched/thread.h"
 #include "user/include/kine/errno.h"
 
@@ -196,6 +197,19 @@ static int run_command(const char *line)
 }
 
 /*
+ * Every command must give back every frame: once the reaper has freed the
+ * orphans (background jobs), print the settled free-frame counts for the
+ * tests to compare.
+ */
+static void boot_report_frames(uint64_t before)
+{
+	for (int i = 0; i < 100 && proc_count() > 0; i++)
+		sleep_ticks(1, NULL);
+	kprintf("kine: free frames %lu before, %lu after (%d processes left)\n", before,
+		memstat_free_frames(), proc_count());
+}
+
+/*
  * The first thread: runs the self-test or command the boot options ask
  * for (each ends the run with a verdict), or else starts init from the
  * boot image (which runs the shell); without one the harts idle.
@@ -212,8 +226,11 @@ static void kernel_main(void *arg)
 		kine_finish(pass, "self-test %s", test);
 	}
 	if (command != NULL) {
+		uint64_t before = memstat_free_frames();
+
 		status = run_command(command);
 		kprintf("kine: '%s' exited with status %d\n", command, status);
+		boot_report_frames(before);
 		kine_finish_status(status);
 	}
 	status = run_program(1, init);
@@ -225,6 +242,7 @@ static void kernel_main(void *arg)
 
 static void boot_run(void)
 {
+	proc_init();
 	if (thread_create(kernel_main, NULL, "main", 0) == NULL)
 		panic("no memory for the first thread");
 	scheduler();

@@ -143,18 +143,12 @@ static void proc_reaper(void *arg)
 	}
 }
 
-static void proc_reaper_start(void)
+void proc_init(void)
 {
-	static struct spinlock once = SPINLOCK_INIT("reaper_once");
-
-	spin_lock(&once);
-	if (reaper == NULL) {
-		waitq_init(&reaper_wait, "reaper");
-		reaper = thread_create(proc_reaper, NULL, "reaper", THREAD_ANY_HART);
-		if (reaper == NULL)
-			panic("no memory for the reaper thread");
-	}
-	spin_unlock(&once);
+	waitq_init(&reaper_wait, "reaper");
+	reaper = thread_create(proc_reaper, NULL, "reaper", THREAD_ANY_HART);
+	if (reaper == NULL)
+		panic("no memory for the reaper thread");
 }
 
 /* Thread slot i of p, or NULL (also while a thread_create fills it). */
@@ -295,7 +289,6 @@ int proc_fork(const struct user_frame *uf)
 	struct user_frame cuf = *uf;
 	struct mm *mm;
 
-	proc_reaper_start();
 	mm = mm_copy(me->mm);
 	if (mm == NULL)
 		return -ENOMEM;
@@ -311,6 +304,17 @@ int proc_fork(const struct user_frame *uf)
 		return -ENOMEM;
 	}
 	return child->pid;
+}
+
+int proc_count(void)
+{
+	int n = 0;
+
+	spin_lock(&proc_table_lock);
+	for (int s = 0; s < PROC_MAX; s++)
+		n += proc_table[s] != NULL;
+	spin_unlock(&proc_table_lock);
+	return n;
 }
 
 int proc_kill(int pid)

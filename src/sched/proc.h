@@ -54,6 +54,9 @@ struct proc {
 	struct waitq thread_done;
 };
 
+/* Start the reaper thread (boot, once, before any process exists). */
+void proc_init(void);
+
 /* A process around mm (which it then owns), not yet running; NULL if none is free. */
 struct proc *proc_create(const char *name, struct mm *mm, struct proc *parent);
 
@@ -92,6 +95,9 @@ int proc_thread_join(int tid, int *status);
 
 /* thread_exit: end the calling thread (the process, if it is the last). */
 void proc_thread_exit(int status) __attribute__((noreturn));
+
+/* How many processes exist (running, or exited and not yet reaped). */
+int proc_count(void);
 
 /* kill: make process pid exit (status -1) at its next return to user mode. */
 int proc_kill(int pid);
