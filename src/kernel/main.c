@@ -153,6 +153,18 @@ static int run_program(int argc, const char *const argv[])
 	return err < 0 ? err : proc_wait(p);
 }
 
+/* Start init: it inherits every orphan. Its exit status, or -errno. */
+static int run_init(const char *const argv[])
+{
+	struct proc *p;
+	int err = exec_spawn(1, argv, &p);
+
+	if (err < 0)
+		return err;
+	proc_set_init(p);
+	return proc_wait(p);
+}
+
 /* Split line at spaces into argv (in buf); the word count, or -E2BIG. */
 static int split_words(const char *line, char *buf, size_t bufsize, const char *argv[])
 {
@@ -233,7 +245,7 @@ static void kernel_main(void *arg)
 		boot_report_frames(before);
 		kine_finish_status(status);
 	}
-	status = run_program(1, init);
+	status = run_init(init);
 	if (status == -ENOENT)
 		kprintf("kine: idle: no init in the boot image; console input is echoed\n");
 	else

@@ -3,9 +3,10 @@
  *
  * A process that exits stays in the table as exited until its parent
  * reaps it with wait (or, for a process the kernel started, proc_wait).
- * When a parent exits first, its children are handed to the kernel: an
- * exited orphan is reaped by the reaper thread right away, a running one
- * when it exits. So no process outlives its usefulness and no frame stays
+ * When a parent exits first, its children pass to init, which reaps them
+ * in its wait loop; when there is no init (a self-test, a --run command),
+ * to the kernel's reaper thread, which reaps an exited orphan right away
+ * and a running one when it exits. So no process outlives its usefulness and no frame stays
  * behind (the leak checks compare settled free counts).
  */
 #include "src/sched/proc.h"
@@ -19,6 +20,9 @@
 static struct spinlock proc_table_lock = SPINLOCK_INIT("proc_table");
 static struct proc *proc_table[PROC_MAX]; /* guarded by proc_table_lock */
 static int next_pid = 1;                  /* guarded by proc_table_lock */
+
+/* The init process (proc_table_lock), which inherits orphans; NULL: none. */
+static struct proc *init_proc;
 
 /* Orphans that exited wait here for the reaper thread. */
 static struct waitq reaper_wait;
@@ -202,7 +206,7 @@ static void proc_end_others(struct proc *p)
 
 void proc_exit(int status)
 {
-	struct proc *p = proc_current();
+	struct proc *p = proc_current(), *heir;
 	bool orphans = false;
 
 	assert(p != NULL);
@@ -210,13 +214,19 @@ void proc_exit(int status)
 	/* Closing a pipe's end wakes whoever waits on the other. */
 	fdtable_close_all(&p->files);
 	spin_lock(&proc_table_lock);
-	/* Children go to the kernel; exited ones are reaped now. */
+	/*
+	 * Children go to init, which reaps whatever it waits for; without an
+	 * init (a self-test, --run) to the kernel's reaper thread.
+	 */
+	heir = init_proc != NULL && init_proc != p && !init_proc->exited ? init_proc : NULL;
 	for (int s = 0; s < PROC_MAX; s++) {
 		struct proc *c = proc_table[s];
 
 		if (c != NULL && c->parent == p) {
-			c->parent = NULL;
-			orphans |= c->exited;
+			c->parent = heir;
+			if (c->exited && heir != NULL)
+				waitq_wake_all(&heir->child_exit);
+			orphans |= c->exited && heir == NULL;
 		}
 	}
 	p->exited = true;
@@ -242,6 +252,8 @@ int proc_wait(struct proc *p)
 	while (!p->exited)
 		waitq_sleep(&p->child_exit, &proc_table_lock);
 	status = p->exit_status;
+	if (init_proc == p)
+		init_proc = NULL;
 	proc_table_remove(p);
 	spin_unlock(&proc_table_lock);
 	proc_free(p);
@@ -304,6 +316,13 @@ int proc_fork(const struct user_frame *uf)
 		return -ENOMEM;
 	}
 	return child->pid;
+}
+
+void proc_set_init(struct proc *p)
+{
+	spin_lock(&proc_table_lock);
+	init_proc = p;
+	spin_unlock(&proc_table_lock);
 }
 
 int proc_count(void)

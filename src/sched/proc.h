@@ -96,6 +96,9 @@ int proc_thread_join(int tid, int *status);
 /* thread_exit: end the calling thread (the process, if it is the last). */
 void proc_thread_exit(int status) __attribute__((noreturn));
 
+/* Make p the process that inherits orphans (or NULL: the kernel's reaper). */
+void proc_set_init(struct proc *p);
+
 /* How many processes exist (running, or exited and not yet reaped). */
 int proc_count(void);
 
