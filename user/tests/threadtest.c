@@ -9,6 +9,7 @@
  *   kill      a child with 4 spinning threads and one blocked in a pipe
  *             read is killed: wait returns status -1, and every frame
  *             comes back (memstat, settled)
+ *   rdtime    user mode reads the time CSR (scounteren.TM), and it advances
  * Prints one line per scenario; exits 0 when all pass.
  */
 #include <kine/user.h>
@@ -149,11 +150,30 @@ static int test_kill(void)
 	return status == -1 && before.free == after.free;
 }
 
+static unsigned long rdtime(void)
+{
+	unsigned long t;
+
+	__asm__ volatile("rdtime %0" : "=r"(t));
+	return t;
+}
+
+static int test_rdtime(void)
+{
+	unsigned long t0 = rdtime(), t1;
+
+	sleep(1);
+	t1 = rdtime();
+	printf("threadtest: rdtime: %s\n", t1 > t0 ? "advances" : "STUCK");
+	return t1 > t0;
+}
+
 int main(int argc, char **argv)
 {
 	int nharts = argc > 1 ? atoi(argv[1]) : 1;
 	int ok = 1;
 
+	ok &= test_rdtime();
 	ok &= test_counter();
 	ok &= test_pinned(nharts);
 	ok &= test_fork();

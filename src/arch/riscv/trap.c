@@ -20,9 +20,13 @@
 
 extern char kernelvec[];
 
+/* scounteren.TM: U-mode may read the time CSR (rdtime) for fine timing. */
+#define SCOUNTEREN_TM (1ul << 1)
+
 void trap_init_hart(void)
 {
 	csr_write(stvec, (uintptr_t)kernelvec);
+	csr_write(scounteren, SCOUNTEREN_TM);
 	csr_set(sie, SIE_SSIE);
 }
 
