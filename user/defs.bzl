@@ -30,20 +30,12 @@ load("//tools/bazel:riscv.bzl", "riscv_image")
 _RISCV = ["//tools/platforms:riscv64_freestanding"]
 _LINKER_SCRIPT = "//user:user.ld"
 
-def kine_user_program(name, srcs, deps = [], visibility = None, **kwargs):
-    """A kine user program: NAME.elf (the riscv_image target NAME).
-
-    Args:
-      name: the program's name; also its name in a kine_boot_image.
-      srcs: C (and assembly) sources; one of them defines main(argc, argv).
-      deps: more cc_library targets (riscv-compatible).
-      visibility: of the program target.
-      **kwargs: passed to the cc_binary (copts, defines, ...).
-    """
+def _user_program(name, srcs, deps, visibility, **kwargs):
+    """NAME_bin, a riscv-only cc_binary linked with user.ld, and NAME, its riscv_image."""
     native.cc_binary(
         name = name + "_bin",
         srcs = srcs,
-        deps = ["//user:ulib"] + deps,
+        deps = deps,
         additional_linker_inputs = [_LINKER_SCRIPT],
         linkopts = ["-T $(location %s)" % _LINKER_SCRIPT],
         target_compatible_with = _RISCV,
@@ -55,6 +47,18 @@ def kine_user_program(name, srcs, deps = [], visibility = None, **kwargs):
         binary = ":" + name + "_bin",
         visibility = visibility,
     )
+
+def kine_user_program(name, srcs, deps = [], visibility = None, **kwargs):
+    """A kine user program: NAME.elf (the riscv_image target NAME).
+
+    Args:
+      name: the program's name; also its name in a kine_boot_image.
+      srcs: C (and assembly) sources; one of them defines main(argc, argv).
+      deps: more cc_library targets (riscv-compatible).
+      visibility: of the program target.
+      **kwargs: passed to the cc_binary (copts, defines, ...).
+    """
+    _user_program(name, srcs, ["//user:ulib"] + deps, visibility, **kwargs)
 
 def _program_file(target):
     """The file of a program target to pack: its .elf, or its only file."""
@@ -155,19 +159,4 @@ def xv6_program(name, srcs, deps = [], visibility = None, copts = [], **kwargs):
       copts: more compiler options, after the xv6 ones.
       **kwargs: passed to the cc_binary.
     """
-    native.cc_binary(
-        name = name + "_bin",
-        srcs = srcs,
-        copts = _XV6_COPTS + copts,
-        deps = ["//user:xv6"] + deps,
-        additional_linker_inputs = [_LINKER_SCRIPT],
-        linkopts = ["-T $(location %s)" % _LINKER_SCRIPT],
-        target_compatible_with = _RISCV,
-        visibility = ["//visibility:private"],
-        **kwargs
-    )
-    riscv_image(
-        name = name,
-        binary = ":" + name + "_bin",
-        visibility = visibility,
-    )
+    _user_program(name, srcs, ["//user:xv6"] + deps, visibility, copts = _XV6_COPTS + copts, **kwargs)
