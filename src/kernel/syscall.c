@@ -371,6 +371,20 @@ void syscall_return_check(void)
 		proc_exit(-1);
 }
 
+int syscall_user_write_fault(uint64_t addr)
+{
+	struct proc *p = proc_current();
+	int err = vm_user_write_fault(p->mm, addr);
+
+	if (err == -ENOMEM) {
+		kprintf(
+		    "kine: pid %d (%s): out of memory in a copy-on-write fault at %#lx: killed\n",
+		    p->pid, p->name, addr);
+		proc_exit(-1);
+	}
+	return err;
+}
+
 void syscall_user_fault(const char *cause, uint64_t pc, uint64_t addr)
 {
 	struct proc *p = proc_current();

@@ -12,6 +12,13 @@ long syscall_dispatch(uint64_t num, const uint64_t args[6]);
 /* On the way back to U-mode: a killed process exits here instead. */
 void syscall_return_check(void);
 
+/*
+ * A store from U-mode faulted at addr: resolve copy-on-write. 0 when the
+ * store may be retried; -EFAULT for a real fault. Out of memory kills the
+ * process.
+ */
+int syscall_user_write_fault(uint64_t addr);
+
 /* A user program faulted (a page fault, an illegal instruction): kill it. */
 void syscall_user_fault(const char *cause, uint64_t pc, uint64_t addr) __attribute__((noreturn));
 

@@ -6,7 +6,11 @@
  */
 #include "src/mm/uaccess.h"
 
+#include "src/arch/riscv/mmu.h"
+#include "src/arch/riscv/pte.h"
 #include "src/kernel/kernel.h"
+#include "src/mm/frame.h"
+#include "src/mm/pagetable.h"
 #include "user/include/kine/errno.h"
 
 static size_t chunk(uintptr_t va, size_t left)
@@ -16,11 +20,71 @@ static size_t chunk(uintptr_t va, size_t left)
 	return left < in_page ? left : in_page;
 }
 
+struct cow_stats cow_stats;
+
+static void cow_count(uint64_t *counter)
+{
+	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * The copy-on-write fault (docs/cow.md). Under mm->lock:
+ *  - a PTE that is already writable was resolved by another thread of
+ *    this process meanwhile (an overlap): nothing to do;
+ *  - a PTE without PTE_COW is a real protection fault: -EFAULT;
+ *  - the last owner of the frame (refcount 1) takes it over in place;
+ *  - otherwise copy the frame, then clear the old PTE, flush every hart
+ *    that may cache it, install the new one writable, and only then drop
+ *    the reference on the old frame, so that no hart can reach the old
+ *    frame through a stale entry once it may be reused.
+ */
 int vm_fault_write(struct mm *mm, uintptr_t va)
 {
+	pte_t *pte, old;
+	paddr_t old_pa, copy;
+
 	assert(spin_holding(&mm->lock));
-	(void)va;
-	return -EFAULT; /* no copy-on-write pages exist yet */
+	if (va >= USER_END || (pte = pt_walk(mm->root, PAGE_ALIGN_DOWN(va), false)) == NULL)
+		return -EFAULT;
+	old = __atomic_load_n(pte, __ATOMIC_ACQUIRE);
+	if (!(old & PTE_V) || !(old & PTE_U))
+		return -EFAULT;
+	if (old & PTE_W) {
+		cow_count(&cow_stats.overlaps);
+		mmu_flush_all(); /* a stale read-only entry here sent us in */
+		return 0;
+	}
+	if (!(old & PTE_COW))
+		return -EFAULT;
+	cow_count(&cow_stats.faults);
+	old_pa = pte_pa(old);
+	if (frame_refcount(pa_to_frame(old_pa)) == 1) {
+		__atomic_store_n(pte, (old & ~PTE_COW) | PTE_W | PTE_D, __ATOMIC_RELEASE);
+		mmu_flush_all();
+		cow_count(&cow_stats.reuses);
+		return 0;
+	}
+	if ((copy = frame_alloc(0)) == 0)
+		return -ENOMEM;
+	memcpy(phys_to_virt(copy), phys_to_virt(old_pa), PAGE_SIZE);
+	__atomic_store_n(pte, 0, __ATOMIC_RELEASE);
+	mm_flush_tlb(mm);
+	/* The new PTE: the copy's frame with the old flags, writable, no longer COW. */
+	__atomic_store_n(pte, pa_to_pte(copy) | (old & PTE_FLAGS_MASK & ~PTE_COW) | PTE_W | PTE_D,
+			 __ATOMIC_RELEASE);
+	frame_free(old_pa, 0); /* drop this process's reference; the last one frees */
+	cow_count(&cow_stats.copies);
+	return 0;
+}
+
+int vm_user_write_fault(struct mm *mm, uintptr_t va)
+{
+	int err;
+
+	spin_lock(&mm->lock);
+	err = vm_fault_write(mm, va);
+	spin_unlock(&mm->lock);
+	return err;
 }
 
 int copyin(struct mm *mm, void *dst, uintptr_t usrc, size_t n)

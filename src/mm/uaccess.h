@@ -31,8 +31,12 @@ long copyinstr(struct mm *mm, char *dst, uintptr_t usrc, size_t max);
 
 /*
  * A write to user address va found no writable page: resolve it if the
- * address space allows the write (copy-on-write, later), else -EFAULT.
+ * page is copy-on-write (0; -ENOMEM if no frame is left for the copy),
+ * else -EFAULT. Call with mm->lock held.
  */
 int vm_fault_write(struct mm *mm, uintptr_t va);
+
+/* A user store faulted at va: vm_fault_write under mm->lock. 0, -EFAULT or -ENOMEM. */
+int vm_user_write_fault(struct mm *mm, uintptr_t va);
 
 #endif

@@ -95,7 +95,7 @@ static void unmap_collect(paddr_t pa, void *ctx)
 	b->mm->pages--;
 }
 
-static void mm_flush_tlb(struct mm *mm)
+void mm_flush_tlb(struct mm *mm)
 {
 	if (__atomic_load_n(&mm->threaded, __ATOMIC_ACQUIRE))
 		mmu_flush_all_harts();
@@ -195,27 +195,49 @@ long mm_sbrk(struct mm *mm, long delta)
 
 struct mm_copy_ctx {
 	struct mm *dst;
+	bool src_changed; /* a parent PTE lost its W bit: flush the parent's TLBs */
 };
 
+/*
+ * Copy-on-write fork (the default): every page is shared, one more
+ * reference on its frame. A private writable page becomes read-only with
+ * PTE_COW in both parent and child, so the first store of either takes a
+ * fault (vm_fault_write); read-only pages (text) are shared as they are,
+ * and so are MAP_SHARED pages, which stay writable. Built with
+ * KINE_EAGER_FORK (the baseline image), private pages are copied instead.
+ */
 static int mm_copy_leaf(uintptr_t va, pte_t *pte, unsigned level, void *arg)
 {
 	struct mm_copy_ctx *c = arg;
-	paddr_t pa;
+	uint64_t keep = PTE_R | PTE_W | PTE_X | PTE_U | PTE_COW | VM_PTE_SHARED;
+	uint64_t flags = *pte & keep;
+	paddr_t pa = pte_pa(*pte);
 
 	if (level != 0)
 		return PT_ERR_INVAL; /* user mappings are 4 KiB pages */
-	if (*pte & VM_PTE_SHARED) {
-		/* MAP_SHARED: both processes map the same frame, one reference each. */
-		pa = pte_pa(*pte);
-		frame_get(pa_to_frame(pa));
-	} else {
-		pa = frame_alloc(0);
-		if (pa == 0)
+#ifdef KINE_EAGER_FORK
+	if (!(flags & VM_PTE_SHARED) && (flags & PTE_W)) {
+		paddr_t copy = frame_alloc(0);
+
+		if (copy == 0)
 			return PT_ERR_NOMEM;
-		memcpy(phys_to_virt(pa), phys_to_virt(pte_pa(*pte)), PAGE_SIZE);
+		memcpy(phys_to_virt(copy), phys_to_virt(pa), PAGE_SIZE);
+		if (pt_map(c->dst->root, va, copy, PAGE_SIZE, flags, 0) != PT_OK) {
+			frame_free(copy, 0);
+			return PT_ERR_NOMEM;
+		}
+		c->dst->pages++;
+		return 0;
 	}
-	if (pt_map(c->dst->root, va, pa, PAGE_SIZE,
-		   *pte & (PTE_R | PTE_W | PTE_X | PTE_U | VM_PTE_SHARED), 0) != PT_OK) {
+#else
+	if (!(flags & VM_PTE_SHARED) && (flags & PTE_W)) {
+		flags = (flags & ~PTE_W) | PTE_COW;
+		__atomic_store_n(pte, (*pte & ~PTE_W) | PTE_COW, __ATOMIC_RELEASE);
+		c->src_changed = true;
+	}
+#endif
+	frame_get(pa_to_frame(pa));
+	if (pt_map(c->dst->root, va, pa, PAGE_SIZE, flags, 0) != PT_OK) {
 		frame_free(pa, 0);
 		return PT_ERR_NOMEM;
 	}
@@ -226,7 +248,7 @@ static int mm_copy_leaf(uintptr_t va, pte_t *pte, unsigned level, void *arg)
 struct mm *mm_copy(struct mm *src)
 {
 	struct mm *dst = mm_create();
-	struct mm_copy_ctx c = {dst};
+	struct mm_copy_ctx c = {dst, false};
 	int err;
 
 	if (dst == NULL)
@@ -236,6 +258,14 @@ struct mm *mm_copy(struct mm *src)
 	dst->brk = src->brk;
 	dst->brk_base = src->brk_base;
 	dst->mmap_next = src->mmap_next;
+	/*
+	 * Before fork returns, no hart may still write through the parent's
+	 * old writable translations: the child's snapshot is the memory now.
+	 * (Pages that became COW stay COW if the copy failed: harmless, the
+	 * next store reuses them.)
+	 */
+	if (c.src_changed)
+		mm_flush_tlb(src);
 	spin_unlock(&src->lock);
 	if (err != 0) {
 		mm_destroy(dst);

@@ -67,11 +67,21 @@ int mm_map_anon(struct mm *mm, uintptr_t va, size_t size, unsigned perm);
 void *mm_user_page(struct mm *mm, uintptr_t va, bool write);
 
 /*
- * A copy of src with every user page copied into a new frame (the
- * eager-copy fork, kine's baseline until copy-on-write). NULL when out of
- * memory, with nothing left allocated.
+ * fork's copy of src: every page shared copy-on-write (or, in the
+ * KINE_EAGER_FORK baseline, private pages copied). NULL when out of memory,
+ * with nothing left allocated and every refcount as it was.
  */
 struct mm *mm_copy(struct mm *src);
+
+/* Copy-on-write counters (atomic; see docs/cow.md). */
+struct cow_stats {
+	uint64_t faults;   /* write faults on a COW page */
+	uint64_t copies;   /* resolved by copying the frame */
+	uint64_t reuses;   /* resolved in place: this process was the last owner */
+	uint64_t overlaps; /* found already resolved by another thread meanwhile */
+};
+
+extern struct cow_stats cow_stats;
 
 /*
  * Move the end of the heap by delta bytes (mapping or unmapping whole
@@ -98,6 +108,13 @@ int mm_mprotect(struct mm *mm, uintptr_t va, size_t len, unsigned perm);
  * an unmapped guard page. Returns its top (and *base), or -ENOMEM.
  */
 long mm_stack_alloc(struct mm *mm, uintptr_t *base);
+
+/*
+ * Flush every translation of mm that a hart may cache: this hart's TLB,
+ * or every hart's once mm has had a second thread. Call before a frame it
+ * mapped may be reused, or after a permission was taken away.
+ */
+void mm_flush_tlb(struct mm *mm);
 
 /* Make mm this hart's address space (the kernel's when mm is NULL). */
 void mm_activate(struct mm *mm);

@@ -82,7 +82,9 @@ void user_trap(struct user_frame *uf)
 		tf->regs[REG_A0] = (uint64_t)syscall_dispatch(tf->regs[REG_A7], &tf->regs[REG_A0]);
 	} else {
 		arch_irq_enable();
-		syscall_user_fault(trap_cause_name(cause), tf->sepc, tf->stval);
+		/* A store to a copy-on-write page is resolved and runs again. */
+		if (cause != EXC_STORE_PAGE_FAULT || syscall_user_write_fault(tf->stval) != 0)
+			syscall_user_fault(trap_cause_name(cause), tf->sepc, tf->stval);
 	}
 	syscall_return_check();
 	arch_irq_disable();
