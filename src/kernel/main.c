@@ -36,6 +36,7 @@
 #include "src/mm/phys.h"
 #include "src/mm/physmem.h"
 #include "src/mm/slab.h"
+#include "src/mm/vm.h"
 #include "src/sched/hart.h"
 #include "src/sched/ipi.h"
 #include "src/sched/proc.h"
@@ -100,6 +101,7 @@ static void boot_memory(void)
 	kprintf("kine: frames: %lu free of %lu managed (%lu MiB), per-hart caches %s, poison %s\n",
 		memstat_free_frames(), frames_managed(), frames_managed() >> (20 - PAGE_SHIFT),
 		frame_cache_enabled() ? "on" : "off", frame_poison_enabled() ? "on" : "off");
+	kprintf("kine: fork: %s\n", mm_fork_mode());
 	kprintf("kine: kernel page table at %#lx: text r-x, rodata r--, data rw-, guard pages "
 		"unmapped, direct map rw-\n",
 		kernel_root);

@@ -268,6 +268,10 @@ static long sys_memstat(const uint64_t *a)
 	    .refills = ms.events[MEMSTAT_REFILL],
 	    .drains = ms.events[MEMSTAT_DRAIN],
 	    .remote_drains = ms.events[MEMSTAT_REMOTE_DRAIN],
+	    .cow_faults = __atomic_load_n(&cow_stats.faults, __ATOMIC_RELAXED),
+	    .cow_copies = __atomic_load_n(&cow_stats.copies, __ATOMIC_RELAXED),
+	    .cow_reuses = __atomic_load_n(&cow_stats.reuses, __ATOMIC_RELAXED),
+	    .cow_overlaps = __atomic_load_n(&cow_stats.overlaps, __ATOMIC_RELAXED),
 	};
 	return copyout(proc_current()->mm, a[0], &out, sizeof(out));
 }

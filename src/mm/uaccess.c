@@ -42,6 +42,7 @@ int vm_fault_write(struct mm *mm, uintptr_t va)
 {
 	pte_t *pte, old;
 	paddr_t old_pa, copy;
+	uint32_t refs;
 
 	assert(spin_holding(&mm->lock));
 	if (va >= USER_END || (pte = pt_walk(mm->root, PAGE_ALIGN_DOWN(va), false)) == NULL)
@@ -58,7 +59,8 @@ int vm_fault_write(struct mm *mm, uintptr_t va)
 		return -EFAULT;
 	cow_count(&cow_stats.faults);
 	old_pa = pte_pa(old);
-	if (frame_refcount(pa_to_frame(old_pa)) == 1) {
+	refs = frame_refcount(pa_to_frame(old_pa));
+	if (refs == 1) {
 		__atomic_store_n(pte, (old & ~PTE_COW) | PTE_W | PTE_D, __ATOMIC_RELEASE);
 		mmu_flush_all();
 		cow_count(&cow_stats.reuses);
@@ -67,6 +69,9 @@ int vm_fault_write(struct mm *mm, uintptr_t va)
 	if ((copy = frame_alloc(0)) == 0)
 		return -ENOMEM;
 	memcpy(phys_to_virt(copy), phys_to_virt(old_pa), PAGE_SIZE);
+	/* Another sharer copied or released the frame while we copied: a race we met. */
+	if (frame_refcount(pa_to_frame(old_pa)) < refs)
+		cow_count(&cow_stats.overlaps);
 	__atomic_store_n(pte, 0, __ATOMIC_RELEASE);
 	mm_flush_tlb(mm);
 	/* The new PTE: the copy's frame with the old flags, writable, no longer COW. */

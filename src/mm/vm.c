@@ -245,6 +245,15 @@ static int mm_copy_leaf(uintptr_t va, pte_t *pte, unsigned level, void *arg)
 	return 0;
 }
 
+const char *mm_fork_mode(void)
+{
+#ifdef KINE_EAGER_FORK
+	return "eager copy";
+#else
+	return "copy-on-write";
+#endif
+}
+
 struct mm *mm_copy(struct mm *src)
 {
 	struct mm *dst = mm_create();

@@ -78,10 +78,14 @@ struct cow_stats {
 	uint64_t faults;   /* write faults on a COW page */
 	uint64_t copies;   /* resolved by copying the frame */
 	uint64_t reuses;   /* resolved in place: this process was the last owner */
-	uint64_t overlaps; /* found already resolved by another thread meanwhile */
+	uint64_t overlaps; /* races met: resolved by another thread meanwhile, or the
+			    * frame copied or released by another sharer during the copy */
 };
 
 extern struct cow_stats cow_stats;
+
+/* "copy-on-write", or "eager copy" in the KINE_EAGER_FORK baseline. */
+const char *mm_fork_mode(void);
 
 /*
  * Move the end of the heap by delta bytes (mapping or unmapping whole

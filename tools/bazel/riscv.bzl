@@ -12,6 +12,7 @@ _RISCV_PLATFORM = "//tools/platforms:riscv64_kine"
 # Baseline build settings (tools/config) that an image may turn off.
 _FRAME_CACHE = "//tools/config:frame_cache"
 _MM_POISON = "//tools/config:mm_poison"
+_COW = "//tools/config:cow"
 
 def _riscv_transition_impl(settings, attr):
     return {
@@ -21,6 +22,7 @@ def _riscv_transition_impl(settings, attr):
         "//command_line_option:linkopt": [],
         _FRAME_CACHE: attr.frame_cache,
         _MM_POISON: attr.mm_poison,
+        _COW: attr.cow,
     }
 
 riscv_transition = transition(
@@ -33,6 +35,7 @@ riscv_transition = transition(
         "//command_line_option:linkopt",
         _FRAME_CACHE,
         _MM_POISON,
+        _COW,
     ],
 )
 
@@ -66,6 +69,10 @@ riscv_image = rule(
         "frame_cache": attr.bool(
             default = True,
             doc = "False builds the baseline without per-hart frame caches.",
+        ),
+        "cow": attr.bool(
+            default = True,
+            doc = "False builds the baseline whose fork copies eagerly.",
         ),
         "mm_poison": attr.bool(
             default = False,
