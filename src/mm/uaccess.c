@@ -64,6 +64,7 @@ int vm_fault_write(struct mm *mm, uintptr_t va)
 		__atomic_store_n(pte, (old & ~PTE_COW) | PTE_W | PTE_D, __ATOMIC_RELEASE);
 		mmu_flush_all();
 		cow_count(&cow_stats.reuses);
+		mm_check(mm, "COW reuse");
 		return 0;
 	}
 	if ((copy = frame_alloc(0)) == 0)
@@ -79,6 +80,7 @@ int vm_fault_write(struct mm *mm, uintptr_t va)
 			 __ATOMIC_RELEASE);
 	frame_free(old_pa, 0); /* drop this process's reference; the last one frees */
 	cow_count(&cow_stats.copies);
+	mm_check(mm, "COW copy");
 	return 0;
 }
 

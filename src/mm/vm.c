@@ -245,6 +245,28 @@ static int mm_copy_leaf(uintptr_t va, pte_t *pte, unsigned level, void *arg)
 	return 0;
 }
 
+#ifdef KINE_MM_CHECK
+static void vm_check_report(uintptr_t va, pte_t pte, const char *why, void *ctx)
+{
+	kprintf("kine: %s: user va %#lx pte %#lx: %s\n", (const char *)ctx, va, pte, why);
+}
+#endif
+
+void mm_check(struct mm *mm, const char *when)
+{
+#ifdef KINE_MM_CHECK
+	int problems;
+
+	assert(spin_holding(&mm->lock));
+	problems = pt_check_ad(mm->root, vm_check_report, (void *)when);
+	if (problems != 0)
+		panic("%s: %d A/D problems in a user page table", when, problems);
+#else
+	(void)mm;
+	(void)when;
+#endif
+}
+
 const char *mm_fork_mode(void)
 {
 #ifdef KINE_EAGER_FORK
@@ -275,11 +297,15 @@ struct mm *mm_copy(struct mm *src)
 	 */
 	if (c.src_changed)
 		mm_flush_tlb(src);
+	mm_check(src, "fork (parent)");
 	spin_unlock(&src->lock);
 	if (err != 0) {
 		mm_destroy(dst);
 		return NULL;
 	}
+	spin_lock(&dst->lock);
+	mm_check(dst, "fork (child)");
+	spin_unlock(&dst->lock);
 	return dst;
 }
 

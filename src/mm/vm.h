@@ -84,6 +84,12 @@ struct cow_stats {
 
 extern struct cow_stats cow_stats;
 
+/*
+ * In the debug image (KINE_MM_CHECK), run the A/D checker over mm's table
+ * and panic on any problem; nothing otherwise. Call with mm->lock held.
+ */
+void mm_check(struct mm *mm, const char *when);
+
 /* "copy-on-write", or "eager copy" in the KINE_EAGER_FORK baseline. */
 const char *mm_fork_mode(void);
 
