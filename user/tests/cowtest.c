@@ -14,6 +14,12 @@
  *             and none of the other's, and on two harts the kernel must have
  *             counted overlaps (a sharer copied or released the frame during
  *             a copy): proof that the race happened
+ *   snapshot  two threads of the parent keep writing a page on other harts
+ *             while the parent forks again and again; each child's snapshot
+ *             must never change afterwards (no writer may reach the shared
+ *             frame through a stale writable TLB entry)
+ *   many      a fork tree of 8 processes sharing one page all write it at
+ *             once; each sees only its own value
  *   counters  every COW fault was a copy or a reuse
  * Prints one line per scenario with what it saw; exits 0 when all pass.
  * `cowtest N` sets the number of harts to race on.
@@ -198,6 +204,80 @@ static int test_race(int nharts)
 	return bad == 0 && (nharts == 1 || met > 0);
 }
 
+#define SNAP_FORKS   40
+#define SNAP_WRITERS 2
+
+static volatile long snap_page[PAGE / sizeof(long)] __attribute__((aligned(PAGE)));
+static volatile int snap_stop;
+
+static int snap_writer(void *arg)
+{
+	long i = (long)arg;
+
+	while (!snap_stop)
+		snap_page[i * 64]++; /* each writer its own counter in the page */
+	return 0;
+}
+
+static int test_snapshot(void)
+{
+	int tid[SNAP_WRITERS], changed = 0, status;
+
+	for (long i = 0; i < SNAP_WRITERS; i++)
+		tid[i] = thread_create(snap_writer, (void *)i);
+	for (int f = 0; f < SNAP_FORKS; f++) {
+		int pid = fork();
+
+		if (pid == 0) {
+			long before[SNAP_WRITERS];
+			int moved = 0;
+
+			for (int i = 0; i < SNAP_WRITERS; i++)
+				before[i] = snap_page[i * 64];
+			sleep(1);
+			for (int i = 0; i < SNAP_WRITERS; i++)
+				moved += snap_page[i * 64] != before[i];
+			exit(moved);
+		}
+		wait(&status);
+		changed += status != 0;
+	}
+	snap_stop = 1;
+	for (int i = 0; i < SNAP_WRITERS; i++)
+		if (tid[i] >= 0)
+			thread_join(tid[i], 0);
+	printf("cowtest: snapshot: %d forks under %d writing threads, %d snapshots changed\n",
+	       SNAP_FORKS, SNAP_WRITERS, changed);
+	return changed == 0 && tid[0] >= 0;
+}
+
+static volatile long many_page[PAGE / sizeof(long)] __attribute__((aligned(PAGE)));
+
+static int test_many(void)
+{
+	int me = 0, status, wrong = 0;
+
+	many_page[0] = -1;
+	/* Three rounds of fork: 8 processes share the page. */
+	for (int level = 0; level < 3; level++)
+		if (fork() == 0)
+			me |= 1 << level;
+	for (int i = 0; i < 200; i++) {
+		many_page[0] = me;
+		many_page[PAGE / sizeof(long) - 1] = me;
+		wrong += many_page[0] != me || many_page[PAGE / sizeof(long) - 1] != me;
+		yield();
+	}
+	/* Each process waits for its own children, then reports up. */
+	for (int level = 0; level < 3; level++)
+		if (!(me & (1 << level)) && wait(&status) >= 0)
+			wrong += status;
+	if (me != 0)
+		exit(wrong);
+	printf("cowtest: many: 8 processes wrote one shared page at once, %d wrong\n", wrong);
+	return wrong == 0;
+}
+
 int main(int argc, char **argv)
 {
 	int nharts = argc > 1 ? atoi(argv[1]) : 1;
@@ -208,6 +288,8 @@ int main(int argc, char **argv)
 	ok &= test_three();
 	ok &= test_piperead();
 	ok &= test_race(nharts);
+	ok &= test_snapshot();
+	ok &= test_many();
 	memstat(&ms, 0);
 	printf("cowtest: counters: %lu faults = %lu copies + %lu reuses: %s\n",
 	       (unsigned long)ms.cow_faults, (unsigned long)ms.cow_copies,
