@@ -375,10 +375,10 @@ void syscall_return_check(void)
 		proc_exit(-1);
 }
 
-int syscall_user_write_fault(uint64_t addr)
+int syscall_user_page_fault(uint64_t addr, enum vm_access access)
 {
 	struct proc *p = proc_current();
-	int err = vm_user_write_fault(p->mm, addr);
+	int err = vm_user_fault(p->mm, addr, access);
 
 	if (err == -ENOMEM) {
 		kprintf(

@@ -6,6 +6,8 @@
 
 #include <stdint.h>
 
+#include "src/mm/uaccess.h"
+
 /* Run system call num with the six argument registers; the result for a0. */
 long syscall_dispatch(uint64_t num, const uint64_t args[6]);
 
@@ -13,11 +15,11 @@ long syscall_dispatch(uint64_t num, const uint64_t args[6]);
 void syscall_return_check(void);
 
 /*
- * A store from U-mode faulted at addr: resolve copy-on-write. 0 when the
- * store may be retried; -EFAULT for a real fault. Out of memory kills the
- * process.
+ * A page fault from U-mode at addr: resolve copy-on-write, or a page that
+ * another thread was just installing. 0 when the access may be retried;
+ * -EFAULT for a real fault. Out of memory kills the process.
  */
-int syscall_user_write_fault(uint64_t addr);
+int syscall_user_page_fault(uint64_t addr, enum vm_access access);
 
 /* A user program faulted (a page fault, an illegal instruction): kill it. */
 void syscall_user_fault(const char *cause, uint64_t pc, uint64_t addr) __attribute__((noreturn));

@@ -84,12 +84,42 @@ int vm_fault_write(struct mm *mm, uintptr_t va)
 	return 0;
 }
 
-int vm_user_write_fault(struct mm *mm, uintptr_t va)
+/*
+ * Does the PTE for va now allow the access? Another thread may have been
+ * in the middle of a COW fault on this page (its PTE is briefly clear
+ * between the flush and the new PTE): once we hold the lock that fault is
+ * over, and the access only needs to run again.
+ */
+static bool vm_access_ok(struct mm *mm, uintptr_t va, enum vm_access access)
 {
-	int err;
+	pte_t *pte = pt_walk(mm->root, PAGE_ALIGN_DOWN(va), false);
+	pte_t e = pte != NULL ? __atomic_load_n(pte, __ATOMIC_ACQUIRE) : 0;
 
+	if (!(e & PTE_V) || !(e & PTE_U))
+		return false;
+	switch (access) {
+	case VM_ACCESS_READ:
+		return (e & PTE_R) != 0;
+	case VM_ACCESS_WRITE:
+		return (e & PTE_W) != 0;
+	default:
+		return (e & PTE_X) != 0;
+	}
+}
+
+int vm_user_fault(struct mm *mm, uintptr_t va, enum vm_access access)
+{
+	int err = 0;
+
+	if (va >= USER_END)
+		return -EFAULT;
 	spin_lock(&mm->lock);
-	err = vm_fault_write(mm, va);
+	if (vm_access_ok(mm, va, access))
+		mmu_flush_all(); /* a stale entry on this hart sent us here */
+	else if (access == VM_ACCESS_WRITE)
+		err = vm_fault_write(mm, va);
+	else
+		err = -EFAULT;
 	spin_unlock(&mm->lock);
 	return err;
 }

@@ -36,7 +36,14 @@ long copyinstr(struct mm *mm, char *dst, uintptr_t usrc, size_t max);
  */
 int vm_fault_write(struct mm *mm, uintptr_t va);
 
-/* A user store faulted at va: vm_fault_write under mm->lock. 0, -EFAULT or -ENOMEM. */
-int vm_user_write_fault(struct mm *mm, uintptr_t va);
+enum vm_access { VM_ACCESS_READ, VM_ACCESS_WRITE, VM_ACCESS_EXEC };
+
+/*
+ * A user access faulted at va. Under mm->lock: if the page now allows the
+ * access (another thread's COW fault was installing it), 0 to retry; a
+ * write to a COW page is resolved (vm_fault_write); anything else is
+ * -EFAULT. -ENOMEM if a COW copy found no frame.
+ */
+int vm_user_fault(struct mm *mm, uintptr_t va, enum vm_access access);
 
 #endif

@@ -68,6 +68,20 @@ static void user_interrupt(uint64_t code)
 	sched_preempt();
 }
 
+static bool user_page_fault_resolved(uint64_t cause, uint64_t addr)
+{
+	switch (cause) {
+	case EXC_LOAD_PAGE_FAULT:
+		return syscall_user_page_fault(addr, VM_ACCESS_READ) == 0;
+	case EXC_STORE_PAGE_FAULT:
+		return syscall_user_page_fault(addr, VM_ACCESS_WRITE) == 0;
+	case EXC_INST_PAGE_FAULT:
+		return syscall_user_page_fault(addr, VM_ACCESS_EXEC) == 0;
+	default:
+		return false;
+	}
+}
+
 void user_trap(struct user_frame *uf)
 {
 	struct trap_frame *tf = &uf->tf;
@@ -82,8 +96,8 @@ void user_trap(struct user_frame *uf)
 		tf->regs[REG_A0] = (uint64_t)syscall_dispatch(tf->regs[REG_A7], &tf->regs[REG_A0]);
 	} else {
 		arch_irq_enable();
-		/* A store to a copy-on-write page is resolved and runs again. */
-		if (cause != EXC_STORE_PAGE_FAULT || syscall_user_write_fault(tf->stval) != 0)
+		/* A page fault that copy-on-write (or a racing thread) resolves runs again. */
+		if (!user_page_fault_resolved(cause, tf->stval))
 			syscall_user_fault(trap_cause_name(cause), tf->sepc, tf->stval);
 	}
 	syscall_return_check();
