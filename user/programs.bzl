@@ -7,6 +7,7 @@ writes and git ignores).
 
 BOOT_PROGRAMS = [
     "badargs",
+    "cowstat",
     "cowtest",
     "exitcode",
     "forktest",

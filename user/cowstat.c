@@ -1,0 +1,28 @@
+/*
+ * cowstat: print kine's copy-on-write and frame allocator counters.
+ *
+ *	cowstat        the counters since boot
+ *	cowstat -s     settle first (empty the per-hart caches), then print
+ */
+#include <kine/user.h>
+
+int main(int argc, char **argv)
+{
+	struct kine_memstat ms;
+	int settle = argc > 1 && argv[1][0] == '-' && argv[1][1] == 's';
+
+	if (memstat(&ms, settle) < 0) {
+		fprintf(2, "cowstat: memstat failed\n");
+		return 1;
+	}
+	printf("cow faults    %lu\n", (unsigned long)ms.cow_faults);
+	printf("  copies      %lu\n", (unsigned long)ms.cow_copies);
+	printf("  reuses      %lu\n", (unsigned long)ms.cow_reuses);
+	printf("overlaps      %lu\n", (unsigned long)ms.cow_overlaps);
+	printf("frames free   %lu of %lu (%lu in per-hart caches)\n", (unsigned long)ms.free,
+	       (unsigned long)ms.managed, (unsigned long)ms.cached);
+	printf("frame allocs  %lu, frees %lu, global lock %lu, refills %lu, drains %lu\n",
+	       (unsigned long)ms.allocs, (unsigned long)ms.frees, (unsigned long)ms.global_lock,
+	       (unsigned long)ms.refills, (unsigned long)ms.drains);
+	return ms.cow_faults == ms.cow_copies + ms.cow_reuses ? 0 : 1;
+}
