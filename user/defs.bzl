@@ -19,7 +19,7 @@
     )
 
 A program is a static RV64 ELF linked at 0x10000 by user/user.ld (a text
-segment R-X and a data segment RW-), with crt0, the system-call stubs and
+segment R-X and a data segment RW-), with crt0, the system-call wrappers and
 the small C library of //user:ulib. Like //:kernel, it is built for the
 riscv64_kine platform through the transition of riscv_image
 (tools/bazel/riscv.bzl), so a host `bazel build //...` builds it too.

@@ -12,8 +12,9 @@
  *   entry=release | entry=release-spin
  *                 push the other harts through _start first, as a boot
  *                 loader releasing every hart would (tests the lottery)
- *   -- CMD        run a program of the boot image ("prog arg ..."; the shell
- *                 comes later) and end the run with its exit status
+ *   -- CMD        run a command line (sh -c CMD when the boot image has a
+ *                 shell, else "prog arg ...") and end the run with its
+ *                 exit status
  */
 #include "src/arch/riscv/kmap.h"
 #include "src/arch/riscv/machine.h"

@@ -1,6 +1,6 @@
 /*
  * proc.h: processes: an address space, a pid, a parent and an exit status
- * around one thread (more threads per process come with thread_create).
+ * around one or more threads.
  *
  * Locking: p->lock guards the thread list (below); proc_table_lock
  * (proc.c) guards the table of processes, every

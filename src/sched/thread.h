@@ -2,11 +2,11 @@
  * thread.h: kernel threads and the per-hart scheduler.
  *
  * A thread owns a kernel stack, its saved registers and its scheduling
- * state. (Processes, which group threads around an address space, arrive
- * with the processes issue; so do user-mode threads.)
+ * state. A thread of a process (t->proc) also runs in U-mode: its user
+ * registers live in t->uframe, at the top of its kernel stack.
  *
  * Locking, written next to the data in struct thread:
- *  - t->lock guards state, hart, on_runq and the switch itself: a thread
+ *  - t->lock guards state, hart, sleeping_on and the switch itself: a thread
  *    holds its own lock across arch_switch() into its hart's scheduler,
  *    and a scheduler holds it across the switch into the thread, so no
  *    other hart can start running a thread whose registers are not saved

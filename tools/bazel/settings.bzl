@@ -16,3 +16,12 @@ bool_setting = rule(
     build_setting = config.bool(flag = True),
     doc = "A boolean build setting (what bazel_skylib's bool_flag provides).",
 )
+
+def bool_setting_with_state(name, default, state):
+    """A bool_setting NAME and a config_setting NAME_<state>, true when the
+    setting is `state` (True: "on", False: "off"), for select()."""
+    bool_setting(name = name, build_setting_default = default)
+    native.config_setting(
+        name = "%s_%s" % (name, "on" if state else "off"),
+        flag_values = {":" + name: "true" if state else "false"},
+    )

@@ -14,7 +14,7 @@
  * exec is tried in a child (which exits with -result), so that an exec
  * that wrongly succeeded cannot replace this program. Calls without
  * arguments (fork, exit, getpid, uptime, yield, hart) have nothing to get
- * wrong here; chdir is not implemented yet (-ENOSYS).
+ * wrong here; chdir returns -ENOSYS (the boot image has no directories).
  */
 #include "kine/user.h"
 

@@ -3,8 +3,8 @@
  *
  * Interrupts are dispatched to the timer, the IPI layer and the PLIC. Any
  * exception taken in the kernel is a bug: it panics with the cause, the
- * faulting pc and address, the registers, and a backtrace. (User traps
- * arrive with the processes issue.)
+ * faulting pc and address, the registers, and a backtrace, unless it is
+ * a probe's expected fault (probe.c). Traps from U-mode go to usertrap.c.
  */
 #include "src/arch/riscv/trap.h"
 

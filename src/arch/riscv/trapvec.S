@@ -20,14 +20,7 @@ kernelvec:
 	TRAP_SAVE_GPRS sp
 	addi	t0, sp, FRAME_SIZE		/* sp before the trap */
 	sd	t0, 2*8(sp)
-	csrr	t0, sepc
-	sd	t0, 32*8(sp)
-	csrr	t0, sstatus
-	sd	t0, 33*8(sp)
-	csrr	t0, scause
-	sd	t0, 34*8(sp)
-	csrr	t0, stval
-	sd	t0, 35*8(sp)
+	TRAP_SAVE_CSRS sp
 
 	mv	a0, sp
 	call	kernel_trap

@@ -21,14 +21,7 @@ uservec:
 	csrr	t0, sscratch			/* the user's sp */
 	sd	t0, 2*8(sp)
 	csrw	sscratch, zero			/* in the kernel, sscratch is 0 */
-	csrr	t0, sepc
-	sd	t0, 32*8(sp)
-	csrr	t0, sstatus
-	sd	t0, 33*8(sp)
-	csrr	t0, scause
-	sd	t0, 34*8(sp)
-	csrr	t0, stval
-	sd	t0, 35*8(sp)
+	TRAP_SAVE_CSRS sp
 	ld	tp, TP_OFFSET(sp)
 	la	t0, kernelvec
 	csrw	stvec, t0
