@@ -19,6 +19,13 @@ int main(int argc, char **argv)
 	printf("  copies      %lu\n", (unsigned long)ms.cow_copies);
 	printf("  reuses      %lu\n", (unsigned long)ms.cow_reuses);
 	printf("overlaps      %lu\n", (unsigned long)ms.cow_overlaps);
+	printf("last frees    %lu (old frames a copy freed: the other sharers were gone)\n",
+	       (unsigned long)ms.cow_last_frees);
+	printf("shootdowns    %lu to %lu remote harts; %lu local only; %lu whole-ASID\n",
+	       (unsigned long)ms.tlb_shootdowns, (unsigned long)ms.tlb_harts,
+	       (unsigned long)ms.tlb_local_only, (unsigned long)ms.tlb_full_asid);
+	printf("switch flushes %lu, ASID rollovers %lu\n", (unsigned long)ms.tlb_switch_flushes,
+	       (unsigned long)ms.asid_rollovers);
 	printf("frames free   %lu of %lu (%lu in per-hart caches)\n", (unsigned long)ms.free,
 	       (unsigned long)ms.managed, (unsigned long)ms.cached);
 	printf("frame allocs  %lu, frees %lu, global lock %lu, refills %lu, drains %lu\n",

@@ -19,4 +19,5 @@ BOOT_PROGRAMS = [
     "pipetest",
     "sh",
     "threadtest",
+    "lockstat",
 ]

@@ -9,6 +9,7 @@
  *   test=NAME     run built-in self-test NAME, then end the run with its verdict
  *   timer=sbi     program the timer through SBI even where Sstc exists
  *   asid_bits=N   use at most N ASID bits (0-16)
+ *   tlb_threshold=N  shootdowns flush the whole ASID past N pages (default 64)
  *   entry=release | entry=release-spin
  *                 push the other harts through _start first, as a boot
  *                 loader releasing every hart would (tests the lottery)
@@ -37,6 +38,7 @@
 #include "src/mm/phys.h"
 #include "src/mm/physmem.h"
 #include "src/mm/slab.h"
+#include "src/mm/tlb.h"
 #include "src/mm/vm.h"
 #include "src/sched/hart.h"
 #include "src/sched/ipi.h"
@@ -145,6 +147,23 @@ static void boot_asid_bits(void)
 		kine_finish(false, "bad boot option: %s", err);
 	mmu_asid_bits = narrowest < cap ? narrowest : (unsigned)cap;
 	kprintf("kine: mmu: sv39, %u ASID bits implemented, %u in use\n", narrowest, mmu_asid_bits);
+}
+
+/*
+ * ASIDs and shootdowns (src/mm/tlb.c), before any user address space runs;
+ * tlb_threshold=N: the page count past which a shootdown flushes the whole
+ * ASID instead of a range (a tunable for real boards; QEMU flushes
+ * everything anyway).
+ */
+static void boot_tlb(void)
+{
+	uint64_t threshold = 0;
+	char err[96];
+
+	if (bootargs_get_u64(&bootargs, "tlb_threshold", 1, 1u << 20, &threshold, err,
+			     sizeof(err)) == -BOOTARGS_EVALUE)
+		kine_finish(false, "bad boot option: %s", err);
+	tlb_init(mmu_asid_bits, nharts, (unsigned)threshold);
 }
 
 /* Start argv[0] from the boot image and wait for it: its exit status, or -errno. */
@@ -294,6 +313,7 @@ void boot_main(unsigned long hartid, unsigned long dtb)
 				 entry != NULL && strcmp(entry, "release-spin") == 0);
 	kprintf("kine: %d/%d harts online\n", online, platform.nusable);
 	boot_asid_bits();
+	boot_tlb();
 	boot_run();
 }
 

@@ -168,8 +168,12 @@ bool selftest_run(const char *name)
 	pass = selftest_user_run(name, &known);
 	if (known)
 		return pass;
+	pass = selftest_lock_run(name, &known);
+	if (known)
+		return pass;
 	kprintf("kine: unknown self-test '%s' (known: boot, spinlock, panic, fault, wx, frames, "
-		"frames_exhaust, frames_bench, threads, user)\n",
+		"frames_exhaust, frames_bench, threads, user, lockstat_shared, lockstat_private, "
+		"lock_bench, lockcheck_order, lockcheck_unheld, lockcheck_sleep)\n",
 		name);
 	return false;
 }

@@ -15,4 +15,7 @@ bool selftest_sched_run(const char *name, bool *known);
 /* User-mode self-test (selftest_user.c). */
 bool selftest_user_run(const char *name, bool *known);
 
+/* Spinlock, lock statistics and lock-check self-tests (selftest_lock.c). */
+bool selftest_lock_run(const char *name, bool *known);
+
 #endif

@@ -14,15 +14,19 @@
 #include "src/kernel/file.h"
 #include "src/kernel/kernel.h"
 #include "src/kernel/pipe.h"
+#include "src/mm/asid.h"
 #include "src/mm/memstat.h"
 #include "src/mm/slab.h"
+#include "src/mm/tlb.h"
 #include "src/mm/uaccess.h"
 #include "src/sched/hart.h"
 #include "src/sched/hart_local.h"
 #include "src/sched/proc.h"
 #include "src/sched/sleep.h"
 #include "src/sched/thread.h"
+#include "src/sync/lockstat.h"
 #include "user/include/kine/errno.h"
+#include "user/include/kine/lockstat.h"
 #include "user/include/kine/memstat.h"
 #include "user/include/kine/mman.h"
 #include "user/include/kine/stat.h"
@@ -272,6 +276,13 @@ static long sys_memstat(const uint64_t *a)
 	    .cow_copies = __atomic_load_n(&cow_stats.copies, __ATOMIC_RELAXED),
 	    .cow_reuses = __atomic_load_n(&cow_stats.reuses, __ATOMIC_RELAXED),
 	    .cow_overlaps = __atomic_load_n(&cow_stats.overlaps, __ATOMIC_RELAXED),
+	    .cow_last_frees = __atomic_load_n(&cow_stats.last_frees, __ATOMIC_RELAXED),
+	    .tlb_shootdowns = __atomic_load_n(&tlb_stats.shootdowns, __ATOMIC_RELAXED),
+	    .tlb_harts = __atomic_load_n(&tlb_stats.harts_targeted, __ATOMIC_RELAXED),
+	    .tlb_local_only = __atomic_load_n(&tlb_stats.local_only, __ATOMIC_RELAXED),
+	    .tlb_full_asid = __atomic_load_n(&tlb_stats.full_asid, __ATOMIC_RELAXED),
+	    .tlb_switch_flushes = __atomic_load_n(&tlb_stats.switch_flushes, __ATOMIC_RELAXED),
+	    .asid_rollovers = __atomic_load_n(&asid_rollovers, __ATOMIC_RELAXED),
 	};
 	return copyout(proc_current()->mm, a[0], &out, sizeof(out));
 }
@@ -331,6 +342,38 @@ static long sys_fstat(const uint64_t *a)
 	return copyout(p->mm, a[1], &st, sizeof(st));
 }
 
+/*
+ * lockstat(buf, len, flags): the lock statistics as text (user/include/kine/
+ * lockstat.h, docs/lockstat.md); LOCKSTAT_RESET starts them afresh after.
+ */
+static long sys_lockstat(const uint64_t *a)
+{
+	long len = (long)a[1], full, copy;
+	/* Room for classes registered between the two calls. */
+	size_t room = lockstat_dump(NULL, 0) + 1 + 1024;
+	char *buf;
+
+	if (len < 0 || (a[2] & ~(uint64_t)LOCKSTAT_RESET) != 0)
+		return -EINVAL;
+	if ((buf = kmalloc(room)) == NULL)
+		return -ENOMEM;
+	full = (long)lockstat_dump(buf, room);
+	copy = full + 1 < len ? full + 1 : len;
+	if (copy > (long)room)
+		copy = (long)room;
+	if (copy > 0) {
+		buf[copy - 1] = '\0';
+		if (copyout(proc_current()->mm, a[0], buf, (size_t)copy) < 0) {
+			kfree(buf);
+			return -EFAULT;
+		}
+	}
+	kfree(buf);
+	if (a[2] & LOCKSTAT_RESET)
+		lockstat_reset();
+	return full;
+}
+
 static long (*const syscalls[])(const uint64_t *) = {
     [SYS_fork] = sys_fork,
     [SYS_exit] = sys_exit,
@@ -358,6 +401,7 @@ static long (*const syscalls[])(const uint64_t *) = {
     [SYS_thread_exit] = sys_thread_exit,
     [SYS_open] = sys_open,
     [SYS_fstat] = sys_fstat,
+    [SYS_lockstat] = sys_lockstat,
 };
 
 long syscall_dispatch(uint64_t num, const uint64_t args[6])

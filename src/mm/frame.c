@@ -231,7 +231,7 @@ static void frame_release(struct frame *f)
 	hart_local_end();
 }
 
-static void frame_put_from(struct frame *f, void *caller)
+static bool frame_put_from(struct frame *f, void *caller)
 {
 	uint32_t old = __atomic_fetch_sub(&f->refs, 1, __ATOMIC_ACQ_REL);
 
@@ -240,11 +240,12 @@ static void frame_put_from(struct frame *f, void *caller)
 		      (unsigned long long)frame_to_pa(f), caller);
 	if (old == 1)
 		frame_release(f);
+	return old == 1;
 }
 
-void frame_put(struct frame *f)
+bool frame_put(struct frame *f)
 {
-	frame_put_from(f, __builtin_return_address(0));
+	return frame_put_from(f, __builtin_return_address(0));
 }
 
 /* ---- the allocation API ---- */
@@ -278,7 +279,7 @@ paddr_t frame_alloc_zeroed(unsigned order)
 	return pa;
 }
 
-void frame_free(paddr_t pa, unsigned order)
+bool frame_free(paddr_t pa, unsigned order)
 {
 	struct frame *f = pa_to_frame(pa);
 
@@ -287,7 +288,7 @@ void frame_free(paddr_t pa, unsigned order)
 		      "caller %p",
 		      (unsigned long long)pa, order, f->state, f->order,
 		      __builtin_return_address(0));
-	frame_put_from(f, __builtin_return_address(0));
+	return frame_put_from(f, __builtin_return_address(0));
 }
 
 /* ---- lists of frames by index ---- */

@@ -90,7 +90,7 @@ bool frame_poison_enabled(void);
 
 /* Reference counts of allocated blocks (f is the block's head frame). */
 void frame_get(struct frame *f);
-void frame_put(struct frame *f); /* the last put frees the block */
+bool frame_put(struct frame *f); /* the last put frees the block (and returns true) */
 uint32_t frame_refcount(const struct frame *f);
 
 /*
@@ -98,11 +98,12 @@ uint32_t frame_refcount(const struct frame *f);
  * physical address of a naturally aligned block of 2^order frames with a
  * reference count of 1, or 0 when memory is exhausted (order 0 first drains
  * every hart's cache). frame_free() drops the caller's reference (the last
- * one frees the block); order must be the order it was allocated with.
+ * one frees the block and returns true); order must be the order it was
+ * allocated with.
  */
 paddr_t frame_alloc(unsigned order);
 paddr_t frame_alloc_zeroed(unsigned order);
-void frame_free(paddr_t pa, unsigned order);
+bool frame_free(paddr_t pa, unsigned order);
 
 /*
  * Doubly linked lists of frames by index, for the buddy's free lists and

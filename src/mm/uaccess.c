@@ -11,6 +11,7 @@
 #include "src/kernel/kernel.h"
 #include "src/mm/frame.h"
 #include "src/mm/pagetable.h"
+#include "src/mm/tlb.h"
 #include "user/include/kine/errno.h"
 
 static size_t chunk(uintptr_t va, size_t left)
@@ -43,6 +44,7 @@ int vm_fault_write(struct mm *mm, uintptr_t va)
 	pte_t *pte, old;
 	paddr_t old_pa, copy;
 	uint32_t refs;
+	bool fell, last;
 
 	assert(spin_holding(&mm->lock));
 	if (va >= USER_END || (pte = pt_walk(mm->root, PAGE_ALIGN_DOWN(va), false)) == NULL)
@@ -52,7 +54,7 @@ int vm_fault_write(struct mm *mm, uintptr_t va)
 		return -EFAULT;
 	if (old & PTE_W) {
 		cow_count(&cow_stats.overlaps);
-		mmu_flush_all(); /* a stale read-only entry here sent us in */
+		tlb_flush_local(mm, va); /* a stale read-only entry here sent us in */
 		return 0;
 	}
 	if (!(old & PTE_COW))
@@ -62,7 +64,8 @@ int vm_fault_write(struct mm *mm, uintptr_t va)
 	refs = frame_refcount(pa_to_frame(old_pa));
 	if (refs == 1) {
 		__atomic_store_n(pte, (old & ~PTE_COW) | PTE_W | PTE_D, __ATOMIC_RELEASE);
-		mmu_flush_all();
+		/* Gaining W needs no shootdown: a stale read-only entry elsewhere only faults again. */
+		tlb_flush_local(mm, va);
 		cow_count(&cow_stats.reuses);
 		mm_check(mm, "COW reuse");
 		return 0;
@@ -70,15 +73,22 @@ int vm_fault_write(struct mm *mm, uintptr_t va)
 	if ((copy = frame_alloc(0)) == 0)
 		return -ENOMEM;
 	memcpy(phys_to_virt(copy), phys_to_virt(old_pa), PAGE_SIZE);
-	/* Another sharer copied or released the frame while we copied: a race we met. */
-	if (frame_refcount(pa_to_frame(old_pa)) < refs)
-		cow_count(&cow_stats.overlaps);
+	fell = frame_refcount(pa_to_frame(old_pa)) < refs;
 	__atomic_store_n(pte, 0, __ATOMIC_RELEASE);
-	mm_flush_tlb(mm);
+	tlb_shootdown(mm, va, PAGE_SIZE);
 	/* The new PTE: the copy's frame with the old flags, writable, no longer COW. */
 	__atomic_store_n(pte, pa_to_pte(copy) | (old & PTE_FLAGS_MASK & ~PTE_COW) | PTE_W | PTE_D,
 			 __ATOMIC_RELEASE);
-	frame_free(old_pa, 0); /* drop this process's reference; the last one frees */
+	/* Drop this process's reference; the last one frees (the other sharers are gone). */
+	last = frame_free(old_pa, 0);
+	if (last)
+		cow_count(&cow_stats.last_frees);
+	/*
+	 * We chose to copy because others held the frame; if one of them let
+	 * go before our drop (its own copy, exit or munmap), we raced it.
+	 */
+	if (fell || last)
+		cow_count(&cow_stats.overlaps);
 	cow_count(&cow_stats.copies);
 	mm_check(mm, "COW copy");
 	return 0;
@@ -115,7 +125,7 @@ int vm_user_fault(struct mm *mm, uintptr_t va, enum vm_access access)
 		return -EFAULT;
 	spin_lock(&mm->lock);
 	if (vm_access_ok(mm, va, access))
-		mmu_flush_all(); /* a stale entry on this hart sent us here */
+		tlb_flush_local(mm, va); /* a stale entry on this hart sent us here */
 	else if (access == VM_ACCESS_WRITE)
 		err = vm_fault_write(mm, va);
 	else

@@ -9,10 +9,13 @@
 #include "src/mm/frame.h"
 #include "src/mm/pagetable.h"
 #include "src/mm/slab.h"
+#include "src/mm/tlb.h"
 #include "user/include/kine/errno.h"
 
 #define ROOT_ENTRIES      512
 #define KERNEL_HALF_FIRST 256 /* root entries 256..511 map the upper half */
+
+static uint64_t mm_next_id; /* atomic */
 
 struct mm *mm_create(void)
 {
@@ -27,6 +30,7 @@ struct mm *mm_create(void)
 		return NULL;
 	}
 	spin_init(&mm->lock, "mm");
+	mm->id = __atomic_add_fetch(&mm_next_id, 1, __ATOMIC_RELAXED);
 	root = phys_to_virt(mm->root);
 	kroot = phys_to_virt(kernel_root);
 	for (int i = KERNEL_HALF_FIRST; i < ROOT_ENTRIES; i++)
@@ -95,14 +99,6 @@ static void unmap_collect(paddr_t pa, void *ctx)
 	b->mm->pages--;
 }
 
-void mm_flush_tlb(struct mm *mm)
-{
-	if (__atomic_load_n(&mm->threaded, __ATOMIC_ACQUIRE))
-		mmu_flush_all_harts();
-	else
-		mmu_flush_all(); /* only this hart runs it */
-}
-
 /* Unmap [va, va + size): clear the PTEs, flush, then drop the frames. */
 static void mm_unmap_locked(struct mm *mm, uintptr_t va, size_t size)
 {
@@ -116,7 +112,7 @@ static void mm_unmap_locked(struct mm *mm, uintptr_t va, size_t size)
 		assert(err == PT_OK);
 		if (b.n == 0)
 			continue;
-		mm_flush_tlb(mm);
+		tlb_shootdown(mm, va + done, c);
 		for (int i = 0; i < b.n; i++)
 			frame_free(b.pa[i], 0);
 		b.n = 0;
@@ -296,7 +292,7 @@ struct mm *mm_copy(struct mm *src)
 	 * next store reuses them.)
 	 */
 	if (c.src_changed)
-		mm_flush_tlb(src);
+		tlb_shootdown(src, 0, (size_t)-1);
 	mm_check(src, "fork (parent)");
 	spin_unlock(&src->lock);
 	if (err != 0) {
@@ -374,7 +370,7 @@ int mm_mprotect(struct mm *mm, uintptr_t va, size_t len, unsigned perm)
 		return -EINVAL;
 	spin_lock(&mm->lock);
 	err = pt_protect(mm->root, va, len, want, (PTE_R | PTE_W | PTE_X) & ~want, 0);
-	mm_flush_tlb(mm);
+	tlb_shootdown(mm, va, len);
 	spin_unlock(&mm->lock);
 	return err == PT_OK ? 0 : err == PT_ERR_NOTMAPPED ? -ENOMEM : -EINVAL;
 }
@@ -384,7 +380,6 @@ long mm_stack_alloc(struct mm *mm, uintptr_t *base)
 	uintptr_t va;
 	int err;
 
-	__atomic_store_n(&mm->threaded, true, __ATOMIC_RELEASE);
 	spin_lock(&mm->lock);
 	if (mm->mmap_next == 0)
 		mm->mmap_next = USER_MMAP_BASE;
@@ -403,5 +398,5 @@ long mm_stack_alloc(struct mm *mm, uintptr_t *base)
 
 void mm_activate(struct mm *mm)
 {
-	mmu_switch(mm != NULL ? mm->root : kernel_root, 0);
+	tlb_activate(mm);
 }

@@ -43,7 +43,11 @@ struct mm {
 	uintptr_t brk;       /* guarded by lock: end of the heap (sbrk) */
 	uintptr_t brk_base;  /* guarded by lock: where the heap starts; sbrk never goes below */
 	uintptr_t mmap_next; /* guarded by lock: where the next mmap region goes */
-	bool threaded; /* atomic: more than one thread has run it (flushes reach every hart) */
+	uint64_t id;         /* unique, never reused (the debug TLB shadow's key) */
+	uint64_t context;    /* atomic: ASID and generation (src/mm/asid.c), 0 before the first */
+	uint64_t harts;      /* atomic: harts that may cache its translations (src/mm/tlb.c) */
+	uint64_t tlb_gen;    /* atomic: shootdowns begun (the debug TLB shadow's clock) */
+	uint64_t tlb_done;   /* debug TLB shadow: shootdowns whose shadow update is done */
 };
 
 /* A new address space with the kernel half only; NULL when out of memory. */
@@ -75,11 +79,12 @@ struct mm *mm_copy(struct mm *src);
 
 /* Copy-on-write counters (atomic; see docs/cow.md). */
 struct cow_stats {
-	uint64_t faults;   /* write faults on a COW page */
-	uint64_t copies;   /* resolved by copying the frame */
-	uint64_t reuses;   /* resolved in place: this process was the last owner */
-	uint64_t overlaps; /* races met: resolved by another thread meanwhile, or the
+	uint64_t faults;     /* write faults on a COW page */
+	uint64_t copies;     /* resolved by copying the frame */
+	uint64_t reuses;     /* resolved in place: this process was the last owner */
+	uint64_t overlaps;   /* races met: resolved by another thread meanwhile, or the
 			    * frame copied or released by another sharer during the copy */
+	uint64_t last_frees; /* old frames a copy's drop freed: the other sharers were gone */
 };
 
 extern struct cow_stats cow_stats;
@@ -118,13 +123,6 @@ int mm_mprotect(struct mm *mm, uintptr_t va, size_t len, unsigned perm);
  * an unmapped guard page. Returns its top (and *base), or -ENOMEM.
  */
 long mm_stack_alloc(struct mm *mm, uintptr_t *base);
-
-/*
- * Flush every translation of mm that a hart may cache: this hart's TLB,
- * or every hart's once mm has had a second thread. Call before a frame it
- * mapped may be reused, or after a permission was taken away.
- */
-void mm_flush_tlb(struct mm *mm);
 
 /* Make mm this hart's address space (the kernel's when mm is NULL). */
 void mm_activate(struct mm *mm);

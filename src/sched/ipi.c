@@ -11,6 +11,7 @@
 
 #include "src/arch/riscv/machine.h"
 #include "src/kernel/kernel.h"
+#include "src/mm/tlb.h"
 
 void ipi_send(struct hart *target, enum ipi_msg msg)
 {
@@ -91,6 +92,7 @@ bool ipi_handle(void)
 	uint32_t pending;
 
 	arch_ipi_clear();
+	tlb_ipi_poll(); /* the IPI shootdown's requests carry no message bit */
 	pending = __atomic_exchange_n(&self->ipi_pending, 0, __ATOMIC_ACQUIRE);
 	for (int msg = 0; msg < IPI_NR; msg++) {
 		if (!(pending & (1u << msg)))

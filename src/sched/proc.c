@@ -101,10 +101,10 @@ static void proc_thread_main(void *arg)
 	user_return(t->uframe);
 }
 
-static int proc_start_thread(struct proc *p, const struct user_frame *uf)
+static int proc_start_thread(struct proc *p, const struct user_frame *uf, int affinity)
 {
 	p->live = 1;
-	p->thread = thread_create_proc(proc_thread_main, NULL, p->name, THREAD_ANY_HART, p, uf);
+	p->thread = thread_create_proc(proc_thread_main, NULL, p->name, affinity, p, uf);
 	p->threads[0] = p->thread;
 	return p->thread != NULL ? 0 : -ENOMEM;
 }
@@ -114,7 +114,7 @@ int proc_start(struct proc *p, uint64_t pc, uint64_t sp, uint64_t argc, uint64_t
 	struct user_frame uf;
 
 	user_frame_init(&uf, pc, sp, argc, argv);
-	return proc_start_thread(p, &uf);
+	return proc_start_thread(p, &uf, THREAD_ANY_HART);
 }
 
 struct proc *proc_current(void)
@@ -311,7 +311,8 @@ int proc_fork(const struct user_frame *uf)
 	}
 	cuf.tf.regs[10] = 0; /* fork returns 0 in the child */
 	fdtable_copy(&child->files, &me->files);
-	if (proc_start_thread(child, &cuf) < 0) {
+	/* The child runs where its parent may (as sched_setaffinity's mask is inherited). */
+	if (proc_start_thread(child, &cuf, thread_current()->affinity) < 0) {
 		proc_free_unstarted(child);
 		return -ENOMEM;
 	}

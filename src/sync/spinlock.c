@@ -1,49 +1,120 @@
 /*
- * spinlock.c: a test-and-test-and-set spinlock.
+ * spinlock.c: kine's spinlock: the queued lock of qspin.h, plus the debug
+ * checks and lock statistics around it.
  *
- * The exchange has acquire ordering and the release store has release
- * ordering, so everything written inside the critical section is visible
- * to the next holder (on RISC-V, amoswap.w.aq and a fence before the
- * store). Waiters spin on a plain load, which stays in their cache until
- * the holder's store invalidates it, instead of hammering the line with
- * atomic swaps. (The lock-statistics issue replaces this with a fair lock
- * and measures both.)
+ * spin_lock, in order: interrupts off; the checks (this hart must not hold
+ * the lock already; lock order against what this hart holds); the clock
+ * read that starts the wait; the lock; if it had to wait, a second clock
+ * read; then the statistics, which only the holder touches (so they need
+ * no atomics): acquisition, contention, bounce, wait time and call site.
+ * spin_unlock records the hold time before it lets the lock go.
+ *
+ * Built with KINE_NO_LOCKSTAT (the lockstat build setting off), the clock
+ * reads and the statistics disappear and only the checks remain.
  */
 #include "src/sync/spinlock.h"
 
+#include <stddef.h>
+
 #include "src/arch/riscv/cpu.h"
+#include "src/arch/riscv/machine.h"
 #include "src/kernel/kernel.h"
 #include "src/sched/hart.h"
+#include "src/sync/lockcheck.h"
+#include "src/sync/lockstat.h"
+
+void (*spin_wait_hook)(void);
+
+void spin_wait_once(void)
+{
+	void (*hook)(void) = spin_wait_hook;
+
+	if (hook != NULL)
+		hook();
+	arch_cpu_relax();
+}
+
+void spin_park(void)
+{
+	arch_wait_for_interrupt();
+}
+
+void spin_kick(int hart_index)
+{
+	arch_ipi_send(harts[hart_index].hartid);
+}
+
+int spin_self(void)
+{
+	return this_hart()->index;
+}
 
 void spin_init(struct spinlock *lk, const char *name)
 {
-	lk->locked = 0;
+	lk->raw = (struct qspin_lock){0};
 	lk->name = name;
 	lk->owner = NULL;
+	lk->cls = lock_class_get(name, LOCK_SPIN);
+	lk->acquired_at = 0;
+	lk->last_hart = 0;
 }
 
 bool spin_holding(const struct spinlock *lk)
 {
-	return __atomic_load_n(&lk->locked, __ATOMIC_RELAXED) != 0 && lk->owner == this_hart();
+	return lk->owner == this_hart();
 }
 
-void spin_lock(struct spinlock *lk)
+static struct lock_class *spin_class(struct spinlock *lk)
 {
+	struct lock_class *c = __atomic_load_n(&lk->cls, __ATOMIC_RELAXED);
+
+	if (c == NULL) {
+		/* A SPINLOCK_INIT lock: every hart that races here finds the same class. */
+		c = lock_class_get(lk->name, LOCK_SPIN);
+		__atomic_store_n(&lk->cls, c, __ATOMIC_RELAXED);
+	}
+	return c;
+}
+
+/* noinline: the caller's return address is the contending call site. */
+__attribute__((noinline)) void spin_lock(struct spinlock *lk)
+{
+	uintptr_t pc = (uintptr_t)__builtin_return_address(0);
+	struct lock_class *c;
+	bool contended;
+	struct hart *h;
+
 	irq_push_off();
-	if (spin_holding(lk))
-		panic("spin_lock: hart %u already holds lock '%s'", this_hart()->hartid, lk->name);
-	while (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE) != 0)
-		while (__atomic_load_n(&lk->locked, __ATOMIC_RELAXED) != 0)
-			arch_cpu_relax();
-	lk->owner = this_hart();
+	h = this_hart();
+	if (lk->owner == h)
+		panic("spin_lock: hart %u already holds lock '%s'", h->hartid, lk->name);
+	c = spin_class(lk);
+	lockcheck_acquire(lk, c, pc);
+#ifdef KINE_NO_LOCKSTAT
+	contended = qspin_acquire(&lk->raw);
+	(void)contended;
+	lk->owner = h;
+#else
+	uint64_t asked = arch_time();
+
+	contended = qspin_acquire(&lk->raw);
+	lk->owner = h;
+	lk->acquired_at = contended ? arch_time() : asked;
+	lockstat_acquired(c, h->index, &lk->last_hart, contended, lk->acquired_at - asked, pc);
+#endif
 }
 
 void spin_unlock(struct spinlock *lk)
 {
-	if (!spin_holding(lk))
-		panic("spin_unlock: hart %u does not hold lock '%s'", this_hart()->hartid,
-		      lk->name);
+	struct hart *h = this_hart();
+
+	if (lk->owner != h)
+		lockcheck_fail_unheld(lk->name, lk->owner, (uintptr_t)__builtin_return_address(0));
+#ifndef KINE_NO_LOCKSTAT
+	lockstat_released(lk->cls, h->index, arch_time() - lk->acquired_at);
+#endif
+	lockcheck_release(lk);
 	lk->owner = NULL;
-	__atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
+	qspin_release(&lk->raw);
 	irq_pop_off();
 }

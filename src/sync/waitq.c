@@ -13,6 +13,7 @@
 
 #include "src/kernel/kernel.h"
 #include "src/sched/thread.h"
+#include "src/sync/lockcheck.h"
 
 void waitq_init(struct waitq *wq, const char *name)
 {
@@ -26,6 +27,7 @@ void waitq_sleep(struct waitq *wq, struct spinlock *cond_lock)
 	struct thread *t = thread_current();
 
 	assert(t != NULL && spin_holding(cond_lock));
+	lockcheck_may_sleep("waitq_sleep", 1); /* the condition lock, nothing else */
 	spin_lock(&t->lock);
 	spin_lock(&wq->lock);
 	t->wait_next = NULL;

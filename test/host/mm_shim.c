@@ -1,7 +1,7 @@
 /*
  * mm_shim.c: the host's spinlocks, hart_local and checks for src/mm (see
- * mm_shim.h). The lock word is only touched with atomics; owner is a
- * per-thread token, so spin_holding() answers for this thread alone.
+ * mm_shim.h). The lock word is owner, a per-thread token set by
+ * compare-and-swap, so spin_holding() answers for this thread alone.
  */
 #include "test/host/mm_shim.h"
 
@@ -56,35 +56,36 @@ static struct hart *me(void)
 
 void spin_init(struct spinlock *lk, const char *name)
 {
-	__atomic_store_n(&lk->locked, 0, __ATOMIC_RELAXED);
 	lk->name = name;
 	__atomic_store_n(&lk->owner, NULL, __ATOMIC_RELAXED);
 }
 
 bool spin_holding(const struct spinlock *lk)
 {
-	return __atomic_load_n(&lk->locked, __ATOMIC_RELAXED) &&
-	       __atomic_load_n(&lk->owner, __ATOMIC_RELAXED) == me();
+	return __atomic_load_n(&lk->owner, __ATOMIC_RELAXED) == me();
 }
 
 void spin_lock(struct spinlock *lk)
 {
 	if (spin_holding(lk))
 		fatal("spin_lock: this thread already holds '%s'", lk->name);
-	while (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE) != 0) {
-		for (int spins = 0; __atomic_load_n(&lk->locked, __ATOMIC_RELAXED) != 0; spins++)
+	for (;;) {
+		struct hart *none = NULL;
+
+		if (__atomic_compare_exchange_n(&lk->owner, &none, me(), false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			break;
+		for (int spins = 0; __atomic_load_n(&lk->owner, __ATOMIC_RELAXED) != NULL; spins++)
 			if (spins > 100)
 				sched_yield();
 	}
-	__atomic_store_n(&lk->owner, me(), __ATOMIC_RELAXED);
 }
 
 void spin_unlock(struct spinlock *lk)
 {
 	if (!spin_holding(lk))
 		fatal("spin_unlock: this thread does not hold '%s'", lk->name);
-	__atomic_store_n(&lk->owner, NULL, __ATOMIC_RELAXED);
-	__atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&lk->owner, NULL, __ATOMIC_RELEASE);
 }
 
 static __attribute__((noreturn)) void die(const char *msg)

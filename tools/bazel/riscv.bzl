@@ -13,6 +13,8 @@ _RISCV_PLATFORM = "//tools/platforms:riscv64_kine"
 _FRAME_CACHE = "//tools/config:frame_cache"
 _MM_POISON = "//tools/config:mm_poison"
 _COW = "//tools/config:cow"
+_TLB_IPI = "//tools/config:tlb_ipi"
+_LOCKSTAT = "//tools/config:lockstat"
 
 def _riscv_transition_impl(settings, attr):
     return {
@@ -23,6 +25,8 @@ def _riscv_transition_impl(settings, attr):
         _FRAME_CACHE: attr.frame_cache,
         _MM_POISON: attr.mm_poison,
         _COW: attr.cow,
+        _TLB_IPI: attr.tlb_ipi,
+        _LOCKSTAT: attr.lockstat,
     }
 
 riscv_transition = transition(
@@ -36,6 +40,8 @@ riscv_transition = transition(
         _FRAME_CACHE,
         _MM_POISON,
         _COW,
+        _TLB_IPI,
+        _LOCKSTAT,
     ],
 )
 
@@ -73,6 +79,14 @@ riscv_image = rule(
         "cow": attr.bool(
             default = True,
             doc = "False builds the baseline whose fork copies eagerly.",
+        ),
+        "tlb_ipi": attr.bool(
+            default = False,
+            doc = "True builds the image whose TLB shootdowns are kine's own IPIs, not SBI RFENCE.",
+        ),
+        "lockstat": attr.bool(
+            default = True,
+            doc = "False builds the image without lock statistics (the counting compiled out).",
         ),
         "mm_poison": attr.bool(
             default = False,

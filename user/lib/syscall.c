@@ -123,6 +123,11 @@ int memstat(struct kine_memstat *st, int settle)
 	return SC2(SYS_memstat, st, settle);
 }
 
+long lockstat(char *buf, long len, int flags)
+{
+	return SC3(SYS_lockstat, buf, len, flags);
+}
+
 /* ---- Files ---- */
 
 int open(const char *path, int flags)

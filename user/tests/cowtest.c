@@ -20,7 +20,10 @@
  *             frame through a stale writable TLB entry)
  *   many      a fork tree of 8 processes sharing one page all write it at
  *             once; each sees only its own value
- *   counters  every COW fault was a copy or a reuse
+ *   solo      a single-threaded process pinned to one hart forks and writes
+ *             its pages over and over: every shootdown stays on its hart (a
+ *             local sfence.vma), none reaches another hart
+ *   counters  every COW fault was a copy or a reuse; the TLB counters
  * Prints one line per scenario with what it saw; exits 0 when all pass.
  * `cowtest N` sets the number of harts to race on.
  */
@@ -278,6 +281,69 @@ static int test_many(void)
 	return wrong == 0;
 }
 
+#define SOLO_PAGES  32
+#define SOLO_ROUNDS 20
+
+static volatile char solo_buf[SOLO_PAGES * PAGE] __attribute__((aligned(PAGE)));
+
+static void solo_write(char v)
+{
+	for (int i = 0; i < SOLO_PAGES; i++)
+		solo_buf[i * PAGE] = v;
+}
+
+static int solo_check(char v)
+{
+	for (int i = 0; i < SOLO_PAGES; i++)
+		if (solo_buf[i * PAGE] != v)
+			return 0;
+	return 1;
+}
+
+/* The solo process: a fresh address space that only ever runs on one hart. */
+static int solo_run(void)
+{
+	struct kine_memstat before, after;
+	int bad = 0, status;
+
+	solo_write('s');
+	memstat(&before, 0);
+	for (int r = 0; r < SOLO_ROUNDS; r++) {
+		int pid = fork();
+
+		if (pid == 0) {
+			solo_write('c');
+			exit(solo_check('c') ? 0 : 1);
+		}
+		solo_write((char)('a' + r % 2));
+		bad += wait(&status) != pid || status != 0 || !solo_check((char)('a' + r % 2));
+	}
+	memstat(&after, 0);
+	unsigned long remote = (unsigned long)(after.tlb_shootdowns - before.tlb_shootdowns);
+	unsigned long local = (unsigned long)(after.tlb_local_only - before.tlb_local_only);
+
+	printf("cowtest: solo: %d forks on one hart, %lu COW faults, %lu local-only flushes, %lu "
+	       "remote shootdowns, %d wrong\n",
+	       SOLO_ROUNDS, (unsigned long)(after.cow_faults - before.cow_faults), local, remote,
+	       bad);
+	return bad == 0 && remote == 0 && local > 0 ? 0 : 1;
+}
+
+static int test_solo(int nharts)
+{
+	int pid, status;
+
+	/* The child inherits the pin: its address space never meets another hart. */
+	set_affinity(nharts > 1 ? 1 : 0);
+	pid = fork();
+	if (pid == 0)
+		exit(solo_run());
+	set_affinity(-1);
+	if (pid < 0 || wait(&status) != pid)
+		return fail("solo: fork");
+	return status == 0;
+}
+
 int main(int argc, char **argv)
 {
 	int nharts = argc > 1 ? atoi(argv[1]) : 1;
@@ -290,12 +356,19 @@ int main(int argc, char **argv)
 	ok &= test_race(nharts);
 	ok &= test_snapshot();
 	ok &= test_many();
+	ok &= test_solo(nharts);
 	memstat(&ms, 0);
 	printf("cowtest: counters: %lu faults = %lu copies + %lu reuses: %s\n",
 	       (unsigned long)ms.cow_faults, (unsigned long)ms.cow_copies,
 	       (unsigned long)ms.cow_reuses,
 	       ms.cow_faults == ms.cow_copies + ms.cow_reuses ? "adds up" : "DOES NOT ADD UP");
 	ok &= ms.cow_faults == ms.cow_copies + ms.cow_reuses;
+	printf("cowtest: tlb: %lu shootdowns to %lu remote harts, %lu local only, %lu whole-ASID, "
+	       "%lu switch flushes, %lu ASID rollovers, %lu last frees\n",
+	       (unsigned long)ms.tlb_shootdowns, (unsigned long)ms.tlb_harts,
+	       (unsigned long)ms.tlb_local_only, (unsigned long)ms.tlb_full_asid,
+	       (unsigned long)ms.tlb_switch_flushes, (unsigned long)ms.asid_rollovers,
+	       (unsigned long)ms.cow_last_frees);
 	printf("cowtest: %s\n", ok ? "PASS" : "FAIL");
 	return ok ? 0 : 1;
 }

@@ -96,5 +96,11 @@ void kmap_init(const struct platform *plat)
 	if (problems != 0)
 		panic("kmap: %d problems in the kernel page table", problems);
 	kernel_satp = satp_make(kernel_root, 0);
+	/*
+	 * The boot table's entries are global: flush them all, and order the
+	 * stores that built this table before the first walk of it.
+	 */
+	mmu_flush_all();
 	mmu_switch(kernel_root, 0);
+	mmu_flush_all();
 }

@@ -1,9 +1,11 @@
 /*
- * mmu.c: satp and sfence.vma for this hart.
+ * mmu.c: satp and sfence.vma for this hart, and remote fences through SBI.
  *
  * satp holds MODE (Sv39 here), the ASID and the root table's page number.
- * Every write is followed by sfence.vma: the privileged spec does not make
- * a satp write order earlier page-table stores or drop stale translations.
+ * The privileged spec does not make a satp write drop or order anything:
+ * translations cached under other ASIDs survive it, which is the point of
+ * ASIDs. Whoever switches decides whether the new ASID's entries may be
+ * stale and flushes them (src/mm/tlb.c).
  */
 #include "src/arch/riscv/mmu.h"
 
@@ -14,22 +16,35 @@
 
 unsigned mmu_asid_bits;
 
-static inline void sfence_vma_all(void)
+void mmu_flush_all(void)
 {
 	__asm__ volatile("sfence.vma" ::: "memory");
 }
 
-void mmu_flush_all(void)
+void mmu_flush_asid(unsigned asid)
 {
-	sfence_vma_all();
+	__asm__ volatile("sfence.vma zero, %0" ::"r"((uintptr_t)asid) : "memory");
 }
 
-void mmu_flush_all_harts(void)
+void mmu_flush_page(uintptr_t va, unsigned asid)
 {
-	long err = sbi_remote_sfence_vma(0, (unsigned long)-1, 0, (unsigned long)-1);
+	__asm__ volatile("sfence.vma %0, %1" ::"r"(va), "r"((uintptr_t)asid) : "memory");
+}
+
+void mmu_flush_page_any_asid(uintptr_t va)
+{
+	__asm__ volatile("sfence.vma %0, zero" ::"r"(va) : "memory");
+}
+
+void mmu_flush_remote(uint64_t hart_mask, unsigned long base, uintptr_t start, uintptr_t size,
+		      unsigned asid, bool use_asid)
+{
+	long err = use_asid ? sbi_remote_sfence_vma_asid(hart_mask, base, start, size, asid)
+			    : sbi_remote_sfence_vma(hart_mask, base, start, size);
 
 	if (err != SBI_SUCCESS)
-		panic("sbi remote_sfence_vma: %s", sbi_error_name(err));
+		panic("sbi remote_sfence_vma%s to harts %#lx<<%lu: %s", use_asid ? "_asid" : "",
+		      (unsigned long)hart_mask, base, sbi_error_name(err));
 }
 
 unsigned mmu_probe_asid_bits(void)
@@ -41,7 +56,7 @@ unsigned mmu_probe_asid_bits(void)
 	csr_write(satp, old | SATP_ASID_MASK);
 	got = csr_read(satp);
 	csr_write(satp, old);
-	sfence_vma_all();
+	mmu_flush_all();
 	/* The implemented bits are the low ones (spec: ASIDLEN from the LSB). */
 	asid = (got & SATP_ASID_MASK) >> SATP_ASID_SHIFT;
 	while (bits < 16 && (asid & (1ul << bits)))
@@ -51,7 +66,5 @@ unsigned mmu_probe_asid_bits(void)
 
 void mmu_switch(uint64_t root_pa, unsigned asid)
 {
-	sfence_vma_all();
 	csr_write(satp, satp_make(root_pa, asid));
-	sfence_vma_all();
 }

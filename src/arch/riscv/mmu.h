@@ -1,9 +1,14 @@
 /*
- * mmu.h: this hart's MMU: the active page table, TLB flushes, ASID width.
+ * mmu.h: this hart's MMU: the active page table, TLB flushes (local and
+ * remote), the ASID width.
+ *
+ * Policy (which harts to flush, when, with which ASID) lives in src/mm
+ * (tlb.c, asid.c); these are only the instructions and the firmware calls.
  */
 #ifndef KINE_ARCH_RISCV_MMU_H
 #define KINE_ARCH_RISCV_MMU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* The satp value every hart starts with (entry.S reads it). */
@@ -24,16 +29,34 @@ unsigned mmu_probe_asid_bits(void);
  */
 extern unsigned mmu_asid_bits;
 
-/* Make the page table with root rootpa (and asid) this hart's. */
+/*
+ * Load satp with root_pa and asid. No flush: translations cached under
+ * other ASIDs stay (that is what ASIDs are for); the caller flushes when
+ * the ASID's cached entries may be stale (src/mm/tlb.c decides).
+ */
 void mmu_switch(uint64_t root_pa, unsigned asid);
 
+/* sfence.vma on this hart: everything; one ASID's entries; one page. */
 void mmu_flush_all(void);
+void mmu_flush_asid(unsigned asid);
+void mmu_flush_page(uintptr_t va, unsigned asid);
 
 /*
- * Flush every hart's TLB (SBI remote fence, synchronous): for address
- * spaces that threads on other harts may be running. (The copy-on-write
- * issue narrows this to the harts that can hold the translation.)
+ * The same page flush for every ASID (sfence.vma va, x0): what a hart
+ * without ASIDs uses, where every user translation is tagged ASID 0.
  */
-void mmu_flush_all_harts(void);
+void mmu_flush_page_any_asid(uintptr_t va);
+
+/*
+ * sfence.vma on the harts whose ids are set in hart_mask (bit i is hart id
+ * base + i), for [start, start + size) (size -1: the whole address space),
+ * tagged with asid, or every ASID when !use_asid. Through the SBI RFENCE
+ * extension: synchronous (the firmware returns once every target has
+ * flushed, whatever the target's interrupt state), so it is safe holding
+ * spinlocks. Panics if the firmware refuses (a kernel that cannot flush
+ * must not go on).
+ */
+void mmu_flush_remote(uint64_t hart_mask, unsigned long base, uintptr_t start, uintptr_t size,
+		      unsigned asid, bool use_asid);
 
 #endif

@@ -174,6 +174,19 @@ long sbi_remote_sfence_vma(unsigned long hart_mask, unsigned long hart_mask_base
 	    .error;
 }
 
+long sbi_remote_sfence_vma_asid(unsigned long hart_mask, unsigned long hart_mask_base,
+				unsigned long start, unsigned long size, unsigned long asid)
+{
+	if (sbi_has.rfence)
+		return sbi_call(SBI_EXT_RFENCE, 2, hart_mask, hart_mask_base, start, size, asid)
+		    .error;
+	/* Legacy firmware has the same call, number 7, with a pointer to the mask. */
+	return sbi_call(SBI_LEGACY_REMOTE_SFENCE_VMA_ASID, 0,
+			hart_mask_base == (unsigned long)-1 ? 0 : (unsigned long)&hart_mask, start,
+			size, asid, 0)
+	    .error;
+}
+
 struct sbiret sbi_hart_start(unsigned long hartid, unsigned long start_addr, unsigned long opaque)
 {
 	if (!sbi_has.hsm)

@@ -22,12 +22,13 @@
 #define SBI_EXT_SRST   0x53525354
 
 /* Legacy (v0.1) extensions: one function each, EID = function. */
-#define SBI_LEGACY_SET_TIMER         0
-#define SBI_LEGACY_CONSOLE_PUTCHAR   1
-#define SBI_LEGACY_CONSOLE_GETCHAR   2
-#define SBI_LEGACY_SEND_IPI          4
-#define SBI_LEGACY_REMOTE_SFENCE_VMA 6
-#define SBI_LEGACY_SHUTDOWN          8
+#define SBI_LEGACY_SET_TIMER              0
+#define SBI_LEGACY_CONSOLE_PUTCHAR        1
+#define SBI_LEGACY_CONSOLE_GETCHAR        2
+#define SBI_LEGACY_SEND_IPI               4
+#define SBI_LEGACY_REMOTE_SFENCE_VMA      6
+#define SBI_LEGACY_REMOTE_SFENCE_VMA_ASID 7
+#define SBI_LEGACY_SHUTDOWN               8
 
 /* Standard error codes. */
 #define SBI_SUCCESS               0
@@ -88,6 +89,9 @@ long sbi_send_ipi(unsigned long hart_mask, unsigned long hart_mask_base);
  */
 long sbi_remote_sfence_vma(unsigned long hart_mask, unsigned long hart_mask_base,
 			   unsigned long start, unsigned long size);
+/* The same, for the translations tagged with one ASID only. */
+long sbi_remote_sfence_vma_asid(unsigned long hart_mask, unsigned long hart_mask_base,
+				unsigned long start, unsigned long size, unsigned long asid);
 
 struct sbiret sbi_hart_start(unsigned long hartid, unsigned long start_addr, unsigned long opaque);
 struct sbiret sbi_hart_get_status(unsigned long hartid);

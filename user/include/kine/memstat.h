@@ -25,7 +25,15 @@ struct kine_memstat {
 	uint64_t cow_faults;    /* write faults on copy-on-write pages */
 	uint64_t cow_copies;    /* ... resolved by copying the frame */
 	uint64_t cow_reuses;    /* ... resolved in place (the last owner) */
-	uint64_t cow_overlaps;  /* found already resolved by another thread */
+	uint64_t
+	    cow_overlaps; /* races met: resolved meanwhile, or the frame changed hands mid-copy */
+	uint64_t cow_last_frees; /* old frames a copy's drop freed (the other sharers were gone) */
+	uint64_t tlb_shootdowns; /* shootdowns that reached other harts (SBI RFENCE or IPI) */
+	uint64_t tlb_harts;      /* remote harts those reached, in all */
+	uint64_t tlb_local_only; /* shootdowns this hart alone needed: a local sfence.vma */
+	uint64_t tlb_full_asid;  /* shootdowns that flushed the whole ASID (past the threshold) */
+	uint64_t tlb_switch_flushes; /* full flushes at switches (no ASIDs, or a rollover) */
+	uint64_t asid_rollovers;     /* ASID generations started */
 };
 
 #endif

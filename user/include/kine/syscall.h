@@ -34,5 +34,6 @@
 #define SYS_set_affinity  29
 #define SYS_hart          30
 #define SYS_memstat       31
+#define SYS_lockstat      32
 
 #endif

@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "kine/errno.h"
+#include "kine/lockstat.h"
 #include "kine/memstat.h"
 #include "kine/mman.h"
 #include "kine/syscall.h"
@@ -62,6 +63,8 @@ int munmap(void *addr, size_t len);
 int mprotect(void *addr, size_t len, int prot);
 /* The frame allocator's counters (settle != 0: per-hart caches emptied first). */
 int memstat(struct kine_memstat *st, int settle);
+/* The kernel's lock statistics as text (kine/lockstat.h): the dump's full length. */
+long lockstat(char *buf, long len, int flags);
 
 /* Files (the boot image's files are read-only; 0, 1, 2 are the console). */
 /* Open a file of the boot image: a descriptor. */

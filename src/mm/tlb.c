@@ -1,0 +1,269 @@
+/*
+ * tlb.c: address-space switches and TLB shootdowns (see tlb.h and
+ * docs/cow.md, "Shootdowns").
+ *
+ * Owns: each mm's hart mask (with asid.c, which narrows it at a new
+ * generation), each hart's record of the mm it loaded last, the
+ * shootdown counters, and in the KINE_TLB_IPI build the per-hart flush
+ * request slots.
+ *
+ * Invariant (checked by tlb_shadow.c in the debug image): a hart that may
+ * still use a cached translation of mm has its bit set in mm->harts, so a
+ * shootdown to the mask reaches every hart it must.
+ */
+#include "src/mm/tlb.h"
+
+#include "src/arch/riscv/kmap.h"
+#include "src/arch/riscv/machine.h"
+#include "src/arch/riscv/mmu.h"
+#include "src/kernel/kernel.h"
+#include "src/lib/check.h"
+#include "src/mm/asid.h"
+#include "src/mm/tlb_shadow.h"
+#include "src/mm/vm.h"
+#include "src/sched/hart.h"
+#include "src/sched/hart_local.h"
+
+_Static_assert(HART_LOCAL_MAX <= 64, "a hart mask is one 64-bit word");
+
+#define TLB_DEFAULT_THRESHOLD 64 /* pages; Linux's tlb_flush_all_threshold */
+
+struct tlb_stats tlb_stats;
+unsigned tlb_range_threshold = TLB_DEFAULT_THRESHOLD;
+
+/*
+ * The mm each hart loaded last (written by that hart only, interrupts
+ * off). Without ASIDs it is dereferenced at the next switch, to clear the
+ * hart's bit: that switch always comes before the mm can be destroyed (the
+ * scheduler switches to the kernel's table before it lets go of a thread).
+ */
+static struct mm *tlb_loaded[HART_LOCAL_MAX];
+
+static void tlb_count(uint64_t *counter, uint64_t n)
+{
+	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
+}
+
+void tlb_init(unsigned asid_bits, int harts, unsigned threshold_pages)
+{
+	asid_init(asid_bits, harts);
+	if (threshold_pages != 0)
+		tlb_range_threshold = threshold_pages;
+#ifdef KINE_TLB_IPI
+	spin_wait_hook = tlb_ipi_poll;
+#endif
+	kprintf("kine: tlb: shootdowns through %s, by range up to %u pages%s\n",
+		tlb_shootdown_mode(), tlb_range_threshold,
+		tlb_shadow_enabled() ? ", shadow record checked" : "");
+}
+
+static void tlb_mask_set(struct mm *mm, int hart)
+{
+	__atomic_fetch_or(&mm->harts, 1ull << hart, __ATOMIC_SEQ_CST);
+}
+
+static void tlb_mask_clear(struct mm *mm, int hart)
+{
+	__atomic_fetch_and(&mm->harts, ~(1ull << hart), __ATOMIC_SEQ_CST);
+}
+
+/* Without ASIDs: every user translation is tagged 0, so every switch flushes. */
+static void tlb_activate_flushing(int hart, struct mm *mm)
+{
+	struct mm *prev = tlb_loaded[hart];
+
+	if (mm != NULL)
+		tlb_mask_set(mm, hart);
+	mmu_switch(mm != NULL ? mm->root : kernel_root, 0);
+	mmu_flush_all();
+	tlb_count(&tlb_stats.switch_flushes, 1);
+	tlb_shadow_switch(hart, mm, 0, true);
+	/* Only now can this hart no longer use prev's entries (and its shadow knows). */
+	if (prev != NULL && prev != mm)
+		tlb_mask_clear(prev, hart);
+	tlb_loaded[hart] = mm;
+}
+
+/* With ASIDs: the kernel's table is ASID 0 and holds no user translations. */
+static void tlb_activate_asid(int hart, struct mm *mm)
+{
+	bool flush = false;
+	uint64_t ctx = 0;
+
+	if (mm != NULL) {
+		ctx = asid_context_for(mm, hart, &flush);
+		tlb_mask_set(mm, hart); /* after the context: a new one narrows the mask */
+	}
+	mmu_switch(mm != NULL ? mm->root : kernel_root, asid_of(ctx));
+	if (flush) {
+		mmu_flush_all();
+		tlb_count(&tlb_stats.switch_flushes, 1);
+	}
+	tlb_loaded[hart] = mm;
+	tlb_shadow_switch(hart, mm, ctx, flush);
+}
+
+void tlb_activate(struct mm *mm)
+{
+	int hart = hart_local_begin();
+
+	if (asid_enabled())
+		tlb_activate_asid(hart, mm);
+	else
+		tlb_activate_flushing(hart, mm);
+	hart_local_end();
+}
+
+static unsigned tlb_asid(struct mm *mm)
+{
+	return asid_enabled() ? asid_of(__atomic_load_n(&mm->context, __ATOMIC_ACQUIRE)) : 0;
+}
+
+/* This hart's part of a shootdown: the pages, or the whole ASID. */
+static void tlb_flush_here(uintptr_t va, size_t pages, bool whole, unsigned asid)
+{
+	if (!asid_enabled()) {
+		if (whole)
+			mmu_flush_all();
+		else
+			for (size_t i = 0; i < pages; i++)
+				mmu_flush_page_any_asid(va + i * PAGE_SIZE);
+		return;
+	}
+	if (whole)
+		mmu_flush_asid(asid);
+	else
+		for (size_t i = 0; i < pages; i++)
+			mmu_flush_page(va + i * PAGE_SIZE, asid);
+}
+
+#ifdef KINE_TLB_IPI
+
+/*
+ * Flush requests by IPI: slot [target][sender] holds what sender asks of
+ * target; tlb_ipi_pending[target] has bit `sender` set while the slot is
+ * full. A sender fills the slot, sets the bit (release) and raises the
+ * IPI; the target flushes and clears the bit (release); the sender waits
+ * for every bit to clear, answering requests to itself meanwhile (two
+ * harts may shoot each other down at once).
+ */
+struct tlb_request {
+	uintptr_t va;
+	size_t pages;
+	bool whole;
+	unsigned asid;
+};
+
+static struct tlb_request tlb_requests[HART_LOCAL_MAX][HART_LOCAL_MAX];
+static uint64_t tlb_ipi_pending[HART_LOCAL_MAX];
+
+const char *tlb_shootdown_mode(void)
+{
+	return "IPI";
+}
+
+void tlb_ipi_poll(void)
+{
+	int self = hart_local_index();
+	uint64_t pending = __atomic_load_n(&tlb_ipi_pending[self], __ATOMIC_ACQUIRE);
+
+	for (int sender = 0; pending != 0; sender++, pending >>= 1) {
+		struct tlb_request *r = &tlb_requests[self][sender];
+
+		if (!(pending & 1))
+			continue;
+		tlb_flush_here(r->va, r->pages, r->whole, r->asid);
+		__atomic_fetch_and(&tlb_ipi_pending[self], ~(1ull << sender), __ATOMIC_RELEASE);
+	}
+}
+
+static void tlb_flush_remote(int self, uint64_t targets, uintptr_t va, size_t pages, bool whole,
+			     unsigned asid)
+{
+	for (int t = 0; t < nharts; t++) {
+		if (!(targets & (1ull << t)))
+			continue;
+		tlb_requests[t][self] = (struct tlb_request){va, pages, whole, asid};
+		__atomic_fetch_or(&tlb_ipi_pending[t], 1ull << self, __ATOMIC_RELEASE);
+		if (!arch_ipi_send(harts[t].hartid))
+			panic("tlb: cannot send a shootdown IPI to hart %u", harts[t].hartid);
+	}
+	for (int t = 0; t < nharts; t++)
+		while (targets & (1ull << t) &&
+		       __atomic_load_n(&tlb_ipi_pending[t], __ATOMIC_ACQUIRE) & (1ull << self))
+			tlb_ipi_poll();
+}
+
+#else /* SBI RFENCE */
+
+const char *tlb_shootdown_mode(void)
+{
+	return "SBI RFENCE";
+}
+
+void tlb_ipi_poll(void)
+{
+}
+
+/* One SBI call per window of 64 hart ids that holds targets. */
+static void tlb_flush_remote(int self, uint64_t targets, uintptr_t va, size_t pages, bool whole,
+			     unsigned asid)
+{
+	(void)self;
+	while (targets != 0) {
+		unsigned long base = (unsigned long)-1;
+		uint64_t mask = 0;
+
+		for (int t = 0; t < nharts; t++)
+			if (targets & (1ull << t) && harts[t].hartid < base)
+				base = harts[t].hartid;
+		for (int t = 0; t < nharts; t++) {
+			if (targets & (1ull << t) && harts[t].hartid - base < 64) {
+				mask |= 1ull << (harts[t].hartid - base);
+				targets &= ~(1ull << t);
+			}
+		}
+		mmu_flush_remote(mask, base, whole ? 0 : va,
+				 whole ? (uintptr_t)-1 : pages * PAGE_SIZE, asid, asid_enabled());
+	}
+}
+
+#endif
+
+void tlb_shootdown(struct mm *mm, uintptr_t va, size_t size)
+{
+	bool whole = size > (size_t)tlb_range_threshold * PAGE_SIZE;
+	size_t pages = whole ? 0 : (PAGE_ALIGN_UP(va + size) - PAGE_ALIGN_DOWN(va)) / PAGE_SIZE;
+	uint64_t mask, others, gen;
+	unsigned asid;
+	int self;
+
+	assert(spin_holding(&mm->lock));
+	va = PAGE_ALIGN_DOWN(va);
+	self = hart_local_begin();
+	/* Order the caller's PTE stores before reading who may cache them. */
+	gen = __atomic_add_fetch(&mm->tlb_gen, 1, __ATOMIC_SEQ_CST);
+	mask = __atomic_load_n(&mm->harts, __ATOMIC_SEQ_CST);
+	asid = tlb_asid(mm);
+	others = mask & ~(1ull << self);
+	if (mask & (1ull << self))
+		tlb_flush_here(va, pages, whole, asid);
+	if (others == 0) {
+		tlb_count(&tlb_stats.local_only, 1);
+	} else {
+		tlb_flush_remote(self, others, va, pages, whole, asid);
+		tlb_count(&tlb_stats.shootdowns, 1);
+		tlb_count(&tlb_stats.harts_targeted, (uint64_t)__builtin_popcountll(others));
+	}
+	if (whole)
+		tlb_count(&tlb_stats.full_asid, 1);
+	tlb_shadow_shootdown(mm, (mask & (1ull << self)) | others, gen, self);
+	hart_local_end();
+}
+
+void tlb_flush_local(struct mm *mm, uintptr_t va)
+{
+	(void)hart_local_begin(); /* the flush must happen on the hart that asked */
+	tlb_flush_here(PAGE_ALIGN_DOWN(va), 1, false, tlb_asid(mm));
+	hart_local_end();
+}

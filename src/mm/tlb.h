@@ -1,0 +1,79 @@
+/*
+ * tlb.h: which harts may cache an address space's translations, and the
+ * shootdowns that reach exactly those (docs/cow.md, "Shootdowns").
+ *
+ * Every mm carries a hart mask (mm->harts): a hart sets its bit before it
+ * loads the mm's table, and a shootdown flushes the harts in the mask. A
+ * bit is cleared only once the hart cannot use the mm's cached entries
+ * any more: with ASIDs, when the mm moves to a new ASID generation (asid.c
+ * narrows the mask: every other hart flushes before it runs the new
+ * generation); without ASIDs, when the hart switches away (it flushes then).
+ *
+ * The ordering that makes the mask enough: a shootdown stores the PTE,
+ * then (seq_cst) reads the mask; a switch sets its bit (seq_cst), then
+ * loads satp and walks. Either the shootdown sees the bit and flushes that
+ * hart, or the hart's walks see the new PTE.
+ */
+#ifndef KINE_MM_TLB_H
+#define KINE_MM_TLB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct mm;
+
+/* Shootdown counters (atomic; read through the memstat system call). */
+struct tlb_stats {
+	uint64_t shootdowns;     /* shootdowns that had to reach another hart */
+	uint64_t harts_targeted; /* remote harts those reached, in all */
+	uint64_t local_only;     /* shootdowns this hart alone could need: sfence.vma, no SBI */
+	uint64_t full_asid;      /* shootdowns that flushed the whole ASID (range past threshold) */
+	uint64_t switch_flushes; /* full flushes at switches (no ASIDs, or a rollover) */
+};
+
+extern struct tlb_stats tlb_stats;
+
+/*
+ * Pick the ASID mode for `asid_bits` and `harts` (asid_init), and the
+ * page count past which a shootdown flushes the whole ASID instead of a
+ * range (0: the default, 64). Once, on the boot hart, before any user
+ * address space runs.
+ */
+void tlb_init(unsigned asid_bits, int harts, unsigned threshold_pages);
+
+/*
+ * Make mm this hart's address space (NULL: the kernel's own table). With
+ * ASIDs, no flush unless a rollover is pending here; without, a full flush.
+ */
+void tlb_activate(struct mm *mm);
+
+/*
+ * After PTEs of mm in [va, va + size) lost a permission or their frame
+ * (size (size_t)-1: anywhere in the user half): flush every hart that may
+ * hold one of them, and return once all have. Call with mm->lock held,
+ * after the PTE stores, before a frame they mapped may be reused.
+ */
+void tlb_shootdown(struct mm *mm, uintptr_t va, size_t size);
+
+/*
+ * Flush this hart's entry for va in mm only: after a PTE of mm gained a
+ * permission (other harts' stale entries only cause a spurious fault,
+ * which re-checks under mm->lock), or when a stale entry sent this hart
+ * into the fault handler.
+ */
+void tlb_flush_local(struct mm *mm, uintptr_t va);
+
+/* Page count past which a shootdown flushes the whole ASID. */
+extern unsigned tlb_range_threshold;
+
+/* "sbi" or "ipi": how remote harts are flushed in this build. */
+const char *tlb_shootdown_mode(void);
+
+/*
+ * In the KINE_TLB_IPI build: answer the flush requests other harts sent
+ * this one (a local sfence.vma each). Called from the software-interrupt
+ * handler and from every spin-wait loop; cheap when nothing is pending.
+ */
+void tlb_ipi_poll(void);
+
+#endif
