@@ -23,6 +23,7 @@
 #include "src/sched/hart_local.h"
 #include "src/sched/ipi.h"
 #include "src/sched/proc.h"
+#include "src/sync/lockcheck.h"
 
 static int next_tid = 1; /* atomic */
 
@@ -147,6 +148,7 @@ void thread_yield(void)
 
 	if (t == NULL)
 		return;
+	lockcheck_may_sleep("thread_yield", 0); /* yielding with a spinlock held is a bug */
 	spin_lock(&t->lock);
 	t->state = THREAD_RUNNABLE;
 	sched_enqueue(t);
