@@ -1,0 +1,685 @@
+/*
+ * cow.pml: a Promela model of kine's copy-on-write protocol, checked
+ * exhaustively by spin (test/model/spin_test.sh). docs/model.md says what
+ * is modelled, what is abstracted away, and which promise of docs/cow.md
+ * each assertion stands for.
+ *
+ * One user page, four harts, two configurations:
+ *
+ * The default ("fork tree"): three address spaces.
+ *   PARENT:     thread_A on hart 0 forks the child, stores to the page (a
+ *               COW fault), loads it back and munmaps it. thread_B on hart
+ *               1, the same process, stores, may be switched out and back
+ *               in, stores again and loads, racing the fork, the faults and
+ *               the munmap.
+ *   CHILD:      thread_C on hart 2, once fork has returned: loads its
+ *               snapshot, then either forks the grandchild and writes the
+ *               page (a store, or a copyout as read() does), or writes and
+ *               then forks; loads; exits.
+ *   GRANDCHILD: thread_G on hart 3: loads its snapshot, stores, loads, exits.
+ * -DTHREE_THREADS: the parent has a third thread, thread_D on hart 3 (a
+ *   store and a load); the child does not fork.
+ *
+ * Two TLB modes, as kine runs: without ASIDs (the default here: every
+ * switch flushes and clears the hart's bit in the mask) and -DASID (a
+ * switch neither flushes nor clears the bit: the entries stay, tagged with
+ * the mm's ASID, and the hart stays in the mask).
+ *
+ * Threads stay on their harts. A hart caches in its TLB the translation of
+ * the address space it runs, filled by the hardware's walk and used until
+ * a flush: a load or store through a cached entry never looks at the PTE.
+ *
+ * The names follow the code (src/mm/vm.c, src/mm/uaccess.c, src/mm/tlb.c,
+ * src/mm/frame.c): mm_lock (struct mm's lock), pte[].V/W/COW/pa (the PTE's
+ * bits and pte_pa), mm_harts (mm->harts, the hart mask), refs (struct
+ * frame.refs, read by frame_refcount), frame_get, frame_free (drops one
+ * reference; the last one frees), frame_alloc, mm_copy, tlb_shootdown,
+ * tlb_flush_local, tlb_activate, vm_user_fault, vm_access_ok,
+ * vm_fault_write, copyout, mm_munmap, mm_destroy.
+ *
+ * Broken variants, which spin must refute (spin -DNAME -a cow.pml):
+ *   NO_FORK_SHOOTDOWN     mm_copy returns without tlb_shootdown(parent)
+ *   DROP_BEFORE_FLUSH     vm_fault_write's copy drops its reference on the
+ *                         old frame before the shootdown, not after it
+ *   NO_RECHECK            vm_user_fault and vm_fault_write decide on the
+ *                         PTE read before taking mm_lock, not re-read under it
+ *   SHOOTDOWN_LOCAL_ONLY  tlb_shootdown flushes only the calling hart, as if
+ *                         the mask held nobody else
+ *   INSTALL_BEFORE_FLUSH  vm_fault_write's copy installs the new PTE before
+ *                         the shootdown (refuted with -DTHREE_THREADS only)
+ *   SWITCH_CLEARS_MASK    with -DASID: a switch away clears the hart's bit
+ *                         in the mask though its entries stay
+ * Reachability probes (spin -DREACH=N, N = 1..9 below): probe N's assertion
+ * fails once the search reaches the situation it names, which shows that
+ * the correct model's "errors: 0" does not come from a path never taken.
+ */
+
+#define NHARTS  4
+#define NFRAMES 4   /* the correct protocol uses 4 at most: the first and one copy per mm */
+#define NMM     3
+#define NOFRAME 255
+
+#define PARENT     0
+#define CHILD      1
+#define GRANDCHILD 2
+
+#define HART_A 0 /* thread_A: PARENT */
+#define HART_B 1 /* thread_B: PARENT */
+#define HART_C 2 /* thread_C: CHILD */
+#define HART_G 3 /* thread_G: GRANDCHILD */
+#define HART_D 3 /* thread_D: PARENT, in the THREE_THREADS configuration */
+
+#define ACCESS_READ  0
+#define ACCESS_WRITE 1
+
+#define OK     0
+#define EFAULT 1
+
+/* What each thread stores; the page starts as zeroes. All distinct. */
+#define VAL_B1 2
+#define VAL_B2 3
+#define VAL_C  4
+#define VAL_A  5
+#define VAL_G  6
+#define VAL_D  7
+
+/* Reachability probes: REACHED(n, cond) fails when probe n is on and cond holds. */
+#ifndef REACH
+#define REACH 0
+#endif
+#define REACHED(n, cond) assert(!(REACH == (n) && (cond)))
+
+typedef pte_t {
+	bit V;   /* PTE_V */
+	bit W;   /* PTE_W */
+	bit COW; /* PTE_COW, RSW bit 8 */
+	byte pa  /* the frame it maps: pte_pa() */
+};
+
+typedef tlb_t {
+	bit v;   /* the hart caches a translation of the page (for hart_mm[h]'s ASID) */
+	bit w;   /* ... a writable one */
+	byte pa  /* ... to this frame */
+};
+
+pte_t pte[NMM];        /* each mm's PTE for the page: guarded by mm_lock */
+bit mm_lock[NMM];      /* struct mm's lock */
+byte mm_harts[NMM];    /* mm->harts: the harts that may still use the mm's cached entries */
+bit forked[NMM];       /* mm_copy into this mm has returned: its process may run */
+byte refs[NFRAMES];    /* struct frame.refs (atomic); 0: the frame is free */
+byte data[NFRAMES];    /* the frame's contents */
+tlb_t tlb[NHARTS];     /* each hart's cached translation of the page */
+byte hart_mm[NHARTS];  /* the mm whose threads the hart runs (constant) */
+bit hart_runs[NHARTS]; /* the hart has hart_mm's table loaded now */
+
+/* Ghost state, for the assertions only. */
+byte last[NMM];        /* the process's last store; for a new process, its snapshot at fork */
+bit flush_owed[NMM];   /* a PTE of the mm lost W or was cleared by a path still holding mm_lock */
+bit unmapped[NMM];     /* the page is gone for good (munmap, exit): a fault on it is real */
+bit dead[NMM];         /* mm_destroy has begun: nobody loads this mm (or its ASID) again */
+
+/* A frame's refcount covers every PTE that maps it. */
+inline check_refs()
+{
+	f = 0;
+	do
+	:: f < NFRAMES ->
+		assert(refs[f] >= (pte[PARENT].V && pte[PARENT].pa == f -> 1 : 0) +
+				   (pte[CHILD].V && pte[CHILD].pa == f -> 1 : 0) +
+				   (pte[GRANDCHILD].V && pte[GRANDCHILD].pa == f -> 1 : 0));
+		f++
+	:: else -> f = 0; break
+	od
+}
+
+inline spin_lock(m)
+{
+	atomic { mm_lock[m] == 0 -> mm_lock[m] = 1 }
+}
+
+inline spin_unlock(m)
+{
+	atomic {
+		check_refs();
+		flush_owed[m] = 0; /* the path that changed the PTE returns: its flush is done */
+		mm_lock[m] = 0
+	}
+}
+
+/* tlb_flush_local: this hart's entry for the page. */
+inline tlb_flush_local(h)
+{
+	d_step { tlb[h].v = 0; tlb[h].w = 0; tlb[h].pa = 0 }
+}
+
+/*
+ * tlb_shootdown, after PTE stores of mm m: flush every hart in m's mask
+ * (this one too if it is in it), and return once all have: the SBI remote
+ * fence is synchronous. Called under mm_lock.
+ */
+inline tlb_shootdown(h, m)
+{
+#ifdef SHOOTDOWN_LOCAL_ONLY
+	d_step { /* BROKEN: the other harts in the mask keep their entries */
+		printf("MSC: hart %d: tlb_shootdown(mm %d) of this hart only\n", h, m);
+		tlb[h].v = 0; tlb[h].w = 0; tlb[h].pa = 0
+	}
+#else
+	atomic {
+		printf("MSC: hart %d: tlb_shootdown(mm %d), mask %d\n", h, m, mm_harts[m]);
+		REACHED(9, m == PARENT && !hart_runs[HART_B]);
+		i = 0;
+		do
+		:: i < NHARTS ->
+			if
+			:: mm_harts[m] & (1 << i) -> tlb[i].v = 0; tlb[i].w = 0; tlb[i].pa = 0
+			:: else -> skip
+			fi;
+			i++
+		:: else -> i = 0; break
+		od
+	}
+#endif
+}
+
+/*
+ * tlb_activate on hart h: load mm m's table (away: the kernel's). Without
+ * ASIDs the switch flushes, and the hart's bit is set before the new table
+ * is loaded and cleared only after the flush that leaves the old one. With
+ * ASIDs nothing is flushed (the generation is the same throughout) and the
+ * bit stays set: the entries stay too, under m's ASID.
+ */
+inline tlb_activate(h, m)
+{
+	d_step {
+		mm_harts[m] = mm_harts[m] | (1 << h);
+#ifndef ASID
+		tlb[h].v = 0; tlb[h].w = 0; tlb[h].pa = 0;
+#endif
+		hart_runs[h] = 1;
+		printf("MSC: hart %d loads mm %d's table, mask %d\n", h, m, mm_harts[m])
+	}
+}
+
+inline tlb_activate_away(h, m)
+{
+	d_step {
+#ifndef ASID
+		tlb[h].v = 0; tlb[h].w = 0; tlb[h].pa = 0;
+		mm_harts[m] = mm_harts[m] & ~(1 << h);
+#endif
+#ifdef SWITCH_CLEARS_MASK
+		mm_harts[m] = mm_harts[m] & ~(1 << h); /* BROKEN with ASID: its entries stay */
+#endif
+		hart_runs[h] = 0;
+		printf("MSC: hart %d switches away from mm %d, mask %d\n", h, m, mm_harts[m])
+	}
+}
+
+/* Drop one reference; the last one gives the frame back to the allocator. */
+inline frame_free(fr)
+{
+	atomic {
+		assert(refs[fr] > 0); /* never freed twice */
+		refs[fr]--;
+		if
+		:: refs[fr] == 0 ->
+			printf("MSC: frame %d freed\n", fr);
+			/* no PTE and no TLB entry that a hart may still use maps a free frame */
+			assert(!(pte[PARENT].V && pte[PARENT].pa == fr));
+			assert(!(pte[CHILD].V && pte[CHILD].pa == fr));
+			assert(!(pte[GRANDCHILD].V && pte[GRANDCHILD].pa == fr));
+			assert(!(tlb[0].v && tlb[0].pa == fr && !dead[hart_mm[0]]));
+			assert(!(tlb[1].v && tlb[1].pa == fr && !dead[hart_mm[1]]));
+			assert(!(tlb[2].v && tlb[2].pa == fr && !dead[hart_mm[2]]));
+			assert(!(tlb[3].v && tlb[3].pa == fr && !dead[hart_mm[3]]));
+			data[fr] = 0 /* the next owner's zeroes */
+		:: else -> skip
+		fi
+	}
+}
+
+inline frame_get(fr)
+{
+	refs[fr]++
+}
+
+/* An order-0 frame with one reference (the lowest free one), or NOFRAME. */
+inline frame_alloc(fr)
+{
+	atomic {
+		fr = 0;
+		do
+		:: fr < NFRAMES && refs[fr] != 0 -> fr++
+		:: fr < NFRAMES && refs[fr] == 0 -> refs[fr] = 1; break
+		:: fr == NFRAMES -> fr = NOFRAME; break
+		od
+	}
+}
+
+/* old = *pte (__atomic_load_n), into the locals oV, oW, oCOW, opa. */
+inline read_pte(h, m)
+{
+	d_step {
+		oV = pte[m].V; oW = pte[m].W; oCOW = pte[m].COW; opa = pte[m].pa;
+		printf("MSC: hart %d reads mm %d's PTE: V=%d W=%d COW=%d frame %d\n",
+		       h, m, oV, oW, oCOW, opa)
+	}
+}
+
+inline forget_locals()
+{
+	d_step { oV = 0; oW = 0; oCOW = 0; opa = 0; refs_seen = 0; copy = 0; err = OK }
+}
+
+/*
+ * vm_fault_write on hart h, under mm_lock, with old (oV, oW, oCOW, opa) the
+ * PTE as read. Sets err on a real protection fault.
+ */
+inline vm_fault_write(h, m)
+{
+	if
+	:: !oV -> err = EFAULT
+	:: oV && oW ->
+		/* an overlap: another thread resolved it; a stale entry sent us in */
+		tlb_flush_local(h)
+	:: oV && !oW && !oCOW -> err = EFAULT
+	:: oV && !oW && oCOW ->
+		refs_seen = refs[opa]; /* frame_refcount */
+		if
+		:: refs_seen == 1 ->
+			/* reuse: the last owner makes the PTE writable in place;
+			 * gaining W needs no shootdown */
+			d_step {
+				pte[m].V = 1; pte[m].W = 1; pte[m].COW = 0; pte[m].pa = opa;
+				REACHED(1, true);
+				printf("MSC: hart %d: mm %d reuses frame %d (refs 1)\n", h, m, opa)
+			};
+			tlb_flush_local(h)
+		:: refs_seen != 1 ->
+			/* copy: alloc, copy, clear, shootdown, install, drop */
+			frame_alloc(copy);
+			assert(copy != NOFRAME); /* the model has frames enough */
+			data[copy] = data[opa]; /* memcpy */
+			d_step {
+				pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].pa = 0;
+				REACHED(2, refs_seen == 3);
+				printf("MSC: hart %d: mm %d copied frame %d to frame %d, clears its PTE\n",
+				       h, m, opa, copy)
+			};
+#ifdef DROP_BEFORE_FLUSH
+			frame_free(opa); /* BROKEN: the old frame may be freed while cached */
+#endif
+#ifndef INSTALL_BEFORE_FLUSH
+			tlb_shootdown(h, m);
+#endif
+			d_step {
+				pte[m].V = 1; pte[m].W = 1; pte[m].COW = 0; pte[m].pa = copy;
+				printf("MSC: hart %d: mm %d maps frame %d writable\n", h, m, copy)
+			};
+#ifdef INSTALL_BEFORE_FLUSH
+			tlb_shootdown(h, m); /* BROKEN: other harts meet the old and the new frame */
+#endif
+#ifndef DROP_BEFORE_FLUSH
+			atomic {
+				REACHED(3, refs[opa] == 1);
+				frame_free(opa)
+			}
+#endif
+		fi
+	fi
+}
+
+/*
+ * A user page fault on hart h (vm_user_fault): take mm_lock, re-check the
+ * PTE (vm_access_ok: the access may be allowed by now), otherwise resolve
+ * a store with vm_fault_write. Sets killed when the fault is real.
+ */
+inline vm_user_fault(h, m, access)
+{
+#ifdef NO_RECHECK
+	read_pte(h, m); /* BROKEN: the PTE as it was before the lock */
+	spin_lock(m);
+#else
+	spin_lock(m);
+	read_pte(h, m);
+#endif
+	if
+	:: oV && (access == ACCESS_READ || oW) ->
+		/* vm_access_ok: resolved meanwhile; drop this hart's stale entry */
+		atomic {
+			REACHED(4, access == ACCESS_WRITE && m == PARENT);
+			REACHED(5, access == ACCESS_READ);
+			tlb_flush_local(h)
+		}
+	:: !(oV && (access == ACCESS_READ || oW)) && access == ACCESS_WRITE ->
+		vm_fault_write(h, m)
+	:: !(oV && (access == ACCESS_READ || oW)) && access == ACCESS_READ ->
+		err = EFAULT
+	fi;
+	if
+	:: err != OK ->
+		atomic {
+			printf("MSC: hart %d: the fault is real: the process is killed\n", h);
+			/* only a fault on a page that is really gone kills the process */
+			assert(unmapped[m]);
+			killed = 1
+		}
+	:: else -> skip
+	fi;
+	forget_locals();
+	spin_unlock(m)
+}
+
+/*
+ * A user store of val from hart h: through the TLB when it holds a
+ * writable entry (the PTE is not looked at); otherwise the hardware walks
+ * the table, caching whatever valid PTE it finds, and a PTE without W
+ * raises a store page fault. Ends with killed set on a real fault.
+ */
+inline user_store(h, m, val)
+{
+	do
+	:: atomic {
+		!killed && tlb[h].v && tlb[h].w ->
+		printf("MSC: hart %d stores %d into frame %d (mm %d)\n", h, val, tlb[h].pa, m);
+		/* no hart stores through a stale translation once the kernel
+		 * path that took W away (fork, munmap) has returned */
+		assert(flush_owed[m] || (pte[m].V && pte[m].W && pte[m].pa == tlb[h].pa));
+		REACHED(6, flush_owed[m] && m == PARENT && !unmapped[m]);
+		data[tlb[h].pa] = val;
+		last[m] = val;
+		break
+	   }
+	:: atomic { /* the walk */
+		!killed && !tlb[h].v && pte[m].V ->
+		tlb[h].v = 1; tlb[h].w = pte[m].W; tlb[h].pa = pte[m].pa;
+		printf("MSC: hart %d caches frame %d, W=%d\n", h, tlb[h].pa, tlb[h].w)
+	   }
+	:: !killed && ((tlb[h].v && !tlb[h].w) || (!tlb[h].v && !pte[m].V)) ->
+		/* a store page fault */
+		vm_user_fault(h, m, ACCESS_WRITE)
+	:: killed -> break
+	od
+}
+
+/* A user load from hart h: it sees the process's own last store. */
+inline user_load(h, m)
+{
+	do
+	:: atomic {
+		!killed && tlb[h].v ->
+		printf("MSC: hart %d loads %d from frame %d (mm %d)\n", h, data[tlb[h].pa], tlb[h].pa, m);
+		assert(unmapped[m] || data[tlb[h].pa] == last[m]);
+		break
+	   }
+	:: atomic { /* the walk */
+		!killed && !tlb[h].v && pte[m].V ->
+		tlb[h].v = 1; tlb[h].w = pte[m].W; tlb[h].pa = pte[m].pa;
+		printf("MSC: hart %d caches frame %d, W=%d\n", h, tlb[h].pa, tlb[h].w)
+	   }
+	:: !killed && !tlb[h].v && !pte[m].V ->
+		/* a load page fault */
+		vm_user_fault(h, m, ACCESS_READ)
+	:: killed -> break
+	od
+}
+
+/*
+ * copyout of val into the page (read() into an inherited page): under
+ * mm_lock, mm_user_page; if the page is not writable, vm_fault_write; then
+ * the kernel writes through the direct map.
+ */
+inline copyout(h, m, val)
+{
+	spin_lock(m);
+	read_pte(h, m);
+	if
+	:: !(oV && oW) -> vm_fault_write(h, m); read_pte(h, m)
+	:: else -> skip
+	fi;
+	if
+	:: oV && oW ->
+		d_step {
+			data[opa] = val;
+			last[m] = val;
+			REACHED(7, true);
+			printf("MSC: hart %d: copyout writes %d into frame %d (mm %d)\n", h, val, opa, m)
+		}
+	:: else -> killed = 1 /* -EFAULT */
+	fi;
+	assert(!killed || unmapped[m]);
+	forget_locals();
+	spin_unlock(m)
+}
+
+/* fork on hart h: mm_copy of src into the new dst (src/mm/vm.c). */
+inline mm_copy(h, src, dst)
+{
+	spin_lock(src);
+	/* mm_copy_leaf: a private writable page becomes COW in the parent */
+	if
+	:: pte[src].V && pte[src].W ->
+		d_step { pte[src].W = 0; pte[src].COW = 1; flush_owed[src] = 1 };
+		src_changed = 1
+	:: else -> skip
+	fi;
+	frame_get(pte[src].pa);
+	d_step { /* pt_map in the child, same bits */
+		pte[dst].V = pte[src].V;
+		pte[dst].W = pte[src].W;
+		pte[dst].COW = pte[src].COW;
+		pte[dst].pa = pte[src].pa
+	};
+#ifndef NO_FORK_SHOOTDOWN
+	if
+	:: src_changed -> tlb_shootdown(h, src)
+	:: else -> skip
+	fi;
+#endif
+	src_changed = 0;
+	atomic {
+		/* fork returns: what the page holds now is the child's for good */
+		last[dst] = data[pte[dst].pa];
+		printf("MSC: fork of mm %d returns; mm %d's snapshot is %d\n", src, dst, last[dst]);
+		forked[dst] = 1;
+		spin_unlock(src)
+	}
+}
+
+/* munmap of the page (mm_unmap_locked): clear, shootdown, then drop. */
+inline mm_munmap(h, m)
+{
+	spin_lock(m);
+	if
+	:: pte[m].V ->
+		d_step {
+			opa = pte[m].pa;
+			pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].pa = 0;
+			unmapped[m] = 1;
+			flush_owed[m] = 1;
+			printf("MSC: hart %d: munmap clears mm %d's PTE to frame %d\n", h, m, opa)
+		};
+		tlb_shootdown(h, m);
+		frame_free(opa);
+		opa = 0
+	:: else -> skip
+	fi;
+	spin_unlock(m)
+}
+
+/*
+ * exit's mm_destroy, once no hart runs the process (the reaper joined its
+ * threads): drop every page, no shootdown. Without ASIDs every hart
+ * flushed when it switched away; with ASIDs the entries that stay are
+ * tagged with an ASID that comes back only after a flush.
+ */
+inline mm_destroy(m)
+{
+	spin_lock(m);
+	d_step {
+		assert(!(hart_runs[0] && hart_mm[0] == m) && !(hart_runs[1] && hart_mm[1] == m) &&
+		       !(hart_runs[2] && hart_mm[2] == m) && !(hart_runs[3] && hart_mm[3] == m));
+		dead[m] = 1
+	};
+	if
+	:: pte[m].V ->
+		d_step {
+			opa = pte[m].pa;
+			pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].pa = 0;
+			unmapped[m] = 1;
+			printf("MSC: exit of mm %d drops frame %d\n", m, opa)
+		};
+		atomic {
+			REACHED(8, refs[opa] == 1);
+			frame_free(opa)
+		};
+		opa = 0
+	:: else -> skip
+	fi;
+	spin_unlock(m)
+}
+
+/* The parent's first thread, on hart 0: fork, store, load, munmap. */
+proctype thread_A()
+{
+	bit oV, oW, oCOW, killed, src_changed;
+	byte opa, refs_seen, copy, err, f, i;
+
+	mm_copy(HART_A, PARENT, CHILD);
+	user_store(HART_A, PARENT, VAL_A);
+	if
+	:: !killed -> user_load(HART_A, PARENT)
+	:: else -> skip
+	fi;
+	mm_munmap(HART_A, PARENT);
+	tlb_activate_away(HART_A, PARENT)
+}
+
+/*
+ * The parent's second thread, on hart 1: a store; perhaps a switch out
+ * and back in (it sleeps, the hart runs the kernel meanwhile); a store and
+ * a load.
+ */
+proctype thread_B()
+{
+	bit oV, oW, oCOW, killed;
+	byte opa, refs_seen, copy, err, f, i;
+
+	user_store(HART_B, PARENT, VAL_B1);
+	if
+	:: !killed -> skip
+	:: !killed ->
+		tlb_activate_away(HART_B, PARENT);
+		tlb_activate(HART_B, PARENT)
+	:: else -> skip
+	fi;
+	if
+	:: !killed -> user_store(HART_B, PARENT, VAL_B2)
+	:: else -> skip
+	fi;
+	if
+	:: !killed -> user_load(HART_B, PARENT)
+	:: else -> skip
+	fi;
+	tlb_activate_away(HART_B, PARENT)
+}
+
+/* The child, on hart 2 once fork has returned: load, fork, store or copyout, load, exit. */
+proctype thread_C()
+{
+	bit oV, oW, oCOW, killed, src_changed;
+	byte opa, refs_seen, copy, err, f, i;
+
+	forked[CHILD];
+	tlb_activate(HART_C, CHILD);
+	user_load(HART_C, CHILD);
+#ifdef THREE_THREADS
+	if
+	:: user_store(HART_C, CHILD, VAL_C)
+	:: copyout(HART_C, CHILD, VAL_C)
+	fi;
+#else
+	if
+	:: /* fork first: the child's page is still COW, shared three ways */
+		mm_copy(HART_C, CHILD, GRANDCHILD);
+		if
+		:: user_store(HART_C, CHILD, VAL_C)
+		:: copyout(HART_C, CHILD, VAL_C)
+		fi
+	:: /* write first: fork makes the child's own private page COW */
+		user_store(HART_C, CHILD, VAL_C);
+		mm_copy(HART_C, CHILD, GRANDCHILD)
+	fi;
+#endif
+	if
+	:: !killed -> user_load(HART_C, CHILD)
+	:: else -> skip
+	fi;
+	tlb_activate_away(HART_C, CHILD);
+	mm_destroy(CHILD)
+}
+
+#ifndef THREE_THREADS
+/* The grandchild, on hart 3 once the child's fork has returned: load, store, load, exit. */
+proctype thread_G()
+{
+	bit oV, oW, oCOW, killed;
+	byte opa, refs_seen, copy, err, f, i;
+
+	forked[GRANDCHILD];
+	tlb_activate(HART_G, GRANDCHILD);
+	user_load(HART_G, GRANDCHILD);
+	user_store(HART_G, GRANDCHILD, VAL_G);
+	if
+	:: !killed -> user_load(HART_G, GRANDCHILD)
+	:: else -> skip
+	fi;
+	tlb_activate_away(HART_G, GRANDCHILD);
+	mm_destroy(GRANDCHILD)
+}
+#else
+/* The parent's third thread, on hart 3: a store and a load. */
+proctype thread_D()
+{
+	bit oV, oW, oCOW, killed;
+	byte opa, refs_seen, copy, err, f, i;
+
+	user_store(HART_D, PARENT, VAL_D);
+	if
+	:: !killed -> user_load(HART_D, PARENT)
+	:: else -> skip
+	fi;
+	tlb_activate_away(HART_D, PARENT)
+}
+#endif
+
+init
+{
+	atomic {
+		/* the parent's page: private writable, frame 0, zeroes */
+		refs[0] = 1;
+		pte[PARENT].V = 1; pte[PARENT].W = 1; pte[PARENT].pa = 0;
+		hart_mm[HART_A] = PARENT; hart_runs[HART_A] = 1;
+		hart_mm[HART_B] = PARENT; hart_runs[HART_B] = 1;
+		hart_mm[HART_C] = CHILD;
+#ifdef THREE_THREADS
+		hart_mm[HART_D] = PARENT; hart_runs[HART_D] = 1;
+		mm_harts[PARENT] = (1 << HART_A) | (1 << HART_B) | (1 << HART_D);
+#else
+		hart_mm[HART_G] = GRANDCHILD;
+		mm_harts[PARENT] = (1 << HART_A) | (1 << HART_B);
+#endif
+		run thread_A();
+		run thread_B();
+		run thread_C();
+#ifdef THREE_THREADS
+		run thread_D()
+#else
+		run thread_G()
+#endif
+	};
+	/* every thread has ended and every process is gone: every frame is back */
+	_nr_pr == 1;
+	assert(refs[0] == 0 && refs[1] == 0 && refs[2] == 0 && refs[3] == 0)
+}
