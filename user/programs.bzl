@@ -20,4 +20,12 @@ BOOT_PROGRAMS = [
     "sh",
     "threadtest",
     "lockstat",
+    "forkbench",
+    "stress",
+    "sysfuzz",
+    "oomtest",
+    "stackbomb",
+    "badelf_trunc",
+    "badelf_half",
+    "badelf_garbage",
 ]

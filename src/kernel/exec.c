@@ -185,6 +185,11 @@ int exec_replace(const char *name, int argc, const char *const argv[])
 	if (err < 0 || (err = exec_build(name, argc, argv, &new, &entry, &sp, &uargv)) < 0)
 		return err;
 	p->mm = new;
+	/* The process takes the program's name (console messages name it). */
+	for (size_t i = 0, end = 0; i < sizeof(p->name); i++) {
+		end |= i + 1 == sizeof(p->name) || name[i] == '\0';
+		p->name[i] = end ? '\0' : name[i];
+	}
 	mm_activate(new);
 	mm_destroy(old);
 	user_frame_init(t->uframe, entry, sp, (uint64_t)argc, uargv);

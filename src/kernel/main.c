@@ -10,6 +10,9 @@
  *   timer=sbi     program the timer through SBI even where Sstc exists
  *   asid_bits=N   use at most N ASID bits (0-16)
  *   tlb_threshold=N  shootdowns flush the whole ASID past N pages (default 64)
+ *   seed=N        perturb the schedule from seed N (src/sched/perturb.h): with
+ *                 `./kine run --seed N` (QEMU's icount mode) one seed is one
+ *                 repeatable interleaving
  *   entry=release | entry=release-spin
  *                 push the other harts through _start first, as a boot
  *                 loader releasing every hart would (tests the lottery)
@@ -42,6 +45,7 @@
 #include "src/mm/vm.h"
 #include "src/sched/hart.h"
 #include "src/sched/ipi.h"
+#include "src/sched/perturb.h"
 #include "src/sched/proc.h"
 #include "src/sched/sleep.h"
 #include "src/sched/thread.h"
@@ -274,6 +278,22 @@ static void kernel_main(void *arg)
 		kprintf("kine: idle: init exited with status %d\n", status);
 }
 
+/* seed=N: the scheduler's seeded perturbation (perturb.h); absent or 0: none. */
+static void boot_seed(void)
+{
+	uint64_t seed = 0;
+	char err[96];
+
+	if (bootargs_get_u64(&bootargs, "seed", 0, ~0ull, &seed, err, sizeof(err)) ==
+	    -BOOTARGS_EVALUE)
+		kine_finish(false, "bad boot option: %s", err);
+	perturb_init(seed);
+	if (seed != 0)
+		kprintf(
+		    "kine: seed %lu: preemption points, timer slack and steal order perturbed\n",
+		    seed);
+}
+
 static void boot_run(void)
 {
 	proc_init();
@@ -314,12 +334,17 @@ void boot_main(unsigned long hartid, unsigned long dtb)
 	kprintf("kine: %d/%d harts online\n", online, platform.nusable);
 	boot_asid_bits();
 	boot_tlb();
+	boot_seed();
 	boot_run();
 }
 
 static void __attribute__((noreturn)) kine_end(int status, const char *why)
 {
 	ipi_send_others(IPI_STOP);
+	/* A seeded run that failed says how to get the same interleaving again. */
+	if (status != 0 && perturb_seed() != 0)
+		kprintf("kine: replay: ./kine run --seed %lu --smp %d --append '%s'\n",
+			perturb_seed(), nharts, platform.bootargs ? platform.bootargs : "");
 	if (status == 0)
 		kprintf("kine: %s: done\nkine: verdict: PASS\n", why);
 	else

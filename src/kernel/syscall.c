@@ -21,6 +21,7 @@
 #include "src/mm/uaccess.h"
 #include "src/sched/hart.h"
 #include "src/sched/hart_local.h"
+#include "src/sched/perturb.h"
 #include "src/sched/proc.h"
 #include "src/sched/sleep.h"
 #include "src/sched/thread.h"
@@ -417,6 +418,9 @@ void syscall_return_check(void)
 
 	if (p != NULL && __atomic_load_n(&p->killed, __ATOMIC_ACQUIRE))
 		proc_exit(-1);
+	/* seed=N: a preemption point the seed decides (another interleaving per seed). */
+	if (perturb_yield())
+		thread_yield();
 }
 
 int syscall_user_page_fault(uint64_t addr, enum vm_access access)

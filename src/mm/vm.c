@@ -360,19 +360,69 @@ int mm_munmap(struct mm *mm, uintptr_t va, size_t len)
 	return 0;
 }
 
+/* mprotect's walk: first count the pages (holes refuse the call), then change them. */
+struct mprotect_ctx {
+	uint64_t want; /* PTE_R, PTE_W, PTE_X asked for */
+	size_t pages;  /* leaves seen */
+	bool apply;    /* false: only count */
+};
+
+/*
+ * The new PTE for a leaf under mprotect. Granting W to a private page
+ * never makes the frame writable at once: it may still be shared with
+ * another process after a fork (a COW page, or a read-only one such as
+ * text, whose frame is shared without the COW bit), and a store must not
+ * reach the other process. It gets PTE_COW instead: the first store takes
+ * the COW fault, which reuses the frame when this process is its last
+ * owner and copies it otherwise. A MAP_SHARED page is meant to be shared:
+ * it becomes writable as it is. Taking W away also drops COW.
+ */
+static pte_t mprotect_pte(pte_t e, uint64_t want)
+{
+	pte_t n = e & ~(pte_t)(PTE_R | PTE_X);
+
+	n |= want & (PTE_R | PTE_X);
+	if (!(want & PTE_W))
+		return n & ~(pte_t)(PTE_W | PTE_COW);
+	if ((e & PTE_W) || (e & VM_PTE_SHARED))
+		return n | PTE_R | PTE_W | PTE_D;
+	return (n | PTE_R | PTE_COW) & ~(pte_t)PTE_W;
+}
+
+static int mprotect_leaf(uintptr_t va, pte_t *pte, unsigned level, void *arg)
+{
+	struct mprotect_ctx *c = arg;
+
+	(void)va;
+	assert(level == 0); /* user mappings are 4 KiB leaves */
+	c->pages++;
+	if (c->apply)
+		__atomic_store_n(pte, mprotect_pte(*pte, c->want), __ATOMIC_RELEASE);
+	return 0;
+}
+
 int mm_mprotect(struct mm *mm, uintptr_t va, size_t len, unsigned perm)
 {
-	uint64_t want = vm_perm_to_pte(perm) & (PTE_R | PTE_W | PTE_X);
+	struct mprotect_ctx c = {.want = vm_perm_to_pte(perm) & (PTE_R | PTE_W | PTE_X)};
 	int err;
 
 	len = PAGE_ALIGN_UP(len);
 	if (!vm_range_ok(va, len) || perm == 0 || ((perm & VM_WRITE) && (perm & VM_EXEC)))
 		return -EINVAL;
 	spin_lock(&mm->lock);
-	err = pt_protect(mm->root, va, len, want, (PTE_R | PTE_W | PTE_X) & ~want, 0);
-	tlb_shootdown(mm, va, len);
+	err = pt_for_each_leaf(mm->root, va, len, mprotect_leaf, &c);
+	if (err == 0 && c.pages != len / PAGE_SIZE) {
+		spin_unlock(&mm->lock);
+		return -ENOMEM; /* a hole: nothing changed */
+	}
+	if (err == 0) {
+		c.apply = true;
+		err = pt_for_each_leaf(mm->root, va, len, mprotect_leaf, &c);
+		tlb_shootdown(mm, va, len);
+		mm_check(mm, "mprotect");
+	}
 	spin_unlock(&mm->lock);
-	return err == PT_OK ? 0 : err == PT_ERR_NOTMAPPED ? -ENOMEM : -EINVAL;
+	return err == 0 ? 0 : -EINVAL;
 }
 
 long mm_stack_alloc(struct mm *mm, uintptr_t *base)

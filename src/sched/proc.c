@@ -280,6 +280,14 @@ int proc_wait_child(int *status)
 		}
 		if (child != NULL || !any)
 			break;
+		/*
+		 * Killed (or another thread is ending the process): stop
+		 * waiting, or the ending thread waits for this one forever.
+		 */
+		if (__atomic_load_n(&me->killed, __ATOMIC_ACQUIRE)) {
+			spin_unlock(&proc_table_lock);
+			return -EINTR;
+		}
 		waitq_sleep(&me->child_exit, &proc_table_lock);
 	}
 	if (child != NULL) {
@@ -417,8 +425,14 @@ int proc_thread_join(int tid, int *status)
 		return slot < 0 ? -ESRCH : -EINVAL;
 	}
 	t = p->threads[slot];
-	while (!t->user_exited)
+	while (!t->user_exited) {
+		/* As in proc_wait_child: a killed joiner must not hold up the exit. */
+		if (__atomic_load_n(&p->killed, __ATOMIC_ACQUIRE)) {
+			spin_unlock(&p->lock);
+			return -EINTR;
+		}
 		waitq_sleep(&p->thread_done, &p->lock);
+	}
 	p->threads[slot] = NULL;
 	*status = t->user_status;
 	spin_unlock(&p->lock);

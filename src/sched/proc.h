@@ -80,7 +80,7 @@ int proc_fork(const struct user_frame *uf);
 
 /*
  * wait: reap an exited child; its pid, with its status in *status. -ECHILD
- * when the caller has no children.
+ * when the caller has no children, -EINTR when its process is killed.
  */
 int proc_wait_child(int *status);
 
@@ -90,7 +90,7 @@ int proc_wait_child(int *status);
  */
 int proc_thread_create(uint64_t pc, uint64_t a0, uint64_t a1);
 
-/* thread_join: wait for thread tid of this process; its status. 0, -ESRCH, -EINVAL. */
+/* thread_join: wait for thread tid of this process; its status. 0, -ESRCH, -EINVAL, -EINTR. */
 int proc_thread_join(int tid, int *status);
 
 /* thread_exit: end the calling thread (the process, if it is the last). */

@@ -22,6 +22,7 @@
 #include "src/sched/hart.h"
 #include "src/sched/hart_local.h"
 #include "src/sched/ipi.h"
+#include "src/sched/perturb.h"
 #include "src/sched/proc.h"
 #include "src/sync/lockcheck.h"
 
@@ -95,8 +96,12 @@ static struct thread *runq_take(struct hart *h, int on)
  */
 static void sched_kick_idle(struct hart *self)
 {
+	/* seed=N: which idle hart is kicked first is the seed's choice (perturb.h). */
+	int start = perturb_start(nharts - 1);
+
 	for (int i = 1; i < nharts; i++) {
-		struct hart *h = &harts[(self->index + i) % nharts];
+		struct hart *h =
+		    &harts[(self->index + 1 + (start + i - 1) % (nharts - 1)) % nharts];
 
 		if (__atomic_load_n(&h->idle, __ATOMIC_ACQUIRE)) {
 			ipi_send(h, IPI_RESCHED);
@@ -191,9 +196,12 @@ void thread_interrupt(struct thread *t)
 static struct thread *sched_pick(struct hart *self)
 {
 	struct thread *t = runq_take(self, self->index);
+	/* seed=N: the victim tried first when stealing is the seed's choice (perturb.h). */
+	int start = t == NULL ? perturb_start(nharts - 1) : 0;
 
 	for (int i = 1; t == NULL && i < nharts; i++)
-		t = runq_take(&harts[(self->index + i) % nharts], self->index);
+		t = runq_take(&harts[(self->index + 1 + (start + i - 1) % (nharts - 1)) % nharts],
+			      self->index);
 	return t;
 }
 

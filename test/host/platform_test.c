@@ -196,6 +196,74 @@ static void test_sifive_u(void)
 	CHECK(plat.bootargs == NULL);
 }
 
+/*
+ * The HiFive Unmatched as the kernel receives it there (test/data/
+ * fu740-unmatched.dts): S7 hart 0 skipped, boot hart 2, U74 cores, the
+ * S-mode PLIC context of hart h is 2h, 16 GiB, console via an alias.
+ */
+static void test_fu740(void)
+{
+	static const int32_t ctx[5] = {-1, 2, 4, 6, 8};
+	struct bootargs ba;
+
+	SECTION("fu740-unmatched: S7 hart 0 skipped, U74 harts 1-4, contexts from the tree");
+	CHECK_EQ(parse_file("fu740-unmatched.dtb", 0xff7f0000), 0);
+	CHECK_EQ(plat.nmem, 1);
+	check_range(&plat.mem[0], 0x80000000, 0x400000000); /* 16 GiB */
+	CHECK_EQ(plat.nharts, 5);
+	CHECK_EQ(plat.nusable, 4);
+	for (int i = 0; i < 5; i++) {
+		const struct platform_hart *h = &plat.harts[i];
+		CHECK_EQ(h->hartid, i);
+		CHECK_EQ(h->okay, i != 0);
+		CHECK_EQ(h->has_mmu, i != 0);
+		CHECK_EQ(h->usable, i != 0);
+		CHECK(!h->has_sstc);
+		/* Every cpu, the S7 too, is "sifive,bullet0": only usable ones matter. */
+		CHECK(h->sifive_u74);
+		CHECK_EQ(h->plic_s_context, ctx[i]);
+		CHECK_STREQ(h->mmu_type, i ? "riscv,sv39" : NULL);
+	}
+	CHECK(plat.has_boot_hartid);
+	CHECK_EQ(plat.boot_hartid, 2);
+	CHECK_EQ(plat.timebase_hz, 1000000);
+	CHECK_EQ(plat.uart.kind, UART_SIFIVE);
+	CHECK_EQ(plat.uart.base, 0x10010000);
+	CHECK_EQ(plat.uart.irq, 39);
+	CHECK(plat.plic.present);
+	CHECK_EQ(plat.plic.base, 0xc000000);
+	CHECK_EQ(plat.plic.ndev, 69);
+	CHECK(!plat.testdev.present);
+	check_range(&plat.initrd, 0x88300000, 0x3039);
+	/* Two OpenSBI regions, the initrd (once, though listed twice), the blob. */
+	CHECK_EQ(plat.nreserved, 4);
+	check_range(&plat.reserved[0], 0x80000000, 0x20000);
+	check_range(&plat.reserved[1], 0x80020000, 0x20000);
+	check_range(&plat.reserved[2], 0x88300000, 0x3039);
+	CHECK_EQ(plat.reserved[3].base, 0xff7f0000);
+	CHECK_EQ(bootargs_parse(&ba, plat.bootargs, err, sizeof(err)), 0);
+	CHECK_STREQ(bootargs_get(&ba, "tlb_threshold"), "32");
+	CHECK_STREQ(bootargs_command(&ba), "stress 60s");
+
+	SECTION("sifive_u-u74: QEMU's sifive_u tree with U74 cpu nodes");
+	CHECK_EQ(parse_file("sifive_u-u74.dtb", 0x8fe00000), 0);
+	CHECK_EQ(plat.nusable, 4); /* cpu@0 has no mmu-type, even without OpenSBI's edit */
+	for (int i = 0; i < 5; i++) {
+		CHECK(plat.harts[i].sifive_u74);
+		CHECK_EQ(plat.harts[i].plic_s_context, ctx[i]);
+	}
+	CHECK_EQ(plat.uart.kind, UART_SIFIVE);
+	CHECK_EQ(plat.uart.irq, 4);
+
+	SECTION("not a U74: QEMU's own trees");
+	CHECK_EQ(parse_file("sifive_u-smp5.dtb", 0x87e00000), 0);
+	for (int i = 0; i < plat.nharts; i++)
+		CHECK(!plat.harts[i].sifive_u74);
+	CHECK_EQ(parse_file("virt-smp4.dtb", 0x8fe00000), 0);
+	for (int i = 0; i < plat.nharts; i++)
+		CHECK(!plat.harts[i].sifive_u74);
+}
+
 /* ---- Synthetic machines ---- */
 
 struct machine {
@@ -211,6 +279,7 @@ struct machine {
 	const char *mmu;
 	const char *status;
 	bool bad_ie; /* interrupts-extended naming an unknown phandle */
+	bool rv32;   /* riscv,isa "rv32imac" */
 };
 
 static size_t build(struct fdtb *b, const struct machine *m)
@@ -270,7 +339,10 @@ static size_t build(struct fdtb *b, const struct machine *m)
 			fdtb_prop_str(b, "status", m->status);
 		if (m->mmu)
 			fdtb_prop_str(b, "mmu-type", m->mmu);
-		fdtb_prop_str(b, "riscv,isa", m->isa_ext ? "rv64imafdc_zsstc" : "rv64imafdc_SSTC");
+		fdtb_prop_str(b, "riscv,isa",
+			      m->rv32      ? "rv32imac"
+			      : m->isa_ext ? "rv64imafdc_zsstc"
+					   : "rv64imafdc_SSTC");
 		if (m->ext_list)
 			fdtb_prop(b, "riscv,isa-extensions", "i\0m\0sstc", 9);
 		if (m->cpu_timebase)
@@ -399,7 +471,12 @@ static void test_synthetic(void)
 	m = base_machine();
 	m.mmu = "riscv,none";
 	CHECK(parse_machine(&m) < 0);
-	CHECK_STREQ(err, "no usable hart (status okay and an mmu-type)");
+	CHECK_STREQ(err, "no usable hart (status okay, an mmu-type, rv64)");
+	m = base_machine();
+	m.rv32 = true; /* an MMU, but an rv32 hart cannot run an rv64 kernel */
+	CHECK(parse_machine(&m) < 0);
+	CHECK_STREQ(err, "no usable hart (status okay, an mmu-type, rv64)");
+	m.rv32 = false;
 	m.mmu = "riscv,sv39";
 	m.status = "ok";
 	CHECK_EQ(parse_machine(&m), 0);
@@ -517,10 +594,12 @@ int main(void)
 	test_virt_fwjump();
 	test_virt_uboot();
 	test_sifive_u();
+	test_fu740();
 	test_synthetic();
 	test_hostile("virt-smp4.dtb", 0xfeed1, 2000);
 	test_hostile("sifive_u-smp5.dtb", 0xfeed2, 2000);
 	test_hostile("virt-uboot-initrd.dtb", 0xfeed3, 2000);
+	test_hostile("fu740-unmatched.dtb", 0xfeed4, 2000);
 	free(blob_in_use);
 	return check_summary("platform_test");
 }

@@ -23,9 +23,11 @@ def main():
     runfiles = os.path.join(os.environ["TEST_SRCDIR"], os.environ.get("TEST_WORKSPACE", "kine"))
     kernel = os.path.join(runfiles, "kernel.elf")
     runner = os.path.join(runfiles, "tools/qemu/kine_qemu.py")
+    # Machine options from the test's args (e.g. the sifive_u variant), else virt at 2 harts.
+    machine = sys.argv[1:] or ["--smp", "2"]
     proc = subprocess.Popen(
-        [sys.executable, runner, "run", "--kernel", kernel, "--smp", "2",
-         "--timeout", str(DEADLINE_S)],
+        [sys.executable, runner, "run", "--kernel", kernel] + machine +
+        ["--timeout", str(DEADLINE_S)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     start = time.monotonic()
     seen = []

@@ -11,10 +11,19 @@ noisy host slows both alike; each figure is the median over --repeat boots. The 
 self-test prints one `kine: bench {json}` line per hart count (src/kernel/selftest_mm.c);
 this script collects them, prints a table with the ratios, and writes OUT/frames.json and
 OUT/frames.md.
+
+    tools/bench/bench.py run --bin bazel-bin [--quick] [--out bench] [CASE...]
+
+`run`: the whole suite (or the cases named: fork, exec, fault, scale, frames, icount; see
+suite.py), on the images of --bin and the boot image --bin/user/boot.cpio. Shows progress
+and an estimate on stderr, then writes OUT/results.json (every record, the summary, the
+targets), OUT/results.md and the plots OUT/*.png. Running only some cases keeps the
+other cases' latest figures from OUT/results.json.
 """
 import argparse
 import json
 import os
+import platform
 import re
 import statistics
 import subprocess
@@ -96,6 +105,68 @@ def cmd_frames(args):
     return 0
 
 
+def qemu_version():
+    try:
+        out = subprocess.run(["qemu-system-riscv64", "--version"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, timeout=10).stdout.decode()
+        return out.splitlines()[0].replace("QEMU emulator version", "QEMU").strip()
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return "QEMU (version unknown)"
+
+
+def host_description():
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return "%s, %s, %d cores" % (platform.node() or "host", model, os.cpu_count() or 0)
+
+
+def cmd_run(args):
+    sys.path.insert(0, HERE)
+    import plots
+    import report
+    import suite
+
+    cases = [suite.ALIASES.get(c, c) for c in args.cases] or list(suite.CASES)
+    start = time.monotonic()
+    records, failed = suite.run_all(suite.plan(cases, args.quick), args.bin)
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, "results.json")
+    old = {}
+    if os.path.exists(path) and set(cases) != set(suite.CASES):
+        with open(path) as f:
+            old = json.load(f)
+    # Cases not run this time keep their latest records.
+    kept = [r for r in old.get("records", []) if r.get("case") not in cases]
+    records = kept + records
+    clocks = [r for r in records if r.get("bench") == "clock" and r.get("unit") == "ns"]
+    meta = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "qemu": qemu_version(),
+            "host": host_description(), "quick": args.quick, "cases": cases,
+            "duration": "%.0f s" % (time.monotonic() - start), "failed_boots": failed,
+            "timebase_hz": clocks[-1]["timebase_hz"] if clocks else 10000000}
+    summary = report.summarize(records)
+    result = {"meta": meta, "summary": summary,
+              "targets": [{"what": w, "target": t, "measured": m, "met": ok}
+                          for w, t, m, ok in report.targets(summary)],
+              "records": records}
+    with open(path, "w") as f:
+        json.dump(result, f, indent=1)
+    md = report.markdown(summary, meta)
+    with open(os.path.join(args.out, "results.md"), "w") as f:
+        f.write(md)
+    pngs = plots.plot(summary, args.out)
+    print(md)
+    print("bench: wrote %s, results.md and %d plots in %s (%.0f s)"
+          % (path, len(pngs), args.out, time.monotonic() - start), file=sys.stderr)
+    return 1 if failed else 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -107,7 +178,14 @@ def main():
     fr.add_argument("--repeat", type=int, default=3)
     fr.add_argument("--timeout", type=int, default=120)
     fr.add_argument("--out", default="bench")
+    run = sub.add_parser("run", help="the benchmark suite (or some of its cases)")
+    run.add_argument("cases", nargs="*", help="fork exec fault scale frames icount (default all)")
+    run.add_argument("--bin", required=True, help="bazel-bin: the images and user/boot.cpio")
+    run.add_argument("--quick", action="store_true", help="fewer boots, repetitions, pages")
+    run.add_argument("--out", default="bench")
     args = p.parse_args()
+    if args.cmd == "run":
+        return cmd_run(args)
     return cmd_frames(args)
 
 

@@ -59,9 +59,11 @@ def qemu_test(
         expect_verdict = "PASS",
         timeout_s = 30,
         deterministic = None,
+        seed = None,
         kernel = "//:kernel",
         initrd = None,
         tags = [],
+        dtb = None,
         **kwargs):
     """An sh_test that boots `kernel` in QEMU and checks its console.
 
@@ -85,11 +87,17 @@ def qemu_test(
       deterministic: an integer seed for an instruction-count deterministic
         run (-icount shift=3,sleep=off -accel tcg,thread=single -seed N),
         or None.
+      seed: an integer N for a seeded run (docs/robustness.md): deterministic
+        as above with -seed N, and the kernel's boot option seed=N, which
+        perturbs its schedule from N (one seed, one repeatable interleaving);
+        or None.
       kernel: a target whose files include the kernel ELF (NAME.elf), such as
         a riscv_image.
       initrd: a target with exactly one file, handed to QEMU as -initrd: the
         boot image the kernel loads user programs from, such as "//user:boot"
         (a kine_boot_image); None (the default) for no initrd.
+      dtb: a target with one device tree blob, handed to QEMU as -dtb
+        instead of the machine's own tree; None (the default) for none.
       tags: extra tags. Tests with smp >= 4 also get "cpu:2", so Bazel
         reserves both host cores for QEMU's one-thread-per-hart TCG.
       **kwargs: passed to sh_test (size, flaky, ...).
@@ -114,6 +122,10 @@ def qemu_test(
         args += ["--cpu", _shell_quote(cpu)]
     if deterministic != None:
         args += ["--deterministic", str(deterministic)]
+    if seed != None:
+        args += ["--seed", str(seed)]
+    if dtb != None:
+        args += ["--dtb", "$(rootpath %s)" % dtb]
     for regex in expect:
         args += ["--expect", _shell_quote(regex)]
     for regex in reject:
@@ -131,6 +143,8 @@ def qemu_test(
     if initrd != None:
         files += ["--initrd", "$(rootpath %s)" % initrd]
         data.append(initrd)
+    if dtb != None:
+        data.append(dtb)
 
     native.sh_test(
         name = name,

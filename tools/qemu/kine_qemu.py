@@ -139,6 +139,17 @@ def bootargs(args):
     parts = []
     if args.append:
         parts.append(args.append.strip())
+    seed = getattr(args, "seed", None)
+    if seed is not None and not re.search(r"(^| )seed=", args.append or ""):
+        # The kernel perturbs its schedule from it; options go before "-- CMD".
+        opts = " ".join(parts)
+        if opts.startswith("-- "):
+            opts = "seed=%d %s" % (seed, opts)
+        elif " -- " in opts:
+            opts = opts.replace(" -- ", " seed=%d -- " % seed, 1)
+        else:
+            opts = (opts + " seed=%d" % seed).strip()
+        parts = [opts]
     if args.run is not None:
         parts.append("-- " + args.run)
     return " ".join(parts)
@@ -160,6 +171,12 @@ def qemu_command(args, gdb_port=None):
         cmd += ["-initrd", initrd]
     if args.cpu:
         cmd += ["-cpu", args.cpu]
+    if getattr(args, "dtb", None):
+        # The machine's own tree replaced (e.g. sifive_u with U74 cpu nodes);
+        # the firmware still edits it before the kernel gets it.
+        if not os.path.isfile(args.dtb):
+            raise SystemExit("kine_qemu: --dtb %s: no such file" % args.dtb)
+        cmd += ["-dtb", os.path.abspath(args.dtb)]
     if args.deterministic is not None:
         # One host thread runs every hart, virtual time follows the
         # instruction count: the same seed gives the same run (platform-facts).
@@ -763,6 +780,8 @@ def add_machine_options(p):
     p.add_argument("--bios", default="default",
                    help="default (QEMU's OpenSBI), fw_jump, fw_dynamic (Debian's) or a path")
     p.add_argument("--cpu", help="QEMU -cpu, e.g. rv64,sstc=off")
+    p.add_argument("--dtb", metavar="FILE",
+                   help="QEMU -dtb: a device tree to use instead of the machine's own")
     p.add_argument("--initrd", metavar="FILE",
                    help="boot image for QEMU -initrd, e.g. bazel-bin/user/boot.cpio (the kernel "
                         "loads user programs from it); 'none' (the default) for no initrd. "
@@ -771,6 +790,9 @@ def add_machine_options(p):
                    "(test's default: test=boot, unless --run is given)")
     p.add_argument("--run", metavar="CMD",
                    help="shell command for the kernel to run: appends '-- CMD' to the bootargs")
+    p.add_argument("--seed", type=int, metavar="N",
+                   help="seeded deterministic run: --deterministic N plus the kernel's "
+                        "seed=N (its schedule perturbed from N; docs/robustness.md)")
     p.add_argument("--deterministic", type=int, metavar="SEED",
                    help="instruction-count deterministic run: -icount shift=3,sleep=off "
                         "-accel tcg,thread=single -seed SEED")
@@ -814,6 +836,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.smp < 1:
         parser.error("--smp must be at least 1")
+    # --seed N (or KINE_SEED=N, which `./kine test --seed N` hands every test):
+    # QEMU's icount mode with -seed N, and seed=N for the kernel's scheduler.
+    if args.seed is None and os.environ.get("KINE_SEED", "").isdigit():
+        args.seed = int(os.environ["KINE_SEED"])
+    if args.seed is not None and args.deterministic is None:
+        args.deterministic = args.seed
     if args.command == "run":
         return cmd_run(args)
     if args.append is None and args.run is None:

@@ -23,9 +23,12 @@
  *   solo      a single-threaded process pinned to one hart forks and writes
  *             its pages over and over: every shootdown stays on its hart (a
  *             local sfence.vma), none reaches another hart
+ *   cowprot   mprotect(PROT_WRITE) of an inherited page in the child: the
+ *             parent keeps its own value (the frame was not made writable)
  *   counters  every COW fault was a copy or a reuse; the TLB counters
  * Prints one line per scenario with what it saw; exits 0 when all pass.
- * `cowtest N` sets the number of harts to race on.
+ * `cowtest N` sets the number of harts to race on; `cowtest N race` runs
+ * the race alone (the seeded runs of docs/robustness.md).
  */
 #include <kine/user.h>
 
@@ -344,11 +347,51 @@ static int test_solo(int nharts)
 	return status == 0;
 }
 
+static volatile long prot_page[PAGE / sizeof(long)] __attribute__((aligned(PAGE)));
+
+/*
+ * cowprot: mprotect(PROT_WRITE) of an inherited page must not make the
+ * shared frame writable: the child's store after it stays the child's.
+ * Also for a page that was read-only at fork (shared without the COW bit).
+ */
+static int test_cowprot(void)
+{
+	int status, bad = 0;
+
+	for (int ro = 0; ro < 2; ro++) {
+		prot_page[0] = 1;
+		if (ro && mprotect((void *)prot_page, PAGE, PROT_READ) < 0)
+			return fail("cowprot: mprotect read-only");
+		int pid = fork();
+
+		if (pid == 0) {
+			int err = mprotect((void *)prot_page, PAGE, PROT_READ | PROT_WRITE);
+
+			prot_page[0] = 2;
+			exit(err == 0 && prot_page[0] == 2 ? 0 : 1);
+		}
+		wait(&status);
+		mprotect((void *)prot_page, PAGE, PROT_READ | PROT_WRITE);
+		bad += status != 0 || prot_page[0] != 1;
+		printf("cowtest: cowprot: child made its inherited %s page writable and wrote it: "
+		       "status %d; parent sees %ld\n",
+		       ro ? "read-only" : "copy-on-write", status, prot_page[0]);
+	}
+	return bad == 0;
+}
+
 int main(int argc, char **argv)
 {
 	int nharts = argc > 1 ? atoi(argv[1]) : 1;
 	struct kine_memstat ms;
 	int ok = 1;
+
+	/* `cowtest N race`: the race alone, for the seeded runs (docs/robustness.md). */
+	if (argc > 2 && strcmp(argv[2], "race") == 0) {
+		ok = test_race(nharts);
+		printf("cowtest: %s\n", ok ? "PASS" : "FAIL");
+		return ok ? 0 : 1;
+	}
 
 	ok &= test_bigfork();
 	ok &= test_three();
@@ -357,6 +400,7 @@ int main(int argc, char **argv)
 	ok &= test_snapshot();
 	ok &= test_many();
 	ok &= test_solo(nharts);
+	ok &= test_cowprot();
 	memstat(&ms, 0);
 	printf("cowtest: counters: %lu faults = %lu copies + %lu reuses: %s\n",
 	       (unsigned long)ms.cow_faults, (unsigned long)ms.cow_copies,

@@ -16,6 +16,21 @@
 
 unsigned mmu_asid_bits;
 
+/*
+ * SiFive CIP-1200: on a U74 the address and ASID forms of sfence.vma are
+ * replaced by a full one. Set once by mmu_errata_init() on the boot hart
+ * before any other hart runs; read-only afterwards, so no ordering needed.
+ */
+static bool mmu_full_flush_only;
+
+void mmu_errata_init(bool on_u74)
+{
+	mmu_full_flush_only = on_u74;
+	if (on_u74)
+		kprintf("kine: mmu: SiFive U74 erratum CIP-1200: local page and ASID flushes "
+			"are full sfence.vma\n");
+}
+
 void mmu_flush_all(void)
 {
 	__asm__ volatile("sfence.vma" ::: "memory");
@@ -23,16 +38,28 @@ void mmu_flush_all(void)
 
 void mmu_flush_asid(unsigned asid)
 {
+	if (mmu_full_flush_only) {
+		mmu_flush_all(); /* CIP-1200 */
+		return;
+	}
 	__asm__ volatile("sfence.vma zero, %0" ::"r"((uintptr_t)asid) : "memory");
 }
 
 void mmu_flush_page(uintptr_t va, unsigned asid)
 {
+	if (mmu_full_flush_only) {
+		mmu_flush_all(); /* CIP-1200 */
+		return;
+	}
 	__asm__ volatile("sfence.vma %0, %1" ::"r"(va), "r"((uintptr_t)asid) : "memory");
 }
 
 void mmu_flush_page_any_asid(uintptr_t va)
 {
+	if (mmu_full_flush_only) {
+		mmu_flush_all(); /* CIP-1200 */
+		return;
+	}
 	__asm__ volatile("sfence.vma %0, zero" ::"r"(va) : "memory");
 }
 

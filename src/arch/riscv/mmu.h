@@ -36,7 +36,21 @@ extern unsigned mmu_asid_bits;
  */
 void mmu_switch(uint64_t root_pa, unsigned asid);
 
-/* sfence.vma on this hart: everything; one ASID's entries; one page. */
+/*
+ * SiFive erratum CIP-1200 (U74 cores, the HiFive Unmatched): sfence.vma
+ * with an address may fail to drop instruction translations. When
+ * on_u74 is true, every local flush below becomes a full sfence.vma
+ * (Linux's ERRATA_SIFIVE_CIP_1200 does the same; OpenSBI already makes
+ * the remote fences of mmu_flush_remote() full on this core). Boot hart,
+ * once, before any other hart starts; the flag is read-only afterwards.
+ */
+void mmu_errata_init(bool on_u74);
+
+/*
+ * sfence.vma on this hart: everything; one ASID's entries; one page.
+ * After mmu_errata_init(true), the last two (and mmu_flush_page_any_asid)
+ * flush everything: more than asked, never less.
+ */
 void mmu_flush_all(void);
 void mmu_flush_asid(unsigned asid);
 void mmu_flush_page(uintptr_t va, unsigned asid);

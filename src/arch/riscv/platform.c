@@ -87,6 +87,16 @@ static bool isa_has(const char *isa, const char *ext)
 	return false;
 }
 
+/* Whether the string s starts with prefix, ignoring case. */
+static bool starts_with(const char *s, const char *prefix)
+{
+	while (*prefix && lower(*s) == *prefix) {
+		s++;
+		prefix++;
+	}
+	return *prefix == 0;
+}
+
 /* ---- Memory and reservations ---- */
 
 static bool node_is_okay(struct ctx *c, int node)
@@ -247,6 +257,31 @@ static uint32_t intc_phandle(struct ctx *c, int cpu)
 	return 0;
 }
 
+/*
+ * A U74 by its cpu node's compatible: "sifive,u74-mc" in the FU740's
+ * first trees, "sifive,bullet0" in today's (Linux's fu740-c000.dtsi), or
+ * any other "sifive,u74..." string.
+ */
+static bool is_sifive_u74(struct ctx *c, int cpu)
+{
+	uint32_t len, pos = 0;
+	const char *list = fdt_getprop(&c->t, cpu, "compatible", &len);
+
+	while (list && pos < len) {
+		const char *s = list + pos;
+		uint32_t n = 0;
+
+		while (pos + n < len && s[n])
+			n++;
+		if (pos + n == len)
+			break; /* not NUL-terminated: ignore the rest */
+		if (starts_with(s, "sifive,u74") || str_eq(s, "sifive,bullet0"))
+			return true;
+		pos += n + 1;
+	}
+	return false;
+}
+
 static int read_hart(struct ctx *c, int cpu)
 {
 	struct platform *p = c->plat;
@@ -266,10 +301,12 @@ static int read_hart(struct ctx *c, int cpu)
 	h->okay = node_is_okay(c, cpu);
 	h->mmu_type = fdt_getprop_str(&c->t, cpu, "mmu-type");
 	h->has_mmu = h->mmu_type && !str_eq(h->mmu_type, "riscv,none");
-	h->usable = h->okay && h->has_mmu;
 	h->isa = fdt_getprop_str(&c->t, cpu, "riscv,isa");
+	/* An rv32 hart could not run this kernel even with an MMU. */
+	h->usable = h->okay && h->has_mmu && (!h->isa || starts_with(h->isa, "rv64"));
 	h->has_sstc = (h->isa && isa_has(h->isa, "sstc")) ||
 		      fdt_prop_has_string(&c->t, cpu, "riscv,isa-extensions", "sstc");
+	h->sifive_u74 = is_sifive_u74(c, cpu);
 	h->intc_phandle = intc_phandle(c, cpu);
 	h->plic_s_context = -1;
 	if (h->usable)
@@ -299,7 +336,7 @@ static int read_cpus(struct ctx *c)
 	if (p->nharts == 0)
 		return fail(c, "no cpu nodes in /cpus");
 	if (p->nusable == 0)
-		return fail(c, "no usable hart (status okay and an mmu-type)");
+		return fail(c, "no usable hart (status okay, an mmu-type, rv64)");
 	if (p->timebase_hz == 0)
 		return fail(c, "no timebase-frequency in /cpus");
 	return 0;

@@ -11,8 +11,9 @@
  * Invariants of a struct platform that platform_from_fdt() accepted:
  *  - nmem >= 1 and every mem[] range has size > 0;
  *  - harts[] lists every /cpus/cpu@N node in tree order; `usable` is set
- *    only for harts whose status is "okay" (or absent) and that have an MMU
- *    (mmu-type present and not "riscv,none");
+ *    only for harts whose status is "okay" (or absent), that have an MMU
+ *    (mmu-type present and not "riscv,none") and whose riscv,isa, when
+ *    present, is an rv64 one (the kernel is built for rv64);
  *  - every pointer (bootargs, strings) points into the tree blob itself,
  *    so the blob must stay mapped and unmodified while they are in use.
  */
@@ -39,11 +40,18 @@ enum uart_kind {
 };
 
 struct platform_hart {
-	uint32_t hartid;        /* "reg" of the cpu node */
-	bool okay;              /* status absent, "okay" or "ok" */
-	bool has_mmu;           /* mmu-type present and not "riscv,none" */
-	bool usable;            /* okay && has_mmu: kine may start it */
-	bool has_sstc;          /* "sstc" appears in riscv,isa (or riscv,isa-extensions) */
+	uint32_t hartid; /* "reg" of the cpu node */
+	bool okay;       /* status absent, "okay" or "ok" */
+	bool has_mmu;    /* mmu-type present and not "riscv,none" */
+	bool usable;     /* okay && has_mmu && rv64: kine may start it */
+	bool has_sstc;   /* "sstc" appears in riscv,isa (or riscv,isa-extensions) */
+	/*
+	 * A SiFive U74 core: compatible lists "sifive,u74*" or
+	 * "sifive,bullet0" (the HiFive Unmatched's FU740). Its erratum
+	 * CIP-1200 makes sfence.vma with an address or ASID unreliable for
+	 * instruction translations, so mmu.c flushes everything instead.
+	 */
+	bool sifive_u74;
 	uint32_t intc_phandle;  /* phandle of its interrupt-controller child, 0 if none */
 	int32_t plic_s_context; /* PLIC context for this hart's S-mode external irq, -1 if none */
 	const char *isa;        /* riscv,isa string, or NULL */

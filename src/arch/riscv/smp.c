@@ -44,6 +44,7 @@ static void smp_add_hart(const struct platform_hart *ph, bool force_sbi_timer)
 void smp_init_harts(const struct platform *plat, uint32_t boot_hartid, bool force_sbi_timer)
 {
 	const struct platform_hart *boot = platform_hart(plat, boot_hartid);
+	bool any_u74 = false;
 
 	if (boot == NULL || !boot->usable)
 		panic("boot hart %u is not a usable hart of the device tree", boot_hartid);
@@ -61,6 +62,10 @@ void smp_init_harts(const struct platform *plat, uint32_t boot_hartid, bool forc
 		}
 		smp_add_hart(ph, force_sbi_timer);
 	}
+	/* One flag for all: the TLB code must not depend on which hart flushes. */
+	for (int i = 0; i < plat->nharts; i++)
+		any_u74 |= plat->harts[i].usable && plat->harts[i].sifive_u74;
+	mmu_errata_init(any_u74);
 }
 
 /* A hart waiting in entry.S without HSM: hand it its struct hart. */

@@ -20,13 +20,20 @@
 
 extern char kernelvec[];
 
-/* scounteren.TM: U-mode may read the time CSR (rdtime) for fine timing. */
+/*
+ * scounteren: which counters U-mode may read. TM (rdtime) for fine timing;
+ * CY and IR (rdcycle, rdinstret) so that user benchmarks (user/forkbench.c)
+ * can count instructions under QEMU's -icount, where these are exact.
+ * Reading a counter reveals nothing another process could not time itself.
+ */
+#define SCOUNTEREN_CY (1ul << 0)
 #define SCOUNTEREN_TM (1ul << 1)
+#define SCOUNTEREN_IR (1ul << 2)
 
 void trap_init_hart(void)
 {
 	csr_write(stvec, (uintptr_t)kernelvec);
-	csr_write(scounteren, SCOUNTEREN_TM);
+	csr_write(scounteren, SCOUNTEREN_CY | SCOUNTEREN_TM | SCOUNTEREN_IR);
 	csr_set(sie, SIE_SSIE);
 }
 

@@ -1,0 +1,68 @@
+/*
+ * perturb.c: the per-hart pseudo-random streams behind seed=N (perturb.h).
+ *
+ * One xorshift64 state per hart, seeded from N and the hart's index, so
+ * that harts do not draw in lockstep. A hart reads and advances only its
+ * own state, with interrupts off: no lock, and the sequence of draws
+ * follows the instruction stream, which is what makes a seeded run under
+ * QEMU's icount mode repeat exactly.
+ */
+#include "src/sched/perturb.h"
+
+#include "src/sched/hart.h"
+
+static uint64_t seed;               /* set once at boot, read-only after */
+static uint64_t streams[MAX_HARTS]; /* streams[i] belongs to hart index i */
+
+/* splitmix64: spreads a small seed over all 64 bits; never 0 for xorshift. */
+static uint64_t mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x != 0 ? x : 1;
+}
+
+void perturb_init(uint64_t n)
+{
+	seed = n;
+	for (int i = 0; i < MAX_HARTS; i++)
+		streams[i] = mix(n * MAX_HARTS + (uint64_t)i);
+}
+
+uint64_t perturb_seed(void)
+{
+	return seed;
+}
+
+/* The next number of this hart's stream; interrupts are off or turned off here. */
+static uint64_t draw(void)
+{
+	uint64_t *s, x;
+
+	irq_push_off();
+	s = &streams[this_hart()->index];
+	x = *s;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*s = x;
+	irq_pop_off();
+	return x;
+}
+
+bool perturb_yield(void)
+{
+	return seed != 0 && draw() % 8 == 0;
+}
+
+uint64_t perturb_timer_slack(uint64_t step)
+{
+	return seed != 0 && step >= 2 ? draw() % (step / 2) : 0;
+}
+
+int perturb_start(int n)
+{
+	return seed != 0 && n > 1 ? (int)(draw() % (uint64_t)n) : 0;
+}

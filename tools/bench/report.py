@@ -1,0 +1,305 @@
+"""report.py: from the bench records of one run to figures, targets and a Markdown report.
+
+summarize(records) -> {case: figures}: medians over boots (and over repetitions where the
+program printed one line per repetition), ratios between the images of one case, and the
+counters per 1000 faults. targets(summary) -> rows (what, target, measured, met). markdown()
+writes both as tables. Times are guest time (the time CSR) in microseconds.
+"""
+import statistics
+
+
+def _med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def _pick(records, **kw):
+    return [r for r in records if all(r.get(k) == v for k, v in kw.items())]
+
+
+def _us(ns):
+    return None if ns is None else ns / 1000.0
+
+
+def _ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def summarize_fork(records, bench):
+    rows = []
+    for mib in sorted({r["mib"] for r in _pick(records, bench=bench)}):
+        cow = _us(_med([r["median"] for r in _pick(records, bench=bench, mib=mib,
+                                                   image="kernel")]))
+        eager = _us(_med([r["median"] for r in _pick(records, bench=bench, mib=mib,
+                                                     image="kernel_eager")]))
+        rows.append({"mib": mib, "cow_us": cow, "eager_us": eager,
+                     "eager_over_cow": _ratio(eager, cow)})
+    out = {"rows": rows}
+    if len(rows) > 1 and rows[0]["mib"] == 0:
+        top = rows[-1]
+        for k in ("cow", "eager"):
+            if top[k + "_us"] is not None and rows[0][k + "_us"] is not None:
+                out[k + "_us_per_mib"] = (top[k + "_us"] - rows[0][k + "_us"]) / top["mib"]
+    return out
+
+
+FAULT_BENCHES = ["null_syscall", "memcpy_4k", "fault_copy", "fault_reuse", "fault_copy_mt"]
+
+
+def summarize_fault(records):
+    out = {}
+    for image in ("kernel", "kernel_ipi"):
+        fig = {}
+        for bench in FAULT_BENCHES:
+            recs = _pick(records, bench=bench, image=image)
+            if not recs:
+                continue
+            fig[bench + "_us"] = _us(_med([r["median"] for r in recs]))
+            if "cow_faults" in recs[0]:
+                faults = sum(r["cow_faults"] for r in recs)
+                fig[bench + "_shootdowns_per_1000"] = (
+                    1000.0 * sum(r["remote_shootdowns"] for r in recs) / faults if faults else None)
+        if fig:
+            out[image] = fig
+    return out
+
+
+def summarize_scale(records):
+    rows = []
+    for image in ("kernel", "kernel_nocache"):
+        for mode in ("procs", "threads"):
+            for harts in sorted({r["harts"] for r in _pick(records, bench="fault_scale")}):
+                recs = _pick(records, bench="fault_scale", image=image, mode=mode, harts=harts)
+                if not recs:
+                    continue
+                faults = sum(r["faults"] for r in recs)
+                allocs = sum(r["allocs"] for r in recs)
+
+                def per_1000(key):
+                    return 1000.0 * sum(r[key] for r in recs) / faults
+
+                rows.append({
+                    "caches": "on" if image == "kernel" else "off", "mode": mode,
+                    "harts": harts, "faults_per_s": _med([r["faults_per_s"] for r in recs]),
+                    "global_lock_per_1000": per_1000("global_lock"),
+                    "allocs_per_global_lock": allocs / max(1, sum(r["global_lock"] for r in recs)),
+                    "contentions_per_1000": per_1000("contentions"),
+                    "remote_drains_per_1000": per_1000("remote_drains"),
+                    "remote_shootdowns_per_1000": per_1000("remote_shootdowns"),
+                    "top_class": max(recs, key=lambda r: r["top_class_con"])["top_class"],
+                })
+    return {"rows": rows}
+
+
+def summarize_frames(records):
+    rows = []
+    for harts in sorted({r["harts"] for r in _pick(records, bench="frame_alloc_free")}):
+        row = {"harts": harts}
+        for caches in ("on", "off"):
+            recs = _pick(records, bench="frame_alloc_free", caches=caches, harts=harts)
+            if not recs:
+                continue
+            allocs = sum(r["pairs_per_hart"] * harts for r in recs)
+            row["ns_per_pair_" + caches] = _med([r["ns_per_pair"] for r in recs])
+            row["kpairs_per_s_" + caches] = _med([r["total_kpairs_per_s"] for r in recs])
+            row["allocs_per_global_lock_" + caches] = (
+                allocs / max(1, sum(r["global_lock"] for r in recs)))
+        row["speedup"] = _ratio(row.get("ns_per_pair_off"), row.get("ns_per_pair_on"))
+        rows.append(row)
+    return {"rows": rows}
+
+
+def summarize_icount(records):
+    out = {}
+    for image in ("kernel", "kernel_eager"):
+        fig = {}
+        for r in _pick(records, image=image):
+            if r["bench"] == "fork_exit_wait":
+                key = "fork_%dmib" % r["mib"]
+            elif r["bench"] in FAULT_BENCHES:
+                key = r["bench"]
+            else:
+                continue
+            fig.setdefault(key, []).append(r["median"])
+        # Deterministic: every boot of one image must give the same counts.
+        out[image] = {k: {"insns": v[0], "repeatable": len(set(v)) == 1, "boots": len(v)}
+                      for k, v in fig.items()}
+    return out
+
+
+SUMMARIZERS = {
+    "fork": lambda recs: summarize_fork(recs, "fork_exit_wait"),
+    "exec": lambda recs: summarize_fork(recs, "fork_exec"),
+    "fault": summarize_fault,
+    "scale": summarize_scale,
+    "frames": summarize_frames,
+    "icount": summarize_icount,
+}
+
+
+def summarize(records):
+    out = {}
+    for case, fn in SUMMARIZERS.items():
+        recs = [r for r in records if r["case"] == case]
+        if recs:
+            out[case] = fn(recs)
+    return out
+
+
+def targets(summary):
+    """The issue's targets: (what, target, measured text, met True/False/None)."""
+    rows = []
+    fork = summary.get("fork")
+    if fork:
+        top = fork["rows"][-1]
+        r = top["eager_over_cow"]
+        rows.append(("fork+exit+wait, %d MiB resident: eager / COW" % top["mib"], ">= 50x",
+                     "%.1fx (%.0f us vs %.0f us)" % (r, top["eager_us"], top["cow_us"]),
+                     r >= 50))
+        rows.append(("fork cost per resident MiB", "report",
+                     "COW %.1f us/MiB, eager %.0f us/MiB"
+                     % (fork.get("cow_us_per_mib", 0), fork.get("eager_us_per_mib", 0)), None))
+    fault = summary.get("fault", {}).get("kernel")
+    if fault:
+        copy, reuse = fault["fault_copy_us"], fault["fault_reuse_us"]
+        null, mc = fault["null_syscall_us"], fault["memcpy_4k_us"]
+        rows.append(("reuse fault / copy fault", "<= 0.20",
+                     "%.2f (%.1f us / %.1f us)" % (reuse / copy, reuse, copy), reuse / copy <= 0.2))
+        bound = 2 * (null + mc)
+        rows.append(("copy fault vs 2 x (null trap + 4 KiB memcpy)", "<= 1.00",
+                     "%.2f (%.1f us vs 2 x (%.1f + %.1f) = %.1f us)"
+                     % (copy / bound, copy, null, mc, bound), copy <= bound))
+        st = fault.get("fault_copy_shootdowns_per_1000")
+        rows.append(("remote shootdowns per 1000 COW faults, single-threaded", "0",
+                     "%.1f" % st, st == 0))
+        mt = fault.get("fault_copy_mt_shootdowns_per_1000")
+        if mt is not None:
+            rows.append(("remote shootdowns per 1000 COW faults, two threads", "report",
+                         "%.0f" % mt, None))
+    ipi = summary.get("fault", {}).get("kernel_ipi")
+    if fault and ipi and "fault_copy_mt_us" in ipi:
+        rows.append(("copy fault with a remote shootdown: SBI RFENCE vs IPI", "report",
+                     "%.1f us vs %.1f us (IPI/RFENCE %.2f)"
+                     % (fault["fault_copy_mt_us"], ipi["fault_copy_mt_us"],
+                        ipi["fault_copy_mt_us"] / fault["fault_copy_mt_us"]), None))
+    frames = summary.get("frames")
+    if frames:
+        worst = min(r.get("allocs_per_global_lock_on", 0) for r in frames["rows"])
+        rows.append(("order-0 allocations per global lock acquisition, caches on (frames)",
+                     ">= 32", "%.1f (worst hart count)" % worst, worst >= 32))
+    scale = summary.get("scale")
+    if scale:
+        def tput(mode, harts, caches="on"):
+            for r in scale["rows"]:
+                if (r["mode"], r["harts"], r["caches"]) == (mode, harts, caches):
+                    return r
+            return None
+        on1 = [r for r in scale["rows"] if r["caches"] == "on" and r["mode"] == "procs"]
+        if on1:
+            worst = min(r["allocs_per_global_lock"] for r in on1)
+            rows.append(("order-0 allocations per global lock acquisition, caches on "
+                         "(COW faults)", ">= 32", "%.1f" % worst, worst >= 32))
+        for mode in ("procs", "threads"):
+            a, b = tput(mode, 1), tput(mode, 2)
+            if a and b:
+                r = b["faults_per_s"] / a["faults_per_s"]
+                rows.append(("fault throughput 2 harts / 1 hart, %s" % mode, ">= 1.8x",
+                             "%.2fx (%d vs %d faults/s)" % (r, b["faults_per_s"],
+                                                            a["faults_per_s"]), r >= 1.8))
+        for mode in ("procs", "threads"):
+            for harts in (4, 8):
+                r = tput(mode, harts)
+                if r:
+                    rows.append(("%s at %d harts, per 1000 faults" % (mode, harts), "report",
+                                 "global lock %.1f, contentions %.1f, remote drains %.1f "
+                                 "(remote frees: not counted)"
+                                 % (r["global_lock_per_1000"], r["contentions_per_1000"],
+                                    r["remote_drains_per_1000"]), None))
+    return rows
+
+
+def _f(v, fmt="%.1f"):
+    return "-" if v is None else fmt % v
+
+
+def markdown(summary, meta):
+    """The report: targets first, then one table per case."""
+    md = ["# kine benchmark results", "",
+          "%s; %s; host %s; %s run, %s." % (meta["date"], meta["qemu"], meta["host"],
+                                             "quick" if meta["quick"] else "full",
+                                             meta["duration"]),
+          "Times are guest time (time CSR, %d Hz) in microseconds, medians." % meta["timebase_hz"],
+          ""]
+    for b in meta.get("failed_boots", []):
+        md.append("- boot FAILED (its figures are missing): %s" % b)
+    if meta.get("failed_boots"):
+        md.append("")
+    rows = targets(summary)
+    if rows:
+        md += ["## Targets", "", "| what | target | measured | met |", "| --- | --- | --- | --- |"]
+        for what, target, measured, met in rows:
+            md.append("| %s | %s | %s | %s |" % (what, target, measured,
+                                                 {True: "**met**", False: "**not met**",
+                                                  None: "-"}[met]))
+        md.append("")
+    for case, title in (("fork", "fork+exit+wait"), ("exec", "fork+exec+wait")):
+        if case in summary:
+            md += ["## %s (COW `//:kernel` vs eager `//:kernel_eager`)" % title, "",
+                   "| MiB resident | COW us | eager us | eager / COW |",
+                   "| ---: | ---: | ---: | ---: |"]
+            for r in summary[case]["rows"]:
+                md.append("| %d | %s | %s | %s |" % (r["mib"], _f(r["cow_us"]), _f(r["eager_us"]),
+                                                   _f(r["eager_over_cow"], "%.1fx")))
+            md.append("")
+    if "fault" in summary:
+        f = summary["fault"]
+        md += ["## COW fault latency (one store per page; SBI RFENCE `//:kernel` vs IPI "
+               "`//:kernel_ipi`)", "",
+               "| measurement | RFENCE us | IPI us | remote shootdowns / 1000 faults |",
+               "| --- | ---: | ---: | ---: |"]
+        for b in FAULT_BENCHES:
+            k, i = f.get("kernel", {}), f.get("kernel_ipi", {})
+            md.append("| %s | %s | %s | %s |" % (b, _f(k.get(b + "_us")), _f(i.get(b + "_us")),
+                                                 _f(k.get(b + "_shootdowns_per_1000"), "%.0f")))
+        md.append("")
+    if "scale" in summary:
+        md += ["## COW fault throughput (`//:kernel` caches on, `//:kernel_nocache` off)", "",
+               "| mode | harts | caches | faults/s | global lock / 1000 | allocs per global "
+               "lock | contentions / 1000 | remote drains / 1000 | remote shootdowns / 1000 "
+               "| most contended |",
+               "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+        for r in sorted(summary["scale"]["rows"],
+                        key=lambda r: (r["mode"], r["harts"], r["caches"])):
+            md.append("| %s | %d | %s | %d | %.1f | %.1f | %.1f | %.1f | %.0f | %s |" % (
+                r["mode"], r["harts"], r["caches"], r["faults_per_s"],
+                r["global_lock_per_1000"], r["allocs_per_global_lock"],
+                r["contentions_per_1000"], r["remote_drains_per_1000"],
+                r["remote_shootdowns_per_1000"], r["top_class"] or "-"))
+        md.append("")
+    if "frames" in summary:
+        md += ["## Order-0 frame alloc+free (kernel self-test)", "",
+               "| harts | caches on ns/pair | off ns/pair | off / on | allocs per global lock "
+               "(on) | (off) |", "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for r in summary["frames"]["rows"]:
+            md.append("| %d | %s | %s | %s | %s | %s |" % (
+                r["harts"], _f(r.get("ns_per_pair_on"), "%.0f"),
+                _f(r.get("ns_per_pair_off"), "%.0f"), _f(r.get("speedup"), "%.2fx"),
+                _f(r.get("allocs_per_global_lock_on")), _f(r.get("allocs_per_global_lock_off"))))
+        md.append("")
+    if "icount" in summary:
+        ic = summary["icount"]
+        keys = sorted(set(ic.get("kernel", {})) | set(ic.get("kernel_eager", {})))
+        md += ["## Instructions (QEMU -icount, deterministic; median per operation)", "",
+               "| operation | COW insns | eager insns | repeatable across boots |",
+               "| --- | ---: | ---: | --- |"]
+        for k in keys:
+            a, b = ic.get("kernel", {}).get(k), ic.get("kernel_eager", {}).get(k)
+            rep = all(x["repeatable"] for x in (a, b) if x) and any(
+                x["boots"] > 1 for x in (a, b) if x)
+            md.append("| %s | %s | %s | %s |" % (k, a["insns"] if a else "-",
+                                                 b["insns"] if b else "-",
+                                                 "yes" if rep else "one boot each" if not any(
+                                                     x["boots"] > 1 for x in (a, b) if x)
+                                                 else "NO"))
+        md.append("")
+    return "\n".join(md) + "\n"

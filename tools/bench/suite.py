@@ -1,0 +1,166 @@
+"""suite.py: the benchmark cases of `./kine bench`, which boots run which, and in what order.
+
+Each case is a list of boots; every boot runs one command line of the user program
+`forkbench` (user/forkbench.c) or one kernel self-test, on one image, and returns the
+`kine: bench {json}` lines it printed, each tagged with the case, the image and the boot
+number. Images compared in one case boot alternately (A B A B ...), so that a noisy host
+slows both alike; figures are compared as ratios within one run.
+
+Images (bazel-bin/NAME.elf): kernel (copy-on-write, per-hart frame caches, SBI RFENCE),
+kernel_eager (fork copies every page), kernel_nocache (no per-hart frame caches),
+kernel_ipi (shootdowns by kine's own IPIs).
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RUNNER = os.path.join(HERE, "..", "qemu", "kine_qemu.py")
+BENCH_RE = re.compile(r"kine: bench (\{.*\})")
+VERDICT_RE = re.compile(r"kine: verdict: (PASS|FAIL.*)")
+
+# Fork sizes (MiB resident in the parent). 64 MiB plus its eager copy fits in 256M.
+FORK_MIB = [0, 1, 4, 16, 64]
+# The shootdown figures come from the fault case (RFENCE and IPI images side by side).
+ALIASES = {"shootdown": "fault", "shootdowns": "fault"}
+EXEC_MIB = [0, 16]
+
+
+class Boot:
+    """One QEMU boot of one image: the forkbench command (or kernel options) it runs."""
+
+    def __init__(self, case, image, smp, est_s, run=None, append=None, mem="256M",
+                 deterministic=None, timeout=600):
+        self.case, self.image, self.smp, self.est_s = case, image, smp, est_s
+        self.run, self.append, self.mem = run, append, mem
+        self.deterministic, self.timeout = deterministic, timeout
+        self.index = 0  # which boot of this case and image (set by plan())
+
+    def describe(self):
+        what = self.run or self.append
+        det = ", icount seed %d" % self.deterministic if self.deterministic is not None else ""
+        return "%s on %s (-smp %d%s): %s" % (self.case, self.image, self.smp, det, what)
+
+
+def _alternate(case, images, boots, **kw):
+    """boots rounds of every image in turn: A B A B ..."""
+    out = []
+    for r in range(boots):
+        for image in images:
+            b = Boot(case, image, **kw)
+            b.index = r
+            out.append(b)
+    return out
+
+
+def plan(cases, quick):
+    """The boots of the chosen cases, in order. quick: fewer boots, repetitions and pages."""
+    boots = []
+    rounds = 1 if quick else 3
+    for case in cases:
+        case = ALIASES.get(case, case)
+        if case == "fork":
+            reps = 3 if quick else 5
+            boots += _alternate("fork", ["kernel", "kernel_eager"], rounds, smp=2, est_s=2,
+                                run="forkbench fork -r %d %s"
+                                % (reps, " ".join(map(str, FORK_MIB))))
+        elif case == "exec":
+            reps = 5 if quick else 10
+            boots += _alternate("exec", ["kernel", "kernel_eager"], rounds, smp=2, est_s=2,
+                                run="forkbench exec -r %d %s"
+                                % (reps, " ".join(map(str, EXEC_MIB))))
+        elif case == "fault":
+            pages = 256 if quick else 1024
+            boots += _alternate("fault", ["kernel", "kernel_ipi"], rounds, smp=2, est_s=2,
+                                run="forkbench fault -n %d" % pages)
+        elif case == "scale":
+            # Processes: enough pages to time. Threads of one process: every fault is
+            # serialized by the mm lock and shoots down every other hart, which is very
+            # slow with 8 virtual harts on a 2-core host: a few pages per thread.
+            pages = 512 if quick else 1024
+            reps = 2 if quick else 3
+            boots += _alternate(
+                "scale", ["kernel", "kernel_nocache"], 1 if quick else 2, smp=8, est_s=60,
+                run="forkbench scale -n %d -r %d procs 1 2 4 8 ; "
+                    "forkbench scale -n 16 -r 1 threads 1 2 4 8" % (pages, reps))
+        elif case == "frames":
+            boots += _alternate("frames", ["kernel", "kernel_nocache"], rounds, smp=4,
+                                est_s=2, append="test=frames_bench", timeout=120)
+        elif case == "icount":
+            # Instruction counts: deterministic, so two boots of one image must agree.
+            # One hart, single-threaded faults only: a remote shootdown under -icount
+            # did not finish in 10 minutes (BENCHMARKS.md, "What surprised us").
+            boots += _alternate("icount", ["kernel", "kernel_eager"], 1 if quick else 2,
+                                smp=1, est_s=8, deterministic=1, timeout=240,
+                                run="forkbench -i fork -r 3 0 1 4 ; "
+                                    "forkbench -i fault -n 64 -t 0")
+        else:
+            raise SystemExit("bench: unknown case %r" % case)
+    return boots
+
+
+def boot(b, bindir):
+    """Boot once; the bench records, or SystemExit with the console's tail."""
+    elf = os.path.join(bindir, b.image + ".elf")
+    cmd = [sys.executable, RUNNER, "run", "--kernel", elf, "--smp", str(b.smp),
+           "--mem", b.mem, "--timeout", str(b.timeout),
+           # The guest may compute for seconds without a word: never end it on silence.
+           "--eof-idle", "0"]
+    if b.run is not None:
+        cmd += ["--initrd", os.path.join(bindir, "user", "boot.cpio"), "--run", b.run]
+    if b.append is not None:
+        cmd += ["--append", b.append]
+    if b.deterministic is not None:
+        cmd += ["--deterministic", str(b.deterministic)]
+    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, timeout=b.timeout + 30)
+    lines = proc.stdout.decode("latin-1").splitlines()
+    verdicts = [m.group(1) for m in map(VERDICT_RE.search, lines) if m]
+    records = []
+    for m in map(BENCH_RE.search, lines):
+        if m:
+            rec = json.loads(m.group(1))
+            rec.update(case=b.case, image=b.image, boot=b.index, smp=b.smp)
+            records.append(rec)
+    if verdicts != ["PASS"] or not records:
+        raise SystemExit("bench: %s: verdict %s, %d bench lines\n%s"
+                         % (b.describe(), verdicts or "none", len(records),
+                            "\n".join(lines[-30:])))
+    return records
+
+
+def _fmt_s(s):
+    return "%d min %02d s" % (s // 60, s % 60) if s >= 60 else "%d s" % s
+
+
+def run_all(boots, bindir):
+    """Every boot in order, with progress and an estimate on stderr: (records, failed boots)."""
+    records, failed = [], []
+    start = time.monotonic()
+    est_total = sum(b.est_s for b in boots)
+    est_done = 0
+    for k, b in enumerate(boots):
+        spent = time.monotonic() - start
+        # Scale the remaining estimate by how fast this host has been so far.
+        speed = spent / est_done if est_done else 1.0
+        left = (est_total - est_done) * speed
+        print("bench: [%d/%d] %s; %s so far, about %s left"
+              % (k + 1, len(boots), b.describe(), _fmt_s(spent), _fmt_s(left)),
+              file=sys.stderr, flush=True)
+        try:
+            records += boot(b, bindir)
+        except (SystemExit, subprocess.TimeoutExpired) as err:
+            # One bad boot (a hart that never came up on a loaded host) must not
+            # throw away the rest of the run: report it, keep going.
+            print("bench: FAILED: %s" % err, file=sys.stderr, flush=True)
+            failed.append(b.describe())
+        est_done += b.est_s
+    print("bench: %d boots in %s, %d failed" % (len(boots), _fmt_s(time.monotonic() - start),
+                                                len(failed)), file=sys.stderr)
+    return records, failed
+
+
+CASES = ["fork", "exec", "fault", "scale", "frames", "icount"]

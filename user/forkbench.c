@@ -1,0 +1,562 @@
+/*
+ * forkbench: the user side of kine's benchmarks (tools/bench/bench.py boots
+ * the images and collects the lines; BENCHMARKS.md explains each case).
+ *
+ *   forkbench [-i] fork  [-r REPS] MIB...  fork+exit+wait, MIB resident
+ *   forkbench [-i] exec  [-r REPS] MIB...  fork+exec+wait, MIB resident
+ *   forkbench [-i] fault [-n PAGES] [-t 0] null trap, 4 KiB memcpy, and the
+ *                                          copy, reuse and (unless -t 0)
+ *                                          multi-threaded copy fault, one
+ *                                          store per page
+ *   forkbench scale [-n PAGES] [-r REPS] procs|threads HARTS...
+ *                                          COW fault throughput of HARTS
+ *                                          processes (or threads of one),
+ *                                          each on its own hart
+ *   forkbench nop                          exit 0 (what exec runs)
+ *
+ * Each measurement is one line `kine: bench {json}`, the format of the
+ * kernel's own bench lines. Times are guest time from the time CSR, in ns
+ * (timebase from the lockstat dump's header). With -i the clock is instret
+ * instead: under QEMU's `-icount shift=3` it advances 8 per instruction,
+ * on every hart alike, so the figures are instructions, the same from run
+ * to run (boot with bench.py's deterministic mode, on as few harts as the
+ * case needs: other harts' instructions count too).
+ *
+ * Latency cases run in a child pinned to hart 0 whose address space never
+ * ran anywhere else, so its shootdowns stay local (as cowtest's solo).
+ */
+#include <kine/user.h>
+
+#define PAGE       4096
+#define MAX_SAMPLE 4096
+#define MAX_HARTS  8
+
+static int icount_mode;
+static unsigned long timebase_hz = 10000000; /* QEMU virt's; replaced by the kernel's */
+
+static unsigned long now(void)
+{
+	unsigned long t;
+
+	if (icount_mode)
+		__asm__ volatile("rdinstret %0" : "=r"(t));
+	else
+		__asm__ volatile("rdtime %0" : "=r"(t));
+	return t;
+}
+
+/* A clock difference in the unit the lines report: ns, or instructions. */
+static unsigned long to_unit(unsigned long d)
+{
+	if (icount_mode)
+		return d >> 3; /* -icount shift=3: 2^3 virtual ns per instruction */
+	return d * 1000000000ul / timebase_hz;
+}
+
+static const char *unit(void)
+{
+	return icount_mode ? "insns" : "ns";
+}
+
+/* ---- the kernel's counters ---- */
+
+static char lockbuf[32768];
+
+/* The first occurrence of key in s, or NULL (the C library has no strstr). */
+static const char *find(const char *s, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (; *s != '\0'; s++)
+		if (strncmp(s, key, n) == 0)
+			return s;
+	return NULL;
+}
+
+/* The lockstat dump's timebase, so that ns mean guest ns on any board. */
+static void read_timebase(void)
+{
+	const char *p;
+
+	if (lockstat(lockbuf, sizeof(lockbuf), 0) < 0)
+		return;
+	p = find(lockbuf, "timebase_hz=");
+	if (p != NULL && atoi(p + 12) > 0)
+		timebase_hz = (unsigned long)atoi(p + 12);
+}
+
+static unsigned long field(const char *line, const char *key)
+{
+	const char *p = find(line, key);
+	unsigned long v = 0;
+
+	if (p == NULL)
+		return 0;
+	for (p += strlen(key); *p >= '0' && *p <= '9'; p++)
+		v = v * 10 + (unsigned long)(*p - '0');
+	return v;
+}
+
+/*
+ * Contentions since the last reset, all classes, and the most contended
+ * class's name (into top, up to 23 characters); resets the counts.
+ */
+static unsigned long lock_contentions(char *top, unsigned long *top_con)
+{
+	unsigned long total = 0;
+	char *line = lockbuf;
+
+	top[0] = '\0';
+	*top_con = 0;
+	if (lockstat(lockbuf, sizeof(lockbuf) - 1, LOCKSTAT_RESET) < 0)
+		return 0;
+	lockbuf[sizeof(lockbuf) - 1] = '\0';
+	while (line != NULL && *line != '\0') {
+		char *end = line, *next;
+
+		while (*end != '\n' && *end != '\0')
+			end++;
+		next = *end == '\n' ? end + 1 : NULL;
+		*end = '\0';
+		if (strncmp(line, "lockstat v1 class ", 18) == 0) {
+			unsigned long con = field(line, " con=");
+			const char *name = find(line, " name=");
+
+			total += con;
+			if (con > *top_con && name != NULL) {
+				int i = 0;
+
+				for (name += 6; name[i] != ' ' && name[i] != '\0' && i < 23; i++)
+					top[i] = name[i];
+				top[i] = '\0';
+				*top_con = con;
+			}
+		}
+		line = next;
+	}
+	return total;
+}
+
+/* ---- samples ---- */
+
+static unsigned long samples[MAX_SAMPLE];
+
+static void sort(unsigned long *a, int n)
+{
+	for (int i = 1; i < n; i++) {
+		unsigned long v = a[i];
+		int j = i - 1;
+
+		for (; j >= 0 && a[j] > v; j--)
+			a[j + 1] = a[j];
+		a[j + 1] = v;
+	}
+}
+
+/* Print median, min, max and mean of samples[0..n) (clock units, converted). */
+static void print_stats(int n)
+{
+	unsigned long sum = 0;
+
+	for (int i = 0; i < n; i++)
+		sum += samples[i];
+	sort(samples, n);
+	printf("\"n\":%d,\"unit\":\"%s\",\"median\":%lu,\"min\":%lu,\"max\":%lu,\"mean\":%lu}\n", n,
+	       unit(), to_unit(samples[n / 2]), to_unit(samples[0]), to_unit(samples[n - 1]),
+	       to_unit(sum / (unsigned long)n));
+}
+
+static void touch(volatile char *p, long pages, char v)
+{
+	for (long i = 0; i < pages; i++)
+		p[i * PAGE] = v;
+}
+
+/* ---- fork and exec ---- */
+
+/* fork+exit+wait (exec: fork+exec+wait) with mib MiB written just before. */
+static int bench_fork(int do_exec, int reps, int mib)
+{
+	long pages = (long)mib * 256;
+	char *p = sbrk(pages * PAGE);
+	char *argv[] = {"forkbench", "nop", 0};
+	int status;
+
+	if (p == (void *)-1 || reps > MAX_SAMPLE)
+		return 0;
+	for (int r = 0; r < reps; r++) {
+		unsigned long t0;
+		int pid;
+
+		/* Written again each time: every page private writable, as in a busy parent. */
+		touch(p, pages, (char)r);
+		t0 = now();
+		pid = fork();
+		if (pid == 0) {
+			if (do_exec)
+				exec("forkbench", argv);
+			exit(do_exec ? 1 : 0);
+		}
+		if (pid < 0 || wait(&status) != pid || status != 0) {
+			printf("forkbench: %s with %d MiB: pid %d status %d\n",
+			       do_exec ? "exec" : "fork", mib, pid, status);
+			sbrk(-pages * PAGE);
+			return 0;
+		}
+		samples[r] = now() - t0;
+	}
+	sbrk(-pages * PAGE);
+	printf("kine: bench {\"bench\":\"%s\",\"mib\":%d,",
+	       do_exec ? "fork_exec" : "fork_exit_wait", mib);
+	print_stats(reps);
+	return 1;
+}
+
+/* ---- fault latency ---- */
+
+/*
+ * A child that keeps its references to every frame until released, parked
+ * in a pipe read so that it takes no hart time meanwhile. It says it is
+ * about to block through a MAP_SHARED flag; on the same hart as the parent
+ * it runs until it blocks before the parent resumes.
+ */
+static volatile int *parked;
+static int park_pipe[2];
+
+static int fork_parked(void)
+{
+	int pid;
+
+	*parked = 0;
+	if (pipe(park_pipe) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		char c;
+
+		close(park_pipe[1]);
+		*parked = 1;
+		read(park_pipe[0], &c, 1);
+		exit(0);
+	}
+	close(park_pipe[0]);
+	while (pid > 0 && !*parked)
+		yield();
+	return pid;
+}
+
+static void release_parked(int pid)
+{
+	int w;
+
+	close(park_pipe[1]); /* the child's read returns 0 */
+	do
+		w = wait(0);
+	while (w >= 0 && w != pid);
+}
+
+static struct kine_memstat ms0, ms1;
+
+/* One timed store per page; prints the line with the COW and TLB counter deltas. */
+static void timed_stores(const char *name, volatile char *p, int pages, char v)
+{
+	memstat(&ms0, 0);
+	for (int i = 0; i < pages; i++) {
+		unsigned long t0 = now();
+
+		p[(long)i * PAGE] = v;
+		samples[i] = now() - t0;
+	}
+	memstat(&ms1, 0);
+	printf("kine: bench {\"bench\":\"fault_%s\",\"cow_faults\":%lu,\"copies\":%lu,"
+	       "\"reuses\":%lu,\"remote_shootdowns\":%lu,\"remote_harts\":%lu,\"local_only\":%lu,",
+	       name, (unsigned long)(ms1.cow_faults - ms0.cow_faults),
+	       (unsigned long)(ms1.cow_copies - ms0.cow_copies),
+	       (unsigned long)(ms1.cow_reuses - ms0.cow_reuses),
+	       (unsigned long)(ms1.tlb_shootdowns - ms0.tlb_shootdowns),
+	       (unsigned long)(ms1.tlb_harts - ms0.tlb_harts),
+	       (unsigned long)(ms1.tlb_local_only - ms0.tlb_local_only));
+	print_stats(pages);
+}
+
+static volatile int helper_ready;
+static int helper_pipe[2];
+
+/* A second thread that ran on hart 1 and now sleeps: its hart may cache our entries. */
+static int helper(void *arg)
+{
+	char c;
+
+	(void)arg;
+	set_affinity(1);
+	helper_ready = 1;
+	read(helper_pipe[0], &c, 1);
+	return 0;
+}
+
+static int bench_fault(int pages, int mt)
+{
+	volatile char *p;
+	char *src, *dst;
+	int pid, tid;
+
+	if (pages > MAX_SAMPLE)
+		pages = MAX_SAMPLE;
+	parked = mmap(0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
+	p = sbrk((long)pages * PAGE);
+	src = sbrk((long)pages * PAGE);
+	/*
+	 * dst starts 7 pages further than pages * PAGE from src: with a power
+	 * of two apart, page i of each would share a slot of QEMU's direct-mapped
+	 * software TLB and every access would miss (5x slower than the kernel's
+	 * copy between two frames of its direct map).
+	 */
+	dst = sbrk((long)(pages + 7) * PAGE);
+	if (parked == (void *)-1 || p == (void *)-1 || src == (void *)-1 || dst == (void *)-1)
+		return 0;
+	dst += 7 * PAGE;
+
+	/* The null trap: a system call that does nothing, there and back. */
+	for (int i = 0; i < pages; i++) {
+		unsigned long t0 = now();
+
+		getpid();
+		samples[i] = now() - t0;
+	}
+	printf("kine: bench {\"bench\":\"null_syscall\",");
+	print_stats(pages);
+
+	/* The copy alone: 4 KiB, a different pair of pages each time. */
+	touch(src, pages, 's');
+	touch(dst, pages, 'd');
+	for (int i = 0; i < pages; i++) {
+		unsigned long t0 = now();
+
+		memcpy(dst + (long)i * PAGE, src + (long)i * PAGE, PAGE);
+		samples[i] = now() - t0;
+	}
+	printf("kine: bench {\"bench\":\"memcpy_4k\",");
+	print_stats(pages);
+
+	/* Copy: a parked child still holds every frame. */
+	touch(p, pages, 'a');
+	pid = fork_parked();
+	timed_stores("copy", p, pages, 'b');
+	release_parked(pid);
+
+	/* Reuse: the child is gone, this process is the last owner of each frame. */
+	pid = fork();
+	if (pid == 0)
+		exit(0);
+	wait(0);
+	timed_stores("reuse", p, pages, 'c');
+
+	/* Copy in a two-threaded process: every copy shoots down hart 1 as well. */
+	if (!mt)
+		return 1;
+	if (pipe(helper_pipe) < 0)
+		return 0;
+	tid = thread_create(helper, 0);
+	while (tid >= 0 && !helper_ready)
+		yield();
+	touch(p, pages, 'e');
+	pid = fork_parked();
+	timed_stores("copy_mt", p, pages, 'f');
+	release_parked(pid);
+	write(helper_pipe[1], "x", 1);
+	thread_join(tid, 0);
+	return tid >= 0;
+}
+
+/* ---- fault throughput ---- */
+
+struct scale_shared {
+	volatile int arrived;
+	volatile int go;
+	unsigned long t0[MAX_HARTS], t1[MAX_HARTS];
+};
+
+static struct scale_shared *sh;
+static volatile char *region;
+static int region_pages; /* per worker */
+
+/* Worker w on hart w: wait for the start, then one store per page of its slice. */
+static void scale_work(int w)
+{
+	volatile char *slice = region + (long)w * region_pages * PAGE;
+
+	set_affinity(w);
+	__atomic_add_fetch(&sh->arrived, 1, __ATOMIC_ACQ_REL);
+	while (!__atomic_load_n(&sh->go, __ATOMIC_ACQUIRE))
+		yield();
+	sh->t0[w] = now();
+	for (long i = 0; i < region_pages; i++)
+		slice[i * PAGE] = (char)w;
+	__atomic_store_n(&sh->t1[w], now(), __ATOMIC_RELEASE);
+}
+
+static int scale_thread(void *arg)
+{
+	scale_work((int)(long)arg);
+	return 0;
+}
+
+/* Start the workers together; print the throughput and what it cost. */
+static void scale_measure(const char *mode, int n, int rep)
+{
+	unsigned long first = ~0ul, last = 0, faults = (unsigned long)n * region_pages, el;
+	unsigned long con, top_con;
+	char top[24];
+
+	while (__atomic_load_n(&sh->arrived, __ATOMIC_ACQUIRE) < n)
+		yield();
+	memstat(&ms0, 0);
+	lock_contentions(top, &top_con); /* reset */
+	__atomic_store_n(&sh->go, 1, __ATOMIC_RELEASE);
+	for (int w = 0; w < n; w++)
+		while (__atomic_load_n(&sh->t1[w], __ATOMIC_ACQUIRE) == 0)
+			yield();
+	memstat(&ms1, 0);
+	con = lock_contentions(top, &top_con);
+	for (int w = 0; w < n; w++) {
+		first = sh->t0[w] < first ? sh->t0[w] : first;
+		last = sh->t1[w] > last ? sh->t1[w] : last;
+	}
+	el = last - first;
+	printf("kine: bench {\"bench\":\"fault_scale\",\"mode\":\"%s\",\"harts\":%d,\"rep\":%d,"
+	       "\"faults\":%lu,\"elapsed_ns\":%lu,\"faults_per_s\":%lu,\"cow_faults\":%lu,"
+	       "\"allocs\":%lu,\"global_lock\":%lu,\"remote_drains\":%lu,"
+	       "\"remote_shootdowns\":%lu,\"contentions\":%lu,\"top_class\":\"%s\","
+	       "\"top_class_con\":%lu}\n",
+	       mode, n, rep, faults, to_unit(el), el ? faults * timebase_hz / el : 0,
+	       (unsigned long)(ms1.cow_faults - ms0.cow_faults),
+	       (unsigned long)(ms1.allocs - ms0.allocs),
+	       (unsigned long)(ms1.global_lock - ms0.global_lock),
+	       (unsigned long)(ms1.remote_drains - ms0.remote_drains),
+	       (unsigned long)(ms1.tlb_shootdowns - ms0.tlb_shootdowns), con, top, top_con);
+}
+
+/* procs: n processes, each writing its slice. threads: n threads of one child. */
+static int bench_scale(int threads, int n, int reps)
+{
+	int pid, tid[MAX_HARTS];
+
+	for (int rep = 0; rep < reps; rep++) {
+		memset(sh, 0, sizeof(*sh));
+		touch(region, (long)n * region_pages,
+		      'p'); /* the parent's own pages, shared at fork */
+		if (!threads) {
+			/*
+			 * Each worker is forked on its own hart (it inherits the pin), so
+			 * its address space never meets another hart.
+			 */
+			for (int w = 0; w < n; w++) {
+				set_affinity(w);
+				if (fork() == 0) {
+					scale_work(w);
+					exit(0);
+				}
+			}
+			set_affinity(0);
+			scale_measure("procs", n, rep);
+			for (int w = 0; w < n; w++)
+				wait(0);
+			continue;
+		}
+		pid = fork();
+		if (pid == 0) {
+			for (long w = 0; w < n; w++)
+				tid[w] = thread_create(scale_thread, (void *)w);
+			scale_measure("threads", n, rep);
+			for (int w = 0; w < n; w++)
+				thread_join(tid[w], 0);
+			exit(0);
+		}
+		wait(0);
+	}
+	return 1;
+}
+
+/* ---- main ---- */
+
+static int usage(void)
+{
+	printf("usage: forkbench [-i] fork|exec [-r REPS] MIB... | fault [-n PAGES] [-t 0] | "
+	       "scale [-n PAGES] [-r REPS] procs|threads HARTS... | nop\n");
+	return 2;
+}
+
+/* The latency cases: in a child pinned to hart 0 whose address space never left it. */
+static int run_pinned(const char *what, int reps, int pages, int mt, int argc, char **argv)
+{
+	int ok = 1, status = -1, pid;
+
+	set_affinity(0);
+	pid = fork();
+	if (pid == 0) {
+		if (strcmp(what, "fault") == 0)
+			exit(bench_fault(pages, mt) ? 0 : 1);
+		for (int i = 0; i < argc; i++)
+			ok &= bench_fork(strcmp(what, "exec") == 0, reps, atoi(argv[i]));
+		exit(ok ? 0 : 1);
+	}
+	if (pid < 0 || wait(&status) != pid)
+		return 1;
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	int reps = 5, pages = 1024, mt = 1, a = 1;
+	const char *what;
+
+	if (a < argc && strcmp(argv[a], "-i") == 0) {
+		icount_mode = 1;
+		a++;
+	}
+	if (a >= argc)
+		return usage();
+	what = argv[a++];
+	if (strcmp(what, "nop") == 0)
+		return 0;
+	for (; a + 1 < argc && argv[a][0] == '-'; a += 2) {
+		if (strcmp(argv[a], "-r") == 0)
+			reps = atoi(argv[a + 1]);
+		else if (strcmp(argv[a], "-n") == 0)
+			pages = atoi(argv[a + 1]);
+		else if (strcmp(argv[a], "-t") == 0)
+			mt = atoi(argv[a + 1]);
+		else
+			return usage();
+	}
+	if (reps < 1 || reps > MAX_SAMPLE || pages < 1)
+		return usage();
+	read_timebase();
+	printf("kine: bench {\"bench\":\"clock\",\"unit\":\"%s\",\"timebase_hz\":%lu}\n", unit(),
+	       timebase_hz);
+	if (strcmp(what, "fork") == 0 || strcmp(what, "exec") == 0 || strcmp(what, "fault") == 0)
+		return run_pinned(what, reps, pages, mt, argc - a, argv + a);
+	if (strcmp(what, "scale") != 0 || a >= argc)
+		return usage();
+	{
+		int threads = strcmp(argv[a], "threads") == 0, most = 1;
+
+		if (!threads && strcmp(argv[a], "procs") != 0)
+			return usage();
+		for (int i = a + 1; i < argc; i++)
+			most = atoi(argv[i]) > most ? atoi(argv[i]) : most;
+		if (most > MAX_HARTS)
+			return usage();
+		region_pages = pages;
+		sh = mmap(0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
+		region = mmap(0, (size_t)most * pages * PAGE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS);
+		if (sh == (void *)-1 || region == (void *)-1)
+			return 1;
+		set_affinity(0);
+		for (int i = a + 1; i < argc; i++)
+			if (!bench_scale(threads, atoi(argv[i]), reps))
+				return 1;
+	}
+	return 0;
+}
