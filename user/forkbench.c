@@ -425,7 +425,7 @@ static void scale_measure(const char *mode, int n, int rep)
 	el = last - first;
 	printf("kine: bench {\"bench\":\"fault_scale\",\"mode\":\"%s\",\"harts\":%d,\"rep\":%d,"
 	       "\"faults\":%lu,\"elapsed_ns\":%lu,\"faults_per_s\":%lu,\"cow_faults\":%lu,"
-	       "\"allocs\":%lu,\"global_lock\":%lu,\"remote_drains\":%lu,"
+	       "\"allocs\":%lu,\"global_lock\":%lu,\"remote_drains\":%lu,\"remote_frees\":%lu,"
 	       "\"remote_shootdowns\":%lu,\"contentions\":%lu,\"top_class\":\"%s\","
 	       "\"top_class_con\":%lu}\n",
 	       mode, n, rep, faults, to_unit(el), el ? faults * timebase_hz / el : 0,
@@ -433,6 +433,7 @@ static void scale_measure(const char *mode, int n, int rep)
 	       (unsigned long)(ms1.allocs - ms0.allocs),
 	       (unsigned long)(ms1.global_lock - ms0.global_lock),
 	       (unsigned long)(ms1.remote_drains - ms0.remote_drains),
+	       (unsigned long)(ms1.remote_frees - ms0.remote_frees),
 	       (unsigned long)(ms1.tlb_shootdowns - ms0.tlb_shootdowns), con, top, top_con);
 }
 

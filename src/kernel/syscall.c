@@ -273,6 +273,7 @@ static long sys_memstat(const uint64_t *a)
 	    .refills = ms.events[MEMSTAT_REFILL],
 	    .drains = ms.events[MEMSTAT_DRAIN],
 	    .remote_drains = ms.events[MEMSTAT_REMOTE_DRAIN],
+	    .remote_frees = ms.events[MEMSTAT_REMOTE_FREE],
 	    .cow_faults = __atomic_load_n(&cow_stats.faults, __ATOMIC_RELAXED),
 	    .cow_copies = __atomic_load_n(&cow_stats.copies, __ATOMIC_RELAXED),
 	    .cow_reuses = __atomic_load_n(&cow_stats.reuses, __ATOMIC_RELAXED),

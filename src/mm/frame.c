@@ -224,6 +224,9 @@ static void frame_release(struct frame *f)
 	poison_fill(f, order);
 	hart = hart_local_begin();
 	memstat_count(MEMSTAT_FREE);
+	/* A frame that crosses harts moves its cache lines (and its cache slot) with it. */
+	if (f->alloc_hart != hart)
+		memstat_count(MEMSTAT_REMOTE_FREE);
 	if (order == 0)
 		frame_cache_free(hart, f);
 	else
@@ -258,8 +261,10 @@ paddr_t frame_alloc(unsigned order)
 	CHECK(order <= BUDDY_MAX_ORDER);
 	hart = hart_local_begin();
 	f = order == 0 ? frame_cache_alloc(hart) : buddy_alloc(order);
-	if (f)
+	if (f) {
 		memstat_count(MEMSTAT_ALLOC);
+		f->alloc_hart = (uint8_t)hart;
+	}
 	hart_local_end();
 	if (f == NULL)
 		return 0;

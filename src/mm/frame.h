@@ -61,7 +61,8 @@ struct frame {
 	uint16_t slab_inuse; /* slab: objects handed out */
 	uint16_t slab_free;  /* slab: page offset of the first free object */
 	uint8_t slab_class;  /* slab: size class index */
-	uint8_t pad[3];
+	uint8_t alloc_hart;  /* the hart that allocated the block (remote-free statistics) */
+	uint8_t pad[2];
 };
 
 /*

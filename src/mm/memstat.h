@@ -30,6 +30,7 @@ enum memstat_event {
 	MEMSTAT_REFILL,       /* cache refills from the buddy */
 	MEMSTAT_DRAIN,        /* cache drains at the high watermark */
 	MEMSTAT_REMOTE_DRAIN, /* other harts' caches drained on exhaustion */
+	MEMSTAT_REMOTE_FREE,  /* blocks freed on another hart than the one that allocated them */
 	MEMSTAT_NEVENTS
 };
 

@@ -85,6 +85,7 @@ def summarize_scale(records):
                     "allocs_per_global_lock": allocs / max(1, sum(r["global_lock"] for r in recs)),
                     "contentions_per_1000": per_1000("contentions"),
                     "remote_drains_per_1000": per_1000("remote_drains"),
+                    "remote_frees_per_1000": per_1000("remote_frees"),
                     "remote_shootdowns_per_1000": per_1000("remote_shootdowns"),
                     "top_class": max(recs, key=lambda r: r["top_class_con"])["top_class"],
                 })
@@ -211,10 +212,11 @@ def targets(summary):
                 r = tput(mode, harts)
                 if r:
                     rows.append(("%s at %d harts, per 1000 faults" % (mode, harts), "report",
-                                 "global lock %.1f, contentions %.1f, remote drains %.1f "
-                                 "(remote frees: not counted)"
+                                 "global lock %.1f, contentions %.1f, remote frees %.1f, "
+                                 "remote drains %.1f"
                                  % (r["global_lock_per_1000"], r["contentions_per_1000"],
-                                    r["remote_drains_per_1000"]), None))
+                                    r["remote_frees_per_1000"], r["remote_drains_per_1000"]),
+                                 None))
     return rows
 
 
@@ -265,15 +267,16 @@ def markdown(summary, meta):
     if "scale" in summary:
         md += ["## COW fault throughput (`//:kernel` caches on, `//:kernel_nocache` off)", "",
                "| mode | harts | caches | faults/s | global lock / 1000 | allocs per global "
-               "lock | contentions / 1000 | remote drains / 1000 | remote shootdowns / 1000 "
+               "lock | contentions / 1000 | remote frees / 1000 | remote drains / 1000 | remote shootdowns / 1000 "
                "| most contended |",
-               "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+               "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
         for r in sorted(summary["scale"]["rows"],
                         key=lambda r: (r["mode"], r["harts"], r["caches"])):
-            md.append("| %s | %d | %s | %d | %.1f | %.1f | %.1f | %.1f | %.0f | %s |" % (
+            md.append("| %s | %d | %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f | %s |" % (
                 r["mode"], r["harts"], r["caches"], r["faults_per_s"],
                 r["global_lock_per_1000"], r["allocs_per_global_lock"],
-                r["contentions_per_1000"], r["remote_drains_per_1000"],
+                r["contentions_per_1000"], r["remote_frees_per_1000"],
+                r["remote_drains_per_1000"],
                 r["remote_shootdowns_per_1000"], r["top_class"] or "-"))
         md.append("")
     if "frames" in summary:

@@ -22,6 +22,7 @@ struct kine_memstat {
 	uint64_t refills;       /* per-hart cache refills */
 	uint64_t drains;        /* per-hart cache drains */
 	uint64_t remote_drains; /* caches drained by another hart on exhaustion */
+	uint64_t remote_frees;  /* blocks freed on another hart than the one that allocated them */
 	uint64_t cow_faults;    /* write faults on copy-on-write pages */
 	uint64_t cow_copies;    /* ... resolved by copying the frame */
 	uint64_t cow_reuses;    /* ... resolved in place (the last owner) */
