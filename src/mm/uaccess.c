@@ -28,28 +28,92 @@ static void cow_count(uint64_t *counter)
 	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
 }
 
+/* The PTE of va in mm now, or 0 if there is none (its table may be gone). */
+static pte_t vm_pte_now(struct mm *mm, uintptr_t va, pte_t **where)
+{
+	*where = pt_walk(mm->root, PAGE_ALIGN_DOWN(va), false);
+	return *where != NULL ? __atomic_load_n(*where, __ATOMIC_ACQUIRE) : 0;
+}
+
+/*
+ * The copy path, entered under mm->lock with old, the COW PTE, and refs,
+ * the frame's count when we chose to copy. The allocation and the copy
+ * run without the lock, so other threads of this process keep faulting
+ * meanwhile: our own reference keeps the old frame from being freed (and
+ * from being taken over in place by another sharer: with it the count
+ * stays above 1), and nobody writes a frame that is COW everywhere. Back
+ * under the lock, the PTE must be the one we copied for; if another thread
+ * resolved or unmapped it meanwhile, the copy is thrown away (an overlap)
+ * and the store is simply retried. Otherwise clear the old PTE, flush every
+ * hart that may cache it, install the copy writable, and only then drop
+ * the references on the old frame, so that no hart can reach the old frame
+ * through a stale entry once it may be reused.
+ */
+static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t old, uint32_t refs)
+{
+	struct frame *f = pa_to_frame(pte_pa(old));
+	paddr_t copy;
+	pte_t *pte;
+	bool fell, last;
+
+	frame_get(f);
+	spin_unlock(&mm->lock);
+	copy = frame_alloc(0);
+	if (copy != 0)
+		memcpy(phys_to_virt(copy), phys_to_virt(pte_pa(old)), PAGE_SIZE);
+	/* Another sharer let the frame go while we copied (our own reference is the +1). */
+	fell = frame_refcount(f) < refs + 1;
+	spin_lock(&mm->lock);
+	if (copy == 0) {
+		frame_put(f);
+		return -ENOMEM;
+	}
+	if (vm_pte_now(mm, va, &pte) != old) {
+		cow_count(&cow_stats.overlaps);
+		frame_free(copy, 0); /* never mapped: no flush owed */
+		frame_put(f);
+		return 0;
+	}
+	__atomic_store_n(pte, 0, __ATOMIC_RELEASE);
+	tlb_shootdown(mm, va, PAGE_SIZE);
+	/* The new PTE: the copy's frame with the old flags, writable, no longer COW. */
+	__atomic_store_n(pte, pa_to_pte(copy) | (old & PTE_FLAGS_MASK & ~PTE_COW) | PTE_W | PTE_D,
+			 __ATOMIC_RELEASE);
+	/* Drop this process's reference and ours; the last one frees (the sharers are gone). */
+	last = frame_put(f);
+	last |= frame_put(f);
+	if (last)
+		cow_count(&cow_stats.last_frees);
+	/*
+	 * We chose to copy because others held the frame; if one of them let
+	 * go before our drop (its own copy, exit or munmap), we raced it.
+	 */
+	if (fell || last)
+		cow_count(&cow_stats.overlaps);
+	cow_count(&cow_stats.faults);
+	cow_count(&cow_stats.copies);
+	mm_check(mm, "COW copy");
+	return 0;
+}
+
 /*
  * The copy-on-write fault (docs/cow.md). Under mm->lock:
  *  - a PTE that is already writable was resolved by another thread of
  *    this process meanwhile (an overlap): nothing to do;
  *  - a PTE without PTE_COW is a real protection fault: -EFAULT;
  *  - the last owner of the frame (refcount 1) takes it over in place;
- *  - otherwise copy the frame, then clear the old PTE, flush every hart
- *    that may cache it, install the new one writable, and only then drop
- *    the reference on the old frame, so that no hart can reach the old
- *    frame through a stale entry once it may be reused.
+ *  - otherwise copy the frame (vm_fault_copy, which drops mm->lock while
+ *    it allocates and copies).
  */
 int vm_fault_write(struct mm *mm, uintptr_t va)
 {
 	pte_t *pte, old;
-	paddr_t old_pa, copy;
 	uint32_t refs;
-	bool fell, last;
 
 	assert(spin_holding(&mm->lock));
-	if (va >= USER_END || (pte = pt_walk(mm->root, PAGE_ALIGN_DOWN(va), false)) == NULL)
+	if (va >= USER_END)
 		return -EFAULT;
-	old = __atomic_load_n(pte, __ATOMIC_ACQUIRE);
+	old = vm_pte_now(mm, va, &pte);
 	if (!(old & PTE_V) || !(old & PTE_U))
 		return -EFAULT;
 	if (old & PTE_W) {
@@ -59,38 +123,15 @@ int vm_fault_write(struct mm *mm, uintptr_t va)
 	}
 	if (!(old & PTE_COW))
 		return -EFAULT;
+	refs = frame_refcount(pa_to_frame(pte_pa(old)));
+	if (refs > 1)
+		return vm_fault_copy(mm, va, old, refs);
+	__atomic_store_n(pte, (old & ~PTE_COW) | PTE_W | PTE_D, __ATOMIC_RELEASE);
+	/* Gaining W needs no shootdown: a stale read-only entry elsewhere only faults again. */
+	tlb_flush_local(mm, va);
 	cow_count(&cow_stats.faults);
-	old_pa = pte_pa(old);
-	refs = frame_refcount(pa_to_frame(old_pa));
-	if (refs == 1) {
-		__atomic_store_n(pte, (old & ~PTE_COW) | PTE_W | PTE_D, __ATOMIC_RELEASE);
-		/* Gaining W needs no shootdown: a stale read-only entry elsewhere only faults again. */
-		tlb_flush_local(mm, va);
-		cow_count(&cow_stats.reuses);
-		mm_check(mm, "COW reuse");
-		return 0;
-	}
-	if ((copy = frame_alloc(0)) == 0)
-		return -ENOMEM;
-	memcpy(phys_to_virt(copy), phys_to_virt(old_pa), PAGE_SIZE);
-	fell = frame_refcount(pa_to_frame(old_pa)) < refs;
-	__atomic_store_n(pte, 0, __ATOMIC_RELEASE);
-	tlb_shootdown(mm, va, PAGE_SIZE);
-	/* The new PTE: the copy's frame with the old flags, writable, no longer COW. */
-	__atomic_store_n(pte, pa_to_pte(copy) | (old & PTE_FLAGS_MASK & ~PTE_COW) | PTE_W | PTE_D,
-			 __ATOMIC_RELEASE);
-	/* Drop this process's reference; the last one frees (the other sharers are gone). */
-	last = frame_free(old_pa, 0);
-	if (last)
-		cow_count(&cow_stats.last_frees);
-	/*
-	 * We chose to copy because others held the frame; if one of them let
-	 * go before our drop (its own copy, exit or munmap), we raced it.
-	 */
-	if (fell || last)
-		cow_count(&cow_stats.overlaps);
-	cow_count(&cow_stats.copies);
-	mm_check(mm, "COW copy");
+	cow_count(&cow_stats.reuses);
+	mm_check(mm, "COW reuse");
 	return 0;
 }
 
@@ -169,7 +210,8 @@ int copyout(struct mm *mm, uintptr_t udst, const void *src, size_t n)
 		size_t c = chunk(udst, n);
 		uint8_t *page = mm_user_page(mm, PAGE_ALIGN_DOWN(udst), true);
 
-		if (page == NULL && vm_fault_write(mm, udst) == 0)
+		/* 0 without a writable page: another thread changed it meanwhile; look again. */
+		while (page == NULL && vm_fault_write(mm, udst) == 0)
 			page = mm_user_page(mm, PAGE_ALIGN_DOWN(udst), true);
 		if (page == NULL) {
 			spin_unlock(&mm->lock);

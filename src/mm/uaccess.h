@@ -32,7 +32,10 @@ long copyinstr(struct mm *mm, char *dst, uintptr_t usrc, size_t max);
 /*
  * A write to user address va found no writable page: resolve it if the
  * page is copy-on-write (0; -ENOMEM if no frame is left for the copy),
- * else -EFAULT. Call with mm->lock held.
+ * else -EFAULT. Call with mm->lock held; it comes back held, but a copy
+ * drops it while it allocates and copies, so the caller must look the
+ * page up again afterwards (0 may also mean "another thread changed the
+ * page meanwhile: retry").
  */
 int vm_fault_write(struct mm *mm, uintptr_t va);
 
