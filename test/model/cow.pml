@@ -32,30 +32,37 @@
  * The names follow the code (src/mm/vm.c, src/mm/uaccess.c, src/mm/tlb.c,
  * src/mm/frame.c): mm_lock (struct mm's lock), pte[].V/W/COW/pa (the PTE's
  * bits and pte_pa), mm_harts (mm->harts, the hart mask), refs (struct
- * frame.refs, read by frame_refcount), frame_get, frame_free (drops one
- * reference; the last one frees), frame_alloc, mm_copy, tlb_shootdown,
- * tlb_flush_local, tlb_activate, vm_user_fault, vm_access_ok,
- * vm_fault_write, copyout, mm_munmap, mm_destroy.
+ * frame.refs, read by frame_refcount), frame_get, frame_free and
+ * frame_put (each drops one reference; the last one frees), frame_alloc,
+ * mm_copy, tlb_shootdown, tlb_flush_local, tlb_activate, vm_user_fault,
+ * vm_access_ok, vm_fault_write, vm_fault_copy, copyout, mm_munmap,
+ * mm_destroy.
  *
  * Broken variants, which spin must refute (spin -DNAME -a cow.pml):
  *   NO_FORK_SHOOTDOWN     mm_copy returns without tlb_shootdown(parent)
- *   DROP_BEFORE_FLUSH     vm_fault_write's copy drops its reference on the
- *                         old frame before the shootdown, not after it
+ *   DROP_BEFORE_FLUSH     vm_fault_copy drops its references on the old
+ *                         frame (the process's and the temporary one)
+ *                         before the shootdown, not after it
  *   NO_RECHECK            vm_user_fault and vm_fault_write decide on the
  *                         PTE read before taking mm_lock, not re-read under it
  *   SHOOTDOWN_LOCAL_ONLY  tlb_shootdown flushes only the calling hart, as if
  *                         the mask held nobody else
- *   INSTALL_BEFORE_FLUSH  vm_fault_write's copy installs the new PTE before
- *                         the shootdown (refuted with -DTHREE_THREADS only)
+ *   INSTALL_BEFORE_FLUSH  vm_fault_copy installs the new PTE before the
+ *                         shootdown (refuted with -DTHREE_THREADS only)
+ *   NO_COPY_RECHECK       vm_fault_copy, back under mm_lock, installs its
+ *                         copy without re-walking the PTE
+ *   NO_TEMP_REF           vm_fault_copy copies without the temporary
+ *                         frame_get/frame_put on the old frame (not refuted:
+ *                         see docs/model.md)
  *   SWITCH_CLEARS_MASK    with -DASID: a switch away clears the hart's bit
  *                         in the mask though its entries stay
- * Reachability probes (spin -DREACH=N, N = 1..9 below): probe N's assertion
+ * Reachability probes (spin -DREACH=N, N = 1..10 below): probe N's assertion
  * fails once the search reaches the situation it names, which shows that
  * the correct model's "errors: 0" does not come from a path never taken.
  */
 
 #define NHARTS  4
-#define NFRAMES 4   /* the correct protocol uses 4 at most: the first and one copy per mm */
+#define NFRAMES 5   /* the first frame and up to 4 copies in flight at once (one per thread) */
 #define NMM     3
 #define NOFRAME 255
 
@@ -244,6 +251,12 @@ inline frame_get(fr)
 	refs[fr]++
 }
 
+/* frame_put(pa_to_frame(pa)): the same drop, by struct frame. */
+inline frame_put(fr)
+{
+	frame_free(fr)
+}
+
 /* An order-0 frame with one reference (the lowest free one), or NOFRAME. */
 inline frame_alloc(fr)
 {
@@ -273,6 +286,100 @@ inline forget_locals()
 }
 
 /*
+ * vm_fault_copy on hart h, entered under mm_lock with old (oV, oW, oCOW,
+ * opa), the COW PTE, and refs_seen (> 1), the count when the copy was
+ * chosen. The temporary reference keeps the old frame from being freed
+ * or taken over in place while it is copied without the lock. Back under
+ * the lock, a PTE that is no longer old means another thread resolved or
+ * unmapped it: the copy is thrown away and the store is retried.
+ * Otherwise clear, shootdown, install, and only then drop the process's
+ * reference and the temporary one.
+ */
+inline vm_fault_copy(h, m)
+{
+	/*
+	 * frame_get, spin_unlock, frame_alloc and the memcpy are one step: the
+	 * get and the unlock commute with every other thread's step (ours are
+	 * held up by the lock, other mms' do not look at it), and with the
+	 * temporary reference nobody writes or frees the old frame while it is
+	 * held, so the copy reads the same data at any point of the window.
+	 * NO_TEMP_REF copies as a step of its own, just before re-locking.
+	 */
+	atomic {
+#ifndef NO_TEMP_REF
+		frame_get(opa); /* our temporary reference */
+#endif
+		spin_unlock(m);
+		frame_alloc(copy);
+		assert(copy != NOFRAME); /* the model has frames enough */
+#ifndef NO_TEMP_REF
+		data[copy] = data[opa]; /* memcpy, outside the lock */
+#endif
+		printf("MSC: hart %d: mm %d allocates frame %d to copy frame %d (refs was %d)\n",
+		       h, m, copy, opa, refs_seen)
+	};
+#ifdef NO_TEMP_REF
+	d_step { /* memcpy, outside the lock, from a frame we hold no reference on */
+		data[copy] = data[opa];
+		printf("MSC: hart %d: copies frame %d (holds %d) to frame %d\n", h, opa, data[opa], copy)
+	};
+#endif
+	spin_lock(m);
+#ifndef NO_COPY_RECHECK
+	if
+	:: !(pte[m].V == oV && pte[m].W == oW && pte[m].COW == oCOW && pte[m].pa == opa) ->
+		/* vm_pte_now(...) != old: resolved or unmapped meanwhile; the
+		 * copy was never mapped (no flush); the store is retried */
+		atomic { /* under the lock: re-walk, free the copy, drop our reference */
+			REACHED(10, true);
+			printf("MSC: hart %d: mm %d's PTE changed meanwhile: frame %d discarded\n",
+			       h, m, copy);
+			frame_free(copy);
+#ifndef NO_TEMP_REF
+			frame_put(opa)
+#else
+			skip
+#endif
+		}
+	:: else ->
+#endif
+		d_step {
+			pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].pa = 0;
+			REACHED(2, refs_seen == 3);
+			printf("MSC: hart %d: mm %d clears its PTE to frame %d\n", h, m, opa)
+		};
+#ifdef DROP_BEFORE_FLUSH
+		frame_put(opa); /* BROKEN: the old frame may be freed while cached */
+#ifndef NO_TEMP_REF
+		frame_put(opa);
+#endif
+#endif
+#ifndef INSTALL_BEFORE_FLUSH
+		tlb_shootdown(h, m);
+#endif
+		d_step {
+			pte[m].V = 1; pte[m].W = 1; pte[m].COW = 0; pte[m].pa = copy;
+			printf("MSC: hart %d: mm %d maps frame %d writable\n", h, m, copy)
+		};
+#ifdef INSTALL_BEFORE_FLUSH
+		tlb_shootdown(h, m); /* BROKEN: other harts meet the old and the new frame */
+#endif
+#ifndef DROP_BEFORE_FLUSH
+		atomic { /* this process's reference, then the temporary one: the
+			  * first is never the last (we still hold the second) */
+#ifndef NO_TEMP_REF
+			frame_put(opa);
+#endif
+			REACHED(3, refs[opa] == 1);
+			frame_put(opa)
+		}
+#endif
+#ifndef NO_COPY_RECHECK
+	fi
+#endif
+}
+
+/*
  * vm_fault_write on hart h, under mm_lock, with old (oV, oW, oCOW, opa) the
  * PTE as read. Sets err on a real protection fault.
  */
@@ -296,36 +403,7 @@ inline vm_fault_write(h, m)
 				printf("MSC: hart %d: mm %d reuses frame %d (refs 1)\n", h, m, opa)
 			};
 			tlb_flush_local(h)
-		:: refs_seen != 1 ->
-			/* copy: alloc, copy, clear, shootdown, install, drop */
-			frame_alloc(copy);
-			assert(copy != NOFRAME); /* the model has frames enough */
-			data[copy] = data[opa]; /* memcpy */
-			d_step {
-				pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].pa = 0;
-				REACHED(2, refs_seen == 3);
-				printf("MSC: hart %d: mm %d copied frame %d to frame %d, clears its PTE\n",
-				       h, m, opa, copy)
-			};
-#ifdef DROP_BEFORE_FLUSH
-			frame_free(opa); /* BROKEN: the old frame may be freed while cached */
-#endif
-#ifndef INSTALL_BEFORE_FLUSH
-			tlb_shootdown(h, m);
-#endif
-			d_step {
-				pte[m].V = 1; pte[m].W = 1; pte[m].COW = 0; pte[m].pa = copy;
-				printf("MSC: hart %d: mm %d maps frame %d writable\n", h, m, copy)
-			};
-#ifdef INSTALL_BEFORE_FLUSH
-			tlb_shootdown(h, m); /* BROKEN: other harts meet the old and the new frame */
-#endif
-#ifndef DROP_BEFORE_FLUSH
-			atomic {
-				REACHED(3, refs[opa] == 1);
-				frame_free(opa)
-			}
-#endif
+		:: refs_seen != 1 -> vm_fault_copy(h, m)
 		fi
 	fi
 }
@@ -427,17 +505,18 @@ inline user_load(h, m)
 
 /*
  * copyout of val into the page (read() into an inherited page): under
- * mm_lock, mm_user_page; if the page is not writable, vm_fault_write; then
- * the kernel writes through the direct map.
+ * mm_lock, mm_user_page; while the page is not writable and vm_fault_write
+ * returns 0 (it may have discarded its copy), look again; then the kernel
+ * writes through the direct map.
  */
 inline copyout(h, m, val)
 {
 	spin_lock(m);
 	read_pte(h, m);
-	if
-	:: !(oV && oW) -> vm_fault_write(h, m); read_pte(h, m)
-	:: else -> skip
-	fi;
+	do
+	:: !(oV && oW) && err == OK -> vm_fault_write(h, m); read_pte(h, m)
+	:: (oV && oW) || err != OK -> break
+	od;
 	if
 	:: oV && oW ->
 		d_step {
@@ -681,5 +760,5 @@ init
 	};
 	/* every thread has ended and every process is gone: every frame is back */
 	_nr_pr == 1;
-	assert(refs[0] == 0 && refs[1] == 0 && refs[2] == 0 && refs[3] == 0)
+	assert(refs[0] == 0 && refs[1] == 0 && refs[2] == 0 && refs[3] == 0 && refs[4] == 0)
 }

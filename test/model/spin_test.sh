@@ -145,11 +145,16 @@ FULL_RUN="-w25"
 QUICK_CC="-O0 -DSAFETY -DBFS -DMEMLIM=2048"
 
 # The configurations: the fork tree without ASIDs, and a parent with three
-# threads under ASIDs, together cover every part of the model. --all adds
-# the other two pairings (about twice the time).
-CONFIGS=("tree:" "three+asid:-DTHREE_THREADS -DASID")
+# threads under ASIDs. Since the copy fault copies outside mm_lock (step 4 of
+# docs/cow.md's write fault), the fork tree's exhaustive search outgrows the
+# 3 GB limit (past 72 M states); until the model is reduced, only the three
+# threads are searched exhaustively here, and --all tries the rest. Broken
+# variants and reachability probes use breadth-first search, which stops at
+# the first violation or probe, in both configurations.
+CONFIGS=("three+asid:-DTHREE_THREADS -DASID")
+VARIANT_CONFIGS=("tree:" "three+asid:-DTHREE_THREADS -DASID")
 if [[ "$all" == 1 ]]; then
-  CONFIGS+=("tree+asid:-DASID" "three:-DTHREE_THREADS")
+  CONFIGS+=("tree:" "tree+asid:-DASID" "three:-DTHREE_THREADS")
 fi
 
 echo "spin_test: $($SPIN -V | head -1); model $model"
@@ -159,7 +164,7 @@ for c in "${CONFIGS[@]}"; do
 done
 
 echo "== broken variants: spin must find a violation"
-for c in "${CONFIGS[@]}"; do
+for c in "${VARIANT_CONFIGS[@]}"; do
   name="${c%%:*}"
   defs="${c#*:}"
   for v in NO_FORK_SHOOTDOWN DROP_BEFORE_FLUSH NO_RECHECK SHOOTDOWN_LOCAL_ONLY; do
@@ -169,6 +174,8 @@ for c in "${CONFIGS[@]}"; do
   # held up by a read-only entry or sees the new frame): needs a third.
   if [[ "$defs" == *THREE_THREADS* ]]; then
     check "INSTALL_BEFORE_FLUSH/$name" "fail" "-DINSTALL_BEFORE_FLUSH $defs" "$QUICK_CC" ""
+    # Two threads copying the same page at once: needs the third as well.
+    check "NO_COPY_RECHECK/$name" "fail" "-DNO_COPY_RECHECK $defs" "$QUICK_CC" ""
   fi
   # Without ASIDs a switch flushes before it clears the bit: correct.
   if [[ "$defs" == *ASID* ]]; then
@@ -184,6 +191,8 @@ for n in 1 2 3 4 5 6 7 8 9; do
   check "REACH=$n" "reach:$n" "-DREACH=$n" "$QUICK_CC" ""
 done
 check "REACH=9/asid" "reach:9" "-DREACH=9 -DASID" "$QUICK_CC" ""
+# A copy thrown away because another thread resolved the page meanwhile.
+check "REACH=10/three+asid" "reach:10" "-DREACH=10 -DTHREE_THREADS -DASID" "$QUICK_CC" ""
 
 echo "== summary"
 printf '%s\n' "${summary[@]}"
