@@ -36,7 +36,9 @@
  * frame_put (each drops one reference; the last one frees), frame_alloc,
  * mm_copy, tlb_shootdown, tlb_flush_local, tlb_activate, vm_user_fault,
  * vm_access_ok, vm_fault_write, vm_fault_copy, copyout, mm_munmap,
- * mm_destroy.
+ * mm_destroy. Two inlines are the model's own: vm_fault_resolve, the part
+ * of vm_fault_write after frame_refcount (the model's steps split there),
+ * and copyout_page, copyout's loop body.
  *
  * Broken variants, which spin must refute (spin -DNAME -a cow.pml):
  *   NO_FORK_SHOOTDOWN     mm_copy returns without tlb_shootdown(parent)
@@ -219,6 +221,7 @@ inline tlb_activate_away(h, m)
 		mm_harts[m] = mm_harts[m] & ~(1 << h); /* BROKEN with ASID: its entries stay */
 #endif
 		hart_runs[h] = 0;
+		killed = 0; /* dead from here on (a thread that switches back in was not killed) */
 		printf("MSC: hart %d switches away from mm %d, mask %d\n", h, m, mm_harts[m])
 	}
 }
@@ -280,10 +283,22 @@ inline read_pte(h, m)
 	}
 }
 
+/* The locals back to 0 once dead, so that states equal but for them merge. */
 inline forget_locals()
 {
 	d_step { oV = 0; oW = 0; oCOW = 0; opa = 0; refs_seen = 0; copy = 0; err = OK }
 }
+
+/*
+ * Model steps (docs/model.md, "Steps"): the step that takes mm_lock goes on
+ * with what the code does next under it, up to and including the first
+ * access that another thread can see or that another thread changes (a PTE
+ * store, a refcount, a TLB flush, the page's data). What it passes on the
+ * way reads only the thread's locals or the mm's PTE, which nobody stores
+ * to without mm_lock: no other thread's step could fall in between with
+ * another outcome. Likewise, local steps just before a spin_unlock are one
+ * step with it.
+ */
 
 /*
  * vm_fault_copy on hart h, entered under mm_lock with old (oV, oW, oCOW,
@@ -316,7 +331,8 @@ inline vm_fault_copy(h, m)
 		data[copy] = data[opa]; /* memcpy, outside the lock */
 #endif
 		printf("MSC: hart %d: mm %d allocates frame %d to copy frame %d (refs was %d)\n",
-		       h, m, copy, opa, refs_seen)
+		       h, m, copy, opa, refs_seen);
+		refs_seen = 0 /* dead: the model keeps no counters (the C code's "fell") */
 	};
 #ifdef NO_TEMP_REF
 	d_step { /* memcpy, outside the lock, from a frame we hold no reference on */
@@ -324,30 +340,38 @@ inline vm_fault_copy(h, m)
 		printf("MSC: hart %d: copies frame %d (holds %d) to frame %d\n", h, opa, data[opa], copy)
 	};
 #endif
-	spin_lock(m);
-#ifndef NO_COPY_RECHECK
-	if
-	:: !(pte[m].V == oV && pte[m].W == oW && pte[m].COW == oCOW && pte[m].pa == opa) ->
-		/* vm_pte_now(...) != old: resolved or unmapped meanwhile; the
-		 * copy was never mapped (no flush); the store is retried */
-		atomic { /* under the lock: re-walk, free the copy, drop our reference */
-			REACHED(10, true);
-			printf("MSC: hart %d: mm %d's PTE changed meanwhile: frame %d discarded\n",
-			       h, m, copy);
-			frame_free(copy);
-#ifndef NO_TEMP_REF
-			frame_put(opa)
+#ifdef NO_COPY_RECHECK
+	atomic {
+		spin_lock(m); /* BROKEN: installs over whatever the PTE has become */
 #else
-			skip
+	if
+	:: atomic { /* spin_lock; vm_pte_now(...) != old: resolved or unmapped meanwhile */
+		mm_lock[m] == 0 &&
+		!(pte[m].V == oV && pte[m].W == oW && pte[m].COW == oCOW && pte[m].pa == opa) ->
+		mm_lock[m] = 1;
+		/* the copy was never mapped (no flush); the store is retried */
+		REACHED(10, true);
+		printf("MSC: hart %d: mm %d's PTE changed meanwhile: frame %d discarded\n",
+		       h, m, copy);
+		frame_free(copy);
+#ifndef NO_TEMP_REF
+		frame_put(opa);
 #endif
-		}
-	:: else ->
+		oV = 0; oW = 0; oCOW = 0; opa = 0; copy = 0
+	   }
+	:: atomic { /* spin_lock; the PTE is still old */
+		mm_lock[m] == 0 &&
+		pte[m].V == oV && pte[m].W == oW && pte[m].COW == oCOW && pte[m].pa == opa ->
+		mm_lock[m] = 1;
 #endif
-		d_step {
-			pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].pa = 0;
-			REACHED(2, refs_seen == 3);
-			printf("MSC: hart %d: mm %d clears its PTE to frame %d\n", h, m, opa)
-		};
+		/* a COW fault replaces a frame that three address spaces map */
+		REACHED(2, (pte[PARENT].V && pte[PARENT].pa == opa) +
+			   (pte[CHILD].V && pte[CHILD].pa == opa) +
+			   (pte[GRANDCHILD].V && pte[GRANDCHILD].pa == opa) == 3);
+		pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].pa = 0;
+		oV = 0; oW = 0; oCOW = 0; /* dead: only opa is needed from here on */
+		printf("MSC: hart %d: mm %d clears its PTE to frame %d\n", h, m, opa)
+	   };
 #ifdef DROP_BEFORE_FLUSH
 		frame_put(opa); /* BROKEN: the old frame may be freed while cached */
 #ifndef NO_TEMP_REF
@@ -359,7 +383,8 @@ inline vm_fault_copy(h, m)
 #endif
 		d_step {
 			pte[m].V = 1; pte[m].W = 1; pte[m].COW = 0; pte[m].pa = copy;
-			printf("MSC: hart %d: mm %d maps frame %d writable\n", h, m, copy)
+			printf("MSC: hart %d: mm %d maps frame %d writable\n", h, m, copy);
+			copy = 0
 		};
 #ifdef INSTALL_BEFORE_FLUSH
 		tlb_shootdown(h, m); /* BROKEN: other harts meet the old and the new frame */
@@ -371,8 +396,11 @@ inline vm_fault_copy(h, m)
 			frame_put(opa);
 #endif
 			REACHED(3, refs[opa] == 1);
-			frame_put(opa)
+			frame_put(opa);
+			opa = 0
 		}
+#else
+		opa = 0
 #endif
 #ifndef NO_COPY_RECHECK
 	fi
@@ -381,7 +409,10 @@ inline vm_fault_copy(h, m)
 
 /*
  * vm_fault_write on hart h, under mm_lock, with old (oV, oW, oCOW, opa) the
- * PTE as read. Sets err on a real protection fault.
+ * PTE as read: its checks, up to and including frame_refcount, which is the
+ * first access another thread can change. They end the step that took the
+ * lock (or read the PTE again). Sets err on a real protection fault, and
+ * refs_seen when the page is COW; vm_fault_resolve goes on from there.
  */
 inline vm_fault_write(h, m)
 {
@@ -392,19 +423,26 @@ inline vm_fault_write(h, m)
 		tlb_flush_local(h)
 	:: oV && !oW && !oCOW -> err = EFAULT
 	:: oV && !oW && oCOW ->
-		refs_seen = refs[opa]; /* frame_refcount */
-		if
-		:: refs_seen == 1 ->
-			/* reuse: the last owner makes the PTE writable in place;
-			 * gaining W needs no shootdown */
-			d_step {
-				pte[m].V = 1; pte[m].W = 1; pte[m].COW = 0; pte[m].pa = opa;
-				REACHED(1, true);
-				printf("MSC: hart %d: mm %d reuses frame %d (refs 1)\n", h, m, opa)
-			};
-			tlb_flush_local(h)
-		:: refs_seen != 1 -> vm_fault_copy(h, m)
-		fi
+		refs_seen = refs[opa] /* frame_refcount */
+	fi
+}
+
+/* The rest of vm_fault_write: reuse or copy when it found a COW page (refs_seen != 0). */
+inline vm_fault_resolve(h, m)
+{
+	if
+	:: d_step {
+		refs_seen == 1 ->
+		/* reuse: the last owner makes the PTE writable in place;
+		 * gaining W needs no shootdown */
+		pte[m].V = 1; pte[m].W = 1; pte[m].COW = 0; pte[m].pa = opa;
+		REACHED(1, true);
+		printf("MSC: hart %d: mm %d reuses frame %d (refs 1)\n", h, m, opa);
+		oV = 0; oW = 0; oCOW = 0; opa = 0; refs_seen = 0
+	   };
+		tlb_flush_local(h)
+	:: refs_seen > 1 -> vm_fault_copy(h, m)
+	:: refs_seen == 0 -> skip
 	fi
 }
 
@@ -417,36 +455,37 @@ inline vm_user_fault(h, m, access)
 {
 #ifdef NO_RECHECK
 	read_pte(h, m); /* BROKEN: the PTE as it was before the lock */
-	spin_lock(m);
-#else
-	spin_lock(m);
-	read_pte(h, m);
 #endif
-	if
-	:: oV && (access == ACCESS_READ || oW) ->
-		/* vm_access_ok: resolved meanwhile; drop this hart's stale entry */
-		atomic {
+	atomic {
+		spin_lock(m);
+#ifndef NO_RECHECK
+		read_pte(h, m);
+#endif
+		if
+		:: oV && (access == ACCESS_READ || oW) ->
+			/* vm_access_ok: resolved meanwhile; drop this hart's stale entry */
 			REACHED(4, access == ACCESS_WRITE && m == PARENT);
 			REACHED(5, access == ACCESS_READ);
 			tlb_flush_local(h)
-		}
-	:: !(oV && (access == ACCESS_READ || oW)) && access == ACCESS_WRITE ->
-		vm_fault_write(h, m)
-	:: !(oV && (access == ACCESS_READ || oW)) && access == ACCESS_READ ->
-		err = EFAULT
-	fi;
-	if
-	:: err != OK ->
-		atomic {
+		:: !(oV && (access == ACCESS_READ || oW)) && access == ACCESS_WRITE ->
+			vm_fault_write(h, m)
+		:: !(oV && (access == ACCESS_READ || oW)) && access == ACCESS_READ ->
+			err = EFAULT
+		fi
+	};
+	vm_fault_resolve(h, m);
+	atomic {
+		if
+		:: err != OK ->
 			printf("MSC: hart %d: the fault is real: the process is killed\n", h);
 			/* only a fault on a page that is really gone kills the process */
 			assert(unmapped[m]);
 			killed = 1
-		}
-	:: else -> skip
-	fi;
-	forget_locals();
-	spin_unlock(m)
+		:: else -> skip
+		fi;
+		forget_locals();
+		spin_unlock(m)
+	}
 }
 
 /*
@@ -466,7 +505,7 @@ inline user_store(h, m, val)
 		assert(flush_owed[m] || (pte[m].V && pte[m].W && pte[m].pa == tlb[h].pa));
 		REACHED(6, flush_owed[m] && m == PARENT && !unmapped[m]);
 		data[tlb[h].pa] = val;
-		last[m] = val;
+		last[m] = (unmapped[m] -> 0 : val); /* nobody checks an unmapped page's loads */
 		break
 	   }
 	:: atomic { /* the walk */
@@ -504,6 +543,30 @@ inline user_load(h, m)
 }
 
 /*
+ * copyout's page (mm_user_page, then vm_fault_write when the page is not
+ * writable), after a read of the PTE under mm_lock: the write through the
+ * direct map, or -EFAULT, or a COW page for vm_fault_resolve (refs_seen).
+ */
+inline copyout_page(h, m, val)
+{
+	if
+	:: oV && oW ->
+		data[opa] = val;
+		last[m] = val;
+		REACHED(7, true);
+		printf("MSC: hart %d: copyout writes %d into frame %d (mm %d)\n", h, val, opa, m)
+	:: !(oV && oW) ->
+		vm_fault_write(h, m);
+		if
+		:: err != OK ->
+			killed = 1; /* -EFAULT */
+			assert(unmapped[m])
+		:: else -> skip
+		fi
+	fi
+}
+
+/*
  * copyout of val into the page (read() into an inherited page): under
  * mm_lock, mm_user_page; while the page is not writable and vm_fault_write
  * returns 0 (it may have discarded its copy), look again; then the kernel
@@ -511,38 +574,36 @@ inline user_load(h, m)
  */
 inline copyout(h, m, val)
 {
-	spin_lock(m);
-	read_pte(h, m);
+	atomic {
+		spin_lock(m);
+		read_pte(h, m);
+		copyout_page(h, m, val)
+	};
 	do
-	:: !(oV && oW) && err == OK -> vm_fault_write(h, m); read_pte(h, m)
-	:: (oV && oW) || err != OK -> break
+	:: refs_seen != 0 ->
+		vm_fault_resolve(h, m);
+		atomic { read_pte(h, m); copyout_page(h, m, val) }
+	:: refs_seen == 0 -> break
 	od;
-	if
-	:: oV && oW ->
-		d_step {
-			data[opa] = val;
-			last[m] = val;
-			REACHED(7, true);
-			printf("MSC: hart %d: copyout writes %d into frame %d (mm %d)\n", h, val, opa, m)
-		}
-	:: else -> killed = 1 /* -EFAULT */
-	fi;
-	assert(!killed || unmapped[m]);
-	forget_locals();
-	spin_unlock(m)
+	atomic {
+		forget_locals();
+		spin_unlock(m)
+	}
 }
 
 /* fork on hart h: mm_copy of src into the new dst (src/mm/vm.c). */
 inline mm_copy(h, src, dst)
 {
-	spin_lock(src);
-	/* mm_copy_leaf: a private writable page becomes COW in the parent */
-	if
-	:: pte[src].V && pte[src].W ->
-		d_step { pte[src].W = 0; pte[src].COW = 1; flush_owed[src] = 1 };
-		src_changed = 1
-	:: else -> skip
-	fi;
+	atomic {
+		spin_lock(src);
+		/* mm_copy_leaf: a private writable page becomes COW in the parent */
+		if
+		:: pte[src].V && pte[src].W ->
+			pte[src].W = 0; pte[src].COW = 1; flush_owed[src] = 1;
+			src_changed = 1
+		:: else -> skip
+		fi
+	};
 	frame_get(pte[src].pa);
 	d_step { /* pt_map in the child, same bits */
 		pte[dst].V = pte[src].V;
@@ -556,8 +617,8 @@ inline mm_copy(h, src, dst)
 	:: else -> skip
 	fi;
 #endif
-	src_changed = 0;
 	atomic {
+		src_changed = 0;
 		/* fork returns: what the page holds now is the child's for good */
 		last[dst] = data[pte[dst].pa];
 		printf("MSC: fork of mm %d returns; mm %d's snapshot is %d\n", src, dst, last[dst]);
@@ -569,20 +630,19 @@ inline mm_copy(h, src, dst)
 /* munmap of the page (mm_unmap_locked): clear, shootdown, then drop. */
 inline mm_munmap(h, m)
 {
-	spin_lock(m);
 	if
-	:: pte[m].V ->
-		d_step {
-			opa = pte[m].pa;
-			pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].pa = 0;
-			unmapped[m] = 1;
-			flush_owed[m] = 1;
-			printf("MSC: hart %d: munmap clears mm %d's PTE to frame %d\n", h, m, opa)
-		};
+	:: atomic {
+		mm_lock[m] == 0 && pte[m].V -> mm_lock[m] = 1; /* spin_lock; the page is mapped */
+		opa = pte[m].pa;
+		pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].pa = 0;
+		unmapped[m] = 1;
+		last[m] = 0; /* dead: nobody checks an unmapped page's loads */
+		flush_owed[m] = 1;
+		printf("MSC: hart %d: munmap clears mm %d's PTE to frame %d\n", h, m, opa)
+	   };
 		tlb_shootdown(h, m);
-		frame_free(opa);
-		opa = 0
-	:: else -> skip
+		atomic { frame_free(opa); opa = 0 }
+	:: atomic { mm_lock[m] == 0 && !pte[m].V -> mm_lock[m] = 1 }
 	fi;
 	spin_unlock(m)
 }
@@ -595,26 +655,43 @@ inline mm_munmap(h, m)
  */
 inline mm_destroy(m)
 {
-	spin_lock(m);
-	d_step {
+	atomic {
+		spin_lock(m);
 		assert(!(hart_runs[0] && hart_mm[0] == m) && !(hart_runs[1] && hart_mm[1] == m) &&
 		       !(hart_runs[2] && hart_mm[2] == m) && !(hart_runs[3] && hart_mm[3] == m));
-		dead[m] = 1
+		dead[m] = 1;
+		/*
+		 * Dead from here on: no thread of m runs again, nobody shoots
+		 * m's harts down any more, and frame_free's check leaves a dead
+		 * mm's entries out (they stay only with ASIDs).
+		 */
+		i = 0;
+		do
+		:: i < NHARTS ->
+			if
+			:: hart_mm[i] == m -> tlb[i].v = 0; tlb[i].w = 0; tlb[i].pa = 0
+			:: else -> skip
+			fi;
+			i++
+		:: else -> i = 0; break
+		od;
+		mm_harts[m] = 0;
+		last[m] = 0
 	};
 	if
-	:: pte[m].V ->
-		d_step {
-			opa = pte[m].pa;
-			pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].pa = 0;
-			unmapped[m] = 1;
-			printf("MSC: exit of mm %d drops frame %d\n", m, opa)
-		};
+	:: d_step {
+		pte[m].V ->
+		opa = pte[m].pa;
+		pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].pa = 0;
+		unmapped[m] = 1;
+		printf("MSC: exit of mm %d drops frame %d\n", m, opa)
+	   };
 		atomic {
 			REACHED(8, refs[opa] == 1);
-			frame_free(opa)
-		};
-		opa = 0
-	:: else -> skip
+			frame_free(opa);
+			opa = 0
+		}
+	:: d_step { !pte[m].V -> skip }
 	fi;
 	spin_unlock(m)
 }
