@@ -37,6 +37,7 @@
 #include "src/lib/fmt.h"
 #include "src/mm/frame.h"
 #include "src/mm/frame_cache.h"
+#include "src/mm/kstack.h"
 #include "src/mm/memstat.h"
 #include "src/mm/phys.h"
 #include "src/mm/physmem.h"
@@ -105,13 +106,15 @@ static void boot_memory(void)
 	slab_init();
 	bootimage_init(platform.initrd.base, platform.initrd.size);
 	kmap_init(&platform);
+	kstack_init();
 	kprintf("kine: frames: %lu free of %lu managed (%lu MiB), per-hart caches %s, poison %s\n",
 		memstat_free_frames(), frames_managed(), frames_managed() >> (20 - PAGE_SHIFT),
 		frame_cache_enabled() ? "on" : "off", frame_poison_enabled() ? "on" : "off");
 	kprintf("kine: fork: %s\n", mm_fork_mode());
 	kprintf("kine: kernel page table at %#lx: text r-x, rodata r--, data rw-, guard pages "
-		"unmapped, direct map rw-\n",
-		kernel_root);
+		"unmapped, direct map rw-, thread stacks at %#lx with %lu KiB guards\n",
+		kernel_root, (unsigned long)KSTACK_WINDOW_BASE,
+		(unsigned long)KSTACK_GUARD_PAGES * PAGE_SIZE / 1024);
 }
 
 static void boot_print_harts(void)

@@ -171,9 +171,13 @@ bool selftest_run(const char *name)
 	pass = selftest_lock_run(name, &known);
 	if (known)
 		return pass;
+	pass = selftest_kstack_run(name, &known);
+	if (known)
+		return pass;
 	kprintf("kine: unknown self-test '%s' (known: boot, spinlock, panic, fault, wx, frames, "
 		"frames_exhaust, frames_bench, threads, user, lockstat_shared, lockstat_private, "
-		"lock_bench, lockcheck_order, lockcheck_unheld, lockcheck_sleep)\n",
+		"lock_bench, lockcheck_order, lockcheck_unheld, lockcheck_sleep, kstack, "
+		"kstack_overflow)\n",
 		name);
 	return false;
 }

@@ -18,4 +18,7 @@ bool selftest_user_run(const char *name, bool *known);
 /* Spinlock, lock statistics and lock-check self-tests (selftest_lock.c). */
 bool selftest_lock_run(const char *name, bool *known);
 
+/* Kernel thread stack self-tests (selftest_kstack.c). */
+bool selftest_kstack_run(const char *name, bool *known);
+
 #endif

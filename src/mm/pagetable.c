@@ -275,6 +275,24 @@ int pt_lookup(paddr_t root, uintptr_t va, paddr_t *pa, uint64_t *perm, unsigned 
 	return PT_OK;
 }
 
+paddr_t pt_unlink_empty_table(paddr_t root, uintptr_t va)
+{
+	paddr_t table;
+	pte_t *link;
+	int err;
+
+	if (!sv39_va_canonical(va))
+		return 0;
+	link = walk_to(root, va, 1, false, &err);
+	if (link == NULL || !pte_is_table(*link))
+		return 0;
+	table = pte_pa(*link);
+	if (!table_is_empty(table))
+		return 0;
+	pte_set(link, 0);
+	return table;
+}
+
 /* ---- Unmapping ---- */
 
 /*

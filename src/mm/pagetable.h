@@ -33,9 +33,10 @@
  * it returns to user mode or lets another hart run it, and only then lets
  * the dropped frames be reused. Table pages that pt_unmap() empties go
  * back through pt_page_free() at once; that is safe while no other hart is
- * running this address space (its MMU cannot walk the table then). Unmapping
- * under a table that other harts are running would need those frees
- * deferred past the flush, which this API does not do yet.
+ * running this address space (its MMU cannot walk the table then). Under a
+ * table other harts are running, pt_walk(alloc=false) to clear leaves and
+ * pt_unlink_empty_table() to take out an emptied table, with the free
+ * deferred past the flush, is the way (kstack.c does this).
  */
 #ifndef KINE_MM_PAGETABLE_H
 #define KINE_MM_PAGETABLE_H
@@ -131,6 +132,17 @@ int pt_map(paddr_t root, uintptr_t va, paddr_t pa, size_t size, uint64_t perm, u
  */
 int pt_unmap(paddr_t root, uintptr_t va, size_t size, void (*drop)(paddr_t pa, void *ctx),
 	     void *ctx);
+
+/*
+ * The deferred form of the table freeing pt_unmap() does at once, for a
+ * table other harts' MMUs may be walking: if the level-0 table that covers
+ * va holds no valid entry, unlink it from its parent and return it. The
+ * caller frees it (pt_page_free) only after every hart that may have
+ * cached the link has flushed. Returns 0, changing nothing, if there is no
+ * such table or it is not empty. (Used by kstack.c for the kernel's own
+ * table; the table's other invariants hold throughout.)
+ */
+paddr_t pt_unlink_empty_table(paddr_t root, uintptr_t va);
 
 /* pt_protect() flags. */
 #define PT_PROTECT_SKIP_HOLES (1u << 0) /* unmapped pages are not an error */

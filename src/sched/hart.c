@@ -4,6 +4,8 @@
  * harts[] and hart_stacks[] are statically sized for MAX_HARTS. Each stack
  * slot begins with a guard page that nothing uses (the paging code unmaps
  * it, so an overflow faults instead of silently corrupting the next slot).
+ * stack_limit follows the stack the hart runs on (the scheduler sets it at
+ * every switch) so that kernelvec can tell an overflow from a trap.
  */
 #include "src/sched/hart.h"
 
@@ -16,12 +18,21 @@ _Static_assert(HART_LOCAL_MAX == MAX_HARTS, "hart_local.h and hart.h disagree");
 
 _Static_assert(offsetof(struct hart, stack_top) == HART_STACK_TOP_OFFSET,
 	       "entry.S loads stack_top at HART_STACK_TOP_OFFSET");
+_Static_assert(offsetof(struct hart, stack_limit) == HART_STACK_LIMIT_OFFSET,
+	       "trapvec.S checks sp against stack_limit");
+_Static_assert(offsetof(struct hart, overflow_top) == HART_OVERFLOW_TOP_OFFSET,
+	       "trapvec.S reports an overflow from overflow_top");
+_Static_assert(offsetof(struct hart, trap_scratch) == HART_TRAP_SCRATCH_OFFSET,
+	       "trapvec.S parks t0 in trap_scratch");
 
 struct hart harts[MAX_HARTS];
 int nharts;
 
 /* Referenced by entry.S: the boot hart takes slot 0 before any C runs. */
 uint8_t hart_stacks[MAX_HARTS][KSTACK_SLOT_SIZE] __attribute__((aligned(4096)));
+
+/* Where kernelvec reports a stack overflow from (trap.c). */
+static uint8_t overflow_stacks[MAX_HARTS][KSTACK_OVERFLOW_SIZE] __attribute__((aligned(16)));
 
 void hart_setup(int index, uint32_t hartid)
 {
@@ -32,6 +43,8 @@ void hart_setup(int index, uint32_t hartid)
 	h->hartid = hartid;
 	h->stack_base = (uintptr_t)hart_stacks[index] + KSTACK_GUARD_SIZE;
 	h->stack_top = (uintptr_t)hart_stacks[index] + KSTACK_SLOT_SIZE;
+	h->stack_limit = h->stack_base;
+	h->overflow_top = (uintptr_t)overflow_stacks[index] + KSTACK_OVERFLOW_SIZE;
 	h->arch.plic_context = -1;
 	spin_init(&h->runq_lock, "runq");
 }

@@ -51,8 +51,12 @@ enum ipi_msg {
 struct thread;
 
 struct hart {
-	uintptr_t stack_top; /* must stay first: entry.S loads it */
-	uintptr_t stack_base;
+	/* The first four fields are at fixed offsets (entry.h) for assembly. */
+	uintptr_t stack_top;    /* the boot stack's top: entry.S loads it */
+	uintptr_t stack_limit;  /* lowest byte of the stack this hart runs on now */
+	uintptr_t overflow_top; /* top of this hart's overflow stack */
+	uint64_t trap_scratch;  /* kernelvec's, while it checks the stack */
+	uintptr_t stack_base;   /* lowest byte of the boot stack */
 	uint32_t hartid;
 	int index;
 

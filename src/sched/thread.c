@@ -16,7 +16,7 @@
 #include <stddef.h>
 
 #include "src/kernel/kernel.h"
-#include "src/mm/frame.h"
+#include "src/mm/kstack.h"
 #include "src/mm/slab.h"
 #include "src/mm/vm.h"
 #include "src/sched/hart.h"
@@ -48,8 +48,8 @@ void sched_current_stack(uintptr_t *lo, uintptr_t *hi)
 		*hi = h->stack_top;
 		return;
 	}
-	*lo = (uintptr_t)phys_to_virt(t->stack);
-	*hi = *lo + (PAGE_SIZE << THREAD_STACK_ORDER);
+	*lo = t->kstack->base;
+	*hi = t->kstack->top;
 }
 
 /* ---- run queues ---- */
@@ -216,8 +216,10 @@ static void sched_run(struct hart *self, struct thread *t)
 	self->current = t;
 	if (t->proc != NULL)
 		mm_activate(t->proc->mm);
+	self->stack_limit = t->kstack->base; /* interrupts are off until t runs */
 	arch_switch(&self->sched_ctx, &t->ctx);
 	/* t switched back to us, holding its lock (see sched_switch_out). */
+	self->stack_limit = self->stack_base;
 	self->current = NULL;
 	/*
 	 * Back to the kernel's table: the process may be reaped (its tables
@@ -238,6 +240,7 @@ void scheduler(void)
 		/* Let interrupts in (a wakeup may be an IPI), then look. */
 		arch_irq_enable();
 		arch_irq_disable();
+		kstack_quiesce(); /* a flush owed for unmapped stacks, if any */
 		t = sched_pick(self);
 		if (t != NULL) {
 			sched_run(self, t);
@@ -286,8 +289,8 @@ struct thread *thread_create_proc(void (*fn)(void *), void *arg, const char *nam
 	assert(affinity == THREAD_ANY_HART || (affinity >= 0 && affinity < nharts));
 	if (t == NULL)
 		return NULL;
-	t->stack = frame_alloc(THREAD_STACK_ORDER);
-	if (t->stack == 0) {
+	t->kstack = kstack_alloc();
+	if (t->kstack == NULL) {
 		kfree(t);
 		return NULL;
 	}
@@ -300,7 +303,7 @@ struct thread *thread_create_proc(void (*fn)(void *), void *arg, const char *nam
 	t->affinity = affinity;
 	t->proc = p;
 	/* The user frame sits at the very top; the kernel stack grows below it. */
-	top = (uintptr_t)phys_to_virt(t->stack) + (PAGE_SIZE << THREAD_STACK_ORDER);
+	top = t->kstack->top;
 	t->uframe = (struct user_frame *)(top - sizeof(struct user_frame));
 	if (uf != NULL)
 		*t->uframe = *uf;
@@ -334,7 +337,7 @@ void thread_join(struct thread *t)
 		waitq_sleep(&t->exited, &t->lock);
 	/* Holding t->lock means its switch out of the hart is complete. */
 	spin_unlock(&t->lock);
-	frame_free(t->stack, THREAD_STACK_ORDER);
+	kstack_free(t->kstack);
 	kfree(t);
 }
 

@@ -26,6 +26,7 @@
 #include "src/sync/spinlock.h"
 #include "src/sync/waitq.h"
 
+struct kstack;
 struct proc;
 
 enum thread_state {
@@ -37,8 +38,6 @@ enum thread_state {
 
 /* Run anywhere (the default), or only on the hart with this index. */
 #define THREAD_ANY_HART (-1)
-
-#define THREAD_STACK_ORDER 2 /* 16 KiB kernel stacks */
 
 struct thread {
 	struct arch_context ctx; /* guarded by lock (saved while switched out) */
@@ -56,7 +55,7 @@ struct thread {
 	int affinity; /* THREAD_ANY_HART or a hart index; changed only under lock */
 	void (*fn)(void *);
 	void *arg;
-	uint64_t stack; /* physical address of the stack block */
+	struct kstack *kstack; /* its kernel stack, above a guard (src/mm/kstack.h) */
 
 	struct waitq exited;       /* thread_join sleeps here */
 	struct proc *proc;         /* the process it belongs to; NULL for a kernel thread */

@@ -412,6 +412,26 @@ static void walk(void)
 	CHECK(pt_walk(root, 0, false) != p);
 	CHECK_EQ(pt_unmap(root, UPPER, PG, NULL, NULL), PT_OK); /* frees the empty tables */
 	CHECK_EQ(live, 3);
+
+	SECTION("pt_unlink_empty_table: only an empty level-0 table, returned, not freed");
+	p = pt_walk(root, UPPER + SZ_2M, true);
+	CHECK(p != NULL);
+	CHECK_EQ(live, 5);
+	*p = pa_to_pte(F) | PTE_V | PTE_R | PTE_A;
+	CHECK_EQ(pt_unlink_empty_table(root, UPPER + SZ_2M), 0); /* not empty */
+	CHECK_EQ(pt_unlink_empty_table(root, UPPER), 0);         /* no table there */
+	CHECK_EQ(pt_unlink_empty_table(root, NONCANON), 0);
+	CHECK_EQ(pt_unlink_empty_table(root, 0xc00000), 0); /* a 2 MiB leaf, not a table */
+	*p = 0;
+	{
+		paddr_t t = pt_unlink_empty_table(root, UPPER + SZ_2M + PG);
+
+		CHECK(t != 0);
+		CHECK(pt_walk(root, UPPER + SZ_2M, false) == NULL);
+		CHECK_EQ(live, 5); /* the caller frees it, after its flush */
+		pt_page_free(t);
+	}
+	CHECK_EQ(live, 4); /* the level-1 table stays */
 	finish(root, 1 + 512);
 }
 

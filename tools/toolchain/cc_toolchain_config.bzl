@@ -49,6 +49,9 @@ _COMPILE_FLAGS = _MACHINE_FLAGS + [
     "-Wextra",
     "-Werror",
     "-Wno-unused-parameter",
+    # A kernel stack is 16 KiB above a 16 KiB guard (src/mm/kstack.h): a
+    # frame this size or smaller that overflows always lands in the guard.
+    "-Wframe-larger-than=4096",
 ]
 
 _LINK_FLAGS = _MACHINE_FLAGS + [

@@ -31,6 +31,7 @@ struct counts {
 	long forks, fork_enomem, fork_eagain, fork_other;
 	long mmaps, mmap_enomem, mmap_other;
 	long procs;
+	long storm_target, storm_written, storm_dead; /* the storm's children */
 };
 
 static struct counts *counts;
@@ -142,6 +143,21 @@ static bool forkbomb(void)
 
 #define STORM_CHILDREN 4
 
+/*
+ * A child that wrote all its copies keeps them until every sibling has
+ * written its own or was killed trying: so the copies of all children are
+ * live at once, and memory runs out whatever the interleaving (a child
+ * that exited early would hand its frames to the next one).
+ */
+static void storm_hold(void)
+{
+	add(&counts->storm_written);
+	while (__atomic_load_n(&counts->storm_written, __ATOMIC_RELAXED) +
+		   __atomic_load_n(&counts->storm_dead, __ATOMIC_RELAXED) <
+	       __atomic_load_n(&counts->storm_target, __ATOMIC_RELAXED))
+		sleep(1);
+}
+
 static bool storm(void)
 {
 	struct kine_memstat st;
@@ -157,24 +173,31 @@ static bool storm(void)
 		return false;
 	for (uint64_t o = 0; o < size; o += PAGE)
 		m[o] = 1;
+	counts->storm_target = STORM_CHILDREN;
+	counts->storm_written = counts->storm_dead = 0;
 	for (int i = 0; i < STORM_CHILDREN; i++) {
 		int pid = fork();
 
 		if (pid == 0) {
 			for (uint64_t o = 0; o < size; o += PAGE)
 				m[o] = (char)(2 + i); /* a COW copy per page */
+			storm_hold();
 			exit(0);
 		}
-		if (pid < 0)
+		if (pid < 0) {
 			other++;
+			__atomic_fetch_sub(&counts->storm_target, 1, __ATOMIC_RELAXED);
+		}
 	}
 	while (wait(&status) > 0) {
-		if (status == 0)
+		if (status == 0) {
 			finished++;
-		else if (status == -1)
+		} else if (status == -1) {
 			killed++;
-		else
+			add(&counts->storm_dead);
+		} else {
 			other++;
+		}
 	}
 	/* The parent's own pages were never touched by the children. */
 	for (uint64_t o = 0; o < size; o += PAGE)

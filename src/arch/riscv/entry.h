@@ -18,7 +18,13 @@
 #define KSTACK_SIZE       16384
 #define KSTACK_SLOT_SIZE  (KSTACK_GUARD_SIZE + KSTACK_SIZE)
 
-/* Offset of struct hart's stack_top; hart.c asserts it. */
-#define HART_STACK_TOP_OFFSET 0
+/* Offsets in struct hart that assembly uses; hart.c asserts them. */
+#define HART_STACK_TOP_OFFSET    0  /* entry.S: the boot stack */
+#define HART_STACK_LIMIT_OFFSET  8  /* trapvec.S: lowest byte of the current stack */
+#define HART_OVERFLOW_TOP_OFFSET 16 /* trapvec.S: where an overflow is reported from */
+#define HART_TRAP_SCRATCH_OFFSET 24 /* trapvec.S: t0 while the stack is checked */
+
+/* Each hart's overflow stack: enough for the panic report and backtrace. */
+#define KSTACK_OVERFLOW_SIZE 8192
 
 #endif

@@ -82,9 +82,15 @@ void kmap_init(const struct platform *plat)
 	kmap_image_range((uintptr_t)kernel_rodata_start, (uintptr_t)kernel_data_start, PTE_R,
 			 "rodata");
 	kmap_data();
-	for (int i = 0; i < plat->nmem; i++)
+	for (int i = 0; i < plat->nmem; i++) {
+		/* The direct map ends where the kernel-stack window begins. */
+		if (plat->mem[i].base + plat->mem[i].size > KSTACK_WINDOW_BASE - DIRECT_MAP_BASE)
+			panic("kmap: RAM at %#lx (%#lx bytes) lies past the direct map's %lu GiB",
+			      plat->mem[i].base, plat->mem[i].size,
+			      (KSTACK_WINDOW_BASE - DIRECT_MAP_BASE) >> 30);
 		kmap(DIRECT_MAP_BASE + plat->mem[i].base, plat->mem[i].base, plat->mem[i].size,
 		     PTE_R | PTE_W, PT_MAP_HUGE, "RAM");
+	}
 	if (plat->uart.kind != UART_NONE)
 		kmap_device(plat->uart.base, plat->uart.size, "uart");
 	if (plat->plic.present)

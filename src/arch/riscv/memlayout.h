@@ -12,7 +12,9 @@
  *    first;
  *  - the image: the kernel is linked at KERNEL_VIRT_BASE and loaded at
  *    KERNEL_PHYS_BASE (0x80200000: where fw_jump jumps and where booti puts
- *    an Image with text_offset 0x200000).
+ *    an Image with text_offset 0x200000);
+ *  - the kernel-stack window: every thread's kernel stack, each above an
+ *    unmapped guard (src/mm/kstack.c), so that an overflow faults.
  * Keeping the kernel out of the lower half leaves all of it to user space.
  */
 #ifndef KINE_ARCH_RISCV_MEMLAYOUT_H
@@ -34,6 +36,13 @@
 #define KERNEL_VA_OFFSET (KERNEL_VIRT_BASE - KERNEL_PHYS_BASE)
 
 #define DIRECT_MAP_BASE _UL(0xffffffc000000000)
+
+/*
+ * One root entry (1 GiB) for kernel thread stacks, far above any direct-map
+ * address kine can have (RAM below 64 GiB) and below the image.
+ */
+#define KSTACK_WINDOW_BASE _UL(0xffffffd000000000)
+#define KSTACK_WINDOW_SIZE _UL(0x40000000)
 
 /*
  * The boot page table (entry.S) maps this many 1 GiB pages of physical

@@ -128,6 +128,35 @@ void kernel_trap(struct trap_frame *tf)
 	trap_panic(tf);
 }
 
+/*
+ * kernelvec found the stack pointer below the stack's limit: the stack
+ * overflowed into its guard. tf lies on the hart's overflow stack, with
+ * the overflowed sp in regs[2]. Say which stack it was, then panic.
+ */
+void kernel_stack_overflow(struct trap_frame *tf) __attribute__((noreturn));
+
+void kernel_stack_overflow(struct trap_frame *tf)
+{
+	struct hart *h = this_hart();
+	struct thread *t = h->current;
+	uintptr_t lo, hi;
+
+	panic_begin();
+	sched_current_stack(&lo, &hi);
+	if (t != NULL)
+		kprintf("kine: panic: hart %u: kernel stack overflow in thread %d (%s): sp=%#lx, "
+			"stack [%#lx, %#lx)\n",
+			h->hartid, t->tid, t->name, tf->regs[2], lo, hi);
+	else
+		kprintf("kine: panic: hart %u: kernel stack overflow on the boot stack: sp=%#lx, "
+			"stack [%#lx, %#lx)\n",
+			h->hartid, tf->regs[2], lo, hi);
+	kprintf("kine: the trap that found it: %s at sepc=%#lx stval=%#lx\n",
+		trap_cause_name(tf->scause), tf->sepc, tf->stval);
+	trap_frame_print(tf);
+	panic_end(tf->sepc, tf->regs[8]);
+}
+
 /* Print the frame, then a backtrace that starts at the faulting pc. */
 static void trap_panic(const struct trap_frame *tf)
 {
