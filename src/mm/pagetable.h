@@ -47,6 +47,19 @@
 #include "src/arch/riscv/pte.h" /* pte_t, PTE_* bits */
 #include "src/mm/phys.h"
 
+/*
+ * Store a PTE whole, with no order of its own, for a caller that walks
+ * leaves itself (through pt_walk or pt_for_each_leaf_table) and orders its
+ * stores otherwise: by the shootdown that must follow them anyway, or
+ * because no hart runs the table yet. One aligned 64-bit store, so an MMU
+ * walking the table sees the old entry or the new one. (A volatile store:
+ * GCC 12 makes even a relaxed __atomic_store_n an AMO on RISC-V.)
+ */
+static inline void pte_store(pte_t *pte, pte_t val)
+{
+	*(volatile pte_t *)pte = val;
+}
+
 /* What the calls return: 0 on success, or one of these. */
 enum pt_err {
 	PT_OK = 0,

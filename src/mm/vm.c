@@ -263,8 +263,13 @@ static pte_t mm_copy_page(pte_t *pte, struct mm_copy_ctx *c)
 	}
 #else
 	if (!(flags & VM_PTE_SHARED) && (flags & PTE_W)) {
+		/*
+		 * Other harts' MMUs may walk the parent's table now: one whole
+		 * store, which needs no order of its own, as fork's shootdown
+		 * orders every such store before it reads the harts to flush.
+		 */
 		flags = (flags & ~PTE_W) | PTE_COW;
-		__atomic_store_n(pte, (*pte & ~PTE_W) | PTE_COW, __ATOMIC_RELEASE);
+		pte_store(pte, (*pte & ~PTE_W) | PTE_COW);
 		c->src_changed = true;
 	}
 #endif
@@ -275,8 +280,9 @@ static pte_t mm_copy_page(pte_t *pte, struct mm_copy_ctx *c)
 /*
  * Fork's copy of one level-0 table of the parent (n entries from src,
  * mapping from va): one walk finds (or adds) the child's table, whose
- * entries line up with the parent's. The child runs nowhere yet, so its
- * entries need no flush.
+ * entries line up with the parent's. The child runs nowhere yet: its
+ * entries need no flush, and no order among the stores (the child's first
+ * switch to its table comes after fork has released src->lock).
  */
 static int mm_copy_table(uintptr_t va, pte_t *src, unsigned n, void *arg)
 {
@@ -298,7 +304,7 @@ static int mm_copy_table(uintptr_t va, pte_t *src, unsigned n, void *arg)
 			break;
 		}
 		MM_CHECK(dst[i] == 0);
-		__atomic_store_n(&dst[i], pte, __ATOMIC_RELEASE);
+		pte_store(&dst[i], pte);
 		copied++;
 	}
 	c->dst->pages += copied;
