@@ -86,8 +86,10 @@ void mm_destroy(struct mm *mm)
 	/*
 	 * The kernel half belongs to the kernel: unhook it first, so that
 	 * the teardown frees only the user half's tables and frames. No hart
-	 * runs this address space any more (it is not loaded anywhere), so
-	 * nothing owes a shootdown before the frames go.
+	 * runs this address space any more, and no hart can use its stale TLB
+	 * entries again (without ASIDs every switch flushes; its ASID is
+	 * handed out again only after a rollover's flush, asid.c): its frames
+	 * and tables may go without a shootdown.
 	 */
 	spin_lock(&mm->lock);
 	for (int i = KERNEL_HALF_FIRST; i < ROOT_ENTRIES; i++)
