@@ -3,15 +3,11 @@
  * (frame_alloc/frame_free), which routes order 0 through this hart's cache
  * and larger orders straight to the buddy allocator.
  *
- * The table (frame_table, table_base_pfn, table_len, managed) is written
- * only by frames_init(), before any other hart allocates, and is read-only
- * afterwards, so reading it takes no lock. See frame.h for who guards each
- * field of a struct frame.
- *
- * Reference counts: frame_get() needs a reference already (relaxed: it
- * orders nothing). frame_put() is acq_rel: the release half publishes this
- * holder's writes to the frame, the acquire half lets the hart that drops
- * the last reference see every other holder's writes before it frees it.
+ * The table (frame_table, frame_table_base_pfn, frame_table_len, managed)
+ * is written only by frames_init(), before any other hart allocates, and
+ * is read-only afterwards, so reading it takes no lock. See frame.h for
+ * who guards each field of a struct frame, and for the reference counts,
+ * whose fast paths are inline there; their slow ends are here.
  *
  * With KINE_MM_POISON, every free block is filled with FRAME_POISON (from
  * frames_init() on), and every allocation checks the whole block, so a
@@ -31,42 +27,39 @@
 _Static_assert(sizeof(struct frame) <= 32, "struct frame must stay small: one per page");
 _Static_assert(sizeof(struct frame) == 24, "frame.h documents 24 bytes");
 
-static struct frame *frame_table;
-static uint64_t table_base_pfn; /* pfn of frame_table[0] */
-static uint64_t table_len;      /* frames in the table */
-static uint64_t managed;        /* frames handed to the buddy allocator */
+struct frame *frame_table;
+uint64_t frame_table_base_pfn;
+uint64_t frame_table_len;
+static uint64_t managed; /* frames handed to the buddy allocator */
 
 /* ---- the table ---- */
 
-struct frame *pa_to_frame(paddr_t pa)
+void frame_bad_pa(paddr_t pa, void *caller)
 {
-	uint64_t pfn = pa >> PAGE_SHIFT;
-
-	if (frame_table == NULL || pfn < table_base_pfn || pfn - table_base_pfn >= table_len)
-		fatal("pa_to_frame: %#llx is outside the frame table", (unsigned long long)pa);
-	return &frame_table[pfn - table_base_pfn];
+	fatal("pa_to_frame: %#llx is outside the frame table, caller %p", (unsigned long long)pa,
+	      caller);
 }
 
 paddr_t frame_to_pa(const struct frame *f)
 {
-	return (paddr_t)(table_base_pfn + frame_index(f)) << PAGE_SHIFT;
+	return (paddr_t)(frame_table_base_pfn + frame_index(f)) << PAGE_SHIFT;
 }
 
 uint32_t frame_index(const struct frame *f)
 {
-	CHECK(f >= frame_table && f < frame_table + table_len);
+	CHECK(f >= frame_table && f < frame_table + frame_table_len);
 	return (uint32_t)(f - frame_table);
 }
 
 struct frame *frame_at(uint32_t index)
 {
-	CHECK(index < table_len);
+	CHECK(index < frame_table_len);
 	return &frame_table[index];
 }
 
 uint64_t frames_total(void)
 {
-	return table_len;
+	return frame_table_len;
 }
 
 uint64_t frames_managed(void)
@@ -168,17 +161,17 @@ void frames_init(const struct physmem *pm)
 	first_pfn = pm->free[0].base >> PAGE_SHIFT;
 	end_pfn = (pm->free[pm->nfree - 1].base + pm->free[pm->nfree - 1].size) >> PAGE_SHIFT;
 	/* Aligned base: table index alignment == physical alignment. */
-	table_base_pfn = first_pfn & ~((1ull << BUDDY_MAX_ORDER) - 1);
-	table_len = end_pfn - table_base_pfn;
-	if (table_len >= FRAME_NONE)
+	frame_table_base_pfn = first_pfn & ~((1ull << BUDDY_MAX_ORDER) - 1);
+	frame_table_len = end_pfn - frame_table_base_pfn;
+	if (frame_table_len >= FRAME_NONE)
 		fatal("frames_init: %llu frames do not fit 32-bit indices",
-		      (unsigned long long)table_len);
-	bytes = PAGE_ALIGN_UP(table_len * sizeof(struct frame));
+		      (unsigned long long)frame_table_len);
+	bytes = PAGE_ALIGN_UP(frame_table_len * sizeof(struct frame));
 	table_pa = place_table(pm, bytes);
 	frame_table = phys_to_virt(table_pa);
 	managed = 0;
 
-	for (uint64_t i = 0; i < table_len; i++) {
+	for (uint64_t i = 0; i < frame_table_len; i++) {
 		memset(&frame_table[i], 0, sizeof(frame_table[i]));
 		frame_table[i].state = FRAME_RESERVED;
 		frame_table[i].next = frame_table[i].prev = FRAME_NONE;
@@ -191,8 +184,8 @@ void frames_init(const struct physmem *pm)
 		if (table_pa >= base && table_pa < end)
 			end = table_pa; /* the table sits at the end of this range */
 		if (end > base)
-			give_to_buddy((uint32_t)((base >> PAGE_SHIFT) - table_base_pfn),
-				      (uint32_t)((end >> PAGE_SHIFT) - table_base_pfn));
+			give_to_buddy((uint32_t)((base >> PAGE_SHIFT) - frame_table_base_pfn),
+				      (uint32_t)((end >> PAGE_SHIFT) - frame_table_base_pfn));
 	}
 	memstat_reset();
 }
@@ -204,13 +197,10 @@ uint32_t frame_refcount(const struct frame *f)
 	return __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
 }
 
-void frame_get(struct frame *f)
+void frame_bad_get(struct frame *f, uint32_t old, void *caller)
 {
-	uint32_t old = __atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED);
-
-	if (old == 0 || old == UINT32_MAX)
-		fatal("frame_get: frame %#llx has reference count %u, caller %p",
-		      (unsigned long long)frame_to_pa(f), old, __builtin_return_address(0));
+	fatal("frame_get: frame %#llx has reference count %u, caller %p",
+	      (unsigned long long)frame_to_pa(f), old, caller);
 }
 
 /* refs reached 0: the block is ours alone; back to a cache or the buddy. */
@@ -234,21 +224,21 @@ static void frame_release(struct frame *f)
 	hart_local_end();
 }
 
+/* frame_put() took the count from old, 0 or 1: below zero is fatal, 1 was the last. */
+bool frame_put_last(struct frame *f, uint32_t old, void *caller)
+{
+	if (old == 0)
+		fatal("frame_put: reference count below zero: frame %#llx, caller %p",
+		      (unsigned long long)frame_to_pa(f), caller);
+	frame_release(f);
+	return true;
+}
+
 static bool frame_put_from(struct frame *f, void *caller)
 {
 	uint32_t old = __atomic_fetch_sub(&f->refs, 1, __ATOMIC_ACQ_REL);
 
-	if (old == 0)
-		fatal("frame_put: reference count below zero: frame %#llx, caller %p",
-		      (unsigned long long)frame_to_pa(f), caller);
-	if (old == 1)
-		frame_release(f);
-	return old == 1;
-}
-
-bool frame_put(struct frame *f)
-{
-	return frame_put_from(f, __builtin_return_address(0));
+	return old > 1 ? false : frame_put_last(f, old, caller);
 }
 
 /* ---- the allocation API ---- */
@@ -275,12 +265,25 @@ paddr_t frame_alloc(unsigned order)
 	return frame_to_pa(f);
 }
 
+/*
+ * Zero a block a 64-bit word at a time: string.c's memset goes byte by
+ * byte, eight times the instructions, and every page-table page of every
+ * fork comes through here.
+ */
+static void block_zero(paddr_t pa, unsigned order)
+{
+	uint64_t *p = phys_to_virt(pa);
+
+	for (size_t i = 0; i < (PAGE_SIZE << order) / sizeof(*p); i++)
+		p[i] = 0;
+}
+
 paddr_t frame_alloc_zeroed(unsigned order)
 {
 	paddr_t pa = frame_alloc(order);
 
 	if (pa)
-		memset(phys_to_virt(pa), 0, PAGE_SIZE << order);
+		block_zero(pa, order);
 	return pa;
 }
 

@@ -74,8 +74,31 @@ struct frame {
  */
 void frames_init(const struct physmem *pm);
 
+/*
+ * The table itself, for the inline fast paths below: fork and exit take
+ * and drop one reference per resident page, and a call per page would cost
+ * more than the atomic. Written by frames_init() only, read-only after.
+ */
+extern struct frame *frame_table;
+extern uint64_t frame_table_base_pfn; /* pfn of frame_table[0] */
+extern uint64_t frame_table_len;      /* frames in the table; 0 before frames_init() */
+
+/* The fatal ends of the fast paths (frame.c): they name the frame and the caller. */
+void frame_bad_pa(paddr_t pa, void *caller) __attribute__((noreturn));
+void frame_bad_get(struct frame *f, uint32_t old, void *caller) __attribute__((noreturn));
+bool frame_put_last(struct frame *f, uint32_t old, void *caller);
+
 /* The frame of a managed physical address (any byte of the page). */
-struct frame *pa_to_frame(paddr_t pa);
+static inline struct frame *pa_to_frame(paddr_t pa)
+{
+	/* Below the table's first pfn wraps around to a huge index. */
+	uint64_t i = (pa >> PAGE_SHIFT) - frame_table_base_pfn;
+
+	if (i >= frame_table_len)
+		frame_bad_pa(pa, __builtin_return_address(0));
+	return &frame_table[i];
+}
+
 paddr_t frame_to_pa(const struct frame *f);
 
 /* Index <-> frame, for lists that link frames by index. */
@@ -89,9 +112,32 @@ uint64_t frames_managed(void);
 /* Whether this build poisons freed frames (the debug image). */
 bool frame_poison_enabled(void);
 
-/* Reference counts of allocated blocks (f is the block's head frame). */
-void frame_get(struct frame *f);
-bool frame_put(struct frame *f); /* the last put frees the block (and returns true) */
+/*
+ * Reference counts of allocated blocks (f is the block's head frame).
+ * frame_get() needs a reference already (relaxed: it orders nothing).
+ * frame_put() is acq_rel: the release half publishes this holder's writes
+ * to the frame, the acquire half lets the hart that drops the last
+ * reference see every other holder's writes before it frees the block. The
+ * last put frees the block and returns true; a count that would go below
+ * zero (or a get from zero, or past the maximum) is fatal.
+ */
+static inline void frame_get(struct frame *f)
+{
+	uint32_t old = __atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED);
+
+	if (old == 0 || old == UINT32_MAX)
+		frame_bad_get(f, old, __builtin_return_address(0));
+}
+
+static inline bool frame_put(struct frame *f)
+{
+	uint32_t old = __atomic_fetch_sub(&f->refs, 1, __ATOMIC_ACQ_REL);
+
+	if (old > 1)
+		return false;
+	return frame_put_last(f, old, __builtin_return_address(0));
+}
+
 uint32_t frame_refcount(const struct frame *f);
 
 /*

@@ -339,19 +339,66 @@ int pt_unmap(paddr_t root, uintptr_t va, size_t size, void (*drop)(paddr_t pa, v
 	return PT_OK;
 }
 
-/* A fatal drop, for pt_destroy() without one. */
-static void no_leaf_expected(paddr_t pa, void *ctx)
+/* ---- Destroying ---- */
+
+/* How pt_destroy() and pt_destroy_leaf_tables() let go of the leaves. */
+struct destroy {
+	void (*drop)(paddr_t pa, void *ctx);                /* per 4 KiB frame, or NULL */
+	void (*drop_leaves)(const pte_t *table, void *ctx); /* per level-0 table, or NULL */
+	void *ctx;
+};
+
+/* A leaf that the caller of pt_destroy*() did not provide for. */
+static void unexpected_leaf(pte_t e, unsigned level, const struct destroy *d)
 {
-	(void)ctx;
-	fatal("pt_destroy: a leaf still maps frame %#lx", (unsigned long)pa);
+	if (d->drop_leaves)
+		fatal("pt_destroy_leaf_tables: a level-%u leaf maps %#lx", level,
+		      (unsigned long)pte_pa(e));
+	fatal("pt_destroy: a leaf still maps frame %#lx", (unsigned long)pte_pa(e));
+}
+
+/*
+ * Free this table (at `level`) and every table below it, handing the
+ * leaves to the caller first. The whole tree goes: nothing can walk it any
+ * more, so its entries are not cleared one by one, and no table needs an
+ * emptiness check.
+ */
+static void destroy_table(paddr_t table, unsigned level, const struct destroy *d)
+{
+	const pte_t *t = table_of(table);
+
+	if (level == 0 && d->drop_leaves) {
+		d->drop_leaves(t, d->ctx);
+		pt_page_free(table);
+		return;
+	}
+	for (unsigned i = 0; i < SV39_ENTRIES; i++) {
+		if (pte_is_table(t[i])) {
+			CHECK(level > 0);
+			destroy_table(pte_pa(t[i]), level - 1, d);
+		} else if (pte_is_leaf(t[i])) {
+			if (!d->drop)
+				unexpected_leaf(t[i], level, d);
+			drop_frames(pte_pa(t[i]), sv39_level_size(level), d->drop, d->ctx);
+		}
+	}
+	pt_page_free(table);
 }
 
 void pt_destroy(paddr_t root, void (*drop)(paddr_t pa, void *ctx), void *ctx)
 {
-	/* The whole address space, both halves: no leaf can stick out. */
-	unmap_table(root, SV39_LEVELS - 1, 0, UINTPTR_MAX, drop ? drop : no_leaf_expected, ctx);
-	CHECK(table_is_empty(root));
-	pt_page_free(root);
+	struct destroy d = {.drop = drop, .drop_leaves = NULL, .ctx = ctx};
+
+	destroy_table(root, SV39_LEVELS - 1, &d);
+}
+
+void pt_destroy_leaf_tables(paddr_t root, void (*drop_leaves)(const pte_t *table, void *ctx),
+			    void *ctx)
+{
+	struct destroy d = {.drop = NULL, .drop_leaves = drop_leaves, .ctx = ctx};
+
+	CHECK(drop_leaves != NULL);
+	destroy_table(root, SV39_LEVELS - 1, &d);
 }
 
 /* ---- Mapping ---- */
@@ -467,6 +514,48 @@ int pt_for_each_leaf(paddr_t root, uintptr_t va, size_t size, pt_leaf_fn fn, voi
 	if (!range_ok(va, size, &last))
 		return PT_ERR_INVAL;
 	return visit_table(root, SV39_LEVELS - 1, va, last, fn, ctx);
+}
+
+/*
+ * Call fn on each level-0 table below this table (at `level`, 1 or 2) that
+ * meets [lo, last], with the run of its entries inside the range. A huge
+ * leaf in the range stops the walk with PT_ERR_HUGE.
+ */
+static int visit_leaf_tables(paddr_t table, unsigned level, uintptr_t lo, uintptr_t last,
+			     pt_table_fn fn, void *ctx)
+{
+	pte_t *t = table_of(table);
+
+	for (unsigned i = sv39_vpn(lo, level); i <= sv39_vpn(last, level); i++) {
+		uintptr_t from = max_va(lo, slot_va(lo, level, i));
+		uintptr_t to = min_va(last, slot_last(lo, level, i));
+		int ret;
+
+		if (pte_is_leaf(t[i]))
+			return PT_ERR_HUGE;
+		if (!pte_is_table(t[i]))
+			continue;
+		if (level == 1) {
+			unsigned first = sv39_vpn(from, 0);
+
+			ret = fn(from, &table_of(pte_pa(t[i]))[first], sv39_vpn(to, 0) - first + 1,
+				 ctx);
+		} else {
+			ret = visit_leaf_tables(pte_pa(t[i]), level - 1, from, to, fn, ctx);
+		}
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int pt_for_each_leaf_table(paddr_t root, uintptr_t va, size_t size, pt_table_fn fn, void *ctx)
+{
+	uintptr_t last;
+
+	if (!range_ok(va, size, &last))
+		return PT_ERR_INVAL;
+	return visit_leaf_tables(root, SV39_LEVELS - 1, va, last, fn, ctx);
 }
 
 /* ---- Changing permissions ---- */

@@ -48,6 +48,19 @@
 #include "src/arch/riscv/pte.h" /* pte_t, PTE_* bits */
 #include "src/mm/phys.h"
 
+/*
+ * Store a PTE whole, with no order of its own, for a caller that walks
+ * leaves itself (through pt_walk or pt_for_each_leaf_table) and orders its
+ * stores otherwise: by the shootdown that must follow them anyway, or
+ * because no hart runs the table yet. One aligned 64-bit store, so an MMU
+ * walking the table sees the old entry or the new one. (A volatile store:
+ * GCC 12 makes even a relaxed __atomic_store_n an AMO on RISC-V.)
+ */
+static inline void pte_store(pte_t *pte, pte_t val)
+{
+	*(volatile pte_t *)pte = val;
+}
+
 /* What the calls return: 0 on success, or one of these. */
 enum pt_err {
 	PT_OK = 0,
@@ -80,8 +93,20 @@ paddr_t pt_create(void);
 void pt_destroy(paddr_t root, void (*drop)(paddr_t pa, void *ctx), void *ctx);
 
 /*
+ * pt_destroy() for a table whose leaves are all 4 KiB (a user address
+ * space), at a cost per table page rather than per frame: drop_leaves is
+ * called once for each level-0 table with its SV39_ENTRIES entries, as
+ * they are (invalid ones are 0), to release the frames they map, just
+ * before that table page is freed. A huge leaf is fatal.
+ */
+void pt_destroy_leaf_tables(paddr_t root, void (*drop_leaves)(const pte_t *table, void *ctx),
+			    void *ctx);
+
+/*
  * The level-0 PTE for va, valid or not, or NULL. With alloc, missing table
- * pages are added on the way down (NULL if that runs out of memory).
+ * pages are added on the way down (NULL if that runs out of memory). The
+ * PTEs of the following pages up to the next 2 MiB boundary follow it in
+ * the same table, so one walk serves a run of them.
  * Also NULL, with or without alloc, when va is not canonical or when a
  * huge leaf covers va: there is no level-0 entry then (use pt_lookup).
  * A caller that stores a leaf through the pointer sets A (and D if
@@ -170,6 +195,20 @@ int pt_protect(paddr_t root, uintptr_t va, size_t size, uint64_t set, uint64_t c
  */
 typedef int (*pt_leaf_fn)(uintptr_t va, pte_t *pte, unsigned level, void *ctx);
 int pt_for_each_leaf(paddr_t root, uintptr_t va, size_t size, pt_leaf_fn fn, void *ctx);
+
+/*
+ * The same walk a level-0 table at a time, for callers that handle many
+ * pages (fork's copy): fn is called once for each level-0 table that
+ * covers some of [va, va + size), in address order, with the address that
+ * pte maps, pte pointing at the table's first entry in the range, and n,
+ * how many entries of the range follow in that table (1 to SV39_ENTRIES;
+ * invalid ones are 0). fn may change the flag bits of those entries, as
+ * for pt_for_each_leaf. A huge leaf in the range stops the walk with
+ * PT_ERR_HUGE; a non-zero return from fn stops it and is returned;
+ * PT_ERR_INVAL for a bad range; otherwise 0.
+ */
+typedef int (*pt_table_fn)(uintptr_t va, pte_t *pte, unsigned n, void *ctx);
+int pt_for_each_leaf_table(paddr_t root, uintptr_t va, size_t size, pt_table_fn fn, void *ctx);
 
 /*
  * Check the whole table for entries that break the invariants above or

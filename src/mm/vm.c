@@ -1,5 +1,16 @@
 /*
- * vm.c: creating, filling and destroying user address spaces.
+ * vm.c: creating, filling, copying (fork) and destroying user address
+ * spaces.
+ *
+ * Owns the user half of each mm's table, under mm->lock (vm.h). User
+ * mappings are 4 KiB leaves only. Every mapped user page holds one
+ * reference on its frame (docs/cow.md), and mm->pages counts them.
+ *
+ * Fork and the teardown touch every resident page, so they work a level-0
+ * table (512 pages) at a time: one walk per table, the PTEs and reference
+ * counts handled in a loop without a call per page. Their per-page checks
+ * run in the debug image (MM_CHECK, KINE_MM_CHECK), together with the A/D
+ * checker over both tables after every fork.
  */
 #include "src/mm/vm.h"
 
@@ -16,6 +27,13 @@
 #define KERNEL_HALF_FIRST 256 /* root entries 256..511 map the upper half */
 
 static uint64_t mm_next_id; /* atomic */
+
+/* An invariant of a per-page loop: checked in the debug image only. */
+#ifdef KINE_MM_CHECK
+#define MM_CHECK(cond) assert(cond)
+#else
+#define MM_CHECK(cond) ((void)0)
+#endif
 
 struct mm *mm_create(void)
 {
@@ -38,12 +56,27 @@ struct mm *mm_create(void)
 	return mm;
 }
 
-static void mm_drop_frame(paddr_t pa, void *ctx)
+/*
+ * Drop the references of one level-0 table of a dying address space. The
+ * table is freed right after, so its entries are left as they are.
+ */
+static void mm_drop_leaves(const pte_t *table, void *ctx)
 {
 	struct mm *mm = ctx;
+	uint64_t dropped = 0;
 
-	mm->pages--;
-	frame_free(pa, 0);
+	for (unsigned i = 0; i < SV39_ENTRIES; i++) {
+		struct frame *f;
+
+		if (!pte_valid(table[i]))
+			continue;
+		MM_CHECK(pte_is_leaf(table[i]));
+		f = pa_to_frame(pte_pa(table[i]));
+		MM_CHECK(f->state == FRAME_ALLOCATED && f->order == 0);
+		frame_put(f);
+		dropped++;
+	}
+	mm->pages -= dropped;
 }
 
 void mm_destroy(struct mm *mm)
@@ -52,12 +85,16 @@ void mm_destroy(struct mm *mm)
 
 	/*
 	 * The kernel half belongs to the kernel: unhook it first, so that
-	 * pt_destroy frees only the user half's tables and frames.
+	 * the teardown frees only the user half's tables and frames. No hart
+	 * runs this address space any more, and no hart can use its stale TLB
+	 * entries again (without ASIDs every switch flushes; its ASID is
+	 * handed out again only after a rollover's flush, asid.c): its frames
+	 * and tables may go without a shootdown.
 	 */
 	spin_lock(&mm->lock);
 	for (int i = KERNEL_HALF_FIRST; i < ROOT_ENTRIES; i++)
 		root[i] = 0;
-	pt_destroy(mm->root, mm_drop_frame, mm);
+	pt_destroy_leaf_tables(mm->root, mm_drop_leaves, mm);
 	assert(mm->pages == 0);
 	spin_unlock(&mm->lock);
 	kfree(mm);
@@ -194,6 +231,12 @@ struct mm_copy_ctx {
 	bool src_changed; /* a parent PTE lost its W bit: flush the parent's TLBs */
 };
 
+/* A leaf for pa with the bits `flags` (from the parent's PTE), as pt_map makes it. */
+static pte_t vm_leaf(paddr_t pa, uint64_t flags)
+{
+	return pa_to_pte(pa) | flags | PTE_V | PTE_A | ((flags & PTE_W) ? PTE_D : 0);
+}
+
 /*
  * Copy-on-write fork (the default): every page is shared, one more
  * reference on its frame. A private writable page becomes read-only with
@@ -201,44 +244,73 @@ struct mm_copy_ctx {
  * fault (vm_fault_write); read-only pages (text) are shared as they are,
  * and so are MAP_SHARED pages, which stay writable. Built with
  * KINE_EAGER_FORK (the baseline image), private pages are copied instead.
+ *
+ * Returns the child's PTE for the parent's leaf *pte (which it may change),
+ * or 0 when out of memory (the eager copy only).
  */
-static int mm_copy_leaf(uintptr_t va, pte_t *pte, unsigned level, void *arg)
+static pte_t mm_copy_page(pte_t *pte, struct mm_copy_ctx *c)
 {
-	struct mm_copy_ctx *c = arg;
 	uint64_t keep = PTE_R | PTE_W | PTE_X | PTE_U | PTE_COW | VM_PTE_SHARED;
 	uint64_t flags = *pte & keep;
 	paddr_t pa = pte_pa(*pte);
 
-	if (level != 0)
-		return PT_ERR_INVAL; /* user mappings are 4 KiB pages */
 #ifdef KINE_EAGER_FORK
 	if (!(flags & VM_PTE_SHARED) && (flags & PTE_W)) {
 		paddr_t copy = frame_alloc(0);
 
 		if (copy == 0)
-			return PT_ERR_NOMEM;
+			return 0;
 		memcpy(phys_to_virt(copy), phys_to_virt(pa), PAGE_SIZE);
-		if (pt_map(c->dst->root, va, copy, PAGE_SIZE, flags, 0) != PT_OK) {
-			frame_free(copy, 0);
-			return PT_ERR_NOMEM;
-		}
-		c->dst->pages++;
-		return 0;
+		return vm_leaf(copy, flags);
 	}
 #else
 	if (!(flags & VM_PTE_SHARED) && (flags & PTE_W)) {
+		/*
+		 * Other harts' MMUs may walk the parent's table now: one whole
+		 * store, which needs no order of its own, as fork's shootdown
+		 * orders every such store before it reads the harts to flush.
+		 */
 		flags = (flags & ~PTE_W) | PTE_COW;
-		__atomic_store_n(pte, (*pte & ~PTE_W) | PTE_COW, __ATOMIC_RELEASE);
+		pte_store(pte, (*pte & ~PTE_W) | PTE_COW);
 		c->src_changed = true;
 	}
 #endif
 	frame_get(pa_to_frame(pa));
-	if (pt_map(c->dst->root, va, pa, PAGE_SIZE, flags, 0) != PT_OK) {
-		frame_free(pa, 0);
+	return vm_leaf(pa, flags);
+}
+
+/*
+ * Fork's copy of one level-0 table of the parent (n entries from src,
+ * mapping from va): one walk finds (or adds) the child's table, whose
+ * entries line up with the parent's. The child runs nowhere yet: its
+ * entries need no flush, and no order among the stores (the child's first
+ * switch to its table comes after fork has released src->lock).
+ */
+static int mm_copy_table(uintptr_t va, pte_t *src, unsigned n, void *arg)
+{
+	struct mm_copy_ctx *c = arg;
+	pte_t *dst = pt_walk(c->dst->root, va, true);
+	uint64_t copied = 0;
+	int err = 0;
+
+	if (dst == NULL)
 		return PT_ERR_NOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		pte_t pte;
+
+		if (!pte_is_leaf(src[i]))
+			continue;
+		pte = mm_copy_page(&src[i], c);
+		if (pte == 0) {
+			err = PT_ERR_NOMEM;
+			break;
+		}
+		MM_CHECK(dst[i] == 0);
+		pte_store(&dst[i], pte);
+		copied++;
 	}
-	c->dst->pages++;
-	return 0;
+	c->dst->pages += copied;
+	return err;
 }
 
 #ifdef KINE_MM_CHECK
@@ -281,7 +353,7 @@ struct mm *mm_copy(struct mm *src)
 	if (dst == NULL)
 		return NULL;
 	spin_lock(&src->lock);
-	err = pt_for_each_leaf(src->root, 0, USER_END, mm_copy_leaf, &c);
+	err = pt_for_each_leaf_table(src->root, 0, USER_END, mm_copy_table, &c);
 	dst->brk = src->brk;
 	dst->brk_base = src->brk_base;
 	dst->mmap_next = src->mmap_next;

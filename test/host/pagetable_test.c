@@ -860,6 +860,127 @@ static void for_each_leaf(void)
 	finish(root, 3 + 512);
 }
 
+/* What pt_for_each_leaf_table passed, call by call. */
+struct runs {
+	uintptr_t va[8];
+	pte_t *pte[8];
+	unsigned n[8];
+	int calls;
+	int stop_at; /* return 7 at this call; 0: never */
+};
+
+static int record_run(uintptr_t va, pte_t *pte, unsigned n, void *ctx)
+{
+	struct runs *r = ctx;
+
+	if (r->calls < 8) {
+		r->va[r->calls] = va;
+		r->pte[r->calls] = pte;
+		r->n[r->calls] = n;
+	}
+	r->calls++;
+	return r->calls == r->stop_at ? 7 : 0;
+}
+
+static void for_each_leaf_table(void)
+{
+	paddr_t root = fresh();
+	struct runs r = {0};
+
+	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_R, 0), PT_OK);
+	CHECK_EQ(pt_map(root, 0x5000, F + PG, PG, PTE_R | PTE_W, 0), PT_OK);
+	CHECK_EQ(pt_map(root, SZ_2M + 10 * PG, F, PG, PTE_R, 0), PT_OK);
+	CHECK_EQ(pt_map(root, UPPER, F, PG, PTE_R, 0), PT_OK);
+
+	SECTION("pt_for_each_leaf_table: one call per level-0 table, entries as pt_walk's");
+	CHECK_EQ(pt_for_each_leaf_table(root, 0, HALF, record_run, &r), 0);
+	CHECK_EQ(r.calls, 2);
+	CHECK_EQ(r.va[0], 0);
+	CHECK_EQ(r.n[0], SV39_ENTRIES);
+	CHECK(r.pte[0] == pt_walk(root, 0, false));
+	CHECK_EQ(r.pte[0][1], pa_to_pte(F) | V_A | PTE_R);
+	CHECK_EQ(r.pte[0][5], pa_to_pte(F + PG) | V_A_D | PTE_R | PTE_W);
+	CHECK_EQ(r.pte[0][2], 0);
+	CHECK_EQ(r.va[1], SZ_2M);
+	CHECK(r.pte[1] == pt_walk(root, SZ_2M, false));
+
+	SECTION("pt_for_each_leaf_table: a range that starts and ends inside tables");
+	r.calls = 0;
+	CHECK_EQ(pt_for_each_leaf_table(root, 0x3000, SZ_2M, record_run, &r), 0);
+	CHECK_EQ(r.calls, 2);
+	CHECK_EQ(r.va[0], 0x3000);
+	CHECK_EQ(r.n[0], SV39_ENTRIES - 3);
+	CHECK(r.pte[0] == pt_walk(root, 0x3000, false));
+	CHECK_EQ(r.pte[0][2], pa_to_pte(F + PG) | V_A_D | PTE_R | PTE_W);
+	CHECK_EQ(r.va[1], SZ_2M);
+	CHECK_EQ(r.n[1], 3);
+
+	SECTION("pt_for_each_leaf_table: the upper half; a non-zero return stops the walk");
+	r.calls = 0;
+	CHECK_EQ(pt_for_each_leaf_table(root, UPPER, HALF, record_run, &r), 0);
+	CHECK_EQ(r.calls, 1);
+	CHECK_EQ(r.va[0], UPPER);
+	r.calls = 0;
+	r.stop_at = 1;
+	CHECK_EQ(pt_for_each_leaf_table(root, 0, HALF, record_run, &r), 7);
+	CHECK_EQ(r.calls, 1);
+
+	SECTION("pt_for_each_leaf_table: a huge leaf in the range is PT_ERR_HUGE; bad range INVAL");
+	CHECK_EQ(pt_map(root, SZ_1G, F + SZ_1G, SZ_2M, PTE_R, PT_MAP_HUGE), PT_OK);
+	r.calls = 0;
+	r.stop_at = 0;
+	CHECK_EQ(pt_for_each_leaf_table(root, 0, HALF, record_run, &r), PT_ERR_HUGE);
+	CHECK_EQ(r.calls, 2); /* the tables below it were visited */
+	CHECK_EQ(pt_for_each_leaf_table(root, 0x1234, PG, record_run, &r), PT_ERR_INVAL);
+	finish(root, 4 + 512);
+}
+
+/* pt_destroy_leaf_tables' drop_leaves: count the valid entries. */
+static void count_leaves(const pte_t *table, void *ctx)
+{
+	long *n = ctx;
+
+	for (unsigned i = 0; i < SV39_ENTRIES; i++)
+		if (pte_valid(table[i]))
+			(*n)++;
+}
+
+static void destroy_leaf_tables_child(void)
+{
+	paddr_t root = pt_create();
+	long n = 0;
+
+	pt_map(root, SZ_2M, F, SZ_2M, PTE_R, PT_MAP_HUGE);
+	pt_destroy_leaf_tables(root, count_leaves, &n); /* must not return */
+	exit(0);
+}
+
+static void destroy_leaf_tables(void)
+{
+	paddr_t root = fresh();
+	long n = 0;
+	pid_t pid;
+	int status = 0;
+
+	SECTION("pt_destroy_leaf_tables: each level-0 table once, then every table page freed");
+	CHECK_EQ(pt_map(root, 0x1000, F, 3 * PG, PTE_R, 0), PT_OK);
+	CHECK_EQ(pt_map(root, SZ_1G - PG, F, 2 * PG, PTE_R | PTE_W, 0), PT_OK);
+	CHECK_EQ(pt_map(root, UPPER, F, PG, PTE_R, 0), PT_OK);
+	CHECK_EQ(live, 8); /* the root; 2 + 1 level-0 and 2 level-1 below; 2 in the upper half */
+	pt_destroy_leaf_tables(root, count_leaves, &n);
+	CHECK_EQ(n, 6);
+	CHECK_EQ(live, 0);
+
+	SECTION("pt_destroy_leaf_tables with a huge leaf is fatal");
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		destroy_leaf_tables_child();
+	CHECK(pid > 0);
+	waitpid(pid, &status, 0);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+}
+
 static void top_of_address_space(void)
 {
 	static struct drops d;
@@ -933,6 +1054,8 @@ int main(void)
 	out_of_memory();
 	check_ad();
 	for_each_leaf();
+	for_each_leaf_table();
+	destroy_leaf_tables();
 	top_of_address_space();
 
 	free(arena);

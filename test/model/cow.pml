@@ -596,7 +596,7 @@ inline mm_copy(h, src, dst)
 {
 	atomic {
 		spin_lock(src);
-		/* mm_copy_leaf: a private writable page becomes COW in the parent */
+		/* mm_copy_page: a private writable page becomes COW in the parent */
 		if
 		:: pte[src].V && pte[src].W ->
 			pte[src].W = 0; pte[src].COW = 1; flush_owed[src] = 1;
