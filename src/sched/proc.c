@@ -101,11 +101,20 @@ static void proc_thread_main(void *arg)
 	user_return(t->uframe);
 }
 
+/*
+ * The thread is made under p->lock because it may run at once: whoever
+ * scans p->threads[] (under p->lock: a thread ending p, interrupting the
+ * others) must find it in its slot, or a kill could miss it while it
+ * sleeps (stackbomb hung so: a child's second thread overflowed and ended
+ * the child before fork had stored the first one).
+ */
 static int proc_start_thread(struct proc *p, const struct user_frame *uf, int affinity)
 {
+	spin_lock(&p->lock);
 	p->live = 1;
 	p->thread = thread_create_proc(proc_thread_main, NULL, p->name, affinity, p, uf);
 	p->threads[0] = p->thread;
+	spin_unlock(&p->lock);
 	return p->thread != NULL ? 0 : -ENOMEM;
 }
 
@@ -190,8 +199,18 @@ static void proc_thread_gone(struct proc *p, int status)
  */
 static void proc_end_others(struct proc *p)
 {
+	/*
+	 * proc_table_lock too, as proc_kill takes it: a thread of p in
+	 * proc_wait_child checks p->killed under proc_table_lock and holds it
+	 * until it sleeps, so it either sees the kill or is asleep when the
+	 * interrupt comes. Under p->lock alone, it could check, miss the kill,
+	 * be interrupted while still running (a no-op), then sleep for good,
+	 * and this thread would wait for it forever (stackbomb hung so).
+	 */
+	spin_lock(&proc_table_lock);
 	spin_lock(&p->lock);
 	if (p->ending) {
+		spin_unlock(&proc_table_lock);
 		proc_thread_gone(p, -1);
 		spin_unlock(&p->lock);
 		thread_exit();
@@ -199,6 +218,7 @@ static void proc_end_others(struct proc *p)
 	p->ending = true;
 	__atomic_store_n(&p->killed, true, __ATOMIC_RELEASE);
 	proc_interrupt_threads(p);
+	spin_unlock(&proc_table_lock);
 	while (p->live > 1)
 		waitq_sleep(&p->thread_done, &p->lock);
 	spin_unlock(&p->lock);
@@ -390,18 +410,27 @@ int proc_thread_create(uint64_t pc, uint64_t a0, uint64_t a1)
 	spin_unlock(&p->lock);
 
 	top = mm_stack_alloc(p->mm, &stack);
-	if (top > 0) {
+	spin_lock(&p->lock);
+	/*
+	 * Under p->lock, as in proc_start_thread: the thread is in its slot
+	 * before anyone scanning threads[] can look. An ending thread skipped
+	 * the reserved slot when it interrupted the others, so none is made
+	 * once p is ending.
+	 */
+	if (top > 0 && !p->ending) {
 		user_frame_init(&uf, pc, (uint64_t)top, a0, a1);
 		t = thread_create_proc(proc_thread_main, NULL, p->name, THREAD_ANY_HART, p, &uf);
 	}
-	spin_lock(&p->lock);
-	if (top < 0 || t == NULL) {
+	if (t == NULL) {
+		int err = top < 0 ? (int)top : p->ending ? -EAGAIN : -ENOMEM;
+
 		p->threads[slot] = NULL;
 		p->live--;
+		waitq_wake_all(&p->thread_done); /* an ending thread waits for live to drop */
 		spin_unlock(&p->lock);
 		if (top > 0)
 			mm_munmap(p->mm, stack, USER_STACK_SIZE);
-		return top < 0 ? (int)top : -ENOMEM;
+		return err;
 	}
 	t->ustack = stack;
 	p->threads[slot] = t;

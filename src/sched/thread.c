@@ -167,10 +167,10 @@ void sched_preempt(void)
 		thread_yield();
 }
 
-void thread_wake(struct thread *t)
+void thread_wake(struct thread *t, uint64_t sleep)
 {
 	spin_lock(&t->lock);
-	if (t->state == THREAD_SLEEPING) {
+	if (t->state == THREAD_SLEEPING && t->sleeps == sleep) {
 		t->sleeping_on = NULL;
 		t->state = THREAD_RUNNABLE;
 		sched_enqueue(t);

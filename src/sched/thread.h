@@ -49,6 +49,8 @@ struct thread {
 	struct thread *wait_next;  /* guarded by the wait queue's lock */
 	uint64_t wait_gen;         /* guarded by the wait queue's lock */
 	struct waitq *sleeping_on; /* guarded by lock: the queue it sleeps on */
+	uint64_t sleeps;           /* guarded by lock: sleeps begun (waitq_sleep) */
+	uint64_t wait_sleep;       /* guarded by the wait queue's lock: sleeps when queued */
 
 	int tid;
 	const char *name;
@@ -94,8 +96,13 @@ struct thread *thread_current(void);
 /* Pin the calling thread to a hart (THREAD_ANY_HART to unpin); moves it there. */
 void thread_set_affinity(int hart);
 
-/* Make a sleeping thread runnable (used by wait queues). */
-void thread_wake(struct thread *t);
+/*
+ * Make t runnable if it still sleeps the sleep numbered `sleep` (t->sleeps
+ * when it was queued), and only then: a waker that took t off a queue may
+ * come late, after an interrupt already woke t and t went to sleep again,
+ * perhaps on another queue; that newer sleep is not the waker's to end.
+ */
+void thread_wake(struct thread *t, uint64_t sleep);
 
 /*
  * Wake t if it sleeps, taking it off its wait queue: its sleep loop then

@@ -6,6 +6,14 @@
  * finds it on the queue waits on that lock and always sees it SLEEPING.
  * The waker never takes a thread lock while it holds the queue's lock (the
  * sleeper's order is thread lock, then queue lock).
+ *
+ * So between taking a sleeper off the queue and waking it the waker holds
+ * no lock, and thread_interrupt() may wake the sleeper first; the sleeper
+ * may then run and sleep again, on this queue or another. The waker must
+ * not end that newer sleep (the sleeper would run while still linked on a
+ * queue, and the queue's list would later break, losing sleepers for
+ * good: stackbomb hung so). Each sleep is numbered (t->sleeps), the queue
+ * remembers the number, and thread_wake() wakes only that sleep.
  */
 #include "src/sync/waitq.h"
 
@@ -29,9 +37,11 @@ void waitq_sleep(struct waitq *wq, struct spinlock *cond_lock)
 	assert(t != NULL && spin_holding(cond_lock));
 	lockcheck_may_sleep("waitq_sleep", 1); /* the condition lock, nothing else */
 	spin_lock(&t->lock);
+	t->sleeps++;
 	spin_lock(&wq->lock);
 	t->wait_next = NULL;
 	t->wait_gen = wq->gen;
+	t->wait_sleep = t->sleeps;
 	if (wq->tail)
 		wq->tail->wait_next = t;
 	else
@@ -46,8 +56,11 @@ void waitq_sleep(struct waitq *wq, struct spinlock *cond_lock)
 	spin_lock(cond_lock);
 }
 
-/* The first sleeper from before generation gen, taken off the queue; or NULL. */
-static struct thread *waitq_pop_before(struct waitq *wq, uint64_t gen)
+/*
+ * The first sleeper from before generation gen, taken off the queue, and
+ * the number of the sleep it was queued for (*sleep); or NULL.
+ */
+static struct thread *waitq_pop_before(struct waitq *wq, uint64_t gen, uint64_t *sleep)
 {
 	struct thread *t;
 
@@ -57,6 +70,7 @@ static struct thread *waitq_pop_before(struct waitq *wq, uint64_t gen)
 		wq->head = t->wait_next;
 		if (wq->tail == t)
 			wq->tail = NULL;
+		*sleep = t->wait_sleep;
 	} else {
 		t = NULL;
 	}
@@ -67,13 +81,13 @@ static struct thread *waitq_pop_before(struct waitq *wq, uint64_t gen)
 void waitq_wake_all(struct waitq *wq)
 {
 	struct thread *t;
-	uint64_t gen;
+	uint64_t gen, sleep;
 
 	spin_lock(&wq->lock);
 	gen = ++wq->gen;
 	spin_unlock(&wq->lock);
-	while ((t = waitq_pop_before(wq, gen)) != NULL)
-		thread_wake(t);
+	while ((t = waitq_pop_before(wq, gen, &sleep)) != NULL)
+		thread_wake(t, sleep);
 }
 
 void waitq_remove(struct waitq *wq, struct thread *t)
