@@ -282,7 +282,7 @@ static void timed_stores(const char *name, volatile char *p, int pages, char v)
 static volatile int helper_ready;
 static int helper_pipe[2];
 
-/* A second thread that ran on hart 1 and now sleeps: its hart may cache our entries. */
+/* A second thread that ran on hart 1 and now sleeps: its hart may still cache our entries. */
 static int helper(void *arg)
 {
 	char c;
@@ -351,7 +351,11 @@ static int bench_fault(int pages, int mt)
 	wait(0);
 	timed_stores("reuse", p, pages, 'c');
 
-	/* Copy in a two-threaded process: every copy shoots down hart 1 as well. */
+	/*
+	 * Copy in a two-threaded process whose other thread ran on hart 1 and
+	 * sleeps there: hart 1 is in the mm's mask but does not run the mm, so
+	 * the shootdowns skip it (lazy, src/mm/tlb.c) and it flushes later.
+	 */
 	if (!mt)
 		return 1;
 	if (pipe(helper_pipe) < 0)

@@ -29,6 +29,8 @@ struct tlb_stats {
 	uint64_t local_only;     /* shootdowns this hart alone could need: sfence.vma, no SBI */
 	uint64_t full_asid;      /* shootdowns that flushed the whole ASID (range past threshold) */
 	uint64_t switch_flushes; /* full flushes at switches (no ASIDs, or a rollover) */
+	uint64_t harts_skipped;  /* harts a shootdown left to flush lazily (not running the mm) */
+	uint64_t lazy_flushes;   /* ASID flushes at a switch, owed to skipped shootdowns */
 };
 
 extern struct tlb_stats tlb_stats;

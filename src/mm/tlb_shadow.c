@@ -93,7 +93,18 @@ static void shadow_check_load(int h, struct shadow_hart *s, struct mm *mm, unsig
 	}
 }
 
-void tlb_shadow_switch(int h, struct mm *mm, uint64_t ctx, bool flushed)
+/* Forget every entry under tag: an sfence.vma of that ASID dropped them. */
+static void shadow_drop_tag(struct shadow_hart *s, unsigned tag)
+{
+	int kept = 0;
+
+	for (int i = 0; i < s->n; i++)
+		if (s->e[i].tag != tag)
+			s->e[kept++] = s->e[i];
+	s->n = kept;
+}
+
+void tlb_shadow_switch(int h, struct mm *mm, uint64_t ctx, bool flushed, bool asid_flushed)
 {
 	struct shadow_hart *s = &shadow[h];
 	unsigned tag = asid_enabled() ? asid_of(ctx) : 0;
@@ -104,6 +115,8 @@ void tlb_shadow_switch(int h, struct mm *mm, uint64_t ctx, bool flushed)
 	if (flushed) {
 		s->n = 0;
 		s->pending = false;
+	} else if (asid_flushed) {
+		shadow_drop_tag(s, tag);
 	}
 	s->current_id = mm != NULL ? mm->id : 0;
 	s->current_tag = tag;
@@ -166,7 +179,8 @@ void tlb_shadow_shootdown(struct mm *mm, uint64_t targets, uint64_t gen, int sel
 			if (targets & (1ull << h)) {
 				if (e->seen < gen)
 					e->seen = gen;
-			} else if (e->tag == tag && shadow_usable(s, e) && e->seen < gen) {
+			} else if (e->tag == tag && s->current_id == mm->id &&
+				   s->current_tag == tag && e->seen < gen) {
 				panic("tlb shadow: shootdown %lu of mm %lu (ASID %u) from hart %d "
 				      "reached harts %#lx, but hart %d may still use its entries "
 				      "(last seen shootdown %lu)",

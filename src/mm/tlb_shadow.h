@@ -10,8 +10,10 @@
  *  - a hart loads an ASID while it may still cache another address
  *    space's entries under that tag (a missing rollover flush), or its own
  *    entries from before a shootdown that skipped it;
- *  - after a shootdown, a hart outside its target set may still use an
- *    entry of the mm from before it (a missing target).
+ *  - after a shootdown, a hart outside its target set runs the mm now and
+ *    may still use an entry from before it (a missing target). A hart
+ *    that does not run the mm may be skipped (tlb.c's lazy shootdowns):
+ *    the load check above catches it if it then loads the mm unflushed.
  *
  * Compiled in with KINE_MM_CHECK (//:kernel_debug); empty otherwise.
  */
@@ -32,9 +34,10 @@ static inline bool tlb_shadow_enabled(void)
 
 /*
  * hart loaded mm (NULL: the kernel's table) under context ctx (0 without
- * ASIDs); flushed: it flushed everything first.
+ * ASIDs); flushed: it flushed everything first; asid_flushed: it flushed
+ * ctx's ASID (a lazy shootdown's debt, tlb.c).
  */
-void tlb_shadow_switch(int hart, struct mm *mm, uint64_t ctx, bool flushed);
+void tlb_shadow_switch(int hart, struct mm *mm, uint64_t ctx, bool flushed, bool asid_flushed);
 
 /* A rollover to new_gen: every hart owes a full flush before it loads that generation. */
 void tlb_shadow_rollover(uint64_t new_gen);
@@ -49,9 +52,10 @@ static inline bool tlb_shadow_enabled(void)
 	return false;
 }
 
-static inline void tlb_shadow_switch(int hart, struct mm *mm, uint64_t ctx, bool flushed)
+static inline void tlb_shadow_switch(int hart, struct mm *mm, uint64_t ctx, bool flushed,
+				     bool asid_flushed)
 {
-	(void)hart, (void)mm, (void)ctx, (void)flushed;
+	(void)hart, (void)mm, (void)ctx, (void)flushed, (void)asid_flushed;
 }
 
 static inline void tlb_shadow_rollover(uint64_t new_gen)

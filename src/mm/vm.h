@@ -20,6 +20,7 @@
 
 #include "src/arch/riscv/pte.h"
 #include "src/mm/phys.h"
+#include "src/sched/hart_local.h"
 #include "src/sync/spinlock.h"
 
 /* The user half of Sv39 and where each program's stack goes. */
@@ -46,8 +47,14 @@ struct mm {
 	uint64_t id;         /* unique, never reused (the debug TLB shadow's key) */
 	uint64_t context;    /* atomic: ASID and generation (src/mm/asid.c), 0 before the first */
 	uint64_t harts;      /* atomic: harts that may cache its translations (src/mm/tlb.c) */
-	uint64_t tlb_gen;    /* atomic: shootdowns begun (the debug TLB shadow's clock) */
-	uint64_t tlb_done;   /* debug TLB shadow: shootdowns whose shadow update is done */
+	uint64_t active;     /* atomic: harts whose satp holds its table now (src/mm/tlb.c) */
+	uint64_t tlb_gen;    /* atomic: shootdowns begun (also the debug TLB shadow's clock) */
+	/*
+	 * tlb_seen[h]: the tlb_gen whose PTE changes hart h's TLB is known to
+	 * include (src/mm/tlb.c); read and written only by hart h.
+	 */
+	uint64_t tlb_seen[HART_LOCAL_MAX];
+	uint64_t tlb_done; /* debug TLB shadow: shootdowns whose shadow update is done */
 };
 
 /* A new address space with the kernel half only; NULL when out of memory. */
