@@ -293,7 +293,8 @@ static void boot_seed(void)
 	perturb_init(seed);
 	if (seed != 0)
 		kprintf(
-		    "kine: seed %lu: preemption points, timer slack and steal order perturbed\n",
+		    "kine: seed %lu: preemption points, timer slack, steal order and copy windows "
+		    "perturbed\n",
 		    seed);
 }
 

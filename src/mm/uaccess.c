@@ -12,6 +12,7 @@
 #include "src/mm/frame.h"
 #include "src/mm/pagetable.h"
 #include "src/mm/tlb.h"
+#include "src/sched/perturb.h"
 #include "user/include/kine/errno.h"
 
 static size_t chunk(uintptr_t va, size_t left)
@@ -58,6 +59,7 @@ static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t old, uint32_t refs)
 
 	frame_get(f);
 	spin_unlock(&mm->lock);
+	perturb_window(); /* seed=N: let another hart act inside the window */
 	copy = frame_alloc(0);
 	if (copy != 0)
 		memcpy(phys_to_virt(copy), phys_to_virt(pte_pa(old)), PAGE_SIZE);

@@ -9,6 +9,7 @@
  */
 #include "src/sched/perturb.h"
 
+#include "src/arch/riscv/timer.h"
 #include "src/sched/hart.h"
 
 static uint64_t seed;               /* set once at boot, read-only after */
@@ -60,6 +61,12 @@ bool perturb_yield(void)
 uint64_t perturb_timer_slack(uint64_t step)
 {
 	return seed != 0 && step >= 2 ? draw() % (step / 2) : 0;
+}
+
+void perturb_window(void)
+{
+	if (seed != 0 && draw() % 2 == 0)
+		timer_poke();
 }
 
 int perturb_start(int n)

@@ -33,6 +33,14 @@ bool perturb_yield(void);
 /* Extra delay for the next timer tick, in [0, step / 2); 0 when off. */
 uint64_t perturb_timer_slack(uint64_t step);
 
+/*
+ * Inside a window where another hart's action makes a race (the COW
+ * copy, between unlock and relock): about half the time when on, end this
+ * hart's turn here (a timer poke: under -icount the other harts then run
+ * first, at the same point every run). Nothing when off.
+ */
+void perturb_window(void);
+
 /* Where to start among n candidates (other harts to steal from or kick): [0, n). 0 when off. */
 int perturb_start(int n);
 

@@ -22,6 +22,9 @@ void timer_init_hart(void);
 /* The timer interrupt: count it and arm the next tick. */
 void timer_handle(void);
 
+/* An early timer interrupt on this hart that is not a tick (seed=N runs). */
+void timer_poke(void);
+
 uint64_t timer_timebase_hz(void);
 
 #endif
