@@ -37,6 +37,7 @@
 #include "src/mm/vm.h"
 #include "src/sched/hart.h"
 #include "src/sched/hart_local.h"
+#include "src/sched/perturb.h"
 
 _Static_assert(HART_LOCAL_MAX <= 64, "a hart mask is one 64-bit word");
 
@@ -244,7 +245,7 @@ static void tlb_flush_remote(int self, uint64_t targets, uintptr_t va, size_t pa
 	for (int t = 0; t < nharts; t++)
 		while (targets & (1ull << t) &&
 		       __atomic_load_n(&tlb_ipi_pending[t], __ATOMIC_ACQUIRE) & (1ull << self))
-			tlb_ipi_poll();
+			spin_wait_once(); /* answers requests to this hart (the hook), paces seed=N */
 }
 
 #else /* SBI RFENCE */
@@ -276,6 +277,7 @@ static void tlb_flush_remote(int self, uint64_t targets, uintptr_t va, size_t pa
 				targets &= ~(1ull << t);
 			}
 		}
+		perturb_remote_wait(); /* seed=N: let the targets run during the wait */
 		mmu_flush_remote(mask, base, whole ? 0 : va,
 				 whole ? (uintptr_t)-1 : pages * PAGE_SIZE, asid, asid_enabled());
 	}

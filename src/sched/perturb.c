@@ -9,8 +9,12 @@
  */
 #include "src/sched/perturb.h"
 
+#include <stddef.h>
+
 #include "src/arch/riscv/timer.h"
 #include "src/sched/hart.h"
+
+static void perturb_pace_spin(void);
 
 static uint64_t seed;               /* set once at boot, read-only after */
 static uint64_t streams[MAX_HARTS]; /* streams[i] belongs to hart index i */
@@ -28,6 +32,8 @@ static uint64_t mix(uint64_t x)
 void perturb_init(uint64_t n)
 {
 	seed = n;
+	if (n != 0 && spin_wait_pace == NULL)
+		spin_wait_pace = perturb_pace_spin;
 	for (int i = 0; i < MAX_HARTS; i++)
 		streams[i] = mix(n * MAX_HARTS + (uint64_t)i);
 }
@@ -66,7 +72,32 @@ uint64_t perturb_timer_slack(uint64_t step)
 void perturb_window(void)
 {
 	if (seed != 0 && draw() % 2 == 0)
-		timer_poke();
+		timer_poke(0);
+}
+
+/*
+ * Pacing for -icount (seed=N runs only): a virtual hart keeps QEMU's
+ * round-robin turn until a timer deadline, so a hart that spins for a lock
+ * or waits for another hart's answer would hold the turn for up to a tick
+ * while the hart it waits for cannot run. A poke ends the turn.
+ */
+#define PACE_SPINS 64  /* spin-wait turns between pokes */
+#define PACE_FENCE 200 /* timebase units: past the firmware's IPI, into its wait */
+
+static unsigned pace_spins[MAX_HARTS]; /* pace_spins[i] belongs to hart index i */
+
+static void perturb_pace_spin(void)
+{
+	unsigned *n = &pace_spins[this_hart()->index];
+
+	if (++*n % PACE_SPINS == 0)
+		timer_poke(0);
+}
+
+void perturb_remote_wait(void)
+{
+	if (seed != 0)
+		timer_poke(PACE_FENCE);
 }
 
 int perturb_start(int n)

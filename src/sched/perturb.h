@@ -41,6 +41,14 @@ uint64_t perturb_timer_slack(uint64_t step);
  */
 void perturb_window(void);
 
+/*
+ * Just before a synchronous wait for another hart (a remote fence through
+ * the firmware): when on, a timer poke shortly after, inside the wait, so
+ * that under -icount the other hart gets its turn to answer. (Spin-waits
+ * are paced the same way through spin_wait_pace, set by perturb_init.)
+ */
+void perturb_remote_wait(void);
+
 /* Where to start among n candidates (other harts to steal from or kick): [0, n). 0 when off. */
 int perturb_start(int n);
 

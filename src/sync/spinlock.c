@@ -24,13 +24,17 @@
 #include "src/sync/lockstat.h"
 
 void (*spin_wait_hook)(void);
+void (*spin_wait_pace)(void);
 
 void spin_wait_once(void)
 {
 	void (*hook)(void) = spin_wait_hook;
+	void (*pace)(void) = spin_wait_pace;
 
 	if (hook != NULL)
 		hook();
+	if (pace != NULL)
+		pace();
 	arch_cpu_relax();
 }
 

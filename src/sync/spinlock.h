@@ -63,8 +63,15 @@ void spin_unlock(struct spinlock *lk);
 extern void (*spin_wait_hook)(void);
 
 /*
- * One turn of a spin-wait loop: spin_wait_hook (when set), then the
- * pause hint. Every contended wait of every lock algorithm (qspin.c, ticket.c,
+ * seed=N runs install a pacer here (src/sched/perturb.c): under QEMU's
+ * -icount a spinning hart would otherwise keep the emulator's turn while
+ * the holder cannot run. Set once at boot, before a second hart runs.
+ */
+extern void (*spin_wait_pace)(void);
+
+/*
+ * One turn of a spin-wait loop: spin_wait_hook and spin_wait_pace (when
+ * set), then the pause hint. Every contended wait of every lock algorithm (qspin.c, ticket.c,
  * mcs.c, the benchmark's test-and-set) loops on this.
  */
 void spin_wait_once(void);

@@ -53,15 +53,16 @@ static void timer_arm(struct hart *h)
 }
 
 /*
- * A timer interrupt now, which is not a tick: under QEMU's -icount, a
+ * A timer interrupt `after` timebase units from now (0: at once), which is
+ * not a tick: under QEMU's -icount, a
  * timer deadline is where the round-robin of virtual harts moves on, so
  * this is how a seeded run hands the other harts a turn at a point of the
  * kernel's choosing (perturb_window), and the same point every run.
  */
-void timer_poke(void)
+void timer_poke(uint64_t after)
 {
 	irq_push_off();
-	timer_program(this_hart(), rdtime() + 1);
+	timer_program(this_hart(), rdtime() + (after != 0 ? after : 1));
 	irq_pop_off();
 }
 

@@ -22,8 +22,11 @@ void timer_init_hart(void);
 /* The timer interrupt: count it and arm the next tick. */
 void timer_handle(void);
 
-/* An early timer interrupt on this hart that is not a tick (seed=N runs). */
-void timer_poke(void);
+/*
+ * A timer interrupt on this hart `after` timebase units from now (0: at
+ * once) that is not a tick; the tick stays due when it was (seed=N runs).
+ */
+void timer_poke(uint64_t after);
 
 uint64_t timer_timebase_hz(void);
 
