@@ -73,8 +73,11 @@ def plan(cases, quick):
                                 run="forkbench exec -r %d %s"
                                 % (reps, " ".join(map(str, EXEC_MIB))))
         elif case == "fault":
+            # fault_copy_mt fences a hart that runs the mm (its other thread spins there):
+            # milliseconds per fault on a loaded host, where that hart's vCPU thread must
+            # be scheduled by the host for each fence.
             pages = 256 if quick else 1024
-            boots += _alternate("fault", ["kernel", "kernel_ipi"], rounds, smp=2, est_s=2,
+            boots += _alternate("fault", ["kernel", "kernel_ipi"], rounds, smp=2, est_s=10,
                                 run="forkbench fault -n %d" % pages)
         elif case == "scale":
             # Processes: enough pages to time. Threads of one process: every fault is
