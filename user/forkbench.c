@@ -6,8 +6,10 @@
  *   forkbench [-i] exec  [-r REPS] MIB...  fork+exec+wait, MIB resident
  *   forkbench [-i] fault [-n PAGES] [-t 0] null trap, 4 KiB memcpy, and the
  *                                          copy, reuse and (unless -t 0)
- *                                          multi-threaded copy fault, one
- *                                          store per page
+ *                                          two-threaded copy fault (the
+ *                                          other thread running on hart 1,
+ *                                          then asleep there), one store
+ *                                          per page
  *   forkbench scale [-n PAGES] [-r REPS] procs|threads HARTS...
  *                                          COW fault throughput of HARTS
  *                                          processes (or threads of one),
@@ -279,26 +281,72 @@ static void timed_stores(const char *name, volatile char *p, int pages, char v)
 	print_stats(pages);
 }
 
+/*
+ * The second thread of the two-threaded copy cases, pinned to hart 1. It
+ * never writes the measured pages. Running (spin != 0): it stays in user
+ * mode on hart 1, reading a flag of the shared page until the measurement
+ * ends, so hart 1 runs the mm throughout (mm->active) and every copy fault
+ * on hart 0 must fence it. Sleeping: it ran on hart 1 and waits in a pipe
+ * read there, so hart 1 is in the mm's mask but not running it, and lazy
+ * shootdowns leave it alone (src/mm/tlb.c; it flushes when it next loads
+ * the mm).
+ */
 static volatile int helper_ready;
+static volatile int *helper_stop; /* in the shared page: never copied on write */
 static int helper_pipe[2];
 
-/* A second thread that ran on hart 1 and now sleeps: its hart may still cache our entries. */
 static int helper(void *arg)
 {
 	char c;
 
-	(void)arg;
 	set_affinity(1);
 	helper_ready = 1;
+	if (arg != 0) {
+		while (!*helper_stop)
+			;
+		return 0;
+	}
 	read(helper_pipe[0], &c, 1);
 	return 0;
+}
+
+/* A copy case with a second thread on hart 1, running (spin) or asleep. */
+static int copy_two_threads(const char *name, volatile char *p, int pages, int spin, char v)
+{
+	int pid, tid;
+
+	helper_ready = 0;
+	*helper_stop = 0;
+	if (!spin && pipe(helper_pipe) < 0)
+		return 0;
+	tid = thread_create(helper, (void *)(long)spin);
+	while (tid >= 0 && !helper_ready)
+		yield();
+	if (tid < 0)
+		return 0;
+	if (!spin)
+		sleep(2); /* until it blocks in its read (20 ms; it needs microseconds) */
+	touch(p, pages, v);
+	pid = fork_parked();
+	timed_stores(name, p, pages, (char)(v + 1));
+	if (spin)
+		*helper_stop = 1;
+	else
+		write(helper_pipe[1], "x", 1);
+	release_parked(pid);
+	thread_join(tid, 0);
+	if (!spin) {
+		close(helper_pipe[0]);
+		close(helper_pipe[1]);
+	}
+	return 1;
 }
 
 static int bench_fault(int pages, int mt)
 {
 	volatile char *p;
 	char *src, *dst;
-	int pid, tid;
+	int pid;
 
 	if (pages > MAX_SAMPLE)
 		pages = MAX_SAMPLE;
@@ -314,6 +362,7 @@ static int bench_fault(int pages, int mt)
 	dst = sbrk((long)(pages + 7) * PAGE);
 	if (parked == (void *)-1 || p == (void *)-1 || src == (void *)-1 || dst == (void *)-1)
 		return 0;
+	helper_stop = parked + 16;
 	dst += 7 * PAGE;
 
 	/* The null trap: a system call that does nothing, there and back. */
@@ -352,24 +401,14 @@ static int bench_fault(int pages, int mt)
 	timed_stores("reuse", p, pages, 'c');
 
 	/*
-	 * Copy in a two-threaded process whose other thread ran on hart 1 and
-	 * sleeps there: hart 1 is in the mm's mask but does not run the mm, so
-	 * the shootdowns skip it (lazy, src/mm/tlb.c) and it flushes later.
+	 * Copy in a two-threaded process whose other thread runs on hart 1
+	 * (every copy fences hart 1), then whose other thread sleeps there (lazy
+	 * shootdowns fence nobody).
 	 */
 	if (!mt)
 		return 1;
-	if (pipe(helper_pipe) < 0)
-		return 0;
-	tid = thread_create(helper, 0);
-	while (tid >= 0 && !helper_ready)
-		yield();
-	touch(p, pages, 'e');
-	pid = fork_parked();
-	timed_stores("copy_mt", p, pages, 'f');
-	release_parked(pid);
-	write(helper_pipe[1], "x", 1);
-	thread_join(tid, 0);
-	return tid >= 0;
+	return copy_two_threads("copy_mt", p, pages, 1, 'e') &&
+	       copy_two_threads("copy_mt_sleep", p, pages, 0, 'g');
 }
 
 /* ---- fault throughput ---- */

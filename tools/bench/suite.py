@@ -73,8 +73,11 @@ def plan(cases, quick):
                                 run="forkbench exec -r %d %s"
                                 % (reps, " ".join(map(str, EXEC_MIB))))
         elif case == "fault":
+            # fault_copy_mt fences a hart that runs the mm (its other thread spins there):
+            # milliseconds per fault on a loaded host, where that hart's vCPU thread must
+            # be scheduled by the host for each fence.
             pages = 256 if quick else 1024
-            boots += _alternate("fault", ["kernel", "kernel_ipi"], rounds, smp=2, est_s=2,
+            boots += _alternate("fault", ["kernel", "kernel_ipi"], rounds, smp=2, est_s=10,
                                 run="forkbench fault -n %d" % pages)
         elif case == "scale":
             # Processes: enough pages to time. Threads of one process: every fault is
@@ -92,8 +95,8 @@ def plan(cases, quick):
         elif case == "icount":
             # Instruction counts: deterministic, so two boots of one image must agree.
             # One hart (instret counts every hart's instructions), so no threaded fault
-            # case: it needs a second hart. That case now also finishes under -icount at
-            # -smp 2 (BENCHMARKS.md, "What surprised us").
+            # case: it needs a second hart, and fault_copy_mt's fence to a running hart
+            # crawls under -icount (BENCHMARKS.md, "What surprised us").
             boots += _alternate("icount", ["kernel", "kernel_eager"], 1 if quick else 2,
                                 smp=1, est_s=8, deterministic=1, timeout=240,
                                 run="forkbench -i fork -r 3 0 1 4 ; "
