@@ -21,9 +21,14 @@
  *   store and a load); the child does not fork.
  *
  * Two TLB modes, as kine runs: without ASIDs (the default here: every
- * switch flushes and clears the hart's bit in the mask) and -DASID (a
- * switch neither flushes nor clears the bit: the entries stay, tagged with
- * the mm's ASID, and the hart stays in the mask).
+ * switch flushes and clears the hart's bits in the mask and in mm_active)
+ * and -DASID (a switch away neither flushes nor clears the mask bit: the
+ * entries stay, tagged with the mm's ASID; only the mm_active bit goes).
+ *
+ * Shootdowns are lazy (src/mm/tlb.c): a shootdown bumps tlb_gen and fences
+ * only the harts in mm_harts & mm_active other than itself; a hart it
+ * skipped flushes the mm's ASID when it next loads the mm, because its
+ * tlb_seen is behind tlb_gen (tlb_enter, in tlb_activate).
  *
  * Threads stay on their harts. A hart caches in its TLB the translation of
  * the address space it runs, filled by the hardware's walk and used until
@@ -34,6 +39,7 @@
  * bits and pte_pa), mm_harts (mm->harts, the hart mask), refs (struct
  * frame.refs, read by frame_refcount), frame_get, frame_free and
  * frame_put (each drops one reference; the last one frees), frame_alloc,
+ * mm_active, tlb_gen and tlb_seen (mm->active, mm->tlb_gen, mm->tlb_seen),
  * mm_copy, tlb_shootdown, tlb_flush_local, tlb_activate, vm_user_fault,
  * vm_access_ok, vm_fault_write, vm_fault_copy, copyout, mm_munmap,
  * mm_destroy. Two inlines are the model's own: vm_fault_resolve, the part
@@ -57,8 +63,15 @@
  *                         frame_get/frame_put on the old frame (not refuted:
  *                         see docs/model.md)
  *   SWITCH_CLEARS_MASK    with -DASID: a switch away clears the hart's bit
- *                         in the mask though its entries stay
- * Reachability probes (spin -DREACH=N, N = 1..10 below): probe N's assertion
+ *                         in the mask though its entries stay (not refuted
+ *                         since shootdowns are lazy: see docs/model.md)
+ *   LAZY_NO_CATCHUP       with -DASID: a load never flushes, though tlb_gen
+ *                         moved since the hart's tlb_seen
+ *   LAZY_GEN_BEFORE_ACTIVE with -DASID: tlb_enter reads tlb_gen before it
+ *                         sets the hart's mm_active bit
+ *   LAZY_LEAVE_EARLY      a switch away clears the mm_active bit while satp
+ *                         still holds the mm
+ * Reachability probes (spin -DREACH=N, N = 1..12 below): probe N's assertion
  * fails once the search reaches the situation it names, which shows that
  * the correct model's "errors: 0" does not come from a path never taken.
  */
@@ -114,6 +127,20 @@ typedef tlb_t {
 pte_t pte[NMM];        /* each mm's PTE for the page: guarded by mm_lock */
 bit mm_lock[NMM];      /* struct mm's lock */
 byte mm_harts[NMM];    /* mm->harts: the harts that may still use the mm's cached entries */
+byte mm_active[NMM];   /* mm->active: the harts whose satp holds the mm's table now */
+/*
+ * mm->tlb_gen (shootdowns begun) and mm->tlb_seen[h] (the tlb_gen that hart
+ * h's TLB is known to include). Each hart runs one mm, so tlb_seen[h] is
+ * hart_mm[h]'s. Both are kept at 0 while dead (docs/model.md, "Steps"):
+ * without ASIDs always (every switch flushes, so tlb_enter's answer is
+ * ignored), and with ASIDs tlb_seen[h] once hart h will not load its mm
+ * again (reloads[h] clear), tlb_gen[m] once none of m's harts will.
+ */
+byte tlb_gen[NMM];
+byte tlb_seen[NHARTS];
+bit reloads[NHARTS];   /* ghost: hart h will still load hart_mm[h] (read its tlb_seen) */
+#define RELOADER(m) (reloads[0] && hart_mm[0] == (m) || reloads[1] && hart_mm[1] == (m) || \
+		     reloads[2] && hart_mm[2] == (m) || reloads[3] && hart_mm[3] == (m))
 bit forked[NMM];       /* mm_copy into this mm has returned: its process may run */
 byte refs[NFRAMES];    /* struct frame.refs (atomic); 0: the frame is free */
 byte data[NFRAMES];    /* the frame's contents */
@@ -126,6 +153,15 @@ byte last[NMM];        /* the process's last store; for a new process, its snaps
 bit flush_owed[NMM];   /* a PTE of the mm lost W or was cleared by a path still holding mm_lock */
 bit unmapped[NMM];     /* the page is gone for good (munmap, exit): a fault on it is real */
 bit dead[NMM];         /* mm_destroy has begun: nobody loads this mm (or its ASID) again */
+
+/*
+ * Hart h may still use its cached entry (if its mm is not dead): its satp
+ * holds hart_mm[h], or it will load it again without a catch-up flush. A
+ * hart that left the mm while a shootdown skipped it flushes the mm's ASID
+ * before it runs the mm again (tlb_enter sees tlb_gen moved). Without
+ * ASIDs the second case is empty: a hart that switched away flushed.
+ */
+#define TLB_USABLE(h) (hart_runs[h] || reloads[h] && tlb_seen[h] == tlb_gen[hart_mm[h]])
 
 /* A frame's refcount covers every PTE that maps it. */
 inline check_refs()
@@ -162,56 +198,153 @@ inline tlb_flush_local(h)
 }
 
 /*
- * tlb_shootdown, after PTE stores of mm m: flush every hart in m's mask
- * (this one too if it is in it), and return once all have: the SBI remote
- * fence is synchronous. Called under mm_lock.
+ * tlb_shootdown, after PTE stores of mm m: bump tlb_gen, flush this hart if
+ * it is in the mask (and count that flush in its tlb_seen if it had seen
+ * every earlier shootdown), and the other harts in the mask that run m now
+ * (mm_active); return once all have: the SBI remote fence is synchronous.
+ * A hart skipped flushes at its next load (tlb_activate). Called under
+ * mm_lock. One step: see docs/model.md, "Steps", for why the bump and the
+ * read of mm_active may be one.
  */
 inline tlb_shootdown(h, m)
 {
-#ifdef SHOOTDOWN_LOCAL_ONLY
-	d_step { /* BROKEN: the other harts in the mask keep their entries */
-		printf("MSC: hart %d: tlb_shootdown(mm %d) of this hart only\n", h, m);
-		tlb[h].v = 0; tlb[h].w = 0; tlb[h].pa = 0
-	}
-#else
-	atomic {
-		printf("MSC: hart %d: tlb_shootdown(mm %d), mask %d\n", h, m, mm_harts[m]);
+	d_step {
+#ifdef ASID
+		if
+		:: RELOADER(m) -> tlb_gen[m]++
+		:: else -> skip /* dead: nobody will read it */
+		fi;
+#endif
+		printf("MSC: hart %d: tlb_shootdown(mm %d), mask %d, active %d\n", h, m,
+		       mm_harts[m], mm_active[m]);
 		REACHED(9, m == PARENT && !hart_runs[HART_B]);
+		/* the fence reaches a hart that entered m but has not read tlb_gen yet */
+		REACHED(12, m == PARENT && h != HART_B && (mm_active[m] & (1 << HART_B)) &&
+			    !hart_runs[HART_B]);
+		if
+		:: mm_harts[m] & (1 << h) ->
+			tlb[h].v = 0; tlb[h].w = 0; tlb[h].pa = 0;
+			/* mm_lock serializes m's shootdowns: tlb_gen - 1 was the last */
+			if
+			:: reloads[h] && tlb_seen[h] == tlb_gen[m] - 1 -> tlb_seen[h] = tlb_gen[m]
+			:: else -> skip
+			fi
+		:: else -> skip
+		fi;
+#ifdef SHOOTDOWN_LOCAL_ONLY
+		printf("MSC: hart %d: no remote flush\n", h) /* BROKEN: as if nobody else were in the mask */
+#else
 		i = 0;
 		do
 		:: i < NHARTS ->
 			if
-			:: mm_harts[m] & (1 << i) -> tlb[i].v = 0; tlb[i].w = 0; tlb[i].pa = 0
+			:: i != h && (mm_harts[m] & mm_active[m] & (1 << i)) ->
+				tlb[i].v = 0; tlb[i].w = 0; tlb[i].pa = 0
 			:: else -> skip
 			fi;
 			i++
 		:: else -> i = 0; break
 		od
+#endif
 	}
+}
+
+/* Hart h will not load m again (each hart loads at most once after its start). */
+inline no_reload(h, m)
+{
+#ifdef ASID
+	reloads[h] = 0;
+	tlb_seen[h] = 0; /* dead */
+	if
+	:: !RELOADER(m) -> tlb_gen[m] = 0 /* dead */
+	:: else -> skip
+	fi
+#else
+	skip /* all three stay 0 without ASIDs (and a step on locals only stays one) */
 #endif
 }
 
 /*
- * tlb_activate on hart h: load mm m's table (away: the kernel's). Without
- * ASIDs the switch flushes, and the hart's bit is set before the new table
- * is loaded and cleared only after the flush that leaves the old one. With
- * ASIDs nothing is flushed (the generation is the same throughout) and the
- * bit stays set: the entries stay too, under m's ASID.
+ * tlb_activate on hart h: load mm m's table (away: the kernel's).
+ *
+ * Without ASIDs (tlb_activate_flushing) the switch flushes: the hart's bits
+ * in the mask and in mm_active are set before the new table is loaded and
+ * cleared only after the flush that leaves the old one. One step each way:
+ * a shootdown in between only flushes a TLB that the switch flushes anyway.
+ *
+ * With ASIDs (tlb_activate_asid) nothing is flushed at a switch away (the
+ * generation is the same throughout), the mask bit stays, and the entries
+ * stay under m's ASID; the hart leaves mm_active once satp no longer holds
+ * m (tlb_leave). A load sets the mask bit and the mm_active bit (tlb_enter),
+ * then reads tlb_gen: if it moved since tlb_seen[h], a shootdown may have
+ * skipped this hart, which flushes m's ASID before it runs m.
  */
 inline tlb_activate(h, m)
 {
+#ifndef ASID
 	d_step {
 		mm_harts[m] = mm_harts[m] | (1 << h);
-#ifndef ASID
+		mm_active[m] = mm_active[m] | (1 << h);
 		tlb[h].v = 0; tlb[h].w = 0; tlb[h].pa = 0;
-#endif
 		hart_runs[h] = 1;
 		printf("MSC: hart %d loads mm %d's table, mask %d\n", h, m, mm_harts[m])
 	}
+#elif !defined(LAZY_GEN_BEFORE_ACTIVE)
+	d_step { /* tlb_mask_set, then tlb_enter announces the hart in mm->active */
+		mm_harts[m] = mm_harts[m] | (1 << h);
+		mm_active[m] = mm_active[m] | (1 << h);
+		printf("MSC: hart %d enters mm %d, mask %d, active %d\n", h, m, mm_harts[m],
+		       mm_active[m])
+	};
+	d_step { /* tlb_enter reads tlb_gen; mmu_switch; mmu_flush_asid if it moved */
+		if
+		:: tlb_seen[h] != tlb_gen[m] ->
+			tlb_seen[h] = tlb_gen[m];
+#ifndef LAZY_NO_CATCHUP
+			/* a shootdown skipped this hart, and its entry is stale */
+			REACHED(11, tlb[h].v && !(pte[m].V && pte[m].W == tlb[h].w &&
+						  pte[m].pa == tlb[h].pa));
+			tlb[h].v = 0; tlb[h].w = 0; tlb[h].pa = 0;
+			printf("MSC: hart %d: mm %d's tlb_gen moved: flushes its ASID\n", h, m)
+#else
+			printf("MSC: hart %d: mm %d's tlb_gen moved: no flush\n", h, m) /* BROKEN */
+#endif
+		:: else -> skip
+		fi;
+		hart_runs[h] = 1;
+		printf("MSC: hart %d loads mm %d's table, tlb_gen %d\n", h, m, tlb_gen[m]);
+		no_reload(h, m)
+	}
+#else
+	d_step { /* BROKEN: tlb_enter reads tlb_gen before it sets its mm->active bit */
+		stale = (tlb_seen[h] != tlb_gen[m]);
+		tlb_seen[h] = tlb_gen[m];
+		printf("MSC: hart %d reads mm %d's tlb_gen %d (stale %d)\n", h, m, tlb_gen[m], stale);
+		no_reload(h, m)
+	};
+	d_step {
+		mm_harts[m] = mm_harts[m] | (1 << h);
+		mm_active[m] = mm_active[m] | (1 << h);
+		if
+		:: stale -> tlb[h].v = 0; tlb[h].w = 0; tlb[h].pa = 0
+		:: else -> skip
+		fi;
+		stale = 0;
+		hart_runs[h] = 1;
+		printf("MSC: hart %d loads mm %d's table, mask %d, active %d\n", h, m, mm_harts[m],
+		       mm_active[m])
+	}
+#endif
 }
 
 inline tlb_activate_away(h, m)
 {
+#ifdef LAZY_LEAVE_EARLY
+	d_step { /* BROKEN: tlb_leave while satp still holds m */
+		mm_active[m] = mm_active[m] & ~(1 << h);
+		printf("MSC: hart %d leaves mm %d's active set, active %d\n", h, m, mm_active[m])
+	};
+#endif
 	d_step {
 #ifndef ASID
 		tlb[h].v = 0; tlb[h].w = 0; tlb[h].pa = 0;
@@ -221,8 +354,12 @@ inline tlb_activate_away(h, m)
 		mm_harts[m] = mm_harts[m] & ~(1 << h); /* BROKEN with ASID: its entries stay */
 #endif
 		hart_runs[h] = 0;
+#ifndef LAZY_LEAVE_EARLY
+		mm_active[m] = mm_active[m] & ~(1 << h); /* tlb_leave: satp no longer holds m */
+#endif
 		killed = 0; /* dead from here on (a thread that switches back in was not killed) */
-		printf("MSC: hart %d switches away from mm %d, mask %d\n", h, m, mm_harts[m])
+		printf("MSC: hart %d switches away from mm %d, mask %d, active %d\n", h, m,
+		       mm_harts[m], mm_active[m])
 	}
 }
 
@@ -239,10 +376,10 @@ inline frame_free(fr)
 			assert(!(pte[PARENT].V && pte[PARENT].pa == fr));
 			assert(!(pte[CHILD].V && pte[CHILD].pa == fr));
 			assert(!(pte[GRANDCHILD].V && pte[GRANDCHILD].pa == fr));
-			assert(!(tlb[0].v && tlb[0].pa == fr && !dead[hart_mm[0]]));
-			assert(!(tlb[1].v && tlb[1].pa == fr && !dead[hart_mm[1]]));
-			assert(!(tlb[2].v && tlb[2].pa == fr && !dead[hart_mm[2]]));
-			assert(!(tlb[3].v && tlb[3].pa == fr && !dead[hart_mm[3]]));
+			assert(!(tlb[0].v && tlb[0].pa == fr && !dead[hart_mm[0]] && TLB_USABLE(0)));
+			assert(!(tlb[1].v && tlb[1].pa == fr && !dead[hart_mm[1]] && TLB_USABLE(1)));
+			assert(!(tlb[2].v && tlb[2].pa == fr && !dead[hart_mm[2]] && TLB_USABLE(2)));
+			assert(!(tlb[3].v && tlb[3].pa == fr && !dead[hart_mm[3]] && TLB_USABLE(3)));
 			data[fr] = 0 /* the next owner's zeroes */
 		:: else -> skip
 		fi
@@ -659,6 +796,7 @@ inline mm_destroy(m)
 		spin_lock(m);
 		assert(!(hart_runs[0] && hart_mm[0] == m) && !(hart_runs[1] && hart_mm[1] == m) &&
 		       !(hart_runs[2] && hart_mm[2] == m) && !(hart_runs[3] && hart_mm[3] == m));
+		assert(mm_active[m] == 0);
 		dead[m] = 1;
 		/*
 		 * Dead from here on: no thread of m runs again, nobody shoots
@@ -669,13 +807,15 @@ inline mm_destroy(m)
 		do
 		:: i < NHARTS ->
 			if
-			:: hart_mm[i] == m -> tlb[i].v = 0; tlb[i].w = 0; tlb[i].pa = 0
+			:: hart_mm[i] == m ->
+				tlb[i].v = 0; tlb[i].w = 0; tlb[i].pa = 0; tlb_seen[i] = 0
 			:: else -> skip
 			fi;
 			i++
 		:: else -> i = 0; break
 		od;
 		mm_harts[m] = 0;
+		tlb_gen[m] = 0;
 		last[m] = 0
 	};
 	if
@@ -721,14 +861,17 @@ proctype thread_B()
 {
 	bit oV, oW, oCOW, killed;
 	byte opa, refs_seen, copy, err, f, i;
+#ifdef LAZY_GEN_BEFORE_ACTIVE
+	bit stale;
+#endif
 
 	user_store(HART_B, PARENT, VAL_B1);
 	if
-	:: !killed -> skip
+	:: d_step { !killed -> no_reload(HART_B, PARENT) }
 	:: !killed ->
 		tlb_activate_away(HART_B, PARENT);
 		tlb_activate(HART_B, PARENT)
-	:: else -> skip
+	:: d_step { killed -> no_reload(HART_B, PARENT) }
 	fi;
 	if
 	:: !killed -> user_store(HART_B, PARENT, VAL_B2)
@@ -746,6 +889,9 @@ proctype thread_C()
 {
 	bit oV, oW, oCOW, killed, src_changed;
 	byte opa, refs_seen, copy, err, f, i;
+#ifdef LAZY_GEN_BEFORE_ACTIVE
+	bit stale;
+#endif
 
 	forked[CHILD];
 	tlb_activate(HART_C, CHILD);
@@ -782,6 +928,9 @@ proctype thread_G()
 {
 	bit oV, oW, oCOW, killed;
 	byte opa, refs_seen, copy, err, f, i;
+#ifdef LAZY_GEN_BEFORE_ACTIVE
+	bit stale;
+#endif
 
 	forked[GRANDCHILD];
 	tlb_activate(HART_G, GRANDCHILD);
@@ -818,13 +967,24 @@ init
 		pte[PARENT].V = 1; pte[PARENT].W = 1; pte[PARENT].pa = 0;
 		hart_mm[HART_A] = PARENT; hart_runs[HART_A] = 1;
 		hart_mm[HART_B] = PARENT; hart_runs[HART_B] = 1;
+#ifdef ASID
+		reloads[HART_B] = 1; /* it may switch out and back in */
+#endif
 		hart_mm[HART_C] = CHILD;
+#ifdef ASID
+		reloads[HART_C] = 1;
+#endif
 #ifdef THREE_THREADS
 		hart_mm[HART_D] = PARENT; hart_runs[HART_D] = 1;
 		mm_harts[PARENT] = (1 << HART_A) | (1 << HART_B) | (1 << HART_D);
+		mm_active[PARENT] = mm_harts[PARENT];
 #else
 		hart_mm[HART_G] = GRANDCHILD;
+#ifdef ASID
+		reloads[HART_G] = 1;
+#endif
 		mm_harts[PARENT] = (1 << HART_A) | (1 << HART_B);
+		mm_active[PARENT] = mm_harts[PARENT];
 #endif
 		run thread_A();
 		run thread_B();
