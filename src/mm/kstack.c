@@ -47,11 +47,11 @@
 
 #include "src/arch/riscv/kmap.h"
 #include "src/arch/riscv/memlayout.h"
+#include "src/arch/riscv/mmu.h"
 #include "src/kernel/kernel.h"
 #include "src/mm/frame.h"
 #include "src/mm/memstat.h"
 #include "src/mm/pagetable.h"
-#include "src/mm/tlb.h"
 #include "src/sched/hart.h"
 #include "src/sched/hart_local.h"
 #include "src/sched/ipi.h"
@@ -106,7 +106,7 @@ void kstack_init(void)
 		panic("kstack: no memory for the stack window's page table");
 	table = pt_unlink_empty_table(kernel_root, KSTACK_WINDOW_BASE);
 	assert(table != 0);
-	tlb_flush_kernel_here();
+	mmu_flush_all(); /* global entries too */
 	pt_page_free(table);
 	memstat_on_settle(kstack_settle);
 }
@@ -261,7 +261,7 @@ void kstack_quiesce(void)
 	uint64_t gen = __atomic_load_n(&kstack_gen, __ATOMIC_ACQUIRE);
 
 	if (__atomic_load_n(&kstack_flushed[self], __ATOMIC_RELAXED) < gen) {
-		tlb_flush_kernel_here();
+		mmu_flush_all(); /* global entries too */
 		__atomic_store_n(&kstack_flushed[self], gen, __ATOMIC_RELEASE);
 		kstack_count(&kstack_stats.flushes);
 	}

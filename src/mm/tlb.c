@@ -323,11 +323,6 @@ void tlb_shootdown(struct mm *mm, uintptr_t va, size_t size)
 	hart_local_end();
 }
 
-void tlb_flush_kernel_here(void)
-{
-	mmu_flush_all();
-}
-
 void tlb_flush_local(struct mm *mm, uintptr_t va)
 {
 	(void)hart_local_begin(); /* the flush must happen on the hart that asked */

@@ -65,13 +65,6 @@ void tlb_shootdown(struct mm *mm, uintptr_t va, size_t size);
  */
 void tlb_flush_local(struct mm *mm, uintptr_t va);
 
-/*
- * Flush this hart's every translation, the kernel's global ones included:
- * its part after the kernel's own table lost a mapping (kstack.c, which
- * has every hart do its own, lazily, rather than shoot the others down).
- */
-void tlb_flush_kernel_here(void);
-
 /* Page count past which a shootdown flushes the whole ASID. */
 extern unsigned tlb_range_threshold;
 
