@@ -21,6 +21,10 @@ int main(int argc, char **argv)
 	printf("overlaps      %lu\n", (unsigned long)ms.cow_overlaps);
 	printf("last frees    %lu (old frames a copy freed: the other sharers were gone)\n",
 	       (unsigned long)ms.cow_last_frees);
+	printf("  untouched   %lu (copies of pages no hart had read since fork: no shootdown)\n",
+	       (unsigned long)ms.cow_untouched);
+	printf("busy waits    %lu (for another fault's shootdown of the same process)\n",
+	       (unsigned long)ms.cow_busy_waits);
 	printf("shootdowns    %lu to %lu remote harts; %lu local only; %lu whole-ASID\n",
 	       (unsigned long)ms.tlb_shootdowns, (unsigned long)ms.tlb_harts,
 	       (unsigned long)ms.tlb_local_only, (unsigned long)ms.tlb_full_asid);

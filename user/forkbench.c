@@ -222,6 +222,7 @@ static int bench_fork(int do_exec, int reps, int mib)
  * about to block through a MAP_SHARED flag; on the same hart as the parent
  * it runs until it blocks before the parent resumes.
  */
+static volatile char sink; /* reads that must happen */
 static volatile int *parked;
 static int park_pipe[2];
 
@@ -271,9 +272,11 @@ static void timed_stores(const char *name, volatile char *p, int pages, char v)
 	}
 	memstat(&ms1, 0);
 	printf("kine: bench {\"bench\":\"fault_%s\",\"cow_faults\":%lu,\"copies\":%lu,"
-	       "\"reuses\":%lu,\"remote_shootdowns\":%lu,\"remote_harts\":%lu,\"local_only\":%lu,",
+	       "\"untouched\":%lu,\"reuses\":%lu,\"remote_shootdowns\":%lu,\"remote_harts\":%lu,"
+	       "\"local_only\":%lu,",
 	       name, (unsigned long)(ms1.cow_faults - ms0.cow_faults),
 	       (unsigned long)(ms1.cow_copies - ms0.cow_copies),
+	       (unsigned long)(ms1.cow_untouched - ms0.cow_untouched),
 	       (unsigned long)(ms1.cow_reuses - ms0.cow_reuses),
 	       (unsigned long)(ms1.tlb_shootdowns - ms0.tlb_shootdowns),
 	       (unsigned long)(ms1.tlb_harts - ms0.tlb_harts),
@@ -283,59 +286,83 @@ static void timed_stores(const char *name, volatile char *p, int pages, char v)
 
 /*
  * The second thread of the two-threaded copy cases, pinned to hart 1. It
- * never writes the measured pages. Running (spin != 0): it stays in user
- * mode on hart 1, reading a flag of the shared page until the measurement
- * ends, so hart 1 runs the mm throughout (mm->active) and every copy fault
- * on hart 0 must fence it. Sleeping: it ran on hart 1 and waits in a pipe
- * read there, so hart 1 is in the mm's mask but not running it, and lazy
- * shootdowns leave it alone (src/mm/tlb.c; it flushes when it next loads
- * the mm).
+ * never writes the measured pages.
+ *  - HELPER_READS: once the fork is done, it reads every measured page
+ *    (so hart 1's TLB may hold each: fork left them unaccessed, and now
+ *    they are not), then stays in user mode on hart 1, reading a flag of
+ *    the shared page until the measurement ends: hart 1 runs the mm
+ *    throughout (mm->active), and every copy fault on hart 0 must fence it.
+ *  - HELPER_SPINS: the same, without reading the pages: none is in any
+ *    TLB, and the copy faults need no fence at all (uaccess.c).
+ *  - HELPER_SLEEPS: it ran on hart 1 and waits in a pipe read there, so
+ *    hart 1 is in the mm's mask but not running it, and lazy shootdowns
+ *    leave it alone (src/mm/tlb.c; it flushes when it next loads the mm).
  */
+enum helper_mode { HELPER_SLEEPS, HELPER_SPINS, HELPER_READS };
+
 static volatile int helper_ready;
 static volatile int *helper_stop; /* in the shared page: never copied on write */
+static volatile int *helper_go;   /* ... the fork is done: read the pages */
+static volatile int *helper_read; /* ... they are read */
 static int helper_pipe[2];
+static volatile char *helper_pages;
+static int helper_npages;
 
 static int helper(void *arg)
 {
+	enum helper_mode mode = (enum helper_mode)(long)arg;
 	char c;
 
 	set_affinity(1);
 	helper_ready = 1;
-	if (arg != 0) {
-		while (!*helper_stop)
-			;
+	if (mode == HELPER_SLEEPS) {
+		read(helper_pipe[0], &c, 1);
 		return 0;
 	}
-	read(helper_pipe[0], &c, 1);
+	while (!*helper_go)
+		;
+	if (mode == HELPER_READS)
+		for (int i = 0; i < helper_npages; i++)
+			c += helper_pages[(long)i * PAGE];
+	*helper_read = c | 1;
+	while (!*helper_stop)
+		;
 	return 0;
 }
 
-/* A copy case with a second thread on hart 1, running (spin) or asleep. */
-static int copy_two_threads(const char *name, volatile char *p, int pages, int spin, char v)
+/* A copy case with a second thread on hart 1 (enum helper_mode). */
+static int copy_two_threads(const char *name, volatile char *p, int pages, enum helper_mode mode,
+			    char v)
 {
 	int pid, tid;
 
 	helper_ready = 0;
-	*helper_stop = 0;
-	if (!spin && pipe(helper_pipe) < 0)
+	*helper_stop = *helper_go = *helper_read = 0;
+	helper_pages = p;
+	helper_npages = pages;
+	if (mode == HELPER_SLEEPS && pipe(helper_pipe) < 0)
 		return 0;
-	tid = thread_create(helper, (void *)(long)spin);
+	tid = thread_create(helper, (void *)(long)mode);
 	while (tid >= 0 && !helper_ready)
 		yield();
 	if (tid < 0)
 		return 0;
-	if (!spin)
+	if (mode == HELPER_SLEEPS)
 		sleep(2); /* until it blocks in its read (20 ms; it needs microseconds) */
 	touch(p, pages, v);
 	pid = fork_parked();
+	*helper_go = 1;
+	while (mode != HELPER_SLEEPS && !*helper_read)
+		;
 	timed_stores(name, p, pages, (char)(v + 1));
-	if (spin)
-		*helper_stop = 1;
-	else
+	if (mode == HELPER_SLEEPS) {
 		write(helper_pipe[1], "x", 1);
+	} else {
+		*helper_stop = 1;
+	}
 	release_parked(pid);
 	thread_join(tid, 0);
-	if (!spin) {
+	if (mode == HELPER_SLEEPS) {
 		close(helper_pipe[0]);
 		close(helper_pipe[1]);
 	}
@@ -363,6 +390,8 @@ static int bench_fault(int pages, int mt)
 	if (parked == (void *)-1 || p == (void *)-1 || src == (void *)-1 || dst == (void *)-1)
 		return 0;
 	helper_stop = parked + 16;
+	helper_go = parked + 17;
+	helper_read = parked + 18;
 	dst += 7 * PAGE;
 
 	/* The null trap: a system call that does nothing, there and back. */
@@ -387,10 +416,20 @@ static int bench_fault(int pages, int mt)
 	printf("kine: bench {\"bench\":\"memcpy_4k\",");
 	print_stats(pages);
 
-	/* Copy: a parked child still holds every frame. */
+	/*
+	 * Copy: a parked child still holds every frame. The first access to
+	 * each page since fork is the store, so no TLB holds the page and the
+	 * copy flushes nothing (uaccess.c); copy_read reads every page first,
+	 * so each copy must flush this hart's entry.
+	 */
 	touch(p, pages, 'a');
 	pid = fork_parked();
 	timed_stores("copy", p, pages, 'b');
+	release_parked(pid);
+	pid = fork_parked();
+	for (int i = 0; i < pages; i++)
+		sink += p[(long)i * PAGE];
+	timed_stores("copy_read", p, pages, 'B');
 	release_parked(pid);
 
 	/* Reuse: the child is gone, this process is the last owner of each frame. */
@@ -402,13 +441,15 @@ static int bench_fault(int pages, int mt)
 
 	/*
 	 * Copy in a two-threaded process whose other thread runs on hart 1
-	 * (every copy fences hart 1), then whose other thread sleeps there (lazy
-	 * shootdowns fence nobody).
+	 * and has read every page (every copy fences hart 1), whose other
+	 * thread runs there but never touched them (no copy fences anyone),
+	 * and whose other thread sleeps there (lazy shootdowns fence nobody).
 	 */
 	if (!mt)
 		return 1;
-	return copy_two_threads("copy_mt", p, pages, 1, 'e') &&
-	       copy_two_threads("copy_mt_sleep", p, pages, 0, 'g');
+	return copy_two_threads("copy_mt", p, pages, HELPER_READS, 'e') &&
+	       copy_two_threads("copy_mt_untouched", p, pages, HELPER_SPINS, 'g') &&
+	       copy_two_threads("copy_mt_sleep", p, pages, HELPER_SLEEPS, 'i');
 }
 
 /* ---- fault throughput ---- */

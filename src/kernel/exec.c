@@ -61,11 +61,11 @@ static int exec_load_segment(struct mm *mm, const uint8_t *image, const struct e
 
 		if (c > seg->filesz - done)
 			c = seg->filesz - done;
-		spin_lock(&mm->lock);
+		mm_lock(mm);
 		page = mm_user_page(mm, PAGE_ALIGN_DOWN(va), false);
 		assert(page != NULL);
 		memcpy(page + va % PAGE_SIZE, image + seg->offset + done, c);
-		spin_unlock(&mm->lock);
+		mm_unlock(mm);
 		done += c;
 	}
 	return 0;

@@ -279,6 +279,8 @@ static long sys_memstat(const uint64_t *a)
 	    .cow_reuses = __atomic_load_n(&cow_stats.reuses, __ATOMIC_RELAXED),
 	    .cow_overlaps = __atomic_load_n(&cow_stats.overlaps, __ATOMIC_RELAXED),
 	    .cow_last_frees = __atomic_load_n(&cow_stats.last_frees, __ATOMIC_RELAXED),
+	    .cow_busy_waits = __atomic_load_n(&cow_stats.busy_waits, __ATOMIC_RELAXED),
+	    .cow_untouched = __atomic_load_n(&cow_stats.untouched, __ATOMIC_RELAXED),
 	    .tlb_shootdowns = __atomic_load_n(&tlb_stats.shootdowns, __ATOMIC_RELAXED),
 	    .tlb_harts = __atomic_load_n(&tlb_stats.harts_targeted, __ATOMIC_RELAXED),
 	    .tlb_local_only = __atomic_load_n(&tlb_stats.local_only, __ATOMIC_RELAXED),

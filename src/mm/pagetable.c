@@ -634,7 +634,8 @@ static void problem(struct checker *c, uintptr_t va, pte_t pte, const char *why)
 
 static void check_leaf(struct checker *c, uintptr_t va, pte_t e, unsigned level)
 {
-	if (!(e & PTE_A))
+	/* Fork leaves COW leaves unaccessed where harts set A themselves (vm.c). */
+	if (!(e & PTE_A) && !(e & PTE_COW))
 		problem(c, va, e, "leaf without A");
 	if ((e & PTE_W) && !(e & PTE_D))
 		problem(c, va, e, "writable leaf without D");

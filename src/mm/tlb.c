@@ -7,6 +7,11 @@
  * shootdown counters, and in the KINE_TLB_IPI build the per-hart flush
  * request slots.
  *
+ * Shootdowns of one mm may overlap: one under mm->lock (fork, munmap,
+ * mprotect) with any number from COW copies in their busy window, which
+ * run without the lock (vm.h). Nothing here relies on them taking turns:
+ * each stores its PTEs, bumps tlb_gen, and fences whoever is active then.
+ *
  * Invariant (checked by tlb_shadow.c in the debug image): a hart that may
  * still use a cached translation of mm has its bit set in mm->harts, and
  * every such hart is either flushed by each shootdown or flushes mm's
@@ -293,7 +298,8 @@ void tlb_shootdown(struct mm *mm, uintptr_t va, size_t size)
 	unsigned asid;
 	int self;
 
-	assert(spin_holding(&mm->lock));
+	/* Under mm->lock, or in a COW copy's busy window (uaccess.c): mm->busy counts it. */
+	assert(spin_holding(&mm->lock) || __atomic_load_n(&mm->busy, __ATOMIC_RELAXED) != 0);
 	va = PAGE_ALIGN_DOWN(va);
 	self = hart_local_begin();
 	/* Order the caller's PTE stores before reading who may cache them. */
@@ -306,7 +312,13 @@ void tlb_shootdown(struct mm *mm, uintptr_t va, size_t size)
 	asid = tlb_asid(mm);
 	if (mask & (1ull << self)) {
 		tlb_flush_here(va, pages, whole, asid);
-		/* Shootdowns of one mm are serialized by mm->lock: gen - 1 was the last. */
+		/*
+		 * tlb_seen[self] == gen - 1 means this hart's TLB already holds
+		 * every PTE store made before bumps 1 .. gen - 1 (each shooter
+		 * stores, then bumps), and the flush above covers ours: so it
+		 * holds everything up to gen, even if another shootdown of mm
+		 * (numbered below gen) has not finished fencing the others.
+		 */
 		if (mm->tlb_seen[self] == gen - 1)
 			mm->tlb_seen[self] = gen;
 	}

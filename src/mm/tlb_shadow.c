@@ -189,7 +189,8 @@ void tlb_shadow_shootdown(struct mm *mm, uint64_t targets, uint64_t gen, int sel
 			}
 		}
 	}
-	mm->tlb_done = gen;
+	if (mm->tlb_done < gen) /* shootdowns of one mm may overlap, and end out of order */
+		mm->tlb_done = gen;
 	spin_unlock(&shadow_lock);
 }
 

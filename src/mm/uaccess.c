@@ -1,8 +1,11 @@
 /*
  * uaccess.c: copyin, copyout, copyinstr (see uaccess.h).
  *
- * The copy goes page by page under mm->lock, which keeps each page mapped
- * while it is copied (the direct-map pointer stays valid).
+ * The copy goes page by page under mm->lock (mm_lock), which keeps each
+ * page mapped while it is copied (the direct-map pointer stays valid).
+ *
+ * Also the copy-on-write fault itself (vm_fault_write), the one path that
+ * takes the bare mm->lock and may leave a PTE busy without it (vm.h).
  */
 #include "src/mm/uaccess.h"
 
@@ -12,6 +15,7 @@
 #include "src/mm/frame.h"
 #include "src/mm/pagetable.h"
 #include "src/mm/tlb.h"
+#include "src/sched/hart.h"
 #include "src/sched/perturb.h"
 #include "user/include/kine/errno.h"
 
@@ -36,19 +40,71 @@ static pte_t vm_pte_now(struct mm *mm, uintptr_t va, pte_t **where)
 	return *where != NULL ? __atomic_load_n(*where, __ATOMIC_ACQUIRE) : 0;
 }
 
+/* The PTE a copy installs: the copy's frame, the old flags, writable, no longer COW. */
+static pte_t vm_copy_pte(pte_t old, paddr_t copy)
+{
+	return pa_to_pte(copy) | (old & PTE_FLAGS_MASK & ~PTE_COW) | PTE_W | PTE_A | PTE_D;
+}
+
+/*
+ * The busy window of a copy: pte is busy (vm_pte_busy) and belongs to us,
+ * mm->lock is free, and interrupts are off, so nobody who waits for the
+ * PTE with the lock held can wait for a thread that is not running. Flush
+ * every hart that may cache the old translation, then install the copy.
+ * Several such windows of one mm may overlap, and overlap a shootdown
+ * under the lock (fork, munmap, mprotect); tlb.c allows it.
+ */
+static void vm_copy_install(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, paddr_t copy)
+{
+	tlb_shootdown(mm, va, PAGE_SIZE);
+	__atomic_store_n(pte, vm_copy_pte(old, copy), __ATOMIC_RELEASE);
+	/* Release: whoever sees busy fall to 0 sees the PTE above. */
+	__atomic_fetch_sub(&mm->busy, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Replace the COW PTE old (still in place, under mm->lock) by the copy,
+ * then let the lock go. A hart caches a translation only once the PTE's A
+ * bit is set in memory, and fork left it clear (vm_cow_accessed): if the
+ * swap below finds it still clear, no TLB holds the page since fork's
+ * shootdown, and the copy goes in at once with no flush at all. Otherwise
+ * the PTE is busy until the shootdown, which runs without the lock
+ * (vm_copy_install), so that the other threads' faults do not wait for
+ * its remote fence. The swap is atomic because an MMU may set A at any
+ * moment; nothing else can change (only the lock holder does).
+ */
+static void vm_copy_replace(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, paddr_t copy)
+{
+	pte_t was = __atomic_exchange_n(pte, old & ~(pte_t)(PTE_V | PTE_A), __ATOMIC_ACQ_REL);
+
+	assert((was | PTE_A) == (old | PTE_A));
+	if (!(was & PTE_A)) {
+		__atomic_store_n(pte, vm_copy_pte(old, copy), __ATOMIC_RELEASE);
+		cow_count(&cow_stats.untouched);
+		spin_unlock(&mm->lock);
+		return;
+	}
+	__atomic_fetch_add(&mm->busy, 1, __ATOMIC_RELAXED);
+	irq_push_off();
+	spin_unlock(&mm->lock); /* its release orders the busy count before the next owner */
+	vm_copy_install(mm, va, pte, old, copy);
+	irq_pop_off();
+}
+
 /*
  * The copy path, entered under mm->lock with old, the COW PTE, and refs,
- * the frame's count when we chose to copy. The allocation and the copy
- * run without the lock, so other threads of this process keep faulting
- * meanwhile: our own reference keeps the old frame from being freed (and
- * from being taken over in place by another sharer: with it the count
- * stays above 1), and nobody writes a frame that is COW everywhere. Back
- * under the lock, the PTE must be the one we copied for; if another thread
- * resolved or unmapped it meanwhile, the copy is thrown away (an overlap)
- * and the store is simply retried. Otherwise clear the old PTE, flush every
- * hart that may cache it, install the copy writable, and only then drop
- * the references on the old frame, so that no hart can reach the old frame
- * through a stale entry once it may be reused.
+ * the frame's count when we chose to copy; returns with the lock let go.
+ * The allocation and the copy run without the lock, so other threads of
+ * this process keep faulting meanwhile: our own reference keeps the old
+ * frame from being freed (and from being taken over in place by another
+ * sharer: with it the count stays above 1), and nobody writes a frame that
+ * is COW everywhere. Back under the lock, the PTE must be the one we
+ * copied for (but for A, which an MMU may have set); if another thread
+ * resolved, unmapped or made it busy meanwhile, the copy is thrown away
+ * (an overlap) and the store is simply retried. Otherwise the copy
+ * replaces it (vm_copy_replace), and only then are the references on the
+ * old frame dropped, so that no hart can reach the old frame through a
+ * stale entry once it may be reused.
  */
 static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t old, uint32_t refs)
 {
@@ -65,22 +121,19 @@ static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t old, uint32_t refs)
 		memcpy(phys_to_virt(copy), phys_to_virt(pte_pa(old)), PAGE_SIZE);
 	/* Another sharer let the frame go while we copied (our own reference is the +1). */
 	fell = frame_refcount(f) < refs + 1;
-	spin_lock(&mm->lock);
 	if (copy == 0) {
 		frame_put(f);
 		return -ENOMEM;
 	}
-	if (vm_pte_now(mm, va, &pte) != old) {
+	spin_lock(&mm->lock);
+	if ((vm_pte_now(mm, va, &pte) | PTE_A) != (old | PTE_A)) {
+		spin_unlock(&mm->lock);
 		cow_count(&cow_stats.overlaps);
 		frame_free(copy, 0); /* never mapped: no flush owed */
 		frame_put(f);
 		return 0;
 	}
-	__atomic_store_n(pte, 0, __ATOMIC_RELEASE);
-	tlb_shootdown(mm, va, PAGE_SIZE);
-	/* The new PTE: the copy's frame with the old flags, writable, no longer COW. */
-	__atomic_store_n(pte, pa_to_pte(copy) | (old & PTE_FLAGS_MASK & ~PTE_COW) | PTE_W | PTE_D,
-			 __ATOMIC_RELEASE);
+	vm_copy_replace(mm, va, pte, old, copy);
 	/* Drop this process's reference and ours; the last one frees (the sharers are gone). */
 	last = frame_put(f);
 	last |= frame_put(f);
@@ -94,18 +147,37 @@ static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t old, uint32_t refs)
 		cow_count(&cow_stats.overlaps);
 	cow_count(&cow_stats.faults);
 	cow_count(&cow_stats.copies);
-	mm_check(mm, "COW copy");
 	return 0;
 }
 
 /*
- * The copy-on-write fault (docs/cow.md). Under mm->lock:
+ * Under mm->lock: the PTE of va, once it is not busy. Another thread's
+ * copy owns a busy PTE and finishes it without the lock, so wait with the
+ * lock held (its table cannot go meanwhile).
+ */
+static pte_t vm_wait_pte(struct mm *mm, uintptr_t va, pte_t **where)
+{
+	pte_t e = vm_pte_now(mm, va, where);
+
+	if (!vm_pte_busy(e))
+		return e;
+	cow_count(&cow_stats.busy_waits);
+	while (vm_pte_busy(e)) {
+		spin_wait_once();
+		e = __atomic_load_n(*where, __ATOMIC_ACQUIRE);
+	}
+	return e;
+}
+
+/*
+ * The copy-on-write fault (docs/cow.md). Under mm->lock, with the PTE once
+ * it is not busy:
  *  - a PTE that is already writable was resolved by another thread of
  *    this process meanwhile (an overlap): nothing to do;
  *  - a PTE without PTE_COW is a real protection fault: -EFAULT;
  *  - the last owner of the frame (refcount 1) takes it over in place;
  *  - otherwise copy the frame (vm_fault_copy, which drops mm->lock while
- *    it allocates and copies).
+ *    it allocates and copies, and for the shootdown).
  */
 int vm_fault_write(struct mm *mm, uintptr_t va)
 {
@@ -114,40 +186,42 @@ int vm_fault_write(struct mm *mm, uintptr_t va)
 
 	assert(spin_holding(&mm->lock));
 	if (va >= USER_END)
-		return -EFAULT;
-	old = vm_pte_now(mm, va, &pte);
+		goto fail;
+	old = vm_wait_pte(mm, va, &pte);
 	if (!(old & PTE_V) || !(old & PTE_U))
-		return -EFAULT;
+		goto fail;
 	if (old & PTE_W) {
 		cow_count(&cow_stats.overlaps);
 		tlb_flush_local(mm, va); /* a stale read-only entry here sent us in */
+		spin_unlock(&mm->lock);
 		return 0;
 	}
 	if (!(old & PTE_COW))
-		return -EFAULT;
+		goto fail;
 	refs = frame_refcount(pa_to_frame(pte_pa(old)));
 	if (refs > 1)
 		return vm_fault_copy(mm, va, old, refs);
-	__atomic_store_n(pte, (old & ~PTE_COW) | PTE_W | PTE_D, __ATOMIC_RELEASE);
-	/* Gaining W needs no shootdown: a stale read-only entry elsewhere only faults again. */
-	tlb_flush_local(mm, va);
+	__atomic_store_n(pte, (old & ~PTE_COW) | PTE_W | PTE_A | PTE_D, __ATOMIC_RELEASE);
+	/*
+	 * Gaining W needs no shootdown: a stale read-only entry elsewhere only
+	 * faults again. This hart's own would too, once more: flush it, unless
+	 * A was still clear, which says this hart never cached one (its own
+	 * earlier reads would have set A before our load of old).
+	 */
+	if (old & PTE_A)
+		tlb_flush_local(mm, va);
 	cow_count(&cow_stats.faults);
 	cow_count(&cow_stats.reuses);
-	mm_check(mm, "COW reuse");
+	spin_unlock(&mm->lock);
 	return 0;
+fail:
+	spin_unlock(&mm->lock);
+	return -EFAULT;
 }
 
-/*
- * Does the PTE for va now allow the access? Another thread may have been
- * in the middle of a COW fault on this page (its PTE is briefly clear
- * between the flush and the new PTE): once we hold the lock that fault is
- * over, and the access only needs to run again.
- */
-static bool vm_access_ok(struct mm *mm, uintptr_t va, enum vm_access access)
+/* Does the PTE e allow the access? */
+static bool vm_pte_allows(pte_t e, enum vm_access access)
 {
-	pte_t *pte = pt_walk(mm->root, PAGE_ALIGN_DOWN(va), false);
-	pte_t e = pte != NULL ? __atomic_load_n(pte, __ATOMIC_ACQUIRE) : 0;
-
 	if (!(e & PTE_V) || !(e & PTE_U))
 		return false;
 	switch (access) {
@@ -160,21 +234,40 @@ static bool vm_access_ok(struct mm *mm, uintptr_t va, enum vm_access access)
 	}
 }
 
+/*
+ * Does the PTE for va now allow the access? Another thread may have been
+ * in the middle of a COW fault on this page (its PTE busy until the copy
+ * is installed): once it is not busy that fault is over, and the access
+ * only needs to run again. A hart that faults on a clear A bit instead of
+ * setting it (fork leaves COW pages unaccessed, vm.c) comes here too: set
+ * it for the hart, which may then cache the translation.
+ */
+static bool vm_access_ok(struct mm *mm, uintptr_t va, enum vm_access access)
+{
+	pte_t *pte;
+	pte_t e = vm_wait_pte(mm, va, &pte);
+
+	if (!vm_pte_allows(e, access))
+		return false;
+	if (!(e & PTE_A))
+		__atomic_fetch_or(pte, PTE_A, __ATOMIC_RELAXED);
+	return true;
+}
+
 int vm_user_fault(struct mm *mm, uintptr_t va, enum vm_access access)
 {
-	int err = 0;
-
 	if (va >= USER_END)
 		return -EFAULT;
-	spin_lock(&mm->lock);
-	if (vm_access_ok(mm, va, access))
+	spin_lock(&mm->lock); /* not mm_lock: wait for this page alone if it is busy */
+	if (vm_access_ok(mm, va, access)) {
 		tlb_flush_local(mm, va); /* a stale entry on this hart sent us here */
-	else if (access == VM_ACCESS_WRITE)
-		err = vm_fault_write(mm, va);
-	else
-		err = -EFAULT;
+		spin_unlock(&mm->lock);
+		return 0;
+	}
+	if (access == VM_ACCESS_WRITE)
+		return vm_fault_write(mm, va); /* lets the lock go */
 	spin_unlock(&mm->lock);
-	return err;
+	return -EFAULT;
 }
 
 int copyin(struct mm *mm, void *dst, uintptr_t usrc, size_t n)
@@ -183,13 +276,13 @@ int copyin(struct mm *mm, void *dst, uintptr_t usrc, size_t n)
 
 	if (usrc + n < usrc)
 		return -EFAULT;
-	spin_lock(&mm->lock);
+	mm_lock(mm);
 	while (n > 0) {
 		size_t c = chunk(usrc, n);
 		const uint8_t *page = mm_user_page(mm, PAGE_ALIGN_DOWN(usrc), false);
 
 		if (page == NULL) {
-			spin_unlock(&mm->lock);
+			mm_unlock(mm);
 			return -EFAULT;
 		}
 		memcpy(d, page + usrc % PAGE_SIZE, c);
@@ -197,7 +290,7 @@ int copyin(struct mm *mm, void *dst, uintptr_t usrc, size_t n)
 		usrc += c;
 		n -= c;
 	}
-	spin_unlock(&mm->lock);
+	mm_unlock(mm);
 	return 0;
 }
 
@@ -207,24 +300,29 @@ int copyout(struct mm *mm, uintptr_t udst, const void *src, size_t n)
 
 	if (udst + n < udst)
 		return -EFAULT;
-	spin_lock(&mm->lock);
+	mm_lock(mm);
 	while (n > 0) {
 		size_t c = chunk(udst, n);
 		uint8_t *page = mm_user_page(mm, PAGE_ALIGN_DOWN(udst), true);
 
-		/* 0 without a writable page: another thread changed it meanwhile; look again. */
-		while (page == NULL && vm_fault_write(mm, udst) == 0)
+		/*
+		 * vm_fault_write lets the lock go. 0 without a writable page
+		 * after it: another thread changed the page meanwhile; look again.
+		 */
+		while (page == NULL) {
+			int err = vm_fault_write(mm, udst);
+
+			if (err != 0)
+				return -EFAULT; /* -ENOMEM too: the call cannot write there */
+			mm_lock(mm);
 			page = mm_user_page(mm, PAGE_ALIGN_DOWN(udst), true);
-		if (page == NULL) {
-			spin_unlock(&mm->lock);
-			return -EFAULT;
 		}
 		memcpy(page + udst % PAGE_SIZE, s, c);
 		s += c;
 		udst += c;
 		n -= c;
 	}
-	spin_unlock(&mm->lock);
+	mm_unlock(mm);
 	return 0;
 }
 
@@ -233,7 +331,7 @@ long copyinstr(struct mm *mm, char *dst, uintptr_t usrc, size_t max)
 	size_t len = 0;
 	long ret = -E2BIG;
 
-	spin_lock(&mm->lock);
+	mm_lock(mm);
 	while (len < max && ret == -E2BIG) {
 		uintptr_t va = usrc + len;
 		size_t c = chunk(va, max - len);
@@ -251,6 +349,6 @@ long copyinstr(struct mm *mm, char *dst, uintptr_t usrc, size_t max)
 			}
 		}
 	}
-	spin_unlock(&mm->lock);
+	mm_unlock(mm);
 	return ret;
 }

@@ -91,13 +91,30 @@ void mm_destroy(struct mm *mm)
 	 * handed out again only after a rollover's flush, asid.c): its frames
 	 * and tables may go without a shootdown.
 	 */
-	spin_lock(&mm->lock);
+	mm_lock(mm);
+	assert(mm->busy == 0); /* no thread is left to fault */
 	for (int i = KERNEL_HALF_FIRST; i < ROOT_ENTRIES; i++)
 		root[i] = 0;
 	pt_destroy_leaf_tables(mm->root, mm_drop_leaves, mm);
 	assert(mm->pages == 0);
-	spin_unlock(&mm->lock);
+	mm_unlock(mm);
 	kfree(mm);
+}
+
+void mm_lock(struct mm *mm)
+{
+	spin_lock(&mm->lock);
+	if (__atomic_load_n(&mm->busy, __ATOMIC_ACQUIRE) == 0)
+		return;
+	__atomic_fetch_add(&cow_stats.busy_waits, 1, __ATOMIC_RELAXED);
+	/* The owners finish without the lock; the acquire pairs with their release. */
+	while (__atomic_load_n(&mm->busy, __ATOMIC_ACQUIRE) != 0)
+		spin_wait_once();
+}
+
+void mm_unlock(struct mm *mm)
+{
+	spin_unlock(&mm->lock);
 }
 
 static uint64_t vm_perm_to_pte(unsigned perm)
@@ -191,9 +208,9 @@ int mm_map_anon(struct mm *mm, uintptr_t va, size_t size, unsigned perm)
 {
 	int err;
 
-	spin_lock(&mm->lock);
+	mm_lock(mm);
 	err = mm_map_anon_locked(mm, va, size, perm, 0);
-	spin_unlock(&mm->lock);
+	mm_unlock(mm);
 	return err;
 }
 
@@ -206,12 +223,12 @@ long mm_sbrk(struct mm *mm, long delta)
 	uintptr_t old, new, lo, hi;
 	int err = 0;
 
-	spin_lock(&mm->lock);
+	mm_lock(mm);
 	old = mm->brk;
 	new = old + (uintptr_t)delta;
 	if ((delta > 0 && (new < old || new > HEAP_LIMIT)) ||
 	    (delta < 0 && (new > old || new < mm->brk_base))) {
-		spin_unlock(&mm->lock);
+		mm_unlock(mm);
 		return delta > 0 ? -ENOMEM : -EINVAL;
 	}
 	lo = PAGE_ALIGN_UP(delta > 0 ? old : new);
@@ -222,19 +239,35 @@ long mm_sbrk(struct mm *mm, long delta)
 		mm_unmap_locked(mm, lo, hi - lo);
 	if (err == 0)
 		mm->brk = new;
-	spin_unlock(&mm->lock);
+	mm_unlock(mm);
 	return err < 0 ? err : (long)old;
 }
 
 struct mm_copy_ctx {
 	struct mm *dst;
 	bool src_changed; /* a parent PTE lost its W bit: flush the parent's TLBs */
+	uint64_t cow_a;   /* the A bit of a COW PTE fork makes: vm_cow_accessed() */
 };
 
-/* A leaf for pa with the bits `flags` (from the parent's PTE), as pt_map makes it. */
-static pte_t vm_leaf(paddr_t pa, uint64_t flags)
+/*
+ * The A bit fork gives the COW PTEs it makes. Where the harts set A
+ * themselves, none: a hart caches a translation only once A is set in
+ * memory, so a COW PTE that is still unaccessed after fork's shootdown is
+ * in no TLB, and its copy fault needs no shootdown at all (uaccess.c).
+ * That spares the remote fence for every page only one thread touches.
+ * Where a clear A faults instead (a U74), it stays set: every read after
+ * a fork would otherwise take a fault.
+ */
+static uint64_t vm_cow_accessed(void)
 {
-	return pa_to_pte(pa) | flags | PTE_V | PTE_A | ((flags & PTE_W) ? PTE_D : 0);
+	return mmu_sets_accessed() ? 0 : PTE_A;
+}
+
+/* A leaf for pa with the bits `flags` (from the parent's PTE), as pt_map makes it. */
+static pte_t vm_leaf(paddr_t pa, uint64_t flags, uint64_t cow_a)
+{
+	return pa_to_pte(pa) | flags | PTE_V | ((flags & PTE_COW) ? cow_a : PTE_A) |
+	       ((flags & PTE_W) ? PTE_D : 0);
 }
 
 /*
@@ -261,7 +294,7 @@ static pte_t mm_copy_page(pte_t *pte, struct mm_copy_ctx *c)
 		if (copy == 0)
 			return 0;
 		memcpy(phys_to_virt(copy), phys_to_virt(pa), PAGE_SIZE);
-		return vm_leaf(copy, flags);
+		return vm_leaf(copy, flags, PTE_A);
 	}
 #else
 	if (!(flags & VM_PTE_SHARED) && (flags & PTE_W)) {
@@ -269,14 +302,17 @@ static pte_t mm_copy_page(pte_t *pte, struct mm_copy_ctx *c)
 		 * Other harts' MMUs may walk the parent's table now: one whole
 		 * store, which needs no order of its own, as fork's shootdown
 		 * orders every such store before it reads the harts to flush.
+		 * An MMU may set A in the PTE meanwhile, and this store may
+		 * clear it again: still exact, as that shootdown drops whatever
+		 * the hart cached, and its next use of the page sets A again.
 		 */
 		flags = (flags & ~PTE_W) | PTE_COW;
-		pte_store(pte, (*pte & ~PTE_W) | PTE_COW);
+		pte_store(pte, (*pte & ~(PTE_W | PTE_A)) | PTE_COW | c->cow_a);
 		c->src_changed = true;
 	}
 #endif
 	frame_get(pa_to_frame(pa));
-	return vm_leaf(pa, flags);
+	return vm_leaf(pa, flags, c->cow_a);
 }
 
 /*
@@ -347,12 +383,12 @@ const char *mm_fork_mode(void)
 struct mm *mm_copy(struct mm *src)
 {
 	struct mm *dst = mm_create();
-	struct mm_copy_ctx c = {dst, false};
+	struct mm_copy_ctx c = {dst, false, vm_cow_accessed()};
 	int err;
 
 	if (dst == NULL)
 		return NULL;
-	spin_lock(&src->lock);
+	mm_lock(src);
 	err = pt_for_each_leaf_table(src->root, 0, USER_END, mm_copy_table, &c);
 	dst->brk = src->brk;
 	dst->brk_base = src->brk_base;
@@ -366,14 +402,14 @@ struct mm *mm_copy(struct mm *src)
 	if (c.src_changed)
 		tlb_shootdown(src, 0, (size_t)-1);
 	mm_check(src, "fork (parent)");
-	spin_unlock(&src->lock);
+	mm_unlock(src);
 	if (err != 0) {
 		mm_destroy(dst);
 		return NULL;
 	}
-	spin_lock(&dst->lock);
+	mm_lock(dst);
 	mm_check(dst, "fork (child)");
-	spin_unlock(&dst->lock);
+	mm_unlock(dst);
 	return dst;
 }
 
@@ -384,6 +420,7 @@ void *mm_user_page(struct mm *mm, uintptr_t va, bool write)
 	unsigned level;
 
 	assert(spin_holding(&mm->lock));
+	assert(__atomic_load_n(&mm->busy, __ATOMIC_RELAXED) == 0); /* taken by mm_lock */
 	if (va >= USER_END)
 		return NULL;
 	if (pt_lookup(mm->root, va, &pa, &perm, &level) != PT_OK)
@@ -406,18 +443,18 @@ long mm_mmap(struct mm *mm, size_t len, unsigned perm, bool shared)
 	if (len == 0 || len > MMAP_LIMIT || perm == 0)
 		return -EINVAL;
 	len = PAGE_ALIGN_UP(len);
-	spin_lock(&mm->lock);
+	mm_lock(mm);
 	if (mm->mmap_next == 0)
 		mm->mmap_next = USER_MMAP_BASE;
 	va = mm->mmap_next;
 	if (len > MMAP_LIMIT - va) {
-		spin_unlock(&mm->lock);
+		mm_unlock(mm);
 		return -ENOMEM;
 	}
 	err = mm_map_anon_locked(mm, va, len, perm, shared ? VM_PTE_SHARED : 0);
 	if (err == 0)
 		mm->mmap_next = va + len;
-	spin_unlock(&mm->lock);
+	mm_unlock(mm);
 	return err < 0 ? err : (long)va;
 }
 
@@ -426,9 +463,9 @@ int mm_munmap(struct mm *mm, uintptr_t va, size_t len)
 	len = PAGE_ALIGN_UP(len);
 	if (!vm_range_ok(va, len))
 		return -EINVAL;
-	spin_lock(&mm->lock);
+	mm_lock(mm);
 	mm_unmap_locked(mm, va, len);
-	spin_unlock(&mm->lock);
+	mm_unlock(mm);
 	return 0;
 }
 
@@ -451,7 +488,8 @@ struct mprotect_ctx {
  */
 static pte_t mprotect_pte(pte_t e, uint64_t want)
 {
-	pte_t n = e & ~(pte_t)(PTE_R | PTE_X);
+	/* A: a COW page may be unaccessed (vm_cow_accessed); only COW pages may be. */
+	pte_t n = (e & ~(pte_t)(PTE_R | PTE_X)) | PTE_A;
 
 	n |= want & (PTE_R | PTE_X);
 	if (!(want & PTE_W))
@@ -481,10 +519,10 @@ int mm_mprotect(struct mm *mm, uintptr_t va, size_t len, unsigned perm)
 	len = PAGE_ALIGN_UP(len);
 	if (!vm_range_ok(va, len) || perm == 0 || ((perm & VM_WRITE) && (perm & VM_EXEC)))
 		return -EINVAL;
-	spin_lock(&mm->lock);
+	mm_lock(mm);
 	err = pt_for_each_leaf(mm->root, va, len, mprotect_leaf, &c);
 	if (err == 0 && c.pages != len / PAGE_SIZE) {
-		spin_unlock(&mm->lock);
+		mm_unlock(mm);
 		return -ENOMEM; /* a hole: nothing changed */
 	}
 	if (err == 0) {
@@ -493,7 +531,7 @@ int mm_mprotect(struct mm *mm, uintptr_t va, size_t len, unsigned perm)
 		tlb_shootdown(mm, va, len);
 		mm_check(mm, "mprotect");
 	}
-	spin_unlock(&mm->lock);
+	mm_unlock(mm);
 	return err == 0 ? 0 : -EINVAL;
 }
 
@@ -502,18 +540,18 @@ long mm_stack_alloc(struct mm *mm, uintptr_t *base)
 	uintptr_t va;
 	int err;
 
-	spin_lock(&mm->lock);
+	mm_lock(mm);
 	if (mm->mmap_next == 0)
 		mm->mmap_next = USER_MMAP_BASE;
 	va = mm->mmap_next + PAGE_SIZE; /* the guard page below stays unmapped */
 	if (va + USER_STACK_SIZE > MMAP_LIMIT) {
-		spin_unlock(&mm->lock);
+		mm_unlock(mm);
 		return -ENOMEM;
 	}
 	err = mm_map_anon_locked(mm, va, USER_STACK_SIZE, VM_READ | VM_WRITE, 0);
 	if (err == 0)
 		mm->mmap_next = va + USER_STACK_SIZE;
-	spin_unlock(&mm->lock);
+	mm_unlock(mm);
 	*base = va;
 	return err < 0 ? err : (long)(va + USER_STACK_SIZE);
 }

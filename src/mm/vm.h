@@ -8,8 +8,14 @@
  * program's mappings, all with PTE_U.
  *
  * mm->lock guards the user half of the table and the mm's fields; take it
- * for every change and for every walk that must not race one. (The COW
- * issue splits it per page-table page if measurements call for it.)
+ * with mm_lock() for every change and for every walk that must not race
+ * one. One exception keeps copy-on-write faults of one process from
+ * waiting on each other's TLB shootdowns: a COW copy makes its PTE busy
+ * (vm_pte_busy) under the lock, then lets the lock go while it shoots the
+ * old translation down and installs the copy. A busy PTE belongs to that
+ * fault alone; mm_lock() waits until the mm has none, and a fault that
+ * meets one waits for that PTE (uaccess.c). The owner never needs the
+ * lock to finish, so waiting with the lock held cannot deadlock.
  */
 #ifndef KINE_MM_VM_H
 #define KINE_MM_VM_H
@@ -54,8 +60,31 @@ struct mm {
 	 * include (src/mm/tlb.c); read and written only by hart h.
 	 */
 	uint64_t tlb_seen[HART_LOCAL_MAX];
-	uint64_t tlb_done; /* debug TLB shadow: shootdowns whose shadow update is done */
+	uint64_t tlb_done; /* debug TLB shadow: the highest shootdown whose shadow update is done */
+	/*
+	 * busy: how many PTEs are busy (vm_pte_busy). Raised only under lock,
+	 * lowered by the busy PTE's owner without it (release, after its
+	 * install): with lock held, 0 stays 0.
+	 */
+	uint64_t busy;
 };
+
+/*
+ * A busy PTE: the old leaf with V cleared. No hart can load it, and
+ * nothing else in kine leaves a non-zero invalid PTE in a user table.
+ */
+static inline bool vm_pte_busy(pte_t e)
+{
+	return e != 0 && !(e & PTE_V);
+}
+
+/*
+ * Take mm->lock for any walk or change of mm's PTEs: comes back holding
+ * it once no PTE of mm is busy (the COW fault path alone takes the bare
+ * lock). mm_unlock() lets it go.
+ */
+void mm_lock(struct mm *mm);
+void mm_unlock(struct mm *mm);
 
 /* A new address space with the kernel half only; NULL when out of memory. */
 struct mm *mm_create(void);
@@ -92,6 +121,8 @@ struct cow_stats {
 	uint64_t overlaps;   /* races met: resolved by another thread meanwhile, or the
 			    * frame copied or released by another sharer during the copy */
 	uint64_t last_frees; /* old frames a copy's drop freed: the other sharers were gone */
+	uint64_t busy_waits; /* faults and walks that waited for another fault's busy PTE */
+	uint64_t untouched;  /* copies of a page no hart had accessed since fork: no flush */
 };
 
 extern struct cow_stats cow_stats;

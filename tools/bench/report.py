@@ -54,11 +54,15 @@ def summarize_fork(records, bench):
     return out
 
 
-# fault_copy_mt: the other thread runs on hart 1 (every copy fences it); fault_copy_mt_sleep:
-# it sleeps there (lazy shootdowns skip it). Runs before 2026-11-24 17:00 had only a
-# fault_copy_mt whose helper slept, and before lazy shootdowns that was fenced too.
-FAULT_BENCHES = ["null_syscall", "memcpy_4k", "fault_copy", "fault_reuse", "fault_copy_mt",
-                 "fault_copy_mt_sleep"]
+# fault_copy_mt: the other thread runs on hart 1 and has read every page (every copy fences
+# it); fault_copy_mt_untouched: it runs there but never touched the pages (unaccessed COW
+# PTEs: no fence); fault_copy_mt_sleep: it sleeps there (lazy shootdowns skip it). Runs before
+# 2026-11-24 17:00 had only a fault_copy_mt whose helper slept, and before lazy shootdowns
+# that was fenced too; runs before 2026-11-24 19:00 had no _untouched case, and their
+# fault_copy_mt helper never read the pages (every page was still accessed at fork then).
+FAULT_BENCHES = ["null_syscall", "memcpy_4k", "fault_copy", "fault_copy_read", "fault_reuse",
+                 "fault_copy_mt",
+                 "fault_copy_mt_untouched", "fault_copy_mt_sleep"]
 
 
 def summarize_fault(records):
@@ -198,7 +202,9 @@ def targets(summary):
         if st is not None:
             rows.append(("remote shootdowns per 1000 COW faults, single-threaded", "0",
                          "%.1f" % st, st == 0))
-        for bench, what in (("fault_copy_mt", "other thread running on hart 1"),
+        for bench, what in (("fault_copy_mt", "other thread running on hart 1, pages read"),
+                            ("fault_copy_mt_untouched",
+                             "other thread running on hart 1, pages untouched"),
                             ("fault_copy_mt_sleep", "other thread asleep on hart 1")):
             mt = fault.get(bench + "_shootdowns_per_1000")
             if mt is not None:

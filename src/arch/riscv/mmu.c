@@ -23,9 +23,23 @@ unsigned mmu_asid_bits;
  */
 static bool mmu_full_flush_only;
 
+/*
+ * Do the harts set A (and D) in a PTE themselves, the privileged spec's
+ * scheme without Svade? QEMU's do; a U74 faults instead, and so may a
+ * core kine does not know, which only costs it a fault per first access
+ * (vm_user_fault sets A). Set with mmu_full_flush_only, read-only after.
+ */
+static bool mmu_ad_by_hart = true;
+
+bool mmu_sets_accessed(void)
+{
+	return mmu_ad_by_hart;
+}
+
 void mmu_errata_init(bool on_u74)
 {
 	mmu_full_flush_only = on_u74;
+	mmu_ad_by_hart = !on_u74;
 	if (on_u74)
 		kprintf("kine: mmu: SiFive U74 erratum CIP-1200: local page and ASID flushes "
 			"are full sfence.vma\n");

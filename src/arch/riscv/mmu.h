@@ -47,6 +47,13 @@ void mmu_switch(uint64_t root_pa, unsigned asid);
 void mmu_errata_init(bool on_u74);
 
 /*
+ * Whether the harts set a PTE's A bit themselves when they access the
+ * page (a U74 raises a page fault instead). Either way a hart caches a
+ * translation only after A is set in memory, by it or by the kernel.
+ */
+bool mmu_sets_accessed(void);
+
+/*
  * sfence.vma on this hart: everything; one ASID's entries; one page.
  * After mmu_errata_init(true), the last two (and mmu_flush_page_any_asid)
  * flush everything: more than asked, never less.

@@ -29,6 +29,8 @@ struct kine_memstat {
 	uint64_t
 	    cow_overlaps; /* races met: resolved meanwhile, or the frame changed hands mid-copy */
 	uint64_t cow_last_frees; /* old frames a copy's drop freed (the other sharers were gone) */
+	uint64_t cow_busy_waits; /* faults and walks that waited for another fault's busy PTE */
+	uint64_t cow_untouched;  /* copies of a page no hart had accessed since fork: no flush */
 	uint64_t tlb_shootdowns; /* shootdowns that reached other harts (SBI RFENCE or IPI) */
 	uint64_t tlb_harts;      /* remote harts those reached, in all */
 	uint64_t tlb_local_only; /* shootdowns this hart alone needed: a local sfence.vma */
