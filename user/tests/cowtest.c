@@ -10,7 +10,10 @@
  *             the kernel's copyout, exactly like a user store
  *   race      parent and child pinned to different harts meet at a
  *             MAP_SHARED barrier and write the same inherited page at the
- *             same instant, round after round; each must see its own data
+ *             same instant, round after round (each reads it first, so
+ *             that the copy must flush the hart's entry: an untouched
+ *             page's copy flushes nothing, and is over too soon to meet the
+ *             other's); each must see its own data
  *             and none of the other's, and on two harts the kernel must have
  *             counted overlaps (a sharer copied or released the frame during
  *             a copy): proof that the race happened
@@ -23,12 +26,19 @@
  *   solo      a single-threaded process pinned to one hart forks and writes
  *             its pages over and over: every shootdown stays on its hart (a
  *             local sfence.vma), none reaches another hart
+ *   threads   one thread per hart reads every page of a region (so every
+ *             hart may cache it), then all write their own word of every
+ *             page at once, while one of them forks: copies of pages other
+ *             harts hold must shoot them down, with the PTE busy meanwhile
+ *             (uaccess.c); each page must end with every thread's word, and
+ *             the child's snapshot must hold the words before the round
  *   cowprot   mprotect(PROT_WRITE) of an inherited page in the child: the
  *             parent keeps its own value (the frame was not made writable)
  *   counters  every COW fault was a copy or a reuse; the TLB counters
  * Prints one line per scenario with what it saw; exits 0 when all pass.
  * `cowtest N` sets the number of harts to race on; `cowtest N race` runs
- * the race alone (the seeded runs of docs/robustness.md).
+ * the race alone (the seeded runs of docs/robustness.md), `cowtest N
+ * threads` the threads scenario alone.
  */
 #include <kine/user.h>
 
@@ -181,6 +191,7 @@ static int test_race(int nharts)
 
 		if (pid == 0) {
 			set_affinity(nharts > 1 ? 1 : 0);
+			(void)page[1]; /* accessed: the copy must flush (a longer window) */
 			barrier_wait(b);
 			page[0] = 1000000 + r;
 			page[PAGE / sizeof(long) - 1] = 1000000 + r;
@@ -190,6 +201,7 @@ static int test_race(int nharts)
 				 : 1);
 		}
 		set_affinity(0);
+		(void)page[1];
 		barrier_wait(b);
 		page[0] = r;
 		page[PAGE / sizeof(long) - 1] = r;
@@ -354,6 +366,119 @@ static volatile long prot_page[PAGE / sizeof(long)] __attribute__((aligned(PAGE)
  * shared frame writable: the child's store after it stays the child's.
  * Also for a page that was read-only at fork (shared without the COW bit).
  */
+#define TH_PAGES   16
+#define TH_WORK    48 /* thread-rounds: each round fences every other hart, slow past 2 host cores */
+#define TH_THREADS 8
+#define TH_SLOT    (PAGE / sizeof(long) / TH_THREADS) /* longs between two threads' words */
+
+static volatile long th_buf[TH_PAGES * PAGE / sizeof(long)] __attribute__((aligned(PAGE)));
+static volatile int th_round, th_read, th_done, th_stop; /* shared by the threads */
+static int th_nthreads, th_rounds;
+
+/* Spin until *v reaches want; yield, so that threads sharing a hart get on. */
+static void th_wait(volatile int *v, int want)
+{
+	while (__atomic_load_n(v, __ATOMIC_ACQUIRE) < want)
+		yield();
+}
+
+static long th_value(int round, long t)
+{
+	return round * 100 + t;
+}
+
+/* Thread t, on hart t: each round, read every page, wait for all, write its word of each. */
+static int th_worker(void *arg)
+{
+	long t = (long)arg;
+	long sum = 0;
+
+	set_affinity((int)t);
+	for (int r = 1; r <= th_rounds; r++) {
+		th_wait(&th_round, r);
+		if (th_stop)
+			break;
+		for (int i = 0; i < TH_PAGES; i++)
+			sum += th_buf[i * (PAGE / sizeof(long))];
+		__atomic_add_fetch(&th_read, 1, __ATOMIC_ACQ_REL);
+		th_wait(&th_read, r * th_nthreads);
+		for (int i = 0; i < TH_PAGES; i++)
+			th_buf[i * (PAGE / sizeof(long)) + t * TH_SLOT] = th_value(r, t);
+		/* Thread 0 also forks mid-round: fork waits for every busy PTE (vm.c). */
+		if (t == 0) {
+			int pid = fork();
+
+			if (pid == 0)
+				exit(0);
+			if (pid > 0)
+				wait(0);
+		}
+		__atomic_add_fetch(&th_done, 1, __ATOMIC_ACQ_REL);
+	}
+	return (int)(sum & 1);
+}
+
+/* The round's child: the words of the round before, until the parent's check is over. */
+static int th_child_check(int round, int fd)
+{
+	char c;
+	int bad = 0;
+
+	read(fd, &c, 1);
+	for (int i = 0; i < TH_PAGES; i++)
+		for (long t = 0; t < th_nthreads; t++)
+			bad += th_buf[i * (PAGE / sizeof(long)) + t * TH_SLOT] !=
+			       th_value(round - 1, t);
+	return bad != 0;
+}
+
+static int test_threads(int nharts)
+{
+	struct kine_memstat before, after;
+	int tid[TH_THREADS], lost = 0, changed = 0;
+
+	th_nthreads = nharts < 2 ? 2 : nharts > TH_THREADS ? TH_THREADS : nharts;
+	th_rounds = TH_WORK / th_nthreads;
+	for (int i = 0; i < TH_PAGES; i++)
+		for (long t = 0; t < th_nthreads; t++)
+			th_buf[i * (PAGE / sizeof(long)) + t * TH_SLOT] = th_value(0, t);
+	for (long t = 0; t < th_nthreads; t++)
+		tid[t] = thread_create(th_worker, (void *)t);
+	memstat(&before, 0);
+	for (int r = 1; r <= th_rounds; r++) {
+		int fds[2], pid, status;
+
+		if (pipe(fds) < 0)
+			return fail("threads: pipe");
+		pid = fork(); /* holds every frame: each write copies */
+		if (pid == 0) {
+			close(fds[1]);
+			exit(th_child_check(r, fds[0]));
+		}
+		close(fds[0]);
+		__atomic_store_n(&th_round, r, __ATOMIC_RELEASE);
+		th_wait(&th_done, r * th_nthreads);
+		for (int i = 0; i < TH_PAGES; i++)
+			for (long t = 0; t < th_nthreads; t++)
+				lost += th_buf[i * (PAGE / sizeof(long)) + t * TH_SLOT] !=
+					th_value(r, t);
+		close(fds[1]); /* the child's read returns */
+		wait(&status);
+		changed += pid < 0 || status != 0;
+	}
+	for (int t = 0; t < th_nthreads; t++)
+		if (tid[t] >= 0)
+			thread_join(tid[t], 0);
+	memstat(&after, 0);
+	printf("cowtest: threads: %d threads wrote %d shared pages in %d rounds: %d words lost, "
+	       "%d snapshots changed; %lu remote shootdowns, %lu busy waits, %lu untouched\n",
+	       th_nthreads, TH_PAGES, th_rounds, lost, changed,
+	       (unsigned long)(after.tlb_shootdowns - before.tlb_shootdowns),
+	       (unsigned long)(after.cow_busy_waits - before.cow_busy_waits),
+	       (unsigned long)(after.cow_untouched - before.cow_untouched));
+	return lost == 0 && changed == 0 && tid[th_nthreads - 1] >= 0;
+}
+
 static int test_cowprot(void)
 {
 	int status, bad = 0;
@@ -392,6 +517,11 @@ int main(int argc, char **argv)
 		printf("cowtest: %s\n", ok ? "PASS" : "FAIL");
 		return ok ? 0 : 1;
 	}
+	if (argc > 2 && strcmp(argv[2], "threads") == 0) {
+		ok = test_threads(nharts);
+		printf("cowtest: %s\n", ok ? "PASS" : "FAIL");
+		return ok ? 0 : 1;
+	}
 
 	ok &= test_bigfork();
 	ok &= test_three();
@@ -400,6 +530,7 @@ int main(int argc, char **argv)
 	ok &= test_snapshot();
 	ok &= test_many();
 	ok &= test_solo(nharts);
+	ok &= test_threads(nharts);
 	ok &= test_cowprot();
 	memstat(&ms, 0);
 	printf("cowtest: counters: %lu faults = %lu copies + %lu reuses: %s\n",
