@@ -76,6 +76,10 @@
  * the correct model's "errors: 0" does not come from a path never taken.
  */
 
+#ifdef BUSY_RACE
+#define THREE_THREADS /* thread_D, and no grandchild thread */
+#endif
+
 #define NHARTS  4
 #define NFRAMES 5   /* the first frame and up to 4 copies in flight at once (one per thread) */
 #define NMM     3
@@ -110,11 +114,27 @@
 #define REACH 0
 #endif
 #define REACHED(n, cond) assert(!(REACH == (n) && (cond)))
+/*
+ * Probes 13 and 15 look at a state between two steps of the correct model:
+ * an extra step, in the probe's own build only.
+ */
+#if REACH == 13
+#define PROBE_FAULT_ON_BUSY(m) d_step { REACHED(13, pte[m].BUSY) };
+#else
+#define PROBE_FAULT_ON_BUSY(m)
+#endif
+#if REACH == 15
+#define PROBE_WAIT_BUSY(m) d_step { REACHED(15, mm_busy[m] > 0) };
+#else
+#define PROBE_WAIT_BUSY(m)
+#endif
 
 typedef pte_t {
 	bit V;   /* PTE_V */
 	bit W;   /* PTE_W */
 	bit COW; /* PTE_COW, RSW bit 8 */
+	bit BUSY; /* PTE_BUSY (software bit, with V=0): a copy fault is between its
+		   * re-check and its install, shooting down without mm_lock */
 	byte pa  /* the frame it maps: pte_pa() */
 };
 
@@ -126,6 +146,7 @@ typedef tlb_t {
 
 pte_t pte[NMM];        /* each mm's PTE for the page: guarded by mm_lock */
 bit mm_lock[NMM];      /* struct mm's lock */
+byte mm_busy[NMM];     /* mm->busy: the mm's BUSY PTEs (atomic; raised only under mm_lock) */
 byte mm_harts[NMM];    /* mm->harts: the harts that may still use the mm's cached entries */
 byte mm_active[NMM];   /* mm->active: the harts whose satp holds the mm's table now */
 /*
@@ -182,6 +203,18 @@ inline spin_lock(m)
 	atomic { mm_lock[m] == 0 -> mm_lock[m] = 1 }
 }
 
+/*
+ * spin_lock, then mm_wait_busy: wait, holding mm_lock, until no PTE of m is
+ * BUSY (mm->busy == 0). One step with the acquisition: a thread that holds
+ * the lock and spins is the same, to every other thread, as one that takes
+ * it once mm->busy is 0, since the owners of the BUSY PTEs finish without
+ * mm_lock (docs/model.md, "Steps"). None appears while the lock is held.
+ */
+inline spin_lock_wait_busy(m)
+{
+	atomic { mm_lock[m] == 0 && mm_busy[m] == 0 -> mm_lock[m] = 1 }
+}
+
 inline spin_unlock(m)
 {
 	atomic {
@@ -218,6 +251,13 @@ inline tlb_shootdown(h, m)
 		printf("MSC: hart %d: tlb_shootdown(mm %d), mask %d, active %d\n", h, m,
 		       mm_harts[m], mm_active[m]);
 		REACHED(9, m == PARENT && !hart_runs[HART_B]);
+		/* a copy's shootdown, outside mm_lock, while another thread holds it */
+		REACHED(14, relock && mm_lock[m]);
+		/*
+		 * Only a copy shoots down while a PTE of m is BUSY: fork's and
+		 * munmap's shootdowns (mm_wait_busy) never overlap a copy's.
+		 */
+		assert(relock || mm_busy[m] == 0);
 		/* the fence reaches a hart that entered m but has not read tlb_gen yet */
 		REACHED(12, m == PARENT && h != HART_B && (mm_active[m] & (1 << HART_B)) &&
 			    !hart_runs[HART_B]);
@@ -479,10 +519,10 @@ inline vm_fault_copy(h, m)
 #endif
 #ifdef NO_COPY_RECHECK
 	atomic {
-		spin_lock(m); /* BROKEN: installs over whatever the PTE has become */
+		spin_lock(m); /* BROKEN: marks BUSY whatever the PTE has become */
 #else
 	if
-	:: atomic { /* spin_lock; vm_pte_now(...) != old: resolved or unmapped meanwhile */
+	:: atomic { /* spin_lock; vm_pte_now(...) != old: resolved, unmapped or BUSY meanwhile */
 		mm_lock[m] == 0 &&
 		!(pte[m].V == oV && pte[m].W == oW && pte[m].COW == oCOW && pte[m].pa == opa) ->
 		mm_lock[m] = 1;
@@ -505,22 +545,38 @@ inline vm_fault_copy(h, m)
 		REACHED(2, (pte[PARENT].V && pte[PARENT].pa == opa) +
 			   (pte[CHILD].V && pte[CHILD].pa == opa) +
 			   (pte[GRANDCHILD].V && pte[GRANDCHILD].pa == opa) == 3);
-		pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].pa = 0;
+		/*
+		 * The PTE becomes BUSY (invalid: no walk loads it) and mm->busy
+		 * counts it; then spin_unlock. One step: the BUSY store is the one
+		 * visible access, mm->busy is read only under mm_lock (which we
+		 * hold), and the unlock moves left (docs/model.md, "Steps").
+		 */
+		pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].BUSY = 1; pte[m].pa = 0;
+		mm_busy[m]++;
 		oV = 0; oW = 0; oCOW = 0; /* dead: only opa is needed from here on */
-		printf("MSC: hart %d: mm %d clears its PTE to frame %d\n", h, m, opa)
+		printf("MSC: hart %d: mm %d's PTE to frame %d is BUSY (busy %d); unlocks\n", h, m,
+		       opa, mm_busy[m]);
+		spin_unlock(m);
+		relock = 1
 	   };
+		/*
+		 * From here on without mm_lock, and without preemption (interrupts
+		 * off): other threads of the process run, fault and wait.
+		 */
 #ifdef DROP_BEFORE_FLUSH
 		frame_put(opa); /* BROKEN: the old frame may be freed while cached */
 #ifndef NO_TEMP_REF
 		frame_put(opa);
 #endif
 #endif
-#ifndef INSTALL_BEFORE_FLUSH
+#if !defined(INSTALL_BEFORE_FLUSH) && !defined(INSTALL_BEFORE_SHOOTDOWN)
 		tlb_shootdown(h, m);
 #endif
-		d_step {
-			pte[m].V = 1; pte[m].W = 1; pte[m].COW = 0; pte[m].pa = copy;
-			printf("MSC: hart %d: mm %d maps frame %d writable\n", h, m, copy);
+		d_step { /* the new PTE (release), then mm->busy-- (release): see "Steps" */
+			pte[m].V = 1; pte[m].W = 1; pte[m].COW = 0; pte[m].BUSY = 0; pte[m].pa = copy;
+			mm_busy[m]--;
+			printf("MSC: hart %d: mm %d maps frame %d writable (busy %d)\n", h, m, copy,
+			       mm_busy[m]);
 			copy = 0
 		};
 #ifdef INSTALL_BEFORE_FLUSH
@@ -539,6 +595,10 @@ inline vm_fault_copy(h, m)
 #else
 		opa = 0
 #endif
+#ifdef INSTALL_BEFORE_SHOOTDOWN
+		; tlb_shootdown(h, m) /* BROKEN: the old frame was dropped while still cached */
+#endif
+		/* vm_fault_copy re-takes mm_lock to return: see vm_user_fault and copyout */
 #ifndef NO_COPY_RECHECK
 	fi
 #endif
@@ -594,7 +654,12 @@ inline vm_user_fault(h, m, access)
 	read_pte(h, m); /* BROKEN: the PTE as it was before the lock */
 #endif
 	atomic {
-		spin_lock(m);
+#ifndef FAULT_IGNORES_BUSY
+		/* spin_lock; vm_wait_pte: wait, holding the lock, until the PTE is not BUSY */
+		mm_lock[m] == 0 && !pte[m].BUSY -> mm_lock[m] = 1;
+#else
+		spin_lock(m); /* BROKEN: a BUSY PTE is taken for an invalid one */
+#endif
 #ifndef NO_RECHECK
 		read_pte(h, m);
 #endif
@@ -621,7 +686,10 @@ inline vm_user_fault(h, m, access)
 		:: else -> skip
 		fi;
 		forget_locals();
-		spin_unlock(m)
+		if
+		:: relock -> relock = 0 /* the copy's re-lock and this unlock: nothing between */
+		:: else -> spin_unlock(m)
+		fi
 	}
 }
 
@@ -652,6 +720,7 @@ inline user_store(h, m, val)
 	   }
 	:: !killed && ((tlb[h].v && !tlb[h].w) || (!tlb[h].v && !pte[m].V)) ->
 		/* a store page fault */
+		PROBE_FAULT_ON_BUSY(m)
 		vm_user_fault(h, m, ACCESS_WRITE)
 	:: killed -> break
 	od
@@ -674,6 +743,7 @@ inline user_load(h, m)
 	   }
 	:: !killed && !tlb[h].v && !pte[m].V ->
 		/* a load page fault */
+		PROBE_FAULT_ON_BUSY(m)
 		vm_user_fault(h, m, ACCESS_READ)
 	:: killed -> break
 	od
@@ -709,17 +779,39 @@ inline copyout_page(h, m, val)
  * returns 0 (it may have discarded its copy), look again; then the kernel
  * writes through the direct map.
  */
+#ifndef COPYOUT_WAITS_ONCE
+#define COPYOUT_BUSY_OK && mm_busy[m] == 0
+#else
+#define COPYOUT_BUSY_OK /* BROKEN: mm_wait_busy only when copyout took the lock */
+#endif
 inline copyout(h, m, val)
 {
 	atomic {
-		spin_lock(m);
+		spin_lock_wait_busy(m);
 		read_pte(h, m);
 		copyout_page(h, m, val)
 	};
 	do
 	:: refs_seen != 0 ->
 		vm_fault_resolve(h, m);
-		atomic { read_pte(h, m); copyout_page(h, m, val) }
+		/*
+		 * vm_fault_write returned 0: look again. It may have let go of
+		 * mm_lock (vm_fault_copy drops it and takes it again), so another
+		 * thread's copy may have made the PTE BUSY meanwhile: wait again.
+		 */
+		if
+		:: atomic { /* the copy installed: it re-takes mm_lock; mm_wait_busy */
+			relock && mm_lock[m] == 0 COPYOUT_BUSY_OK ->
+			mm_lock[m] = 1; relock = 0;
+			read_pte(h, m);
+			copyout_page(h, m, val)
+		   }
+		:: atomic { /* reused, or discarded (under mm_lock all along); mm_wait_busy */
+			!relock COPYOUT_BUSY_OK ->
+			read_pte(h, m);
+			copyout_page(h, m, val)
+		   }
+		fi
 	:: refs_seen == 0 -> break
 	od;
 	atomic {
@@ -731,8 +823,13 @@ inline copyout(h, m, val)
 /* fork on hart h: mm_copy of src into the new dst (src/mm/vm.c). */
 inline mm_copy(h, src, dst)
 {
+	PROBE_WAIT_BUSY(src)
 	atomic {
-		spin_lock(src);
+#ifndef FORK_IGNORES_BUSY
+		spin_lock_wait_busy(src);
+#else
+		spin_lock(src); /* BROKEN: a BUSY PTE is copied as it is found */
+#endif
 		/* mm_copy_page: a private writable page becomes COW in the parent */
 		if
 		:: pte[src].V && pte[src].W ->
@@ -741,13 +838,24 @@ inline mm_copy(h, src, dst)
 		:: else -> skip
 		fi
 	};
+#ifdef FORK_IGNORES_BUSY
+	if
+	:: d_step { !pte[src].V -> /* not a leaf (pte_is_leaf): the child gets no page */
+		printf("MSC: hart %d: fork finds mm %d's PTE invalid (BUSY %d): not copied\n",
+		       h, src, pte[src].BUSY) }
+	:: pte[src].V ->
+#endif
 	frame_get(pte[src].pa);
 	d_step { /* pt_map in the child, same bits */
 		pte[dst].V = pte[src].V;
 		pte[dst].W = pte[src].W;
 		pte[dst].COW = pte[src].COW;
 		pte[dst].pa = pte[src].pa
-	};
+	}
+#ifdef FORK_IGNORES_BUSY
+	fi
+#endif
+	;
 #ifndef NO_FORK_SHOOTDOWN
 	if
 	:: src_changed -> tlb_shootdown(h, src)
@@ -765,11 +873,17 @@ inline mm_copy(h, src, dst)
 }
 
 /* munmap of the page (mm_unmap_locked): clear, shootdown, then drop. */
+#ifndef MUNMAP_IGNORES_BUSY
+#define MUNMAP_BUSY_OK && mm_busy[m] == 0
+#else
+#define MUNMAP_BUSY_OK /* BROKEN: a BUSY PTE is taken for an unmapped page */
+#endif
 inline mm_munmap(h, m)
 {
+	PROBE_WAIT_BUSY(m)
 	if
-	:: atomic {
-		mm_lock[m] == 0 && pte[m].V -> mm_lock[m] = 1; /* spin_lock; the page is mapped */
+	:: atomic { /* spin_lock; mm_wait_busy; the page is mapped */
+		mm_lock[m] == 0 MUNMAP_BUSY_OK && pte[m].V -> mm_lock[m] = 1;
 		opa = pte[m].pa;
 		pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].pa = 0;
 		unmapped[m] = 1;
@@ -779,7 +893,7 @@ inline mm_munmap(h, m)
 	   };
 		tlb_shootdown(h, m);
 		atomic { frame_free(opa); opa = 0 }
-	:: atomic { mm_lock[m] == 0 && !pte[m].V -> mm_lock[m] = 1 }
+	:: atomic { mm_lock[m] == 0 MUNMAP_BUSY_OK && !pte[m].V -> mm_lock[m] = 1 }
 	fi;
 	spin_unlock(m)
 }
@@ -793,7 +907,7 @@ inline mm_munmap(h, m)
 inline mm_destroy(m)
 {
 	atomic {
-		spin_lock(m);
+		spin_lock_wait_busy(m);
 		assert(!(hart_runs[0] && hart_mm[0] == m) && !(hart_runs[1] && hart_mm[1] == m) &&
 		       !(hart_runs[2] && hart_mm[2] == m) && !(hart_runs[3] && hart_mm[3] == m));
 		assert(mm_active[m] == 0);
@@ -839,15 +953,24 @@ inline mm_destroy(m)
 /* The parent's first thread, on hart 0: fork, store, load, munmap. */
 proctype thread_A()
 {
-	bit oV, oW, oCOW, killed, src_changed;
+	bit oV, oW, oCOW, killed, src_changed, relock;
 	byte opa, refs_seen, copy, err, f, i;
 
+#ifndef BUSY_RACE
 	mm_copy(HART_A, PARENT, CHILD);
 	user_store(HART_A, PARENT, VAL_A);
 	if
 	:: !killed -> user_load(HART_A, PARENT)
 	:: else -> skip
 	fi;
+#else
+	/* a second fork, racing B's and D's copies; the new child exits at once */
+	mm_copy(HART_A, PARENT, GRANDCHILD);
+	d_step { /* the grandchild's thread loads its snapshot, without a TLB of its own */
+		assert(pte[GRANDCHILD].V && data[pte[GRANDCHILD].pa] == last[GRANDCHILD])
+	};
+	mm_destroy(GRANDCHILD); /* reaped by A */
+#endif
 	mm_munmap(HART_A, PARENT);
 	tlb_activate_away(HART_A, PARENT)
 }
@@ -859,13 +982,14 @@ proctype thread_A()
  */
 proctype thread_B()
 {
-	bit oV, oW, oCOW, killed;
+	bit oV, oW, oCOW, killed, relock;
 	byte opa, refs_seen, copy, err, f, i;
 #ifdef LAZY_GEN_BEFORE_ACTIVE
 	bit stale;
 #endif
 
 	user_store(HART_B, PARENT, VAL_B1);
+#ifndef BUSY_RACE
 	if
 	:: d_step { !killed -> no_reload(HART_B, PARENT) }
 	:: !killed ->
@@ -877,6 +1001,7 @@ proctype thread_B()
 	:: !killed -> user_store(HART_B, PARENT, VAL_B2)
 	:: else -> skip
 	fi;
+#endif
 	if
 	:: !killed -> user_load(HART_B, PARENT)
 	:: else -> skip
@@ -887,7 +1012,7 @@ proctype thread_B()
 /* The child, on hart 2 once fork has returned: load, fork, store or copyout, load, exit. */
 proctype thread_C()
 {
-	bit oV, oW, oCOW, killed, src_changed;
+	bit oV, oW, oCOW, killed, src_changed, relock;
 	byte opa, refs_seen, copy, err, f, i;
 #ifdef LAZY_GEN_BEFORE_ACTIVE
 	bit stale;
@@ -926,7 +1051,7 @@ proctype thread_C()
 /* The grandchild, on hart 3 once the child's fork has returned: load, store, load, exit. */
 proctype thread_G()
 {
-	bit oV, oW, oCOW, killed;
+	bit oV, oW, oCOW, killed, relock;
 	byte opa, refs_seen, copy, err, f, i;
 #ifdef LAZY_GEN_BEFORE_ACTIVE
 	bit stale;
@@ -947,10 +1072,14 @@ proctype thread_G()
 /* The parent's third thread, on hart 3: a store and a load. */
 proctype thread_D()
 {
-	bit oV, oW, oCOW, killed;
+	bit oV, oW, oCOW, killed, relock;
 	byte opa, refs_seen, copy, err, f, i;
 
+#ifndef BUSY_RACE
 	user_store(HART_D, PARENT, VAL_D);
+#else
+	copyout(HART_D, PARENT, VAL_D); /* read() into the page */
+#endif
 	if
 	:: !killed -> user_load(HART_D, PARENT)
 	:: else -> skip
@@ -961,17 +1090,33 @@ proctype thread_D()
 
 init
 {
+#ifdef BUSY_RACE
+	bit src_changed;
+	byte opa, f, i;
+#endif
 	atomic {
+#ifndef BUSY_RACE
 		/* the parent's page: private writable, frame 0, zeroes */
 		refs[0] = 1;
 		pte[PARENT].V = 1; pte[PARENT].W = 1; pte[PARENT].pa = 0;
+#else
+		/*
+		 * The parent forked the child before: the page is COW in both,
+		 * frame 0, zeroes. The child's thread has exited (it never
+		 * runs); the child is reaped at the end.
+		 */
+		refs[0] = 2;
+		pte[PARENT].V = 1; pte[PARENT].COW = 1; pte[PARENT].pa = 0;
+		pte[CHILD].V = 1; pte[CHILD].COW = 1; pte[CHILD].pa = 0;
+		forked[CHILD] = 1;
+#endif
 		hart_mm[HART_A] = PARENT; hart_runs[HART_A] = 1;
 		hart_mm[HART_B] = PARENT; hart_runs[HART_B] = 1;
-#ifdef ASID
+#if defined(ASID) && !defined(BUSY_RACE)
 		reloads[HART_B] = 1; /* it may switch out and back in */
 #endif
 		hart_mm[HART_C] = CHILD;
-#ifdef ASID
+#if defined(ASID) && !defined(BUSY_RACE)
 		reloads[HART_C] = 1;
 #endif
 #ifdef THREE_THREADS
@@ -988,7 +1133,9 @@ init
 #endif
 		run thread_A();
 		run thread_B();
+#ifndef BUSY_RACE
 		run thread_C();
+#endif
 #ifdef THREE_THREADS
 		run thread_D()
 #else
@@ -997,5 +1144,8 @@ init
 	};
 	/* every thread has ended and every process is gone: every frame is back */
 	_nr_pr == 1;
+#ifdef BUSY_RACE
+	mm_destroy(CHILD);
+#endif
 	assert(refs[0] == 0 && refs[1] == 0 && refs[2] == 0 && refs[3] == 0 && refs[4] == 0)
 }
