@@ -19,6 +19,18 @@
  *   GRANDCHILD: thread_G on hart 3: loads its snapshot, stores, loads, exits.
  * -DTHREE_THREADS: the parent has a third thread, thread_D on hart 3 (a
  *   store and a load); the child does not fork.
+ * -DBUSY_RACE ("busy race"): the page is COW from the start, shared with a
+ *   child forked before (no thread; reaped at the end). thread_A forks a
+ *   second child (reaped at once) and munmaps, thread_B stores and loads,
+ *   thread_D copyouts and loads: a fork, a munmap and a copyout that can
+ *   meet another thread's BUSY PTE. Without ASIDs.
+ *
+ * The copy fault (vm_fault_copy) shoots down outside mm_lock: under the
+ * lock it marks the PTE BUSY (V=0, PTE_BUSY) and counts it in mm->busy,
+ * then unlocks, shoots down, installs the copy (busy--) and drops the old
+ * frame. A fault that finds the PTE BUSY waits for it under mm_lock
+ * (vm_wait_pte); fork, munmap, exit and copyout wait for mm->busy == 0
+ * (mm_wait_busy).
  *
  * Two TLB modes, as kine runs: without ASIDs (the default here: every
  * switch flushes and clears the hart's bits in the mask and in mm_active)
@@ -59,6 +71,16 @@
  *                         shootdown (refuted with -DTHREE_THREADS only)
  *   NO_COPY_RECHECK       vm_fault_copy, back under mm_lock, installs its
  *                         copy without re-walking the PTE
+ *   INSTALL_BEFORE_SHOOTDOWN vm_fault_copy installs the new PTE and drops
+ *                         the old frame before its shootdown
+ *   FAULT_IGNORES_BUSY    vm_user_fault takes a BUSY PTE for an invalid one
+ *                         (EFAULT) instead of waiting for it
+ *   FORK_IGNORES_BUSY     mm_copy does not wait for mm->busy == 0: it skips
+ *                         a BUSY PTE as not a leaf (-DBUSY_RACE)
+ *   MUNMAP_IGNORES_BUSY   munmap does not wait for mm->busy == 0 (-DBUSY_RACE)
+ *   COPYOUT_WAITS_ONCE    copyout waits for mm->busy == 0 only when it takes
+ *                         mm_lock, not again after vm_fault_write, which
+ *                         may have dropped it (-DBUSY_RACE)
  *   NO_TEMP_REF           vm_fault_copy copies without the temporary
  *                         frame_get/frame_put on the old frame (not refuted:
  *                         see docs/model.md)
@@ -71,7 +93,7 @@
  *                         sets the hart's mm_active bit
  *   LAZY_LEAVE_EARLY      a switch away clears the mm_active bit while satp
  *                         still holds the mm
- * Reachability probes (spin -DREACH=N, N = 1..12 below): probe N's assertion
+ * Reachability probes (spin -DREACH=N, N = 1..15 below): probe N's assertion
  * fails once the search reaches the situation it names, which shows that
  * the correct model's "errors: 0" does not come from a path never taken.
  */
@@ -236,8 +258,9 @@ inline tlb_flush_local(h)
  * every earlier shootdown), and the other harts in the mask that run m now
  * (mm_active); return once all have: the SBI remote fence is synchronous.
  * A hart skipped flushes at its next load (tlb_activate). Called under
- * mm_lock. One step: see docs/model.md, "Steps", for why the bump and the
- * read of mm_active may be one.
+ * mm_lock, except by the copy fault (relock set: its PTE is BUSY). One
+ * step: see docs/model.md, "Steps", for why the bump and the read of
+ * mm_active may be one.
  */
 inline tlb_shootdown(h, m)
 {
@@ -264,7 +287,11 @@ inline tlb_shootdown(h, m)
 		if
 		:: mm_harts[m] & (1 << h) ->
 			tlb[h].v = 0; tlb[h].w = 0; tlb[h].pa = 0;
-			/* mm_lock serializes m's shootdowns: tlb_gen - 1 was the last */
+			/*
+			 * tlb.c's shortcut, as in the code: tlb_seen == gen - 1
+			 * means this TLB had caught up with every earlier
+			 * shootdown (docs/model.md, "The tlb_seen shortcut").
+			 */
 			if
 			:: reloads[h] && tlb_seen[h] == tlb_gen[m] - 1 -> tlb_seen[h] = tlb_gen[m]
 			:: else -> skip
@@ -472,8 +499,10 @@ inline forget_locals()
  * access that another thread can see or that another thread changes (a PTE
  * store, a refcount, a TLB flush, the page's data). What it passes on the
  * way reads only the thread's locals or the mm's PTE, which nobody stores
- * to without mm_lock: no other thread's step could fall in between with
- * another outcome. Likewise, local steps just before a spin_unlock are one
+ * to without mm_lock but the owner of a BUSY PTE, and a path that reads it
+ * under the lock has waited until it is not BUSY (or only compares it with
+ * a COW PTE, which neither BUSY nor the install equals): no other thread's
+ * step could fall in between with another outcome. Likewise, local steps just before a spin_unlock are one
  * step with it.
  */
 
@@ -483,9 +512,11 @@ inline forget_locals()
  * chosen. The temporary reference keeps the old frame from being freed
  * or taken over in place while it is copied without the lock. Back under
  * the lock, a PTE that is no longer old means another thread resolved or
- * unmapped it: the copy is thrown away and the store is retried.
- * Otherwise clear, shootdown, install, and only then drop the process's
- * reference and the temporary one.
+ * unmapped it (or made it BUSY): the copy is thrown away and the store is
+ * retried. Otherwise mark the PTE BUSY and count it in mm->busy, unlock,
+ * shoot down, install the copy and uncount it, and only then drop the
+ * process's reference and the temporary one; then take mm_lock again to
+ * return (relock: the caller's next step takes it).
  */
 inline vm_fault_copy(h, m)
 {
