@@ -19,6 +19,18 @@
  *   GRANDCHILD: thread_G on hart 3: loads its snapshot, stores, loads, exits.
  * -DTHREE_THREADS: the parent has a third thread, thread_D on hart 3 (a
  *   store and a load); the child does not fork.
+ * -DBUSY_RACE ("busy race"): the page is COW from the start, shared with a
+ *   child forked before (no thread; reaped at the end). thread_A forks a
+ *   second child (reaped at once) and munmaps, thread_B stores and loads,
+ *   thread_D copyouts and loads: a fork, a munmap and a copyout that can
+ *   meet another thread's BUSY PTE. Without ASIDs.
+ *
+ * The copy fault (vm_fault_copy) shoots down outside mm_lock: under the
+ * lock it marks the PTE BUSY (V=0, PTE_BUSY) and counts it in mm->busy,
+ * then unlocks, shoots down, installs the copy (busy--) and drops the old
+ * frame. A fault that finds the PTE BUSY waits for it under mm_lock
+ * (vm_wait_pte); fork, munmap, exit and copyout wait for mm->busy == 0
+ * (mm_wait_busy).
  *
  * Two TLB modes, as kine runs: without ASIDs (the default here: every
  * switch flushes and clears the hart's bits in the mask and in mm_active)
@@ -59,6 +71,16 @@
  *                         shootdown (refuted with -DTHREE_THREADS only)
  *   NO_COPY_RECHECK       vm_fault_copy, back under mm_lock, installs its
  *                         copy without re-walking the PTE
+ *   INSTALL_BEFORE_SHOOTDOWN vm_fault_copy installs the new PTE and drops
+ *                         the old frame before its shootdown
+ *   FAULT_IGNORES_BUSY    vm_user_fault takes a BUSY PTE for an invalid one
+ *                         (EFAULT) instead of waiting for it
+ *   FORK_IGNORES_BUSY     mm_copy does not wait for mm->busy == 0: it skips
+ *                         a BUSY PTE as not a leaf (-DBUSY_RACE)
+ *   MUNMAP_IGNORES_BUSY   munmap does not wait for mm->busy == 0 (-DBUSY_RACE)
+ *   COPYOUT_WAITS_ONCE    copyout waits for mm->busy == 0 only when it takes
+ *                         mm_lock, not again after vm_fault_write, which
+ *                         may have dropped it (-DBUSY_RACE)
  *   NO_TEMP_REF           vm_fault_copy copies without the temporary
  *                         frame_get/frame_put on the old frame (not refuted:
  *                         see docs/model.md)
@@ -71,10 +93,14 @@
  *                         sets the hart's mm_active bit
  *   LAZY_LEAVE_EARLY      a switch away clears the mm_active bit while satp
  *                         still holds the mm
- * Reachability probes (spin -DREACH=N, N = 1..12 below): probe N's assertion
+ * Reachability probes (spin -DREACH=N, N = 1..15 below): probe N's assertion
  * fails once the search reaches the situation it names, which shows that
  * the correct model's "errors: 0" does not come from a path never taken.
  */
+
+#ifdef BUSY_RACE
+#define THREE_THREADS /* thread_D, and no grandchild thread */
+#endif
 
 #define NHARTS  4
 #define NFRAMES 5   /* the first frame and up to 4 copies in flight at once (one per thread) */
@@ -110,11 +136,27 @@
 #define REACH 0
 #endif
 #define REACHED(n, cond) assert(!(REACH == (n) && (cond)))
+/*
+ * Probes 13 and 15 look at a state between two steps of the correct model:
+ * an extra step, in the probe's own build only.
+ */
+#if REACH == 13
+#define PROBE_FAULT_ON_BUSY(m) d_step { REACHED(13, pte[m].BUSY) };
+#else
+#define PROBE_FAULT_ON_BUSY(m)
+#endif
+#if REACH == 15
+#define PROBE_WAIT_BUSY(m) d_step { REACHED(15, mm_busy[m] > 0) };
+#else
+#define PROBE_WAIT_BUSY(m)
+#endif
 
 typedef pte_t {
 	bit V;   /* PTE_V */
 	bit W;   /* PTE_W */
 	bit COW; /* PTE_COW, RSW bit 8 */
+	bit BUSY; /* PTE_BUSY (software bit, with V=0): a copy fault is between its
+		   * re-check and its install, shooting down without mm_lock */
 	byte pa  /* the frame it maps: pte_pa() */
 };
 
@@ -126,6 +168,7 @@ typedef tlb_t {
 
 pte_t pte[NMM];        /* each mm's PTE for the page: guarded by mm_lock */
 bit mm_lock[NMM];      /* struct mm's lock */
+byte mm_busy[NMM];     /* mm->busy: the mm's BUSY PTEs (atomic; raised only under mm_lock) */
 byte mm_harts[NMM];    /* mm->harts: the harts that may still use the mm's cached entries */
 byte mm_active[NMM];   /* mm->active: the harts whose satp holds the mm's table now */
 /*
@@ -182,6 +225,18 @@ inline spin_lock(m)
 	atomic { mm_lock[m] == 0 -> mm_lock[m] = 1 }
 }
 
+/*
+ * spin_lock, then mm_wait_busy: wait, holding mm_lock, until no PTE of m is
+ * BUSY (mm->busy == 0). One step with the acquisition: a thread that holds
+ * the lock and spins is the same, to every other thread, as one that takes
+ * it once mm->busy is 0, since the owners of the BUSY PTEs finish without
+ * mm_lock (docs/model.md, "Steps"). None appears while the lock is held.
+ */
+inline spin_lock_wait_busy(m)
+{
+	atomic { mm_lock[m] == 0 && mm_busy[m] == 0 -> mm_lock[m] = 1 }
+}
+
 inline spin_unlock(m)
 {
 	atomic {
@@ -203,8 +258,9 @@ inline tlb_flush_local(h)
  * every earlier shootdown), and the other harts in the mask that run m now
  * (mm_active); return once all have: the SBI remote fence is synchronous.
  * A hart skipped flushes at its next load (tlb_activate). Called under
- * mm_lock. One step: see docs/model.md, "Steps", for why the bump and the
- * read of mm_active may be one.
+ * mm_lock, except by the copy fault (relock set: its PTE is BUSY). One
+ * step: see docs/model.md, "Steps", for why the bump and the read of
+ * mm_active may be one.
  */
 inline tlb_shootdown(h, m)
 {
@@ -218,13 +274,24 @@ inline tlb_shootdown(h, m)
 		printf("MSC: hart %d: tlb_shootdown(mm %d), mask %d, active %d\n", h, m,
 		       mm_harts[m], mm_active[m]);
 		REACHED(9, m == PARENT && !hart_runs[HART_B]);
+		/* a copy's shootdown, outside mm_lock, while another thread holds it */
+		REACHED(14, relock && mm_lock[m]);
+		/*
+		 * Only a copy shoots down while a PTE of m is BUSY: fork's and
+		 * munmap's shootdowns (mm_wait_busy) never overlap a copy's.
+		 */
+		assert(relock || mm_busy[m] == 0);
 		/* the fence reaches a hart that entered m but has not read tlb_gen yet */
 		REACHED(12, m == PARENT && h != HART_B && (mm_active[m] & (1 << HART_B)) &&
 			    !hart_runs[HART_B]);
 		if
 		:: mm_harts[m] & (1 << h) ->
 			tlb[h].v = 0; tlb[h].w = 0; tlb[h].pa = 0;
-			/* mm_lock serializes m's shootdowns: tlb_gen - 1 was the last */
+			/*
+			 * tlb.c's shortcut, as in the code: tlb_seen == gen - 1
+			 * means this TLB had caught up with every earlier
+			 * shootdown (docs/model.md, "The tlb_seen shortcut").
+			 */
 			if
 			:: reloads[h] && tlb_seen[h] == tlb_gen[m] - 1 -> tlb_seen[h] = tlb_gen[m]
 			:: else -> skip
@@ -432,8 +499,10 @@ inline forget_locals()
  * access that another thread can see or that another thread changes (a PTE
  * store, a refcount, a TLB flush, the page's data). What it passes on the
  * way reads only the thread's locals or the mm's PTE, which nobody stores
- * to without mm_lock: no other thread's step could fall in between with
- * another outcome. Likewise, local steps just before a spin_unlock are one
+ * to without mm_lock but the owner of a BUSY PTE, and a path that reads it
+ * under the lock has waited until it is not BUSY (or only compares it with
+ * a COW PTE, which neither BUSY nor the install equals): no other thread's
+ * step could fall in between with another outcome. Likewise, local steps just before a spin_unlock are one
  * step with it.
  */
 
@@ -443,9 +512,11 @@ inline forget_locals()
  * chosen. The temporary reference keeps the old frame from being freed
  * or taken over in place while it is copied without the lock. Back under
  * the lock, a PTE that is no longer old means another thread resolved or
- * unmapped it: the copy is thrown away and the store is retried.
- * Otherwise clear, shootdown, install, and only then drop the process's
- * reference and the temporary one.
+ * unmapped it (or made it BUSY): the copy is thrown away and the store is
+ * retried. Otherwise mark the PTE BUSY and count it in mm->busy, unlock,
+ * shoot down, install the copy and uncount it, and only then drop the
+ * process's reference and the temporary one; then take mm_lock again to
+ * return (relock: the caller's next step takes it).
  */
 inline vm_fault_copy(h, m)
 {
@@ -479,10 +550,10 @@ inline vm_fault_copy(h, m)
 #endif
 #ifdef NO_COPY_RECHECK
 	atomic {
-		spin_lock(m); /* BROKEN: installs over whatever the PTE has become */
+		spin_lock(m); /* BROKEN: marks BUSY whatever the PTE has become */
 #else
 	if
-	:: atomic { /* spin_lock; vm_pte_now(...) != old: resolved or unmapped meanwhile */
+	:: atomic { /* spin_lock; vm_pte_now(...) != old: resolved, unmapped or BUSY meanwhile */
 		mm_lock[m] == 0 &&
 		!(pte[m].V == oV && pte[m].W == oW && pte[m].COW == oCOW && pte[m].pa == opa) ->
 		mm_lock[m] = 1;
@@ -505,22 +576,38 @@ inline vm_fault_copy(h, m)
 		REACHED(2, (pte[PARENT].V && pte[PARENT].pa == opa) +
 			   (pte[CHILD].V && pte[CHILD].pa == opa) +
 			   (pte[GRANDCHILD].V && pte[GRANDCHILD].pa == opa) == 3);
-		pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].pa = 0;
+		/*
+		 * The PTE becomes BUSY (invalid: no walk loads it) and mm->busy
+		 * counts it; then spin_unlock. One step: the BUSY store is the one
+		 * visible access, mm->busy is read only under mm_lock (which we
+		 * hold), and the unlock moves left (docs/model.md, "Steps").
+		 */
+		pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].BUSY = 1; pte[m].pa = 0;
+		mm_busy[m]++;
 		oV = 0; oW = 0; oCOW = 0; /* dead: only opa is needed from here on */
-		printf("MSC: hart %d: mm %d clears its PTE to frame %d\n", h, m, opa)
+		printf("MSC: hart %d: mm %d's PTE to frame %d is BUSY (busy %d); unlocks\n", h, m,
+		       opa, mm_busy[m]);
+		spin_unlock(m);
+		relock = 1
 	   };
+		/*
+		 * From here on without mm_lock, and without preemption (interrupts
+		 * off): other threads of the process run, fault and wait.
+		 */
 #ifdef DROP_BEFORE_FLUSH
 		frame_put(opa); /* BROKEN: the old frame may be freed while cached */
 #ifndef NO_TEMP_REF
 		frame_put(opa);
 #endif
 #endif
-#ifndef INSTALL_BEFORE_FLUSH
+#if !defined(INSTALL_BEFORE_FLUSH) && !defined(INSTALL_BEFORE_SHOOTDOWN)
 		tlb_shootdown(h, m);
 #endif
-		d_step {
-			pte[m].V = 1; pte[m].W = 1; pte[m].COW = 0; pte[m].pa = copy;
-			printf("MSC: hart %d: mm %d maps frame %d writable\n", h, m, copy);
+		d_step { /* the new PTE (release), then mm->busy-- (release): see "Steps" */
+			pte[m].V = 1; pte[m].W = 1; pte[m].COW = 0; pte[m].BUSY = 0; pte[m].pa = copy;
+			mm_busy[m]--;
+			printf("MSC: hart %d: mm %d maps frame %d writable (busy %d)\n", h, m, copy,
+			       mm_busy[m]);
 			copy = 0
 		};
 #ifdef INSTALL_BEFORE_FLUSH
@@ -539,6 +626,10 @@ inline vm_fault_copy(h, m)
 #else
 		opa = 0
 #endif
+#ifdef INSTALL_BEFORE_SHOOTDOWN
+		; tlb_shootdown(h, m) /* BROKEN: the old frame was dropped while still cached */
+#endif
+		/* vm_fault_copy re-takes mm_lock to return: see vm_user_fault and copyout */
 #ifndef NO_COPY_RECHECK
 	fi
 #endif
@@ -594,7 +685,12 @@ inline vm_user_fault(h, m, access)
 	read_pte(h, m); /* BROKEN: the PTE as it was before the lock */
 #endif
 	atomic {
-		spin_lock(m);
+#ifndef FAULT_IGNORES_BUSY
+		/* spin_lock; vm_wait_pte: wait, holding the lock, until the PTE is not BUSY */
+		mm_lock[m] == 0 && !pte[m].BUSY -> mm_lock[m] = 1;
+#else
+		spin_lock(m); /* BROKEN: a BUSY PTE is taken for an invalid one */
+#endif
 #ifndef NO_RECHECK
 		read_pte(h, m);
 #endif
@@ -621,7 +717,10 @@ inline vm_user_fault(h, m, access)
 		:: else -> skip
 		fi;
 		forget_locals();
-		spin_unlock(m)
+		if
+		:: relock -> relock = 0 /* the copy's re-lock and this unlock: nothing between */
+		:: else -> spin_unlock(m)
+		fi
 	}
 }
 
@@ -652,6 +751,7 @@ inline user_store(h, m, val)
 	   }
 	:: !killed && ((tlb[h].v && !tlb[h].w) || (!tlb[h].v && !pte[m].V)) ->
 		/* a store page fault */
+		PROBE_FAULT_ON_BUSY(m)
 		vm_user_fault(h, m, ACCESS_WRITE)
 	:: killed -> break
 	od
@@ -674,6 +774,7 @@ inline user_load(h, m)
 	   }
 	:: !killed && !tlb[h].v && !pte[m].V ->
 		/* a load page fault */
+		PROBE_FAULT_ON_BUSY(m)
 		vm_user_fault(h, m, ACCESS_READ)
 	:: killed -> break
 	od
@@ -709,17 +810,39 @@ inline copyout_page(h, m, val)
  * returns 0 (it may have discarded its copy), look again; then the kernel
  * writes through the direct map.
  */
+#ifndef COPYOUT_WAITS_ONCE
+#define COPYOUT_BUSY_OK && mm_busy[m] == 0
+#else
+#define COPYOUT_BUSY_OK /* BROKEN: mm_wait_busy only when copyout took the lock */
+#endif
 inline copyout(h, m, val)
 {
 	atomic {
-		spin_lock(m);
+		spin_lock_wait_busy(m);
 		read_pte(h, m);
 		copyout_page(h, m, val)
 	};
 	do
 	:: refs_seen != 0 ->
 		vm_fault_resolve(h, m);
-		atomic { read_pte(h, m); copyout_page(h, m, val) }
+		/*
+		 * vm_fault_write returned 0: look again. It may have let go of
+		 * mm_lock (vm_fault_copy drops it and takes it again), so another
+		 * thread's copy may have made the PTE BUSY meanwhile: wait again.
+		 */
+		if
+		:: atomic { /* the copy installed: it re-takes mm_lock; mm_wait_busy */
+			relock && mm_lock[m] == 0 COPYOUT_BUSY_OK ->
+			mm_lock[m] = 1; relock = 0;
+			read_pte(h, m);
+			copyout_page(h, m, val)
+		   }
+		:: atomic { /* reused, or discarded (under mm_lock all along); mm_wait_busy */
+			!relock COPYOUT_BUSY_OK ->
+			read_pte(h, m);
+			copyout_page(h, m, val)
+		   }
+		fi
 	:: refs_seen == 0 -> break
 	od;
 	atomic {
@@ -731,8 +854,13 @@ inline copyout(h, m, val)
 /* fork on hart h: mm_copy of src into the new dst (src/mm/vm.c). */
 inline mm_copy(h, src, dst)
 {
+	PROBE_WAIT_BUSY(src)
 	atomic {
-		spin_lock(src);
+#ifndef FORK_IGNORES_BUSY
+		spin_lock_wait_busy(src);
+#else
+		spin_lock(src); /* BROKEN: a BUSY PTE is copied as it is found */
+#endif
 		/* mm_copy_page: a private writable page becomes COW in the parent */
 		if
 		:: pte[src].V && pte[src].W ->
@@ -741,13 +869,24 @@ inline mm_copy(h, src, dst)
 		:: else -> skip
 		fi
 	};
+#ifdef FORK_IGNORES_BUSY
+	if
+	:: d_step { !pte[src].V -> /* not a leaf (pte_is_leaf): the child gets no page */
+		printf("MSC: hart %d: fork finds mm %d's PTE invalid (BUSY %d): not copied\n",
+		       h, src, pte[src].BUSY) }
+	:: pte[src].V ->
+#endif
 	frame_get(pte[src].pa);
 	d_step { /* pt_map in the child, same bits */
 		pte[dst].V = pte[src].V;
 		pte[dst].W = pte[src].W;
 		pte[dst].COW = pte[src].COW;
 		pte[dst].pa = pte[src].pa
-	};
+	}
+#ifdef FORK_IGNORES_BUSY
+	fi
+#endif
+	;
 #ifndef NO_FORK_SHOOTDOWN
 	if
 	:: src_changed -> tlb_shootdown(h, src)
@@ -765,11 +904,17 @@ inline mm_copy(h, src, dst)
 }
 
 /* munmap of the page (mm_unmap_locked): clear, shootdown, then drop. */
+#ifndef MUNMAP_IGNORES_BUSY
+#define MUNMAP_BUSY_OK && mm_busy[m] == 0
+#else
+#define MUNMAP_BUSY_OK /* BROKEN: a BUSY PTE is taken for an unmapped page */
+#endif
 inline mm_munmap(h, m)
 {
+	PROBE_WAIT_BUSY(m)
 	if
-	:: atomic {
-		mm_lock[m] == 0 && pte[m].V -> mm_lock[m] = 1; /* spin_lock; the page is mapped */
+	:: atomic { /* spin_lock; mm_wait_busy; the page is mapped */
+		mm_lock[m] == 0 MUNMAP_BUSY_OK && pte[m].V -> mm_lock[m] = 1;
 		opa = pte[m].pa;
 		pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].pa = 0;
 		unmapped[m] = 1;
@@ -779,7 +924,7 @@ inline mm_munmap(h, m)
 	   };
 		tlb_shootdown(h, m);
 		atomic { frame_free(opa); opa = 0 }
-	:: atomic { mm_lock[m] == 0 && !pte[m].V -> mm_lock[m] = 1 }
+	:: atomic { mm_lock[m] == 0 MUNMAP_BUSY_OK && !pte[m].V -> mm_lock[m] = 1 }
 	fi;
 	spin_unlock(m)
 }
@@ -793,7 +938,7 @@ inline mm_munmap(h, m)
 inline mm_destroy(m)
 {
 	atomic {
-		spin_lock(m);
+		spin_lock_wait_busy(m);
 		assert(!(hart_runs[0] && hart_mm[0] == m) && !(hart_runs[1] && hart_mm[1] == m) &&
 		       !(hart_runs[2] && hart_mm[2] == m) && !(hart_runs[3] && hart_mm[3] == m));
 		assert(mm_active[m] == 0);
@@ -839,15 +984,24 @@ inline mm_destroy(m)
 /* The parent's first thread, on hart 0: fork, store, load, munmap. */
 proctype thread_A()
 {
-	bit oV, oW, oCOW, killed, src_changed;
+	bit oV, oW, oCOW, killed, src_changed, relock;
 	byte opa, refs_seen, copy, err, f, i;
 
+#ifndef BUSY_RACE
 	mm_copy(HART_A, PARENT, CHILD);
 	user_store(HART_A, PARENT, VAL_A);
 	if
 	:: !killed -> user_load(HART_A, PARENT)
 	:: else -> skip
 	fi;
+#else
+	/* a second fork, racing B's and D's copies; the new child exits at once */
+	mm_copy(HART_A, PARENT, GRANDCHILD);
+	d_step { /* the grandchild's thread loads its snapshot, without a TLB of its own */
+		assert(pte[GRANDCHILD].V && data[pte[GRANDCHILD].pa] == last[GRANDCHILD])
+	};
+	mm_destroy(GRANDCHILD); /* reaped by A */
+#endif
 	mm_munmap(HART_A, PARENT);
 	tlb_activate_away(HART_A, PARENT)
 }
@@ -859,13 +1013,14 @@ proctype thread_A()
  */
 proctype thread_B()
 {
-	bit oV, oW, oCOW, killed;
+	bit oV, oW, oCOW, killed, relock;
 	byte opa, refs_seen, copy, err, f, i;
 #ifdef LAZY_GEN_BEFORE_ACTIVE
 	bit stale;
 #endif
 
 	user_store(HART_B, PARENT, VAL_B1);
+#ifndef BUSY_RACE
 	if
 	:: d_step { !killed -> no_reload(HART_B, PARENT) }
 	:: !killed ->
@@ -877,6 +1032,7 @@ proctype thread_B()
 	:: !killed -> user_store(HART_B, PARENT, VAL_B2)
 	:: else -> skip
 	fi;
+#endif
 	if
 	:: !killed -> user_load(HART_B, PARENT)
 	:: else -> skip
@@ -887,7 +1043,7 @@ proctype thread_B()
 /* The child, on hart 2 once fork has returned: load, fork, store or copyout, load, exit. */
 proctype thread_C()
 {
-	bit oV, oW, oCOW, killed, src_changed;
+	bit oV, oW, oCOW, killed, src_changed, relock;
 	byte opa, refs_seen, copy, err, f, i;
 #ifdef LAZY_GEN_BEFORE_ACTIVE
 	bit stale;
@@ -926,7 +1082,7 @@ proctype thread_C()
 /* The grandchild, on hart 3 once the child's fork has returned: load, store, load, exit. */
 proctype thread_G()
 {
-	bit oV, oW, oCOW, killed;
+	bit oV, oW, oCOW, killed, relock;
 	byte opa, refs_seen, copy, err, f, i;
 #ifdef LAZY_GEN_BEFORE_ACTIVE
 	bit stale;
@@ -947,10 +1103,14 @@ proctype thread_G()
 /* The parent's third thread, on hart 3: a store and a load. */
 proctype thread_D()
 {
-	bit oV, oW, oCOW, killed;
+	bit oV, oW, oCOW, killed, relock;
 	byte opa, refs_seen, copy, err, f, i;
 
+#ifndef BUSY_RACE
 	user_store(HART_D, PARENT, VAL_D);
+#else
+	copyout(HART_D, PARENT, VAL_D); /* read() into the page */
+#endif
 	if
 	:: !killed -> user_load(HART_D, PARENT)
 	:: else -> skip
@@ -961,17 +1121,33 @@ proctype thread_D()
 
 init
 {
+#ifdef BUSY_RACE
+	bit src_changed;
+	byte opa, f, i;
+#endif
 	atomic {
+#ifndef BUSY_RACE
 		/* the parent's page: private writable, frame 0, zeroes */
 		refs[0] = 1;
 		pte[PARENT].V = 1; pte[PARENT].W = 1; pte[PARENT].pa = 0;
+#else
+		/*
+		 * The parent forked the child before: the page is COW in both,
+		 * frame 0, zeroes. The child's thread has exited (it never
+		 * runs); the child is reaped at the end.
+		 */
+		refs[0] = 2;
+		pte[PARENT].V = 1; pte[PARENT].COW = 1; pte[PARENT].pa = 0;
+		pte[CHILD].V = 1; pte[CHILD].COW = 1; pte[CHILD].pa = 0;
+		forked[CHILD] = 1;
+#endif
 		hart_mm[HART_A] = PARENT; hart_runs[HART_A] = 1;
 		hart_mm[HART_B] = PARENT; hart_runs[HART_B] = 1;
-#ifdef ASID
+#if defined(ASID) && !defined(BUSY_RACE)
 		reloads[HART_B] = 1; /* it may switch out and back in */
 #endif
 		hart_mm[HART_C] = CHILD;
-#ifdef ASID
+#if defined(ASID) && !defined(BUSY_RACE)
 		reloads[HART_C] = 1;
 #endif
 #ifdef THREE_THREADS
@@ -988,7 +1164,9 @@ init
 #endif
 		run thread_A();
 		run thread_B();
+#ifndef BUSY_RACE
 		run thread_C();
+#endif
 #ifdef THREE_THREADS
 		run thread_D()
 #else
@@ -997,5 +1175,8 @@ init
 	};
 	/* every thread has ended and every process is gone: every frame is back */
 	_nr_pr == 1;
+#ifdef BUSY_RACE
+	mm_destroy(CHILD);
+#endif
 	assert(refs[0] == 0 && refs[1] == 0 && refs[2] == 0 && refs[3] == 0 && refs[4] == 0)
 }

@@ -16,6 +16,9 @@
 #
 # Usage: spin_test.sh [--all] PATH/TO/cow.pml (Bazel passes the path; by
 # hand, from the repository root: test/model/spin_test.sh test/model/cow.pml).
+# Three configurations are searched exhaustively: the fork tree, three
+# threads with ASIDs, and the busy race (-DBUSY_RACE: a fork, a munmap and a
+# copyout racing copies' BUSY PTEs).
 # --all also searches the two other pairings of configuration and TLB mode,
 # probes the discarded copy and the lazy catch-up with three threads as
 # well, and searches SWITCH_CLEARS_MASK exhaustively (harmless since
@@ -152,7 +155,7 @@ QUICK_CC="-O0 -DSAFETY -DBFS -DMEMLIM=2048"
 # threads under ASIDs; --all adds the two other pairings. Broken variants and
 # reachability probes use breadth-first search, which stops at the first
 # violation or probe, in both configurations.
-CONFIGS=("tree:" "three+asid:-DTHREE_THREADS -DASID")
+CONFIGS=("tree:" "three+asid:-DTHREE_THREADS -DASID" "busy:-DBUSY_RACE")
 VARIANT_CONFIGS=("tree:" "three+asid:-DTHREE_THREADS -DASID")
 if [[ "$all" == 1 ]]; then
   CONFIGS+=("tree+asid:-DASID" "three:-DTHREE_THREADS")
@@ -168,7 +171,8 @@ echo "== broken variants: spin must find a violation"
 for c in "${VARIANT_CONFIGS[@]}"; do
   name="${c%%:*}"
   defs="${c#*:}"
-  for v in NO_FORK_SHOOTDOWN DROP_BEFORE_FLUSH NO_RECHECK SHOOTDOWN_LOCAL_ONLY NO_COPY_RECHECK; do
+  for v in NO_FORK_SHOOTDOWN DROP_BEFORE_FLUSH NO_RECHECK SHOOTDOWN_LOCAL_ONLY NO_COPY_RECHECK \
+    INSTALL_BEFORE_SHOOTDOWN FAULT_IGNORES_BUSY; do
     check "$v/$name" "fail" "-D$v $defs" "$QUICK_CC" ""
   done
   # Harmless with two threads per process (the other thread is either
@@ -189,6 +193,12 @@ done
 for v in LAZY_NO_CATCHUP LAZY_GEN_BEFORE_ACTIVE LAZY_LEAVE_EARLY; do
   check "$v/tree+asid" "fail" "-D$v -DASID" "$QUICK_CC" ""
 done
+# BUSY PTEs against the paths that must wait for them: only the busy
+# configuration has a fork, a munmap and a copyout that can meet a copy's
+# BUSY PTE (in the others each such path waits behind its own fault first).
+for v in FORK_IGNORES_BUSY MUNMAP_IGNORES_BUSY COPYOUT_WAITS_ONCE FAULT_IGNORES_BUSY; do
+  check "$v/busy" "fail" "-D$v -DBUSY_RACE" "$QUICK_CC" ""
+done
 
 echo "== reachability probes: each situation must occur in the correct model"
 for n in 1 2 3 4 5 6 7 8 9 10; do
@@ -198,6 +208,12 @@ check "REACH=9/asid" "reach:9" "-DREACH=9 -DASID" "$QUICK_CC" ""
 # The lazy catch-up and the fence to a hart between tlb_enter's two steps: ASIDs only.
 check "REACH=11/asid" "reach:11" "-DREACH=11 -DASID" "$QUICK_CC" ""
 check "REACH=12/asid" "reach:12" "-DREACH=12 -DASID" "$QUICK_CC" ""
+# BUSY PTEs: a fault taken on one, a copy shooting down while another
+# thread holds mm_lock, and (busy configuration) a fork or munmap that
+# arrives while a PTE is BUSY.
+check "REACH=13" "reach:13" "-DREACH=13" "$QUICK_CC" ""
+check "REACH=14" "reach:14" "-DREACH=14" "$QUICK_CC" ""
+check "REACH=15/busy" "reach:15" "-DREACH=15 -DBUSY_RACE" "$QUICK_CC" ""
 if [[ "$all" == 1 ]]; then
   # The discarded copy with three threads copying at once as well.
   check "REACH=10/three+asid" "reach:10" "-DREACH=10 -DTHREE_THREADS -DASID" "$QUICK_CC" ""
