@@ -12,6 +12,7 @@
 #include "src/arch/riscv/machine.h"
 #include "src/kernel/kernel.h"
 #include "src/mm/tlb.h"
+#include "src/sync/spinlock.h"
 
 void ipi_send(struct hart *target, enum ipi_msg msg)
 {
@@ -44,6 +45,10 @@ static void ipi_run_call(struct hart *self)
  */
 static void ipi_wait_poll(void)
 {
+	void (*pace)(void) = spin_wait_pace; /* seed=N: let the hart waited for run */
+
+	if (pace != NULL)
+		pace();
 	arch_cpu_relax();
 	(void)ipi_handle(); /* a reschedule waits for the next trap */
 }
