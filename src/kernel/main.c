@@ -10,6 +10,8 @@
  *   timer=sbi     program the timer through SBI even where Sstc exists
  *   asid_bits=N   use at most N ASID bits (0-16)
  *   tlb_threshold=N  shootdowns flush the whole ASID past N pages (default 64)
+ *   tlb=sbi | tlb=ipi  remote shootdowns through SBI RFENCE (the default) or
+ *                 kine's own IPIs (the default of //:kernel_ipi and of seed=N)
  *   seed=N        perturb the schedule from seed N (src/sched/perturb.h): with
  *                 `./kine run --seed N` (QEMU's icount mode) one seed is one
  *                 repeatable interleaving
@@ -164,13 +166,29 @@ static void boot_asid_bits(void)
  */
 static void boot_tlb(void)
 {
+	const char *how = bootargs_get(&bootargs, "tlb");
+	enum tlb_remote remote = TLB_REMOTE_DEFAULT;
 	uint64_t threshold = 0;
 	char err[96];
 
 	if (bootargs_get_u64(&bootargs, "tlb_threshold", 1, 1u << 20, &threshold, err,
 			     sizeof(err)) == -BOOTARGS_EVALUE)
 		kine_finish(false, "bad boot option: %s", err);
-	tlb_init(mmu_asid_bits, nharts, (unsigned)threshold);
+	if (how != NULL && strcmp(how, "sbi") == 0)
+		remote = TLB_REMOTE_SBI;
+	else if (how != NULL && strcmp(how, "ipi") == 0)
+		remote = TLB_REMOTE_IPI;
+	else if (how != NULL)
+		kine_finish(false, "unknown tlb=%s (sbi or ipi)", how);
+	else if (perturb_seed() != 0)
+		/*
+		 * A seeded run (QEMU -icount, one vCPU at a time) cannot pace a
+		 * hart that waits inside the firmware for an RFENCE: it keeps its
+		 * turn while the harts it waits for cannot run. IPI shootdowns
+		 * wait in the kernel, in a paced loop (docs/robustness.md).
+		 */
+		remote = TLB_REMOTE_IPI;
+	tlb_init(mmu_asid_bits, nharts, (unsigned)threshold, remote);
 }
 
 /* Start argv[0] from the boot image and wait for it: its exit status, or -errno. */
@@ -337,8 +355,8 @@ void boot_main(unsigned long hartid, unsigned long dtb)
 				 entry != NULL && strcmp(entry, "release-spin") == 0);
 	kprintf("kine: %d/%d harts online\n", online, platform.nusable);
 	boot_asid_bits();
-	boot_tlb();
 	boot_seed();
+	boot_tlb();
 	boot_run();
 }
 

@@ -4,8 +4,8 @@
  *
  * Owns: each mm's hart mask (with asid.c, which narrows it at a new
  * generation), each hart's record of the mm it loaded last, the
- * shootdown counters, and in the KINE_TLB_IPI build the per-hart flush
- * request slots.
+ * shootdown counters, and the per-hart flush request slots of IPI
+ * shootdowns (tlb=ipi).
  *
  * Shootdowns of one mm may overlap: one under mm->lock (fork, munmap,
  * mprotect) with any number from COW copies in their busy window, which
@@ -64,14 +64,27 @@ static void tlb_count(uint64_t *counter, uint64_t n)
 	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
 }
 
-void tlb_init(unsigned asid_bits, int harts, unsigned threshold_pages)
+/*
+ * How remote harts are flushed: through the firmware (SBI RFENCE, the
+ * default) or by kine's own IPIs (the //:kernel_ipi build's default, and
+ * boot option tlb=ipi). Set once by tlb_init() before any other hart runs
+ * user code; read-only afterwards.
+ */
+#ifdef KINE_TLB_IPI
+static bool tlb_by_ipi = true;
+#else
+static bool tlb_by_ipi = false;
+#endif
+
+void tlb_init(unsigned asid_bits, int harts, unsigned threshold_pages, enum tlb_remote remote)
 {
 	asid_init(asid_bits, harts);
 	if (threshold_pages != 0)
 		tlb_range_threshold = threshold_pages;
-#ifdef KINE_TLB_IPI
-	spin_wait_hook = tlb_ipi_poll;
-#endif
+	if (remote != TLB_REMOTE_DEFAULT)
+		tlb_by_ipi = remote == TLB_REMOTE_IPI;
+	if (tlb_by_ipi)
+		spin_wait_hook = tlb_ipi_poll; /* a hart that spins answers flush requests */
 	kprintf("kine: tlb: shootdowns through %s, by range up to %u pages%s\n",
 		tlb_shootdown_mode(), tlb_range_threshold,
 		tlb_shadow_enabled() ? ", shadow record checked" : "");
@@ -196,8 +209,6 @@ static void tlb_flush_here(uintptr_t va, size_t pages, bool whole, unsigned asid
 			mmu_flush_page(va + i * PAGE_SIZE, asid);
 }
 
-#ifdef KINE_TLB_IPI
-
 /*
  * Flush requests by IPI: slot [target][sender] holds what sender asks of
  * target; tlb_ipi_pending[target] has bit `sender` set while the slot is
@@ -216,11 +227,6 @@ struct tlb_request {
 static struct tlb_request tlb_requests[HART_LOCAL_MAX][HART_LOCAL_MAX];
 static uint64_t tlb_ipi_pending[HART_LOCAL_MAX];
 
-const char *tlb_shootdown_mode(void)
-{
-	return "IPI";
-}
-
 void tlb_ipi_poll(void)
 {
 	int self = hart_local_index();
@@ -236,8 +242,8 @@ void tlb_ipi_poll(void)
 	}
 }
 
-static void tlb_flush_remote(int self, uint64_t targets, uintptr_t va, size_t pages, bool whole,
-			     unsigned asid)
+static void tlb_flush_remote_ipi(int self, uint64_t targets, uintptr_t va, size_t pages, bool whole,
+				 unsigned asid)
 {
 	for (int t = 0; t < nharts; t++) {
 		if (!(targets & (1ull << t)))
@@ -253,22 +259,10 @@ static void tlb_flush_remote(int self, uint64_t targets, uintptr_t va, size_t pa
 			spin_wait_once(); /* answers requests to this hart (the hook), paces seed=N */
 }
 
-#else /* SBI RFENCE */
-
-const char *tlb_shootdown_mode(void)
+/* SBI RFENCE: one call per window of 64 hart ids that holds targets. */
+static void tlb_flush_remote_sbi(uint64_t targets, uintptr_t va, size_t pages, bool whole,
+				 unsigned asid)
 {
-	return "SBI RFENCE";
-}
-
-void tlb_ipi_poll(void)
-{
-}
-
-/* One SBI call per window of 64 hart ids that holds targets. */
-static void tlb_flush_remote(int self, uint64_t targets, uintptr_t va, size_t pages, bool whole,
-			     unsigned asid)
-{
-	(void)self;
 	while (targets != 0) {
 		unsigned long base = (unsigned long)-1;
 		uint64_t mask = 0;
@@ -288,7 +282,19 @@ static void tlb_flush_remote(int self, uint64_t targets, uintptr_t va, size_t pa
 	}
 }
 
-#endif
+const char *tlb_shootdown_mode(void)
+{
+	return tlb_by_ipi ? "IPI" : "SBI RFENCE";
+}
+
+static void tlb_flush_remote(int self, uint64_t targets, uintptr_t va, size_t pages, bool whole,
+			     unsigned asid)
+{
+	if (tlb_by_ipi)
+		tlb_flush_remote_ipi(self, targets, va, pages, whole, asid);
+	else
+		tlb_flush_remote_sbi(targets, va, pages, whole, asid);
+}
 
 void tlb_shootdown(struct mm *mm, uintptr_t va, size_t size)
 {

@@ -35,13 +35,20 @@ struct tlb_stats {
 
 extern struct tlb_stats tlb_stats;
 
+/* How shootdowns reach other harts. */
+enum tlb_remote {
+	TLB_REMOTE_DEFAULT, /* the build's: IPI in //:kernel_ipi, else SBI */
+	TLB_REMOTE_SBI,     /* SBI RFENCE: the firmware sends and waits */
+	TLB_REMOTE_IPI,     /* kine's own IPIs and flush requests, waited for in the kernel */
+};
+
 /*
- * Pick the ASID mode for `asid_bits` and `harts` (asid_init), and the
- * page count past which a shootdown flushes the whole ASID instead of a
- * range (0: the default, 64). Once, on the boot hart, before any user
- * address space runs.
+ * Pick the ASID mode for `asid_bits` and `harts` (asid_init), the page
+ * count past which a shootdown flushes the whole ASID instead of a range
+ * (0: the default, 64), and how remote harts are flushed. Once, on the
+ * boot hart, before any user address space runs.
  */
-void tlb_init(unsigned asid_bits, int harts, unsigned threshold_pages);
+void tlb_init(unsigned asid_bits, int harts, unsigned threshold_pages, enum tlb_remote remote);
 
 /*
  * Make mm this hart's address space (NULL: the kernel's own table). With
@@ -69,13 +76,14 @@ void tlb_flush_local(struct mm *mm, uintptr_t va);
 /* Page count past which a shootdown flushes the whole ASID. */
 extern unsigned tlb_range_threshold;
 
-/* "sbi" or "ipi": how remote harts are flushed in this build. */
+/* "SBI RFENCE" or "IPI": how remote harts are flushed (tlb_init). */
 const char *tlb_shootdown_mode(void);
 
 /*
- * In the KINE_TLB_IPI build: answer the flush requests other harts sent
- * this one (a local sfence.vma each). Called from the software-interrupt
- * handler and from every spin-wait loop; cheap when nothing is pending.
+ * With IPI shootdowns: answer the flush requests other harts sent this
+ * one (a local sfence.vma each). Called from the software-interrupt
+ * handler and (IPI shootdowns only) from every spin-wait loop; cheap when
+ * nothing is pending, and nothing ever is with SBI shootdowns.
  */
 void tlb_ipi_poll(void);
 
