@@ -293,7 +293,7 @@ static void timed_stores(const char *name, volatile char *p, int pages, char v)
  *    the shared page until the measurement ends: hart 1 runs the mm
  *    throughout (mm->active), and every copy fault on hart 0 must fence it.
  *  - HELPER_SPINS: the same, without reading the pages: none is in any
- *    TLB, and the copy faults need no fence at all (uaccess.c).
+ *    TLB, and the copy faults need no fence at all (src/mm/cow.c).
  *  - HELPER_SLEEPS: it ran on hart 1 and waits in a pipe read there, so
  *    hart 1 is in the mm's mask but not running it, and lazy shootdowns
  *    leave it alone (src/mm/tlb.c; it flushes when it next loads the mm).
@@ -419,7 +419,7 @@ static int bench_fault(int pages, int mt)
 	/*
 	 * Copy: a parked child still holds every frame. The first access to
 	 * each page since fork is the store, so no TLB holds the page and the
-	 * copy flushes nothing (uaccess.c); copy_read reads every page first,
+	 * copy flushes nothing (src/mm/cow.c); copy_read reads every page first,
 	 * so each copy must flush this hart's entry.
 	 */
 	touch(p, pages, 'a');

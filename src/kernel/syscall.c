@@ -15,6 +15,7 @@
 #include "src/kernel/kernel.h"
 #include "src/kernel/pipe.h"
 #include "src/mm/asid.h"
+#include "src/mm/cow.h"
 #include "src/mm/memstat.h"
 #include "src/mm/slab.h"
 #include "src/mm/tlb.h"

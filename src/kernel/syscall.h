@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "src/mm/cow.h"
 #include "src/mm/uaccess.h"
 
 /* Run system call num with the six argument registers; the result for a0. */

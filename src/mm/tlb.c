@@ -304,7 +304,7 @@ void tlb_shootdown(struct mm *mm, uintptr_t va, size_t size)
 	unsigned asid;
 	int self;
 
-	/* Under mm->lock, or in a COW copy's busy window (uaccess.c): mm->busy counts it. */
+	/* Under mm->lock, or in a COW copy's busy window (cow.c): mm->busy counts it. */
 	assert(spin_holding(&mm->lock) || __atomic_load_n(&mm->busy, __ATOMIC_RELAXED) != 0);
 	va = PAGE_ALIGN_DOWN(va);
 	self = hart_local_begin();

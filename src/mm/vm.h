@@ -14,7 +14,7 @@
  * (vm_pte_busy) under the lock, then lets the lock go while it shoots the
  * old translation down and installs the copy. A busy PTE belongs to that
  * fault alone; mm_lock() waits until the mm has none, and a fault that
- * meets one waits for that PTE (uaccess.c). The owner never needs the
+ * meets one waits for that PTE (cow.c). The owner never needs the
  * lock to finish, so waiting with the lock held cannot deadlock.
  */
 #ifndef KINE_MM_VM_H

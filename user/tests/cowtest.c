@@ -30,7 +30,7 @@
  *             hart may cache it), then all write their own word of every
  *             page at once, while one of them forks: copies of pages other
  *             harts hold must shoot them down, with the PTE busy meanwhile
- *             (uaccess.c); each page must end with every thread's word, and
+ *             (src/mm/cow.c); each page must end with every thread's word, and
  *             the child's snapshot must hold the words before the round
  *   cowprot   mprotect(PROT_WRITE) of an inherited page in the child: the
  *             parent keeps its own value (the frame was not made writable)
