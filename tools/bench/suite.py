@@ -80,15 +80,15 @@ def plan(cases, quick):
             boots += _alternate("fault", ["kernel", "kernel_ipi"], rounds, smp=2, est_s=10,
                                 run="forkbench fault -n %d" % pages)
         elif case == "scale":
-            # Processes: enough pages to time. Threads of one process: every fault is
-            # serialized by the mm lock and shoots down every other hart, which is very
-            # slow with 8 virtual harts on a 2-core host: a few pages per thread.
+            # Processes, and threads of one process, with the same pages each: a thread
+            # writes only its own slice, which no other hart has touched since fork, so its
+            # copies need no shootdown (docs/cow.md) and take mm->lock only briefly.
             pages = 512 if quick else 1024
             reps = 2 if quick else 3
             boots += _alternate(
                 "scale", ["kernel", "kernel_nocache"], 1 if quick else 2, smp=8, est_s=60,
                 run="forkbench scale -n %d -r %d procs 1 2 4 8 ; "
-                    "forkbench scale -n 16 -r 1 threads 1 2 4 8" % (pages, reps))
+                    "forkbench scale -n %d -r %d threads 1 2 4 8" % (pages, reps, pages, reps))
         elif case == "frames":
             boots += _alternate("frames", ["kernel", "kernel_nocache"], rounds, smp=4,
                                 est_s=2, append="test=frames_bench", timeout=120)
