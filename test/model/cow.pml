@@ -804,7 +804,13 @@ inline vm_user_fault(h, m, access)
 #endif
 		if
 		:: oV && (access == ACCESS_READ || oW) ->
-			/* vm_access_ok: resolved meanwhile; drop this hart's stale entry */
+			/*
+			 * vm_access_ok: resolved meanwhile; drop this hart's stale
+			 * entry. A clear would be set here for a hart that faults
+			 * on it (a U74); the harts here set A themselves, and a PTE
+			 * that allows the access under the lock always has it.
+			 */
+			assert(pte[m].A);
 			REACHED(4, access == ACCESS_WRITE && m == PARENT);
 			REACHED(5, access == ACCESS_READ);
 			tlb_flush_local(h)
@@ -880,7 +886,7 @@ inline user_store(h, m, val)
 		!killed && !tlb[h].v && pte[m].V && pte[m].W ->
 		TLB_FILL_A(m)
 		tlb[h].v = 1; tlb[h].w = 1; tlb[h].pa = pte[m].pa;
-		printf("MSC: hart %d caches frame %d, W=1 (A set)\n", h, tlb[h].pa)
+		printf("MSC: hart %d caches frame %d, W=1 (PTE A=%d)\n", h, tlb[h].pa, pte[m].A)
 	   }
 		TLB_FILL_LATE_A(h, m)
 	:: !killed && ((tlb[h].v && !tlb[h].w) || (!tlb[h].v && !(pte[m].V && pte[m].W))) ->
@@ -905,7 +911,7 @@ inline user_load(h, m)
 		!killed && !tlb[h].v && pte[m].V ->
 		TLB_FILL_A(m)
 		tlb[h].v = 1; tlb[h].w = pte[m].W; tlb[h].pa = pte[m].pa;
-		printf("MSC: hart %d caches frame %d, W=%d (A set)\n", h, tlb[h].pa, tlb[h].w)
+		printf("MSC: hart %d caches frame %d, W=%d (PTE A=%d)\n", h, tlb[h].pa, tlb[h].w, pte[m].A)
 	   }
 		TLB_FILL_LATE_A(h, m)
 	:: !killed && !tlb[h].v && !pte[m].V ->
