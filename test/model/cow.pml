@@ -18,7 +18,8 @@
  *               then forks; loads; exits.
  *   GRANDCHILD: thread_G on hart 3: loads its snapshot, stores, loads, exits.
  * -DTHREE_THREADS: the parent has a third thread, thread_D on hart 3 (a
- *   store and a load); the child does not fork.
+ *   load, which sets A in the parent's COW PTE, a store and a load); the
+ *   child does not fork.
  * -DBUSY_RACE ("busy race"): the page is COW from the start, shared with a
  *   child forked before (no thread; reaped at the end). thread_A forks a
  *   second child (reaped at once) and munmaps, thread_B stores and loads,
@@ -31,6 +32,15 @@
  * frame. A fault that finds the PTE BUSY waits for it under mm_lock
  * (vm_wait_pte); fork, munmap, exit and copyout wait for mm->busy == 0
  * (mm_wait_busy).
+ *
+ * The A-bit filter: a hart's walk sets the PTE's A in the same step in
+ * which it checks V and the permission, and only then caches. Fork leaves
+ * the COW PTEs it makes with A clear (cow_a, vm_cow_accessed), and the copy
+ * exchanges the PTE with the BUSY value atomically (vm_copy_replace): if A
+ * was clear, no hart can use a translation of the page, so the copy goes
+ * in at once under mm_lock, with no shootdown (untouched). Reuse flushes
+ * its local entry only if A was set. -DCOW_A keeps A set at fork (a hart
+ * that faults on a clear A, a U74): every copy shoots down.
  *
  * Two TLB modes, as kine runs: without ASIDs (the default here: every
  * switch flushes and clears the hart's bits in the mask and in mm_active)
@@ -93,7 +103,17 @@
  *                         sets the hart's mm_active bit
  *   LAZY_LEAVE_EARLY      a switch away clears the mm_active bit while satp
  *                         still holds the mm
- * Reachability probes (spin -DREACH=N, N = 1..15 below): probe N's assertion
+ *   A_CHECK_NOT_ATOMIC    the copy reads A with a plain load and stores the
+ *                         BUSY value a step later, not one exchange: a walk
+ *                         between them sets A and caches unseen
+ *   FILL_BEFORE_A         a walk caches the translation and sets A in a later
+ *                         step (a hart that breaks the spec's rule)
+ *   FORK_CLEARS_A_NO_FLUSH fork clears A in a PTE that was COW already, which
+ *                         it neither changes otherwise nor shoots down
+ * The three A-bit variants are refuted with -DNO_FILTER_ASSERT, which leaves
+ * out the filter's own assertion (ASSERT_NOT_CACHED), so that what fails is
+ * what a user would see.
+ * Reachability probes (spin -DREACH=N, N = 1..17 below): probe N's assertion
  * fails once the search reaches the situation it names, which shows that
  * the correct model's "errors: 0" does not come from a path never taken.
  */
