@@ -18,7 +18,8 @@
  *               then forks; loads; exits.
  *   GRANDCHILD: thread_G on hart 3: loads its snapshot, stores, loads, exits.
  * -DTHREE_THREADS: the parent has a third thread, thread_D on hart 3 (a
- *   store and a load); the child does not fork.
+ *   load, which sets A in the parent's COW PTE, a store and a load); the
+ *   child does not fork.
  * -DBUSY_RACE ("busy race"): the page is COW from the start, shared with a
  *   child forked before (no thread; reaped at the end). thread_A forks a
  *   second child (reaped at once) and munmaps, thread_B stores and loads,
@@ -31,6 +32,15 @@
  * frame. A fault that finds the PTE BUSY waits for it under mm_lock
  * (vm_wait_pte); fork, munmap, exit and copyout wait for mm->busy == 0
  * (mm_wait_busy).
+ *
+ * The A-bit filter: a hart's walk sets the PTE's A in the same step in
+ * which it checks V and the permission, and only then caches. Fork leaves
+ * the COW PTEs it makes with A clear (cow_a, vm_cow_accessed), and the copy
+ * exchanges the PTE with the BUSY value atomically (vm_copy_replace): if A
+ * was clear, no hart can use a translation of the page, so the copy goes
+ * in at once under mm_lock, with no shootdown (untouched). Reuse flushes
+ * its local entry only if A was set. -DCOW_A keeps A set at fork (a hart
+ * that faults on a clear A, a U74): every copy shoots down.
  *
  * Two TLB modes, as kine runs: without ASIDs (the default here: every
  * switch flushes and clears the hart's bits in the mask and in mm_active)
@@ -93,7 +103,17 @@
  *                         sets the hart's mm_active bit
  *   LAZY_LEAVE_EARLY      a switch away clears the mm_active bit while satp
  *                         still holds the mm
- * Reachability probes (spin -DREACH=N, N = 1..15 below): probe N's assertion
+ *   A_CHECK_NOT_ATOMIC    the copy reads A with a plain load and stores the
+ *                         BUSY value a step later, not one exchange: a walk
+ *                         between them sets A and caches unseen
+ *   FILL_BEFORE_A         a walk caches the translation and sets A in a later
+ *                         step (a hart that breaks the spec's rule)
+ *   FORK_CLEARS_A_NO_FLUSH fork clears A in a PTE that was COW already, which
+ *                         it neither changes otherwise nor shoots down
+ * The three A-bit variants are refuted with -DNO_FILTER_ASSERT, which leaves
+ * out the filter's own assertion (ASSERT_NOT_CACHED), so that what fails is
+ * what a user would see.
+ * Reachability probes (spin -DREACH=N, N = 1..17 below): probe N's assertion
  * fails once the search reaches the situation it names, which shows that
  * the correct model's "errors: 0" does not come from a path never taken.
  */
@@ -106,6 +126,18 @@
 #define NFRAMES 5   /* the first frame and up to 4 copies in flight at once (one per thread) */
 #define NMM     3
 #define NOFRAME 255
+
+/*
+ * vm_cow_accessed(): the A bit fork gives the COW PTEs it makes (the
+ * context's cow_a). 0 where the harts set A themselves, as modelled here;
+ * a hart that faults on a clear A instead (a U74) gets PTE_A, and then the
+ * model is the one before the A-bit filter: every copy shoots down.
+ */
+#ifndef COW_A
+#define cow_a 0
+#else
+#define cow_a 1
+#endif
 
 #define PARENT     0
 #define CHILD      1
@@ -155,6 +187,8 @@ typedef pte_t {
 	bit V;   /* PTE_V */
 	bit W;   /* PTE_W */
 	bit COW; /* PTE_COW, RSW bit 8 */
+	bit A;   /* PTE_A: set by a hart's walk, atomically with its check of V
+		  * and the permission, before it caches the translation */
 	bit BUSY; /* PTE_BUSY (software bit, with V=0): a copy fault is between its
 		   * re-check and its install, shooting down without mm_lock */
 	byte pa  /* the frame it maps: pte_pa() */
@@ -477,20 +511,20 @@ inline frame_alloc(fr)
 	}
 }
 
-/* old = *pte (__atomic_load_n), into the locals oV, oW, oCOW, opa. */
+/* old = *pte (__atomic_load_n), into the locals oV, oW, oCOW, oA, opa. */
 inline read_pte(h, m)
 {
 	d_step {
-		oV = pte[m].V; oW = pte[m].W; oCOW = pte[m].COW; opa = pte[m].pa;
-		printf("MSC: hart %d reads mm %d's PTE: V=%d W=%d COW=%d frame %d\n",
-		       h, m, oV, oW, oCOW, opa)
+		oV = pte[m].V; oW = pte[m].W; oCOW = pte[m].COW; oA = pte[m].A; opa = pte[m].pa;
+		printf("MSC: hart %d reads mm %d's PTE: V=%d W=%d COW=%d A=%d frame %d\n",
+		       h, m, oV, oW, oCOW, oA, opa)
 	}
 }
 
 /* The locals back to 0 once dead, so that states equal but for them merge. */
 inline forget_locals()
 {
-	d_step { oV = 0; oW = 0; oCOW = 0; opa = 0; refs_seen = 0; copy = 0; err = OK }
+	d_step { oV = 0; oW = 0; oCOW = 0; oA = 0; opa = 0; refs_seen = 0; copy = 0; err = OK }
 }
 
 /*
@@ -505,6 +539,95 @@ inline forget_locals()
  * step could fall in between with another outcome. Likewise, local steps just before a spin_unlock are one
  * step with it.
  */
+
+/*
+ * The A-bit filter's premise, at the moment a copy finds A clear: no hart
+ * can use a cached translation of m's page (none that a flush is not
+ * already owed to before its next use: TLB_USABLE). NO_FILTER_ASSERT
+ * leaves it out, so that the broken variants must be refuted by what a
+ * user can see (a lost write, a frame freed while cached).
+ */
+#define NOT_CACHED(i, m) !(hart_mm[i] == (m) && tlb[i].v && !dead[m] && TLB_USABLE(i))
+#ifndef NO_FILTER_ASSERT
+#define ASSERT_NOT_CACHED(m) \
+	assert(NOT_CACHED(0, m) && NOT_CACHED(1, m) && NOT_CACHED(2, m) && NOT_CACHED(3, m))
+#define ASSERT_OWN_NOT_CACHED(h) assert(oA || !tlb[h].v)
+#else
+#define ASSERT_NOT_CACHED(m) skip
+#define ASSERT_OWN_NOT_CACHED(h) skip
+#endif
+
+/* The BUSY value vm_copy_replace swaps in: the old leaf with V (and A) clear. */
+inline copy_busy_store(m)
+{
+	pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].A = 0; pte[m].BUSY = 1; pte[m].pa = 0
+}
+
+/*
+ * The rest of vm_copy_replace, under mm_lock, once the BUSY value is in
+ * and oA is the A it swapped out. A clear (untouched): no hart has cached
+ * the page since the PTE last lost A, so install the copy at once (the
+ * window with V clear is under the lock: a walk that meets it faults and
+ * waits for the lock, as for the installed PTE, see "Steps"), no
+ * shootdown, unlock. A set: count the BUSY PTE in mm->busy, unlock; the
+ * shootdown and the install follow without the lock.
+ */
+inline vm_copy_replace_rest(h, m)
+{
+	if
+	:: !oA ->
+		ASSERT_NOT_CACHED(m);
+		REACHED(16, m == PARENT);
+		pte[m].V = 1; pte[m].W = 1; pte[m].COW = 0; pte[m].A = 1; pte[m].BUSY = 0;
+		pte[m].pa = copy;
+		printf("MSC: hart %d: mm %d's PTE had A clear: maps frame %d writable, no shootdown (untouched)\n",
+		       h, m, copy);
+		copy = 0
+	:: oA ->
+		/*
+		 * BUSY, counted in mm->busy; then spin_unlock. mm->busy is read
+		 * only under mm_lock (which we hold), and the unlock moves left
+		 * (docs/model.md, "Steps").
+		 */
+		REACHED(17, m == PARENT);
+		mm_busy[m]++;
+		printf("MSC: hart %d: mm %d's PTE to frame %d had A set: BUSY (busy %d); unlocks\n",
+		       h, m, opa, mm_busy[m])
+	fi;
+	oV = 0; oW = 0; oCOW = 0; /* dead: only opa (and oA) are needed from here on */
+	spin_unlock(m);
+	relock = 1
+}
+
+/* vm_copy_install's store of the copy (release), then mm->busy-- (release): see "Steps". */
+inline copy_install(h, m)
+{
+	d_step {
+		pte[m].V = 1; pte[m].W = 1; pte[m].COW = 0; pte[m].A = 1; pte[m].BUSY = 0;
+		pte[m].pa = copy;
+		mm_busy[m]--;
+		printf("MSC: hart %d: mm %d maps frame %d writable (busy %d)\n", h, m, copy,
+		       mm_busy[m]);
+		copy = 0
+	}
+}
+
+/*
+ * vm_fault_copy's drops: this process's reference, then the temporary
+ * one; the first is never the last (we still hold the second).
+ */
+inline copy_drops()
+{
+	atomic {
+#ifndef NO_TEMP_REF
+		frame_put(opa);
+#endif
+		REACHED(3, refs[opa] == 1);
+		frame_put(opa);
+		opa = 0;
+		oA = 0
+	}
+}
 
 /*
  * vm_fault_copy on hart h, entered under mm_lock with old (oV, oW, oCOW,
@@ -565,7 +688,7 @@ inline vm_fault_copy(h, m)
 #ifndef NO_TEMP_REF
 		frame_put(opa);
 #endif
-		oV = 0; oW = 0; oCOW = 0; opa = 0; copy = 0
+		oV = 0; oW = 0; oCOW = 0; oA = 0; opa = 0; copy = 0
 	   }
 	:: atomic { /* spin_lock; the PTE is still old */
 		mm_lock[m] == 0 &&
@@ -576,59 +699,56 @@ inline vm_fault_copy(h, m)
 		REACHED(2, (pte[PARENT].V && pte[PARENT].pa == opa) +
 			   (pte[CHILD].V && pte[CHILD].pa == opa) +
 			   (pte[GRANDCHILD].V && pte[GRANDCHILD].pa == opa) == 3);
+#ifndef A_CHECK_NOT_ATOMIC
 		/*
-		 * The PTE becomes BUSY (invalid: no walk loads it) and mm->busy
-		 * counts it; then spin_unlock. One step: the BUSY store is the one
-		 * visible access, mm->busy is read only under mm_lock (which we
-		 * hold), and the unlock moves left (docs/model.md, "Steps").
+		 * vm_copy_replace: exchange the PTE with the BUSY value (V and A
+		 * clear); oA is A as swapped out. One step with the re-check: the
+		 * exchange is the one visible access (docs/model.md, "Steps").
 		 */
-		pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].BUSY = 1; pte[m].pa = 0;
-		mm_busy[m]++;
-		oV = 0; oW = 0; oCOW = 0; /* dead: only opa is needed from here on */
-		printf("MSC: hart %d: mm %d's PTE to frame %d is BUSY (busy %d); unlocks\n", h, m,
-		       opa, mm_busy[m]);
-		spin_unlock(m);
-		relock = 1
+		oA = pte[m].A;
+		copy_busy_store(m);
+#else
+		oA = pte[m].A /* BROKEN: a plain load of A, the BUSY store a step later */
 	   };
-		/*
-		 * From here on without mm_lock, and without preemption (interrupts
-		 * off): other threads of the process run, fault and wait.
-		 */
-#ifdef DROP_BEFORE_FLUSH
-		frame_put(opa); /* BROKEN: the old frame may be freed while cached */
+	atomic {
+		printf("MSC: hart %d: mm %d's copy read A=%d; now A=%d\n", h, m, oA, pte[m].A);
+		copy_busy_store(m);
+#endif
+		vm_copy_replace_rest(h, m)
+	   };
+	/*
+	 * Untouched (A was clear): the copy is in, mm_lock let go: only the
+	 * drops remain. Otherwise, from here on without mm_lock, and without
+	 * preemption (interrupts off): other threads of the process run,
+	 * fault and wait.
+	 */
+	if
+	:: atomic { !oA -> copy_drops() }
+#if defined(DROP_BEFORE_FLUSH)
+	:: atomic {
+		oA ->
+		frame_put(opa) /* BROKEN: the old frame may be freed while cached */
+	   };
 #ifndef NO_TEMP_REF
 		frame_put(opa);
 #endif
-#endif
-#if !defined(INSTALL_BEFORE_FLUSH) && !defined(INSTALL_BEFORE_SHOOTDOWN)
 		tlb_shootdown(h, m);
-#endif
-		d_step { /* the new PTE (release), then mm->busy-- (release): see "Steps" */
-			pte[m].V = 1; pte[m].W = 1; pte[m].COW = 0; pte[m].BUSY = 0; pte[m].pa = copy;
-			mm_busy[m]--;
-			printf("MSC: hart %d: mm %d maps frame %d writable (busy %d)\n", h, m, copy,
-			       mm_busy[m]);
-			copy = 0
-		};
-#ifdef INSTALL_BEFORE_FLUSH
+		copy_install(h, m);
+		d_step { opa = 0; oA = 0 }
+#elif defined(INSTALL_BEFORE_FLUSH)
+	:: atomic { oA -> copy_install(h, m) };
 		tlb_shootdown(h, m); /* BROKEN: other harts meet the old and the new frame */
-#endif
-#ifndef DROP_BEFORE_FLUSH
-		atomic { /* this process's reference, then the temporary one: the
-			  * first is never the last (we still hold the second) */
-#ifndef NO_TEMP_REF
-			frame_put(opa);
-#endif
-			REACHED(3, refs[opa] == 1);
-			frame_put(opa);
-			opa = 0
-		}
+		copy_drops()
+#elif defined(INSTALL_BEFORE_SHOOTDOWN)
+	:: atomic { oA -> copy_install(h, m) };
+		copy_drops();
+		tlb_shootdown(h, m) /* BROKEN: the old frame was dropped while still cached */
 #else
-		opa = 0
+	:: atomic { oA -> tlb_shootdown(h, m) };
+		copy_install(h, m);
+		copy_drops()
 #endif
-#ifdef INSTALL_BEFORE_SHOOTDOWN
-		; tlb_shootdown(h, m) /* BROKEN: the old frame was dropped while still cached */
-#endif
+	fi
 		/* vm_fault_copy re-takes mm_lock to return: see vm_user_fault and copyout */
 #ifndef NO_COPY_RECHECK
 	fi
@@ -661,14 +781,22 @@ inline vm_fault_resolve(h, m)
 	if
 	:: d_step {
 		refs_seen == 1 ->
-		/* reuse: the last owner makes the PTE writable in place;
-		 * gaining W needs no shootdown */
-		pte[m].V = 1; pte[m].W = 1; pte[m].COW = 0; pte[m].pa = opa;
+		/* reuse: the last owner makes the PTE writable in place, A and D
+		 * set; gaining W needs no shootdown */
+		pte[m].V = 1; pte[m].W = 1; pte[m].COW = 0; pte[m].A = 1; pte[m].pa = opa;
 		REACHED(1, true);
-		printf("MSC: hart %d: mm %d reuses frame %d (refs 1)\n", h, m, opa);
+		/* A clear: this hart never cached the page (the local flush is skipped) */
+		ASSERT_OWN_NOT_CACHED(h);
+		printf("MSC: hart %d: mm %d reuses frame %d (refs 1, A was %d)\n", h, m, opa, oA);
 		oV = 0; oW = 0; oCOW = 0; opa = 0; refs_seen = 0
 	   };
-		tlb_flush_local(h)
+		d_step { /* tlb_flush_local, only if A was set */
+			if
+			:: oA -> tlb[h].v = 0; tlb[h].w = 0; tlb[h].pa = 0
+			:: else -> skip
+			fi;
+			oA = 0
+		}
 	:: refs_seen > 1 -> vm_fault_copy(h, m)
 	:: refs_seen == 0 -> skip
 	fi
@@ -696,7 +824,13 @@ inline vm_user_fault(h, m, access)
 #endif
 		if
 		:: oV && (access == ACCESS_READ || oW) ->
-			/* vm_access_ok: resolved meanwhile; drop this hart's stale entry */
+			/*
+			 * vm_access_ok: resolved meanwhile; drop this hart's stale
+			 * entry. A clear would be set here for a hart that faults
+			 * on it (a U74); the harts here set A themselves, and a PTE
+			 * that allows the access under the lock always has it.
+			 */
+			assert(pte[m].A);
 			REACHED(4, access == ACCESS_WRITE && m == PARENT);
 			REACHED(5, access == ACCESS_READ);
 			tlb_flush_local(h)
@@ -725,10 +859,34 @@ inline vm_user_fault(h, m, access)
 }
 
 /*
+ * The hardware's fill of hart h's TLB from mm m's PTE (the walk), for a
+ * load or, when the PTE has W, a store: in one step it checks V and the
+ * permission, sets A in the PTE (an atomic update that re-checks them) and
+ * caches the translation. A translation is cached only once A is set in
+ * memory (the privileged spec's rule, without Svade): that is what fork's
+ * clear A and the copy's exchange rely on (vm_cow_accessed,
+ * vm_copy_replace). FILL_BEFORE_A breaks the rule: the hart caches first
+ * and sets A in a step of its own after.
+ */
+#ifndef FILL_BEFORE_A
+#define TLB_FILL_A(m) pte[m].A = 1;
+#define TLB_FILL_LATE_A(h, m)
+#else
+#define TLB_FILL_A(m) /* BROKEN: A is set later */
+#define TLB_FILL_LATE_A(h, m) ; d_step { \
+		if \
+		:: pte[m].V -> pte[m].A = 1; \
+			printf("MSC: hart %d sets A in mm %d's PTE, after caching\n", h, m) \
+		:: else -> skip \
+		fi }
+#endif
+
+/*
  * A user store of val from hart h: through the TLB when it holds a
  * writable entry (the PTE is not looked at); otherwise the hardware walks
- * the table, caching whatever valid PTE it finds, and a PTE without W
- * raises a store page fault. Ends with killed set on a real fault.
+ * the table: a valid PTE with W is cached (setting A), and a PTE without
+ * V or W raises a store page fault at once, before any A update, caching
+ * nothing. Ends with killed set on a real fault.
  */
 inline user_store(h, m, val)
 {
@@ -744,12 +902,14 @@ inline user_store(h, m, val)
 		last[m] = (unmapped[m] -> 0 : val); /* nobody checks an unmapped page's loads */
 		break
 	   }
-	:: atomic { /* the walk */
-		!killed && !tlb[h].v && pte[m].V ->
-		tlb[h].v = 1; tlb[h].w = pte[m].W; tlb[h].pa = pte[m].pa;
-		printf("MSC: hart %d caches frame %d, W=%d\n", h, tlb[h].pa, tlb[h].w)
+	:: atomic { /* the walk: V and W, then A, then the fill */
+		!killed && !tlb[h].v && pte[m].V && pte[m].W ->
+		TLB_FILL_A(m)
+		tlb[h].v = 1; tlb[h].w = 1; tlb[h].pa = pte[m].pa;
+		printf("MSC: hart %d caches frame %d, W=1 (PTE A=%d)\n", h, tlb[h].pa, pte[m].A)
 	   }
-	:: !killed && ((tlb[h].v && !tlb[h].w) || (!tlb[h].v && !pte[m].V)) ->
+		TLB_FILL_LATE_A(h, m)
+	:: !killed && ((tlb[h].v && !tlb[h].w) || (!tlb[h].v && !(pte[m].V && pte[m].W))) ->
 		/* a store page fault */
 		PROBE_FAULT_ON_BUSY(m)
 		vm_user_fault(h, m, ACCESS_WRITE)
@@ -767,11 +927,13 @@ inline user_load(h, m)
 		assert(unmapped[m] || data[tlb[h].pa] == last[m]);
 		break
 	   }
-	:: atomic { /* the walk */
+	:: atomic { /* the walk: V, then A, then the fill */
 		!killed && !tlb[h].v && pte[m].V ->
+		TLB_FILL_A(m)
 		tlb[h].v = 1; tlb[h].w = pte[m].W; tlb[h].pa = pte[m].pa;
-		printf("MSC: hart %d caches frame %d, W=%d\n", h, tlb[h].pa, tlb[h].w)
+		printf("MSC: hart %d caches frame %d, W=%d (PTE A=%d)\n", h, tlb[h].pa, tlb[h].w, pte[m].A)
 	   }
+		TLB_FILL_LATE_A(h, m)
 	:: !killed && !tlb[h].v && !pte[m].V ->
 		/* a load page fault */
 		PROBE_FAULT_ON_BUSY(m)
@@ -861,11 +1023,20 @@ inline mm_copy(h, src, dst)
 #else
 		spin_lock(src); /* BROKEN: a BUSY PTE is copied as it is found */
 #endif
-		/* mm_copy_page: a private writable page becomes COW in the parent */
+		/*
+		 * mm_copy_page: a private writable page becomes COW in the
+		 * parent, with A clear (cow_a): no hart may cache it again
+		 * without setting A, once the shootdown below has flushed them
+		 */
 		if
 		:: pte[src].V && pte[src].W ->
-			pte[src].W = 0; pte[src].COW = 1; flush_owed[src] = 1;
+			pte[src].W = 0; pte[src].COW = 1; pte[src].A = cow_a;
+			flush_owed[src] = 1;
 			src_changed = 1
+#ifdef FORK_CLEARS_A_NO_FLUSH
+		:: pte[src].V && pte[src].COW ->
+			pte[src].A = 0 /* BROKEN: a COW page's A cleared without a shootdown */
+#endif
 		:: else -> skip
 		fi
 	};
@@ -877,10 +1048,11 @@ inline mm_copy(h, src, dst)
 	:: pte[src].V ->
 #endif
 	frame_get(pte[src].pa);
-	d_step { /* pt_map in the child, same bits */
+	d_step { /* pt_map in the child, same bits; A as vm_leaf gives it */
 		pte[dst].V = pte[src].V;
 		pte[dst].W = pte[src].W;
 		pte[dst].COW = pte[src].COW;
+		pte[dst].A = (pte[src].COW -> cow_a : 1);
 		pte[dst].pa = pte[src].pa
 	}
 #ifdef FORK_IGNORES_BUSY
@@ -916,7 +1088,7 @@ inline mm_munmap(h, m)
 	:: atomic { /* spin_lock; mm_wait_busy; the page is mapped */
 		mm_lock[m] == 0 MUNMAP_BUSY_OK && pte[m].V -> mm_lock[m] = 1;
 		opa = pte[m].pa;
-		pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].pa = 0;
+		pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].A = 0; pte[m].pa = 0;
 		unmapped[m] = 1;
 		last[m] = 0; /* dead: nobody checks an unmapped page's loads */
 		flush_owed[m] = 1;
@@ -967,7 +1139,7 @@ inline mm_destroy(m)
 	:: d_step {
 		pte[m].V ->
 		opa = pte[m].pa;
-		pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].pa = 0;
+		pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].A = 0; pte[m].pa = 0;
 		unmapped[m] = 1;
 		printf("MSC: exit of mm %d drops frame %d\n", m, opa)
 	   };
@@ -984,7 +1156,7 @@ inline mm_destroy(m)
 /* The parent's first thread, on hart 0: fork, store, load, munmap. */
 proctype thread_A()
 {
-	bit oV, oW, oCOW, killed, src_changed, relock;
+	bit oV, oW, oCOW, oA, killed, src_changed, relock;
 	byte opa, refs_seen, copy, err, f, i;
 
 #ifndef BUSY_RACE
@@ -1013,7 +1185,7 @@ proctype thread_A()
  */
 proctype thread_B()
 {
-	bit oV, oW, oCOW, killed, relock;
+	bit oV, oW, oCOW, oA, killed, relock;
 	byte opa, refs_seen, copy, err, f, i;
 #ifdef LAZY_GEN_BEFORE_ACTIVE
 	bit stale;
@@ -1043,7 +1215,7 @@ proctype thread_B()
 /* The child, on hart 2 once fork has returned: load, fork, store or copyout, load, exit. */
 proctype thread_C()
 {
-	bit oV, oW, oCOW, killed, src_changed, relock;
+	bit oV, oW, oCOW, oA, killed, src_changed, relock;
 	byte opa, refs_seen, copy, err, f, i;
 #ifdef LAZY_GEN_BEFORE_ACTIVE
 	bit stale;
@@ -1082,7 +1254,7 @@ proctype thread_C()
 /* The grandchild, on hart 3 once the child's fork has returned: load, store, load, exit. */
 proctype thread_G()
 {
-	bit oV, oW, oCOW, killed, relock;
+	bit oV, oW, oCOW, oA, killed, relock;
 	byte opa, refs_seen, copy, err, f, i;
 #ifdef LAZY_GEN_BEFORE_ACTIVE
 	bit stale;
@@ -1100,14 +1272,21 @@ proctype thread_G()
 	mm_destroy(GRANDCHILD)
 }
 #else
-/* The parent's third thread, on hart 3: a store and a load. */
+/*
+ * The parent's third thread, on hart 3: a load (which sets A in the COW
+ * PTE: the parent's copies after it must shoot down), a store and a load.
+ */
 proctype thread_D()
 {
-	bit oV, oW, oCOW, killed, relock;
+	bit oV, oW, oCOW, oA, killed, relock;
 	byte opa, refs_seen, copy, err, f, i;
 
 #ifndef BUSY_RACE
-	user_store(HART_D, PARENT, VAL_D);
+	user_load(HART_D, PARENT);
+	if
+	:: !killed -> user_store(HART_D, PARENT, VAL_D)
+	:: else -> skip
+	fi;
 #else
 	copyout(HART_D, PARENT, VAL_D); /* read() into the page */
 #endif
@@ -1129,7 +1308,7 @@ init
 #ifndef BUSY_RACE
 		/* the parent's page: private writable, frame 0, zeroes */
 		refs[0] = 1;
-		pte[PARENT].V = 1; pte[PARENT].W = 1; pte[PARENT].pa = 0;
+		pte[PARENT].V = 1; pte[PARENT].W = 1; pte[PARENT].A = 1; pte[PARENT].pa = 0;
 #else
 		/*
 		 * The parent forked the child before: the page is COW in both,
@@ -1138,7 +1317,16 @@ init
 		 */
 		refs[0] = 2;
 		pte[PARENT].V = 1; pte[PARENT].COW = 1; pte[PARENT].pa = 0;
-		pte[CHILD].V = 1; pte[CHILD].COW = 1; pte[CHILD].pa = 0;
+		pte[CHILD].V = 1; pte[CHILD].COW = 1; pte[CHILD].A = cow_a; pte[CHILD].pa = 0;
+		/*
+		 * The parent's A: clear if no thread has touched the page since
+		 * that fork (its copies need no shootdown), or set if one read
+		 * it (and has been flushed since): both.
+		 */
+		if
+		:: pte[PARENT].A = cow_a
+		:: pte[PARENT].A = 1
+		fi;
 		forked[CHILD] = 1;
 #endif
 		hart_mm[HART_A] = PARENT; hart_runs[HART_A] = 1;

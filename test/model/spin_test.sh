@@ -199,6 +199,20 @@ done
 for v in FORK_IGNORES_BUSY MUNMAP_IGNORES_BUSY COPYOUT_WAITS_ONCE FAULT_IGNORES_BUSY; do
   check "$v/busy" "fail" "-D$v -DBUSY_RACE" "$QUICK_CC" ""
 done
+# The A-bit filter (a copy that finds A clear skips its shootdown): each
+# variant must be refuted by what a user can see (a lost write, a frame
+# freed while cached), so without the filter's own assertion
+# (-DNO_FILTER_ASSERT, which would fail first). FORK_CLEARS_A_NO_FLUSH
+# needs a fork of a process whose page is COW already: the child's, in the
+# fork tree only.
+for c in "${VARIANT_CONFIGS[@]}"; do
+  name="${c%%:*}"
+  defs="${c#*:}"
+  for v in A_CHECK_NOT_ATOMIC FILL_BEFORE_A; do
+    check "$v/$name" "fail" "-D$v -DNO_FILTER_ASSERT $defs" "$QUICK_CC" ""
+  done
+done
+check "FORK_CLEARS_A_NO_FLUSH/tree" "fail" "-DFORK_CLEARS_A_NO_FLUSH -DNO_FILTER_ASSERT" "$QUICK_CC" ""
 
 echo "== reachability probes: each situation must occur in the correct model"
 for n in 1 2 3 4 5 6 7 8 9 10; do
@@ -208,12 +222,20 @@ check "REACH=9/asid" "reach:9" "-DREACH=9 -DASID" "$QUICK_CC" ""
 # The lazy catch-up and the fence to a hart between tlb_enter's two steps: ASIDs only.
 check "REACH=11/asid" "reach:11" "-DREACH=11 -DASID" "$QUICK_CC" ""
 check "REACH=12/asid" "reach:12" "-DREACH=12 -DASID" "$QUICK_CC" ""
-# BUSY PTEs: a fault taken on one, a copy shooting down while another
-# thread holds mm_lock, and (busy configuration) a fork or munmap that
-# arrives while a PTE is BUSY.
+# BUSY PTEs: a fault taken on one (fork tree), a copy shooting down while
+# another thread holds mm_lock (three threads: in the fork tree the
+# parent's copies find A clear but in one narrow run, which probe 13 takes),
+# and (busy configuration) a fork or munmap that arrives while a PTE is BUSY.
 check "REACH=13" "reach:13" "-DREACH=13" "$QUICK_CC" ""
-check "REACH=14" "reach:14" "-DREACH=14" "$QUICK_CC" ""
+check "REACH=14/three+asid" "reach:14" "-DREACH=14 -DTHREE_THREADS -DASID" "$QUICK_CC" ""
 check "REACH=15/busy" "reach:15" "-DREACH=15 -DBUSY_RACE" "$QUICK_CC" ""
+# The A-bit filter: a parent's copy that finds A clear (no shootdown), and
+# one that finds it set (a thread read the page: BUSY, shootdown).
+for c in "${VARIANT_CONFIGS[@]}"; do
+  for n in 16 17; do
+    check "REACH=$n/${c%%:*}" "reach:$n" "-DREACH=$n ${c#*:}" "$QUICK_CC" ""
+  done
+done
 if [[ "$all" == 1 ]]; then
   # The discarded copy with three threads copying at once as well.
   check "REACH=10/three+asid" "reach:10" "-DREACH=10 -DTHREE_THREADS -DASID" "$QUICK_CC" ""
