@@ -66,8 +66,13 @@ static void vm_copy_install(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, 
  * Replace the COW PTE old (still in place, under mm->lock) by the copy,
  * then let the lock go. A hart caches a translation only once the PTE's A
  * bit is set in memory, and fork left it clear (vm_cow_accessed): if the
- * swap below finds it still clear, no TLB holds the page since fork's
- * shootdown, and the copy goes in at once with no flush at all. Otherwise
+ * swap below finds it still clear, no hart can use a translation of the
+ * page, and the copy goes in at once with no flush at all. (Entries from
+ * before the fork may survive in harts that fork's lazy shootdown skipped,
+ * but such a hart flushes before it next runs the mm: fork bumped
+ * tlb_gen. So this also relies on a hart leaving mm->active only after its
+ * last use of the mm, as lazy shootdowns do; the model's LAZY_LEAVE_EARLY
+ * breaks both.) Otherwise
  * the PTE is busy until the shootdown, which runs without the lock
  * (vm_copy_install), so that the other threads' faults do not wait for
  * its remote fence. The swap is atomic because an MMU may set A at any

@@ -253,7 +253,8 @@ struct mm_copy_ctx {
  * The A bit fork gives the COW PTEs it makes. Where the harts set A
  * themselves, none: a hart caches a translation only once A is set in
  * memory, so a COW PTE that is still unaccessed after fork's shootdown is
- * in no TLB, and its copy fault needs no shootdown at all (cow.c).
+ * in no TLB a hart may use (a lazily skipped hart flushes before it runs
+ * the mm again), and its copy fault needs no shootdown at all (cow.c).
  * That spares the remote fence for every page only one thread touches.
  * Where a clear A faults instead (a U74), it stays set: every read after
  * a fork would otherwise take a fault.

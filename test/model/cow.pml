@@ -56,7 +56,7 @@
  * the address space it runs, filled by the hardware's walk and used until
  * a flush: a load or store through a cached entry never looks at the PTE.
  *
- * The names follow the code (src/mm/vm.c, src/mm/uaccess.c, src/mm/tlb.c,
+ * The names follow the code (src/mm/vm.c, src/mm/cow.c, src/mm/uaccess.c, src/mm/tlb.c,
  * src/mm/frame.c): mm_lock (struct mm's lock), pte[].V/W/COW/pa (the PTE's
  * bits and pte_pa), mm_harts (mm->harts, the hart mask), refs (struct
  * frame.refs, read by frame_refcount), frame_get, frame_free and
