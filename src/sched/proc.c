@@ -20,6 +20,11 @@
 static struct spinlock proc_table_lock = SPINLOCK_INIT("proc_table");
 static struct proc *proc_table[PROC_MAX]; /* guarded by proc_table_lock */
 static int next_pid = 1;                  /* guarded by proc_table_lock */
+/*
+ * Processes created and not yet freed (atomic). Not the table's count: a
+ * reaped process leaves the table before proc_free gives back its frames.
+ */
+static int procs_held;
 
 /* The init process (proc_table_lock), which inherits orphans; NULL: none. */
 static struct proc *init_proc;
@@ -55,6 +60,7 @@ struct proc *proc_create(const char *name, struct mm *mm, struct proc *parent)
 		p->parent = parent;
 		p->kernel_owned = parent == NULL;
 		proc_table[slot] = p;
+		__atomic_add_fetch(&procs_held, 1, __ATOMIC_RELAXED);
 	}
 	spin_unlock(&proc_table_lock);
 	if (slot < 0) {
@@ -82,6 +88,8 @@ static void proc_free(struct proc *p)
 			thread_join(p->threads[i]);
 	mm_destroy(p->mm);
 	kfree(p);
+	/* Release: whoever reads the fall sees every frame above given back. */
+	__atomic_sub_fetch(&procs_held, 1, __ATOMIC_RELEASE);
 }
 
 void proc_free_unstarted(struct proc *p)
@@ -356,13 +364,7 @@ void proc_set_init(struct proc *p)
 
 int proc_count(void)
 {
-	int n = 0;
-
-	spin_lock(&proc_table_lock);
-	for (int s = 0; s < PROC_MAX; s++)
-		n += proc_table[s] != NULL;
-	spin_unlock(&proc_table_lock);
-	return n;
+	return __atomic_load_n(&procs_held, __ATOMIC_ACQUIRE);
 }
 
 int proc_kill(int pid)

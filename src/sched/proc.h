@@ -99,7 +99,10 @@ void proc_thread_exit(int status) __attribute__((noreturn));
 /* Make p the process that inherits orphans (or NULL: the kernel's reaper). */
 void proc_set_init(struct proc *p);
 
-/* How many processes exist (running, or exited and not yet reaped). */
+/*
+ * How many processes exist: running, exited and not yet reaped, or reaped
+ * and not yet freed (0 means every process's frames are back).
+ */
 int proc_count(void);
 
 /* kill: make process pid exit (status -1) at its next return to user mode. */
