@@ -351,11 +351,13 @@ void boot_main(unsigned long hartid, unsigned long dtb)
 	entry = bootargs_get(&bootargs, "entry");
 	if (entry != NULL && strcmp(entry, "release") != 0 && strcmp(entry, "release-spin") != 0)
 		kine_finish(false, "unknown entry=%s (release or release-spin)", entry);
-	online = smp_start_harts(dtb, entry != NULL,
-				 entry != NULL && strcmp(entry, "release-spin") == 0);
+	/* Before the other harts start: a seeded run has them wait in wfi (smp.h). */
+	boot_seed();
+	online =
+	    smp_start_harts(dtb, entry != NULL, entry != NULL && strcmp(entry, "release-spin") == 0,
+			    perturb_seed() != 0);
 	kprintf("kine: %d/%d harts online\n", online, platform.nusable);
 	boot_asid_bits();
-	boot_seed();
 	boot_tlb();
 	boot_run();
 }

@@ -9,7 +9,9 @@
  *    itself back to the firmware (SBI HSM hart_stop), so that the boot hart
  *    starts it later exactly like a hart that was never released. If HSM
  *    is missing (or entry_hsm_stop is 0) it spins until the boot hart
- *    writes its struct hart into entry_release[ticket].
+ *    writes its struct hart into entry_release[ticket]; if the boot hart
+ *    set entry_release_wfi before releasing it (seeded runs: smp.c), it
+ *    waits in wfi instead, and the boot hart sends an IPI with the release.
  *  - secondary_entry, with a0 = hart id and a1 = its struct hart: where
  *    the boot hart starts every other hart through HSM hart_start.
  *
@@ -31,6 +33,7 @@
 
 #define SBI_EXT_HSM   0x48534D
 #define SBI_HART_STOP 1
+#define SIP_SSIP      0x2
 
 	.section .text.entry, "ax"
 	.option push
@@ -123,12 +126,26 @@ entry_loser:
 3:
 	la	t0, entry_release
 	add	t0, t0, t3
+	/* entry_release_wfi: the boot hart will send an IPI after the release,
+	 * so wait halted (wfi) rather than spinning. sie.SSIE wakes wfi;
+	 * sstatus.SIE is 0 (hart start), so no trap is taken. */
+	la	t6, entry_release_wfi
+	lw	t6, 0(t6)
+	beqz	t6, 4f
+	li	t4, SIP_SSIP
+	csrs	sie, t4
 4:	ld	a1, 0(t0)
 	bnez	a1, 5f
+	bnez	t6, 6f
 	.insn	i 0x0f, 0, x0, x0, 0x010	/* pause */
 	j	4b
+6:	wfi
+	j	4b
 5:	fence	r, rw
-	j	secondary_entry
+	beqz	t6, secondary_entry
+	li	t4, SIP_SSIP
+	csrc	sip, t4				/* the release IPI, if it came */
+	j	secondary_entry			/* which clears sie */
 
 entry_park:
 	wfi
@@ -165,11 +182,14 @@ secondary_high_addr:
 	.globl	kernel_satp
 kernel_satp:
 	.dword	0
-	.globl	entry_lottery, entry_arrived, entry_release, entry_hsm_stop
+	.globl	entry_lottery, entry_arrived, entry_release, entry_hsm_stop, entry_release_wfi
 entry_lottery:
 	.word	0
 entry_hsm_stop:
 	.word	1
+entry_release_wfi:
+	.word	0
+	.balign	8
 entry_arrived:
 	.zero	8 * KINE_MAX_HARTS
 entry_release:

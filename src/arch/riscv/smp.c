@@ -28,7 +28,7 @@
 #define SMP_START_TIMEOUT_S 10
 
 extern char _start[], secondary_entry[];
-extern uint32_t entry_hsm_stop;
+extern uint32_t entry_hsm_stop, entry_release_wfi;
 extern uint64_t entry_arrived[KINE_MAX_HARTS];
 extern struct hart *entry_release[KINE_MAX_HARTS];
 
@@ -68,12 +68,22 @@ void smp_init_harts(const struct platform *plat, uint32_t boot_hartid, bool forc
 	mmu_errata_init(any_u74);
 }
 
-/* A hart waiting in entry.S without HSM: hand it its struct hart. */
+/*
+ * A hart waiting in entry.S without HSM: hand it its struct hart, and
+ * wake it with an IPI if it waits in wfi (entry_release_wfi).
+ */
 static bool smp_release_spinning(struct hart *h)
 {
 	for (int t = 1; t < KINE_MAX_HARTS; t++) {
 		if (__atomic_load_n(&entry_arrived[t], __ATOMIC_ACQUIRE) == h->hartid + 1ul) {
-			__atomic_store_n(&entry_release[t], h, __ATOMIC_RELEASE);
+			__atomic_store_n(&entry_release[t], h, __ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&entry_release_wfi, __ATOMIC_RELAXED) != 0) {
+				long err = sbi_send_ipi(1, h->hartid);
+
+				if (err != SBI_SUCCESS)
+					kprintf("kine: hart %u: release IPI: %s\n", h->hartid,
+						sbi_error_name(err));
+			}
 			return true;
 		}
 	}
@@ -105,11 +115,17 @@ static enum start_result smp_try_start(struct hart *h, bool spin_release)
 	return START_DONE;
 }
 
-/* Send every other hart into _start, as a loader releasing them would. */
-static void smp_simulate_release(uint64_t dtb_phys, bool spin_release)
+/*
+ * Send every other hart into _start, as a loader releasing them would.
+ * With wfi_release, the harts that wait in entry.S wait in wfi for an IPI
+ * instead of spinning (see smp.h).
+ */
+static void smp_simulate_release(uint64_t dtb_phys, bool spin_release, bool wfi_release)
 {
 	if (spin_release)
 		__atomic_store_n(&entry_hsm_stop, 0, __ATOMIC_RELEASE);
+	if (spin_release && wfi_release)
+		__atomic_store_n(&entry_release_wfi, 1, __ATOMIC_RELEASE);
 	for (int i = 1; i < nharts; i++) {
 		struct sbiret r =
 		    sbi_hart_start(harts[i].hartid, KERNEL_IMAGE_PA(_start), dtb_phys);
@@ -153,7 +169,7 @@ static bool smp_any_pending(const enum start_result *state)
 	return false;
 }
 
-int smp_start_harts(uint64_t dtb_phys, bool simulate_release, bool spin_release)
+int smp_start_harts(uint64_t dtb_phys, bool simulate_release, bool spin_release, bool wfi_release)
 {
 	enum start_result state[MAX_HARTS] = {0};
 	uint64_t deadline = arch_time() + SMP_START_TIMEOUT_S * timer_timebase_hz();
@@ -162,7 +178,7 @@ int smp_start_harts(uint64_t dtb_phys, bool simulate_release, bool spin_release)
 	if (!sbi_has.hsm && !spin_release)
 		kprintf("kine: firmware has no SBI HSM: only harts a loader released can run\n");
 	if (simulate_release)
-		smp_simulate_release(dtb_phys, spin_release);
+		smp_simulate_release(dtb_phys, spin_release, wfi_release);
 	for (;;) {
 		for (int i = 1; i < nharts; i++)
 			if (state[i] == START_WAIT)
