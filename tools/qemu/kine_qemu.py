@@ -78,6 +78,7 @@ TAIL_LINES = 40
 MAX_LINE = 64 * 1024
 
 EXIT_TIMEOUT = 124  # like timeout(1)
+SEEDED_TIMEOUT_SCALE = 3  # a test's --timeout under KINE_SEED (./kine test --seed)
 
 
 def note(msg):
@@ -840,6 +841,10 @@ def main(argv=None):
     # QEMU's icount mode with -seed N, and seed=N for the kernel's scheduler.
     if args.seed is None and os.environ.get("KINE_SEED", "").isdigit():
         args.seed = int(os.environ["KINE_SEED"])
+        # One vCPU at a time: a test tuned for MTTCG on two host cores takes up to 3x as
+        # long (`./kine test --seed` raises Bazel's own timeouts to match).
+        if getattr(args, "timeout", None) is not None:
+            args.timeout *= SEEDED_TIMEOUT_SCALE
     if args.seed is not None and args.deterministic is None:
         args.deterministic = args.seed
     if args.command == "run":
