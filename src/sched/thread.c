@@ -110,12 +110,23 @@ static void sched_kick_idle(struct hart *self)
 	}
 }
 
-/* Queue a runnable thread (t->lock held) on its hart and kick a hart. */
+/*
+ * Queue a runnable thread (t->lock held) on its hart and kick a hart. A
+ * pinned thread goes to the queue of the hart it is pinned to, whichever
+ * it ran on last: queued anywhere else, only its own hart could take it,
+ * and that hart steals only when its own queue is empty. (A thread
+ * preempted between setting its affinity and moving sat on the old hart's
+ * queue while its new hart stayed busy with yielding threads, for good:
+ * forkbench scale hung about one boot in 30.)
+ */
 static void sched_enqueue(struct thread *t)
 {
-	struct hart *h = &harts[t->hart];
+	struct hart *h;
 
 	assert(spin_holding(&t->lock) && t->state == THREAD_RUNNABLE);
+	if (t->affinity != THREAD_ANY_HART)
+		t->hart = t->affinity;
+	h = &harts[t->hart];
 	runq_push(h, t);
 	if (h != this_hart() && hart_is_online(h))
 		ipi_send(h, IPI_RESCHED);
