@@ -59,7 +59,9 @@ static void vm_copy_install(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, 
 	tlb_shootdown(mm, va, PAGE_SIZE);
 	__atomic_store_n(pte, vm_copy_pte(old, copy), __ATOMIC_RELEASE);
 	/* Release: whoever sees busy fall to 0 sees the PTE above. */
-	__atomic_fetch_sub(&mm->busy, 1, __ATOMIC_RELEASE);
+	uint64_t was = __atomic_fetch_sub(&mm->busy, 1, __ATOMIC_RELEASE);
+
+	assert(was != 0); /* ours was counted */
 }
 
 /*
@@ -184,15 +186,12 @@ static pte_t vm_wait_pte(struct mm *mm, uintptr_t va, pte_t **where)
  *  - otherwise copy the frame (vm_fault_copy, which drops mm->lock while
  *    it allocates and copies, and for the shootdown).
  */
-int vm_fault_write(struct mm *mm, uintptr_t va)
+/* vm_fault_write, with the PTE of va (pte, old: not busy) already found. */
+static int vm_fault_write_pte(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old)
 {
-	pte_t *pte, old;
 	uint32_t refs;
 
-	assert(spin_holding(&mm->lock));
-	if (va >= USER_END)
-		goto fail;
-	old = vm_wait_pte(mm, va, &pte);
+	assert(spin_holding(&mm->lock) && !vm_pte_busy(old));
 	if (!(old & PTE_V) || !(old & PTE_U))
 		goto fail;
 	if (old & PTE_W) {
@@ -224,6 +223,19 @@ fail:
 	return -EFAULT;
 }
 
+int vm_fault_write(struct mm *mm, uintptr_t va)
+{
+	pte_t *pte, old;
+
+	assert(spin_holding(&mm->lock));
+	if (va >= USER_END) {
+		spin_unlock(&mm->lock);
+		return -EFAULT;
+	}
+	old = vm_wait_pte(mm, va, &pte);
+	return vm_fault_write_pte(mm, va, pte, old);
+}
+
 /* Does the PTE e allow the access? */
 static bool vm_pte_allows(pte_t e, enum vm_access access)
 {
@@ -247,11 +259,8 @@ static bool vm_pte_allows(pte_t e, enum vm_access access)
  * setting it (fork leaves COW pages unaccessed, vm.c) comes here too: set
  * it for the hart, which may then cache the translation.
  */
-static bool vm_access_ok(struct mm *mm, uintptr_t va, enum vm_access access)
+static bool vm_access_ok(pte_t *pte, pte_t e, enum vm_access access)
 {
-	pte_t *pte;
-	pte_t e = vm_wait_pte(mm, va, &pte);
-
 	if (!vm_pte_allows(e, access))
 		return false;
 	if (!(e & PTE_A))
@@ -261,16 +270,19 @@ static bool vm_access_ok(struct mm *mm, uintptr_t va, enum vm_access access)
 
 int vm_user_fault(struct mm *mm, uintptr_t va, enum vm_access access)
 {
+	pte_t *pte, e;
+
 	if (va >= USER_END)
 		return -EFAULT;
-	spin_lock(&mm->lock); /* not mm_lock: wait for this page alone if it is busy */
-	if (vm_access_ok(mm, va, access)) {
+	spin_lock(&mm->lock);          /* not mm_lock: wait for this page alone if it is busy */
+	e = vm_wait_pte(mm, va, &pte); /* one walk serves both checks below */
+	if (vm_access_ok(pte, e, access)) {
 		tlb_flush_local(mm, va); /* a stale entry on this hart sent us here */
 		spin_unlock(&mm->lock);
 		return 0;
 	}
 	if (access == VM_ACCESS_WRITE)
-		return vm_fault_write(mm, va); /* lets the lock go */
+		return vm_fault_write_pte(mm, va, pte, e); /* lets the lock go */
 	spin_unlock(&mm->lock);
 	return -EFAULT;
 }
