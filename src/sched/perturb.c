@@ -80,8 +80,15 @@ void perturb_window(void)
  * round-robin turn until a timer deadline, so a hart that spins for a lock
  * or waits for another hart's answer would hold the turn for up to a tick
  * while the hart it waits for cannot run. A poke ends the turn.
+ *
+ * The poke's own deadline is also where the *next* hart's turn ends: QEMU
+ * 7.2 gives a vCPU the time up to the earliest deadline. A poke due at
+ * once would leave the hart waited for a dozen instructions per 64 spins
+ * of the waiter, so the waiter's deadline is set one turn ahead, about as
+ * long as its 64 spins take.
  */
 #define PACE_SPINS 64  /* spin-wait turns between pokes */
+#define PACE_TURN  200 /* timebase units (20 us at 10 MHz, 2500 instructions at shift=3) */
 #define PACE_FENCE 200 /* timebase units: past the firmware's IPI, into its wait */
 
 static unsigned pace_spins[MAX_HARTS]; /* pace_spins[i] belongs to hart index i */
@@ -91,7 +98,7 @@ static void perturb_pace_spin(void)
 	unsigned *n = &pace_spins[this_hart()->index];
 
 	if (++*n % PACE_SPINS == 0)
-		timer_poke(0);
+		timer_poke(PACE_TURN);
 }
 
 void perturb_remote_wait(void)
