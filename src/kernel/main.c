@@ -18,6 +18,8 @@
  *   entry=release | entry=release-spin
  *                 push the other harts through _start first, as a boot
  *                 loader releasing every hart would (tests the lottery)
+ *   late_hart=N   fault injection: hart N (logical index, 1 or more) comes
+ *                 online only after the boot hart has given up on it
  *   -- CMD        run a command line (sh -c CMD when the boot image has a
  *                 shell, else "prog arg ...") and end the run with its
  *                 exit status
@@ -134,7 +136,8 @@ static void boot_this_hart(void)
 	timer_init(&platform);
 	timer_init_hart();
 	plic_init_hart();
-	hart_set_online();
+	if (!hart_set_online())
+		panic("the boot hart was given up on");
 	arch_irq_enable();
 }
 
@@ -316,6 +319,20 @@ static void boot_seed(void)
 		    seed);
 }
 
+/* late_hart=N: the fault injection of struct smp_start; absent: 0, none. */
+static int boot_late_hart(void)
+{
+	uint64_t late = 0;
+	char err[96];
+
+	if (nharts < 2 && bootargs_get(&bootargs, "late_hart") != NULL)
+		kine_finish(false, "late_hart needs a second hart");
+	if (bootargs_get_u64(&bootargs, "late_hart", 1, (uint64_t)nharts - 1, &late, err,
+			     sizeof(err)) == -BOOTARGS_EVALUE)
+		kine_finish(false, "bad boot option: %s", err);
+	return (int)late;
+}
+
 static void boot_run(void)
 {
 	proc_init();
@@ -326,6 +343,7 @@ static void boot_run(void)
 
 void boot_main(unsigned long hartid, unsigned long dtb)
 {
+	struct smp_start how = {0};
 	const char *entry;
 	int online;
 
@@ -353,10 +371,19 @@ void boot_main(unsigned long hartid, unsigned long dtb)
 		kine_finish(false, "unknown entry=%s (release or release-spin)", entry);
 	/* Before the other harts start: a seeded run has them wait in wfi (smp.h). */
 	boot_seed();
-	online =
-	    smp_start_harts(dtb, entry != NULL, entry != NULL && strcmp(entry, "release-spin") == 0,
-			    perturb_seed() != 0);
+	how.simulate_release = entry != NULL;
+	how.spin_release = entry != NULL && strcmp(entry, "release-spin") == 0;
+	how.wfi_release = perturb_seed() != 0;
+	how.late_hart = boot_late_hart();
+	online = smp_start_harts(dtb, &how);
 	kprintf("kine: %d/%d harts online\n", online, platform.nusable);
+	/*
+	 * Scheduling, shootdowns and the self-tests take every hart in harts[]
+	 * to be running: pinned threads and cross-calls would wait forever for
+	 * a missing one. A clear failure beats a hang.
+	 */
+	if (online != nharts)
+		kine_finish(false, "%d of %d harts came online", online, nharts);
 	boot_asid_bits();
 	boot_tlb();
 	boot_run();

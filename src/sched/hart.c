@@ -57,14 +57,33 @@ struct hart *hart_by_hartid(uint32_t hartid)
 	return NULL;
 }
 
-void hart_set_online(void)
+/* One transition out of HART_PENDING; the loser learns who won. */
+static bool hart_leave_pending(struct hart *h, int to)
 {
-	__atomic_store_n(&this_hart()->online, 1, __ATOMIC_RELEASE);
+	int pending = HART_PENDING;
+
+	return __atomic_compare_exchange_n(&h->online, &pending, to, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
+}
+
+bool hart_set_online(void)
+{
+	return hart_leave_pending(this_hart(), HART_ONLINE);
+}
+
+bool hart_give_up(struct hart *h)
+{
+	return hart_leave_pending(h, HART_GIVEN_UP);
 }
 
 bool hart_is_online(const struct hart *h)
 {
-	return __atomic_load_n(&h->online, __ATOMIC_ACQUIRE) != 0;
+	return __atomic_load_n(&h->online, __ATOMIC_ACQUIRE) == HART_ONLINE;
+}
+
+bool hart_is_pending(const struct hart *h)
+{
+	return __atomic_load_n(&h->online, __ATOMIC_ACQUIRE) == HART_PENDING;
 }
 
 int harts_online(void)

@@ -11,8 +11,11 @@
  *    read-only once the hart runs.
  *  - irq_off_depth, irq_were_enabled: only the hart itself, with
  *    interrupts off.
- *  - online: set once by the hart itself (release store) when bring-up is
- *    done; read by anyone (acquire).
+ *  - online: HART_PENDING until one compare-and-swap moves it: the hart
+ *    itself to HART_ONLINE when its bring-up is done, or the boot hart to
+ *    HART_GIVEN_UP when it stops waiting. Whichever comes first wins, so a
+ *    hart that arrives late never joins a kernel that went on without it.
+ *    Read by anyone (acquire).
  *  - statistics: written only by the hart itself; others may read them
  *    racily (they only grow, and a stale value is harmless).
  *  - ipi_pending: any hart ORs bits in atomically; only the hart itself
@@ -104,10 +107,21 @@ void hart_setup(int index, uint32_t hartid);
 /* Number of harts that have come online. */
 int harts_online(void);
 
-/* Mark this hart online (after its own bring-up). */
-void hart_set_online(void);
+enum { HART_PENDING, HART_ONLINE, HART_GIVEN_UP }; /* struct hart's online */
+
+/*
+ * Mark this hart online (after its own bring-up). False if the boot hart
+ * has given up on it: the hart must then stay out of the kernel.
+ */
+bool hart_set_online(void);
+
+/* The boot hart stops waiting for h. False if h came online meanwhile. */
+bool hart_give_up(struct hart *h);
 
 bool hart_is_online(const struct hart *h);
+
+/* Neither online nor given up on yet. */
+bool hart_is_pending(const struct hart *h);
 
 /*
  * Turn interrupts off on this hart, nesting: the state before the

@@ -13,6 +13,7 @@
 #include "src/arch/riscv/smp.h"
 
 #include "src/arch/riscv/entry.h"
+#include "src/arch/riscv/machine.h"
 #include "src/arch/riscv/memlayout.h"
 #include "src/arch/riscv/mmu.h"
 #include "src/arch/riscv/platform.h"
@@ -24,10 +25,17 @@
 #include "src/sched/hart.h"
 #include "src/sched/thread.h"
 
-/* How long the boot hart waits for the other harts, in seconds. */
-#define SMP_START_TIMEOUT_S 10
+/*
+ * How long the boot hart waits for the other harts, in seconds of platform
+ * time. Under QEMU without -icount that is host time, and a vCPU thread of
+ * a heavily loaded host has been seen to need more than 10 s.
+ */
+#define SMP_START_TIMEOUT_S 30
 
 extern char _start[], secondary_entry[];
+
+/* late_hart=N (struct smp_start): set before the harts start, read-only after. */
+static int smp_late_hart;
 extern uint32_t entry_hsm_stop, entry_release_wfi;
 extern uint64_t entry_arrived[KINE_MAX_HARTS];
 extern struct hart *entry_release[KINE_MAX_HARTS];
@@ -136,13 +144,17 @@ static void smp_simulate_release(uint64_t dtb_phys, bool spin_release, bool wfi_
 	}
 }
 
-static void smp_report_missing(void)
+/*
+ * Stop waiting for the harts that have not arrived, and say so. A hart
+ * that arrives later finds itself given up on and stays off.
+ */
+static void smp_give_up_missing(void)
 {
 	for (int i = 1; i < nharts; i++) {
 		struct sbiret r;
 
-		if (hart_is_online(&harts[i]))
-			continue;
+		if (!hart_give_up(&harts[i]))
+			continue; /* online, if only just */
 		r = sbi_hart_get_status(harts[i].hartid);
 		kprintf("kine: hart %u did not come online (HSM state %s)\n", harts[i].hartid,
 			r.error == SBI_SUCCESS ? sbi_hsm_state_name(r.value)
@@ -160,37 +172,41 @@ static int smp_count_arrivals(void)
 	return n;
 }
 
-/* Is some hart neither online nor given up on? */
+/* Is some hart neither online nor given up on (nor held back on purpose)? */
 static bool smp_any_pending(const enum start_result *state)
 {
 	for (int i = 1; i < nharts; i++)
-		if (state[i] != START_FAILED && !hart_is_online(&harts[i]))
+		if (state[i] != START_FAILED && i != smp_late_hart && !hart_is_online(&harts[i]))
 			return true;
 	return false;
 }
 
-int smp_start_harts(uint64_t dtb_phys, bool simulate_release, bool spin_release, bool wfi_release)
+int smp_start_harts(uint64_t dtb_phys, const struct smp_start *how)
 {
 	enum start_result state[MAX_HARTS] = {0};
 	uint64_t deadline = arch_time() + SMP_START_TIMEOUT_S * timer_timebase_hz();
 	int online;
 
-	if (!sbi_has.hsm && !spin_release)
+	assert(how->late_hart >= 0 && how->late_hart < nharts);
+	smp_late_hart = how->late_hart;
+	if (!sbi_has.hsm && !how->spin_release)
 		kprintf("kine: firmware has no SBI HSM: only harts a loader released can run\n");
-	if (simulate_release)
-		smp_simulate_release(dtb_phys, spin_release, wfi_release);
+	if (how->simulate_release)
+		smp_simulate_release(dtb_phys, how->spin_release, how->wfi_release);
 	for (;;) {
 		for (int i = 1; i < nharts; i++)
 			if (state[i] == START_WAIT)
-				state[i] = smp_try_start(&harts[i], spin_release);
+				state[i] = smp_try_start(&harts[i], how->spin_release);
 		if (!smp_any_pending(state) || arch_time() > deadline)
 			break;
 		arch_cpu_relax();
 	}
 	online = harts_online();
-	if (online != nharts)
-		smp_report_missing();
-	if (simulate_release)
+	if (online != nharts) {
+		smp_give_up_missing();
+		online = harts_online();
+	}
+	if (how->simulate_release)
 		kprintf("kine: %d harts entered through _start and were brought up from there\n",
 			smp_count_arrivals());
 	return online;
@@ -205,6 +221,14 @@ void secondary_main(unsigned long hartid, void *hart)
 	h->arch.asid_bits = mmu_probe_asid_bits();
 	timer_init_hart();
 	plic_init_hart();
-	hart_set_online();
+	if (h->index != 0 && h->index == smp_late_hart)
+		while (hart_is_pending(h))
+			arch_cpu_relax();
+	if (!hart_set_online()) {
+		kprintf(
+		    "kine: hart %lu arrived after the boot hart stopped waiting; it stays off\n",
+		    hartid);
+		arch_halt();
+	}
 	scheduler();
 }

@@ -16,20 +16,38 @@ struct platform;
  */
 void smp_init_harts(const struct platform *plat, uint32_t boot_hartid, bool force_sbi_timer);
 
+/* How smp_start_harts brings the other harts up. */
+struct smp_start {
+	/*
+	 * First send the harts into _start as a boot loader that releases
+	 * all harts at once would, to exercise the entry lottery.
+	 */
+	bool simulate_release;
+	/* Such harts wait in the kernel instead of stopping through HSM. */
+	bool spin_release;
+	/*
+	 * And wait there halted (wfi), each woken by an IPI when released.
+	 * (Seeded runs set it: under QEMU's -icount round-robin, three harts
+	 * spinning there with no timer of their own take whole 100 ms turns
+	 * while the boot hart's turn ends at its first stimecmp write, so the
+	 * boot hart barely runs; docs/robustness.md.)
+	 */
+	bool wfi_release;
+	/*
+	 * Fault injection (late_hart=N): the hart of this index (0: none)
+	 * holds back its arrival until the boot hart has given up on it, as a
+	 * hart too slow to start would.
+	 */
+	int late_hart;
+};
+
 /*
  * Start every other hart and wait (bounded) until each has reported
- * online. With simulate_release, first send the harts into _start as a
- * boot loader that releases all harts at once would, to exercise the
- * entry lottery; with spin_release, such harts wait in the kernel instead
- * of stopping through HSM; with wfi_release too, they wait there halted
- * (wfi) and each is woken by an IPI when released. (Seeded runs set it:
- * under QEMU's -icount round-robin, three harts spinning there with no
- * timer of their own take whole 100 ms turns while the boot hart's turn
- * ends at its first stimecmp write, so the boot hart barely runs;
- * docs/robustness.md.) Prints a line for every hart that failed to
- * start, with its HSM state. Returns the number of harts online.
+ * online. Gives up on those that have not (they stay off if they arrive
+ * later) and prints a line for each, with its HSM state. Returns the
+ * number of harts online.
  */
-int smp_start_harts(uint64_t dtb_phys, bool simulate_release, bool spin_release, bool wfi_release);
+int smp_start_harts(uint64_t dtb_phys, const struct smp_start *how);
 
 /* Bring-up of a secondary hart, called by entry.S. */
 void secondary_main(unsigned long hartid, void *hart) __attribute__((noreturn));
