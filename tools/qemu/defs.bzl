@@ -55,6 +55,7 @@ def qemu_test(
         mem = "256M",
         append = "test=boot",
         expect = [],
+        expect_unseeded = [],
         reject = [],
         expect_verdict = "PASS",
         timeout_s = 30,
@@ -78,6 +79,10 @@ def qemu_test(
       append: kernel options (bootargs); they must lead to a verdict line
         (test=NAME, or "-- CMD"), or the test fails on its timeout.
       expect: regexes (Python `re`), each of which must match some console line.
+      expect_unseeded: more such regexes, checked only when the run is not
+        seeded (no `seed`, and not under `./kine test --seed N`): facts of
+        an unperturbed schedule, such as a spinning thread staying on its
+        hart, that a seed's injected yields may legitimately change.
       reject: regexes no console line may match.
       expect_verdict: the verdict the run must end with: "PASS", or for a
         test of the failure path, e.g. "FAIL panic" (then QEMU's exit
@@ -128,6 +133,8 @@ def qemu_test(
         args += ["--dtb", "$(rootpath %s)" % dtb]
     for regex in expect:
         args += ["--expect", _shell_quote(regex)]
+    for regex in expect_unseeded:
+        args += ["--expect-unseeded", _shell_quote(regex)]
     for regex in reject:
         args += ["--reject", _shell_quote(regex)]
 
