@@ -4,7 +4,7 @@
  * is modelled, what is abstracted away, and which promise of docs/cow.md
  * each assertion stands for.
  *
- * One user page, four harts, two configurations:
+ * One user page, four harts, four configurations:
  *
  * The default ("fork tree"): three address spaces.
  *   PARENT:     thread_A on hart 0 forks the child, stores to the page (a
@@ -25,6 +25,17 @@
  *   second child (reaped at once) and munmaps, thread_B stores and loads,
  *   thread_D copyouts and loads: a fork, a munmap and a copyout that can
  *   meet another thread's BUSY PTE. Without ASIDs.
+ * -DREMAP_RACE ("remap race"): the page is COW from the start, frame 0
+ *   shared with a child whose thread has exited; the child's mm_destroy
+ *   (init, for its reaper) drops its reference at a moment of its own.
+ *   The parent has two threads. thread_B stores (a COW fault, which copies
+ *   while the child still holds the frame) and loads. thread_A unmaps the
+ *   page and maps it again at the same address (as sbrk shrinks and grows
+ *   the heap), stores, forks a second child (its snapshot is checked at the
+ *   end) and loads: once the child is gone, the unmapped frame may be
+ *   freed and handed out again to the new mapping, which fork makes COW
+ *   again, so that B's copy, back under mm_lock, can meet the very PTE it
+ *   copied for. Without ASIDs.
  *
  * The copy fault (vm_fault_copy) shoots down outside mm_lock: under the
  * lock it marks the PTE BUSY (V=0, PTE_BUSY) and counts it in mm->busy,
@@ -64,9 +75,9 @@
  * mm_active, tlb_gen and tlb_seen (mm->active, mm->tlb_gen, mm->tlb_seen),
  * mm_copy, tlb_shootdown, tlb_flush_local, tlb_activate, vm_user_fault,
  * vm_access_ok, vm_fault_write, vm_fault_copy, copyout, mm_munmap,
- * mm_destroy. Two inlines are the model's own: vm_fault_resolve, the part
- * of vm_fault_write after frame_refcount (the model's steps split there),
- * and copyout_page, copyout's loop body.
+ * mm_map_anon, mm_destroy. Two inlines are the model's own:
+ * vm_fault_resolve, the part of vm_fault_write after frame_refcount (the
+ * model's steps split there), and copyout_page, copyout's loop body.
  *
  * Broken variants, which spin must refute (spin -DNAME -a cow.pml):
  *   NO_FORK_SHOOTDOWN     mm_copy returns without tlb_shootdown(parent)
@@ -92,8 +103,8 @@
  *                         mm_lock, not again after vm_fault_write, which
  *                         may have dropped it (-DBUSY_RACE)
  *   NO_TEMP_REF           vm_fault_copy copies without the temporary
- *                         frame_get/frame_put on the old frame (not refuted:
- *                         see docs/model.md)
+ *                         frame_get/frame_put on the old frame (-DREMAP_RACE:
+ *                         elsewhere no PTE comes back to the value it had)
  *   SWITCH_CLEARS_MASK    with -DASID: a switch away clears the hart's bit
  *                         in the mask though its entries stay (not refuted
  *                         since shootdowns are lazy: see docs/model.md)
@@ -113,13 +124,16 @@
  * The three A-bit variants are refuted with -DNO_FILTER_ASSERT, which leaves
  * out the filter's own assertion (ASSERT_NOT_CACHED), so that what fails is
  * what a user would see.
- * Reachability probes (spin -DREACH=N, N = 1..17 below): probe N's assertion
+ * Reachability probes (spin -DREACH=N, N = 1..19 below): probe N's assertion
  * fails once the search reaches the situation it names, which shows that
  * the correct model's "errors: 0" does not come from a path never taken.
  */
 
 #ifdef BUSY_RACE
 #define THREE_THREADS /* thread_D, and no grandchild thread */
+#endif
+#if defined(REMAP_RACE) && (defined(BUSY_RACE) || defined(THREE_THREADS))
+#error "REMAP_RACE is a configuration of its own: the parent's threads are A and B"
 #endif
 
 #define NHARTS  4
@@ -182,6 +196,25 @@
 #else
 #define PROBE_WAIT_BUSY(m)
 #endif
+/*
+ * Probe 18 needs to know, at a copy's re-check, what held frame 0 when the
+ * page was mapped again: a ghost, in the probe's own build only. Frame 0
+ * held by nobody but a copy's temporary reference: no PTE maps it and the
+ * child's exit is not between its clear and its drop (it holds the child's
+ * lock until after the drop); every other reference is a PTE's.
+ */
+#if REACH == 18
+bit map_beside_temp_ref; /* mm_map_anon allocated while only a temporary reference held frame 0 */
+#define PROBE_MAP_AGAIN() \
+	map_beside_temp_ref = (refs[0] == 1 && !mm_lock[CHILD] && \
+			       !(pte[PARENT].V && pte[PARENT].pa == 0) && \
+			       !(pte[CHILD].V && pte[CHILD].pa == 0) && \
+			       !(pte[GRANDCHILD].V && pte[GRANDCHILD].pa == 0));
+#define MAP_BESIDE_TEMP_REF map_beside_temp_ref
+#else
+#define PROBE_MAP_AGAIN()
+#define MAP_BESIDE_TEMP_REF 0
+#endif
 
 typedef pte_t {
 	bit V;   /* PTE_V */
@@ -228,7 +261,8 @@ bit hart_runs[NHARTS]; /* the hart has hart_mm's table loaded now */
 /* Ghost state, for the assertions only. */
 byte last[NMM];        /* the process's last store; for a new process, its snapshot at fork */
 bit flush_owed[NMM];   /* a PTE of the mm lost W or was cleared by a path still holding mm_lock */
-bit unmapped[NMM];     /* the page is gone for good (munmap, exit): a fault on it is real */
+bit unmapped[NMM];     /* the page is unmapped (munmap, exit; only the remap race maps it
+			* again, mm_map_anon): a fault on it is real */
 bit dead[NMM];         /* mm_destroy has begun: nobody loads this mm (or its ASID) again */
 
 /*
@@ -682,6 +716,13 @@ inline vm_fault_copy(h, m)
 		mm_lock[m] = 1;
 		/* the copy was never mapped (no flush); the store is retried */
 		REACHED(10, true);
+		/*
+		 * the PTE is COW again, on another frame: while we copied, the
+		 * page was unmapped, mapped again and forked (remap race), and
+		 * when it was mapped again, only our temporary reference held
+		 * the old frame, which kept frame_alloc off it
+		 */
+		REACHED(18, MAP_BESIDE_TEMP_REF && pte[m].V && pte[m].COW && pte[m].pa != opa);
 		printf("MSC: hart %d: mm %d's PTE changed meanwhile: frame %d discarded\n",
 		       h, m, copy);
 		frame_free(copy);
@@ -826,11 +867,19 @@ inline vm_user_fault(h, m, access)
 		:: oV && (access == ACCESS_READ || oW) ->
 			/*
 			 * vm_access_ok: resolved meanwhile; drop this hart's stale
-			 * entry. A clear would be set here for a hart that faults
-			 * on it (a U74); the harts here set A themselves, and a PTE
-			 * that allows the access under the lock always has it.
+			 * entry. The harts here set A themselves, so a PTE that
+			 * allows the access under the lock has it, but for one
+			 * case: a load that faulted on the unmapped page finds it
+			 * mapped again and forked since, COW with A clear (remap
+			 * race). vm_access_ok sets A for the hart, as it does for
+			 * a hart that faults on a clear A (a U74); an atomic OR
+			 * under mm_lock, which commutes with the walks' (Steps).
+			 * The entry flushed is empty then: the hart walked for
+			 * want of one.
 			 */
-			assert(pte[m].A);
+			assert(pte[m].A || (access == ACCESS_READ && pte[m].COW && !tlb[h].v));
+			REACHED(19, !pte[m].A);
+			pte[m].A = 1;
 			REACHED(4, access == ACCESS_WRITE && m == PARENT);
 			REACHED(5, access == ACCESS_READ);
 			tlb_flush_local(h)
@@ -1102,6 +1151,41 @@ inline mm_munmap(h, m)
 }
 
 /*
+ * The page mapped again at the same address, once munmap took it away
+ * (remap race): mm_map_anon, that is mm_lock (spin_lock, mm_wait_busy),
+ * mm_map_anon_locked's frame_alloc_zeroed and pt_map (writable, A and D
+ * set), mm_unlock. sbrk does this when the heap grows back over a page it
+ * gave up; mmap never hands out an address again (mm->mmap_next only
+ * grows), but it runs the same mm_map_anon_locked. frame_alloc gives the
+ * lowest free frame: the one munmap has just freed if nobody holds it any
+ * more, as the hart's frame cache hands back the frame freed last. Free
+ * frames are zeroes in the model already (frame_free), so the allocation
+ * is frame_alloc_zeroed. Two steps: the allocation is the first access
+ * another thread can see, the PTE store the second (the unlock moves left
+ * to it, "Steps").
+ */
+inline mm_map_anon(h, m)
+{
+	atomic { /* mm_lock; frame_alloc_zeroed */
+		spin_lock_wait_busy(m);
+		assert(!pte[m].V); /* the address is free: munmap took the page */
+		PROBE_MAP_AGAIN()
+		frame_alloc(opa);
+		assert(opa != NOFRAME); /* the model has frames enough */
+		printf("MSC: hart %d: mm %d allocates frame %d (zeroes) to map the page again\n",
+		       h, m, opa)
+	};
+	atomic { /* pt_map; mm_unlock */
+		pte[m].V = 1; pte[m].W = 1; pte[m].COW = 0; pte[m].A = 1; pte[m].pa = opa;
+		unmapped[m] = 0;
+		last[m] = 0; /* the new page's zeroes */
+		printf("MSC: hart %d: mm %d maps frame %d writable again\n", h, m, opa);
+		opa = 0;
+		spin_unlock(m)
+	}
+}
+
+/*
  * exit's mm_destroy, once no hart runs the process (the reaper joined its
  * threads): drop every page, no shootdown. Without ASIDs every hart
  * flushed when it switched away; with ASIDs the entries that stay are
@@ -1153,13 +1237,28 @@ inline mm_destroy(m)
 	spin_unlock(m)
 }
 
-/* The parent's first thread, on hart 0: fork, store, load, munmap. */
+/*
+ * The parent's first thread, on hart 0: fork, store, load, munmap. In the
+ * remap race: munmap, map again, store, fork, load.
+ */
 proctype thread_A()
 {
 	bit oV, oW, oCOW, oA, killed, src_changed, relock;
 	byte opa, refs_seen, copy, err, f, i;
 
-#ifndef BUSY_RACE
+#if defined(REMAP_RACE)
+	/*
+	 * sbrk(-PAGE_SIZE), sbrk(PAGE_SIZE): the page goes and comes back,
+	 * zeroed, while B may be copying it; a store; then a fork makes the
+	 * PTE COW again (A clear): if the new page got the frame B copies
+	 * from, this is the very PTE B's copy will re-check against.
+	 */
+	mm_munmap(HART_A, PARENT);
+	mm_map_anon(HART_A, PARENT);
+	user_store(HART_A, PARENT, VAL_A);
+	mm_copy(HART_A, PARENT, GRANDCHILD); /* its snapshot is checked when it is reaped */
+	user_load(HART_A, PARENT);
+#elif !defined(BUSY_RACE)
 	mm_copy(HART_A, PARENT, CHILD);
 	user_store(HART_A, PARENT, VAL_A);
 	if
@@ -1174,14 +1273,16 @@ proctype thread_A()
 	};
 	mm_destroy(GRANDCHILD); /* reaped by A */
 #endif
+#ifndef REMAP_RACE
 	mm_munmap(HART_A, PARENT);
+#endif
 	tlb_activate_away(HART_A, PARENT)
 }
 
 /*
  * The parent's second thread, on hart 1: a store; perhaps a switch out
  * and back in (it sleeps, the hart runs the kernel meanwhile); a store and
- * a load.
+ * a load. In the busy race and the remap race: a store and a load.
  */
 proctype thread_B()
 {
@@ -1192,7 +1293,7 @@ proctype thread_B()
 #endif
 
 	user_store(HART_B, PARENT, VAL_B1);
-#ifndef BUSY_RACE
+#if !defined(BUSY_RACE) && !defined(REMAP_RACE)
 	if
 	:: d_step { !killed -> no_reload(HART_B, PARENT) }
 	:: !killed ->
@@ -1300,12 +1401,27 @@ proctype thread_D()
 
 init
 {
-#ifdef BUSY_RACE
+#if defined(BUSY_RACE) || defined(REMAP_RACE)
 	bit src_changed;
 	byte opa, f, i;
 #endif
 	atomic {
-#ifndef BUSY_RACE
+#if defined(REMAP_RACE)
+		/*
+		 * The parent forked the child before: the page is COW in both,
+		 * frame 0, zeroes. The child's thread has exited; its
+		 * mm_destroy comes below, at a moment of its own. The parent's
+		 * A: clear or set, as in the busy race.
+		 */
+		refs[0] = 2;
+		pte[PARENT].V = 1; pte[PARENT].COW = 1; pte[PARENT].pa = 0;
+		pte[CHILD].V = 1; pte[CHILD].COW = 1; pte[CHILD].A = cow_a; pte[CHILD].pa = 0;
+		if
+		:: pte[PARENT].A = cow_a
+		:: pte[PARENT].A = 1
+		fi;
+		forked[CHILD] = 1;
+#elif !defined(BUSY_RACE)
 		/* the parent's page: private writable, frame 0, zeroes */
 		refs[0] = 1;
 		pte[PARENT].V = 1; pte[PARENT].W = 1; pte[PARENT].A = 1; pte[PARENT].pa = 0;
@@ -1351,6 +1467,9 @@ init
 		mm_active[PARENT] = mm_harts[PARENT];
 #endif
 		run thread_A();
+#if defined(REMAP_RACE)
+		run thread_B()
+#else
 		run thread_B();
 #ifndef BUSY_RACE
 		run thread_C();
@@ -1360,11 +1479,27 @@ init
 #else
 		run thread_G()
 #endif
+#endif
 	};
+#ifdef REMAP_RACE
+	/*
+	 * The child's exit (its reaper's mm_destroy), racing the parent's
+	 * threads: its reference on frame 0 goes before B's fault, during B's
+	 * copy, or after it.
+	 */
+	mm_destroy(CHILD);
+#endif
 	/* every thread has ended and every process is gone: every frame is back */
 	_nr_pr == 1;
 #ifdef BUSY_RACE
 	mm_destroy(CHILD);
+#endif
+#ifdef REMAP_RACE
+	d_step { /* the second child's thread loads its snapshot, without a TLB of its own */
+		assert(pte[GRANDCHILD].V && data[pte[GRANDCHILD].pa] == last[GRANDCHILD])
+	};
+	mm_destroy(GRANDCHILD); /* the second child exits; the parent exits */
+	mm_destroy(PARENT);
 #endif
 	assert(refs[0] == 0 && refs[1] == 0 && refs[2] == 0 && refs[3] == 0 && refs[4] == 0)
 }

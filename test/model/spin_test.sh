@@ -2,8 +2,9 @@
 # spin_test: model-check kine's copy-on-write protocol (test/model/cow.pml,
 # docs/model.md) with spin.
 #
-#  - the correct model, in two configurations (the fork tree without
-#    ASIDs; three threads with ASIDs), searched exhaustively: "errors: 0"
+#  - the correct model, in four configurations (the fork tree without
+#    ASIDs; three threads with ASIDs; the busy race; the remap race),
+#    searched exhaustively: "errors: 0"
 #    after a full state-space search (no bitstate, no hash-compact; the test
 #    fails if the depth limit, the memory limit or anything else cut the
 #    search short);
@@ -16,9 +17,10 @@
 #
 # Usage: spin_test.sh [--all] PATH/TO/cow.pml (Bazel passes the path; by
 # hand, from the repository root: test/model/spin_test.sh test/model/cow.pml).
-# Three configurations are searched exhaustively: the fork tree, three
-# threads with ASIDs, and the busy race (-DBUSY_RACE: a fork, a munmap and a
-# copyout racing copies' BUSY PTEs).
+# Four configurations are searched exhaustively: the fork tree, three
+# threads with ASIDs, the busy race (-DBUSY_RACE: a fork, a munmap and a
+# copyout racing copies' BUSY PTEs) and the remap race (-DREMAP_RACE: a
+# munmap, a map at the same address and a fork racing a copy).
 # --all also searches the two other pairings of configuration and TLB mode,
 # probes the discarded copy and the lazy catch-up with three threads as
 # well, and searches SWITCH_CLEARS_MASK exhaustively (harmless since
@@ -151,11 +153,11 @@ FULL_CC="-O2 -DSAFETY -DCOLLAPSE -DMEMLIM=3072"
 FULL_RUN="-w25"
 QUICK_CC="-O0 -DSAFETY -DBFS -DMEMLIM=2048"
 
-# The configurations: the fork tree without ASIDs, and a parent with three
-# threads under ASIDs; --all adds the two other pairings. Broken variants and
-# reachability probes use breadth-first search, which stops at the first
-# violation or probe, in both configurations.
-CONFIGS=("tree:" "three+asid:-DTHREE_THREADS -DASID" "busy:-DBUSY_RACE")
+# The configurations: the fork tree without ASIDs, a parent with three
+# threads under ASIDs, and the two small races; --all adds the two other
+# pairings of the first two. Broken variants and reachability probes use
+# breadth-first search, which stops at the first violation or probe.
+CONFIGS=("tree:" "three+asid:-DTHREE_THREADS -DASID" "busy:-DBUSY_RACE" "remap:-DREMAP_RACE")
 VARIANT_CONFIGS=("tree:" "three+asid:-DTHREE_THREADS -DASID")
 if [[ "$all" == 1 ]]; then
   CONFIGS+=("tree+asid:-DASID" "three:-DTHREE_THREADS")
@@ -199,6 +201,11 @@ done
 for v in FORK_IGNORES_BUSY MUNMAP_IGNORES_BUSY COPYOUT_WAITS_ONCE FAULT_IGNORES_BUSY; do
   check "$v/busy" "fail" "-D$v -DBUSY_RACE" "$QUICK_CC" ""
 done
+# The copy's temporary reference: only in the remap race does the
+# faulting process's PTE come back to the value the copy saw (the page
+# unmapped, mapped again on the frame just freed, and forked) while the
+# copy runs without mm_lock.
+check "NO_TEMP_REF/remap" "fail" "-DNO_TEMP_REF -DREMAP_RACE" "$QUICK_CC" ""
 # The A-bit filter (a copy that finds A clear skips its shootdown): each
 # variant must be refuted by what a user can see (a lost write, a frame
 # freed while cached), so without the filter's own assertion
@@ -236,6 +243,12 @@ for c in "${VARIANT_CONFIGS[@]}"; do
     check "REACH=$n/${c%%:*}" "reach:$n" "-DREACH=$n ${c#*:}" "$QUICK_CC" ""
   done
 done
+# The remap race: a copy's re-check finds the page COW again on another
+# frame (unmapped, mapped again and forked while it copied, while only its
+# temporary reference held the old frame), and a load fault on the
+# unmapped page finds it mapped again and forked, A clear.
+check "REACH=18/remap" "reach:18" "-DREACH=18 -DREMAP_RACE" "$QUICK_CC" ""
+check "REACH=19/remap" "reach:19" "-DREACH=19 -DREMAP_RACE" "$QUICK_CC" ""
 if [[ "$all" == 1 ]]; then
   # The discarded copy with three threads copying at once as well.
   check "REACH=10/three+asid" "reach:10" "-DREACH=10 -DTHREE_THREADS -DASID" "$QUICK_CC" ""
