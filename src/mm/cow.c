@@ -120,6 +120,12 @@ static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t old, uint32_t refs)
 	pte_t *pte;
 	bool fell, last;
 
+	/*
+	 * The temporary reference: without it the frame could be freed and
+	 * come back to this very mm as a new page, COW again by a fork, and the
+	 * re-check below would take that PTE for the one we copied for
+	 * (docs/cow.md; the model's NO_TEMP_REF).
+	 */
 	frame_get(f);
 	spin_unlock(&mm->lock);
 	perturb_window(); /* seed=N: let another hart act inside the window */
