@@ -33,12 +33,12 @@
 #define SMP_START_TIMEOUT_S 30
 
 extern char _start[], secondary_entry[];
-
-/* late_hart=N (struct smp_start): set before the harts start, read-only after. */
-static int smp_late_hart;
 extern uint32_t entry_hsm_stop, entry_release_wfi;
 extern uint64_t entry_arrived[KINE_MAX_HARTS];
 extern struct hart *entry_release[KINE_MAX_HARTS];
+
+/* late_hart=N (struct smp_start): set before the harts start, read-only after. */
+static int smp_late_hart;
 
 static void smp_add_hart(const struct platform_hart *ph, bool force_sbi_timer)
 {
