@@ -9,6 +9,11 @@
  * it waits in entry.S until the boot hart writes its struct hart into
  * entry_release[]. Harts whose node is disabled or has no MMU (hart 0 of a
  * SiFive FU540/FU740) are never started.
+ *
+ * The wait is bounded. A hart still missing at its end is given up on: one
+ * compare-and-swap on its online word decides between its arrival and the
+ * boot hart's giving up (hart.h), so it either joins before the boot goes
+ * on or never (it halts), and the boot then ends with a FAIL verdict.
  */
 #include "src/arch/riscv/smp.h"
 
