@@ -56,11 +56,12 @@ static pte_t vm_copy_pte(pte_t old, paddr_t copy)
  */
 static void vm_copy_install(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, paddr_t copy)
 {
+	uint64_t was;
+
 	tlb_shootdown(mm, va, PAGE_SIZE);
 	__atomic_store_n(pte, vm_copy_pte(old, copy), __ATOMIC_RELEASE);
 	/* Release: whoever sees busy fall to 0 sees the PTE above. */
-	uint64_t was = __atomic_fetch_sub(&mm->busy, 1, __ATOMIC_RELEASE);
-
+	was = __atomic_fetch_sub(&mm->busy, 1, __ATOMIC_RELEASE);
 	assert(was != 0); /* ours was counted */
 }
 

@@ -81,6 +81,8 @@ static void proc_table_remove(struct proc *p)
 /* Free what is left of an exited, reaped process. */
 static void proc_free(struct proc *p)
 {
+	int was;
+
 	fdtable_close_all(&p->files); /* a process that never ran still has them */
 	/* After the joins no hart runs any of its threads or has its table. */
 	for (int i = 0; i < PROC_THREADS; i++)
@@ -89,7 +91,8 @@ static void proc_free(struct proc *p)
 	mm_destroy(p->mm);
 	kfree(p);
 	/* Release: whoever reads the fall sees every frame above given back. */
-	__atomic_sub_fetch(&procs_held, 1, __ATOMIC_RELEASE);
+	was = __atomic_fetch_sub(&procs_held, 1, __ATOMIC_RELEASE);
+	assert(was > 0); /* every freed process was counted by proc_create */
 }
 
 void proc_free_unstarted(struct proc *p)

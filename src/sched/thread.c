@@ -364,8 +364,7 @@ void thread_set_affinity(int hart)
 	if (hart != THREAD_ANY_HART && hart != hart_local_index()) {
 		spin_lock(&t->lock);
 		t->state = THREAD_RUNNABLE;
-		t->hart = hart;
-		sched_enqueue(t);
+		sched_enqueue(t); /* which queues it on its pinned hart */
 		sched_switch_out(t);
 		spin_unlock(&t->lock);
 	}
