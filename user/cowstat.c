@@ -30,6 +30,9 @@ int main(int argc, char **argv)
 	       (unsigned long)ms.tlb_local_only, (unsigned long)ms.tlb_full_asid);
 	printf("switch flushes %lu, ASID rollovers %lu\n", (unsigned long)ms.tlb_switch_flushes,
 	       (unsigned long)ms.asid_rollovers);
+	printf("table pages   %lu retired, %lu freed; %lu whole-ASID shootdowns for them\n",
+	       (unsigned long)ms.pt_retired, (unsigned long)ms.pt_freed,
+	       (unsigned long)ms.tlb_table_flushes);
 	printf("frames free   %lu of %lu (%lu in per-hart caches)\n", (unsigned long)ms.free,
 	       (unsigned long)ms.managed, (unsigned long)ms.cached);
 	printf("frame allocs  %lu, frees %lu (%lu on another hart), global lock %lu, refills %lu, "

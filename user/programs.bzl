@@ -18,6 +18,7 @@ BOOT_PROGRAMS = [
     "pingpong",
     "pipetest",
     "sh",
+    "tabletest",
     "threadtest",
     "lockstat",
     "forkbench",

@@ -17,6 +17,7 @@
 #include "src/mm/asid.h"
 #include "src/mm/cow.h"
 #include "src/mm/memstat.h"
+#include "src/mm/pt_retired.h"
 #include "src/mm/slab.h"
 #include "src/mm/tlb.h"
 #include "src/mm/uaccess.h"
@@ -288,6 +289,9 @@ static long sys_memstat(const uint64_t *a)
 	    .tlb_full_asid = __atomic_load_n(&tlb_stats.full_asid, __ATOMIC_RELAXED),
 	    .tlb_switch_flushes = __atomic_load_n(&tlb_stats.switch_flushes, __ATOMIC_RELAXED),
 	    .asid_rollovers = __atomic_load_n(&asid_rollovers, __ATOMIC_RELAXED),
+	    .pt_retired = __atomic_load_n(&pt_stats.retired, __ATOMIC_RELAXED),
+	    .pt_freed = __atomic_load_n(&pt_stats.freed, __ATOMIC_RELAXED),
+	    .tlb_table_flushes = __atomic_load_n(&tlb_stats.table_flushes, __ATOMIC_RELAXED),
 	};
 	return copyout(proc_current()->mm, a[0], &out, sizeof(out));
 }

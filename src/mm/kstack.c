@@ -37,8 +37,10 @@
  * kstack_flushed[] are atomics.
  *
  * The window's level-1 table stays for good (every mm copies the root
- * entry above it); a level-0 table goes when its last stack does, with its
- * stack's batch, since other harts' MMUs may walk it until they flush.
+ * entry above it); a level-0 table is retired (pt_retired.h) when its last
+ * stack goes, and freed with that stack's batch: other harts' walkers may
+ * cache the link to it until they flush everything, which each hart's
+ * quiescent flush (sfence.vma x0, x0) does.
  */
 #include "src/mm/kstack.h"
 
@@ -93,6 +95,7 @@ static uintptr_t slot_stack_base(uint32_t slot)
 
 void kstack_init(void)
 {
+	struct pt_retired boot;
 	paddr_t table;
 
 	spin_init(&kstack_lock, "kstack");
@@ -106,8 +109,10 @@ void kstack_init(void)
 		panic("kstack: no memory for the stack window's page table");
 	table = pt_unlink_empty_table(kernel_root, KSTACK_WINDOW_BASE);
 	assert(table != 0);
+	pt_retired_init(&boot, NULL);
+	pt_retire(table, &boot);
 	mmu_flush_all(); /* global entries too */
-	pt_page_free(table);
+	pt_retired_free(&boot);
 	memstat_on_settle(kstack_settle);
 }
 
@@ -192,8 +197,13 @@ static void batch_close_locked(void)
 	assert(spin_holding(&kstack_lock));
 	if (dirty == NULL)
 		return;
-	for (struct kstack *ks = dirty; ks != NULL; ks = ks->next)
-		ks->table = pt_unlink_empty_table(kernel_root, ks->base);
+	for (struct kstack *ks = dirty; ks != NULL; ks = ks->next) {
+		paddr_t table = pt_unlink_empty_table(kernel_root, ks->base);
+
+		pt_retired_init(&ks->tables, NULL);
+		if (table != 0)
+			pt_retire(table, &ks->tables);
+	}
 	gen = __atomic_add_fetch(&kstack_gen, 1, __ATOMIC_SEQ_CST);
 	while (dirty != NULL) {
 		struct kstack *ks = dirty;
@@ -246,8 +256,7 @@ static struct kstack *batch_reclaim_locked(void)
 			continue;
 		}
 		*pp = ks->next;
-		if (ks->table != 0)
-			pt_page_free(ks->table);
+		pt_retired_free(&ks->tables);
 		slot_put(ks->slot);
 		ks->next = out;
 		out = ks;

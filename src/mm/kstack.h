@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "src/mm/phys.h"
+#include "src/mm/pt_retired.h"
 
 #define KSTACK_PAGES       4                                  /* 16 KiB of stack */
 #define KSTACK_SLOT_PAGES  8                                  /* 32 KiB of window per stack */
@@ -24,9 +25,9 @@ struct kstack {
 	uintptr_t top;  /* one past the highest (the initial sp) */
 	uint32_t slot;  /* index of the slot in the window */
 	paddr_t frames[KSTACK_PAGES];
-	struct kstack *next; /* on the warm, dirty or pending list (kstack.c) */
-	uint64_t gen;        /* pending: the generation of its batch */
-	paddr_t table;       /* pending: the level-0 table it emptied, or 0 */
+	struct kstack *next;      /* on the warm, dirty or pending list (kstack.c) */
+	uint64_t gen;             /* pending: the generation of its batch */
+	struct pt_retired tables; /* pending: the level-0 table it emptied, if any */
 };
 
 /* Counters (atomic), for the self-test and anyone curious. */

@@ -4,8 +4,12 @@
  * Owns the shape of the tree below a root: which table pages exist and
  * which entries are valid. The invariants and the locking rule are in
  * pagetable.h: no locks here, the caller serializes changes to one table;
- * PTEs are written whole; A is set on every leaf, D on every writable one;
- * below the root, no table page is left empty.
+ * PTEs are written whole; A is set on every leaf kine makes, D on every
+ * writable one; below the root, no table page is left empty. A table page
+ * that leaves a tree other harts may walk is handed back to the caller
+ * (struct pt_release), never freed here: only pages no walker can have
+ * seen (a failed walk's, never linked) and whole dead trees (pt_destroy)
+ * are freed in this file.
  *
  * A walk goes from level 2 (the root) down to level 0, taking VPN[level]
  * of the address as the index at each level, as the MMU does. Functions
@@ -73,80 +77,77 @@ static bool table_is_empty(paddr_t table)
 	return true;
 }
 
-/* Hang a fresh, zeroed table page in an empty entry; false if none. */
-static bool link_new_table(pte_t *pte)
+/* Hang a fresh, zeroed table page in an empty entry. */
+static void link_new_table(pte_t *pte, paddr_t table)
 {
-	paddr_t table = pt_page_alloc();
-
-	if (!table)
-		return false;
 	CHECK(*pte == 0);
 	CHECK(table_is_empty(table)); /* pt_page_alloc promised zeroes */
 	pte_set(pte, pa_to_pte(table) | PTE_V);
-	return true;
 }
 
 /*
- * Undo link_new_table() calls made by one walk: unlink the first new table
- * from `pte` (an entry at `level`) and free the chain below it. Each table
- * in the chain is fresh, so it holds at most the link to the next one, in
- * va's slot.
+ * How many table pages a walk to `level` for va would have to add: the
+ * levels below the first missing entry. Sets *err and returns -1 when a
+ * leaf above `level` already maps va.
  */
-static void unlink_new_tables(pte_t *pte, unsigned level, uintptr_t va)
+static int tables_missing(paddr_t root, uintptr_t va, unsigned level, int *err)
 {
-	pte_t link = *pte;
+	paddr_t table = root;
 
-	pte_set(pte, 0);
-	while (pte_is_table(link)) {
-		paddr_t table = pte_pa(link);
+	for (unsigned l = SV39_LEVELS - 1; l > level; l--) {
+		pte_t e = table_of(table)[sv39_vpn(va, l)];
 
-		CHECK(level > 0);
-		level--;
-		link = table_of(table)[sv39_vpn(va, level)];
-		pt_page_free(table);
+		if (pte_is_leaf(e)) {
+			*err = PT_ERR_EXIST;
+			return -1;
+		}
+		if (!pte_valid(e))
+			return (int)(l - level);
+		table = pte_pa(e);
 	}
-	CHECK(link == 0);
+	return 0;
 }
 
 /*
  * The entry for va at `level`, reached from the root, adding the missing
  * tables on the way when alloc. On failure returns NULL with *err:
  * PT_ERR_EXIST if a leaf above `level` already maps va, PT_ERR_NOTMAPPED if
- * a table is missing and !alloc, PT_ERR_NOMEM if none could be had (the
- * tables this walk added are then freed again).
+ * a table is missing and !alloc, PT_ERR_NOMEM if none could be had.
+ *
+ * Every page the walk needs is allocated before the first is linked, so a
+ * failed walk has changed nothing. (Undoing a link instead would owe a
+ * whole flush before the page could go: another hart's walker may cache
+ * a non-leaf link the moment it is published, pagetable.h.)
  */
 static pte_t *walk_to(paddr_t root, uintptr_t va, unsigned level, bool alloc, int *err)
 {
-	pte_t *first_new = NULL; /* the entry where this walk linked its first table */
-	unsigned first_level = 0;
+	paddr_t fresh[SV39_LEVELS - 1];
+	int need = tables_missing(root, va, level, err);
 	paddr_t table = root;
 
+	if (need < 0)
+		return NULL;
+	if (need > 0 && !alloc) {
+		*err = PT_ERR_NOTMAPPED;
+		return NULL;
+	}
+	for (int i = 0; i < need; i++) {
+		fresh[i] = pt_page_alloc();
+		if (fresh[i] == 0) {
+			while (i-- > 0)
+				pt_page_free(fresh[i]); /* never linked: no hart saw it */
+			*err = PT_ERR_NOMEM;
+			return NULL;
+		}
+	}
 	for (unsigned l = SV39_LEVELS - 1; l > level; l--) {
 		pte_t *pte = &table_of(table)[sv39_vpn(va, l)];
 
-		if (pte_is_leaf(*pte)) {
-			CHECK(!first_new); /* nothing is mapped below a fresh table */
-			*err = PT_ERR_EXIST;
-			return NULL;
-		}
-		if (!pte_valid(*pte)) {
-			if (!alloc) {
-				*err = PT_ERR_NOTMAPPED;
-				return NULL;
-			}
-			if (!link_new_table(pte)) {
-				if (first_new)
-					unlink_new_tables(first_new, first_level, va);
-				*err = PT_ERR_NOMEM;
-				return NULL;
-			}
-			if (!first_new) {
-				first_new = pte;
-				first_level = l;
-			}
-		}
+		if (!pte_valid(*pte))
+			link_new_table(pte, fresh[--need]);
 		table = pte_pa(*pte);
 	}
+	CHECK(need == 0);
 	return &table_of(table)[sv39_vpn(va, level)];
 }
 
@@ -217,6 +218,12 @@ static void drop_frames(paddr_t pa, uint64_t size, void (*drop)(paddr_t, void *)
 		return;
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
 		drop(pa + off, ctx);
+}
+
+/* A release that hands back table pages only (pt_map's undo). */
+static struct pt_release tables_only(const struct pt_release *rel)
+{
+	return (struct pt_release){.frame = NULL, .table = rel->table, .ctx = rel->ctx};
 }
 
 const char *pt_strerror(int err)
@@ -296,13 +303,14 @@ paddr_t pt_unlink_empty_table(paddr_t root, uintptr_t va)
 /* ---- Unmapping ---- */
 
 /*
- * Clear every leaf of [lo, last] in this table (at `level`), and free the
- * child tables that end up empty. The caller has made sure no leaf reaches
- * outside the range. Each PTE is cleared before its frames are dropped, so
- * the table never points at a frame its owner has let go of.
+ * Clear every leaf of [lo, last] in this table (at `level`), and unlink the
+ * child tables that end up empty, handing them to rel->table. The caller
+ * has made sure no leaf reaches outside the range. Each PTE is cleared
+ * before its frames or its table are handed back, so the tree never points
+ * at a page its owner has let go of.
  */
 static void unmap_table(paddr_t table, unsigned level, uintptr_t lo, uintptr_t last,
-			void (*drop)(paddr_t, void *), void *ctx)
+			const struct pt_release *rel)
 {
 	pte_t *t = table_of(table);
 
@@ -312,30 +320,30 @@ static void unmap_table(paddr_t table, unsigned level, uintptr_t lo, uintptr_t l
 		if (pte_is_leaf(e)) {
 			CHECK(slot_va(lo, level, i) >= lo && slot_last(lo, level, i) <= last);
 			pte_set(&t[i], 0);
-			drop_frames(pte_pa(e), sv39_level_size(level), drop, ctx);
+			drop_frames(pte_pa(e), sv39_level_size(level), rel->frame, rel->ctx);
 		} else if (pte_is_table(e)) {
 			CHECK(level > 0);
 			unmap_table(pte_pa(e), level - 1, max_va(lo, slot_va(lo, level, i)),
-				    min_va(last, slot_last(lo, level, i)), drop, ctx);
+				    min_va(last, slot_last(lo, level, i)), rel);
 			if (table_is_empty(pte_pa(e))) {
 				pte_set(&t[i], 0);
-				pt_page_free(pte_pa(e));
+				rel->table(pte_pa(e), rel->ctx);
 			}
 		}
 	}
 }
 
-int pt_unmap(paddr_t root, uintptr_t va, size_t size, void (*drop)(paddr_t pa, void *ctx),
-	     void *ctx)
+int pt_unmap(paddr_t root, uintptr_t va, size_t size, const struct pt_release *rel)
 {
 	uintptr_t last;
 
+	CHECK(rel != NULL && rel->table != NULL);
 	if (!range_ok(va, size, &last))
 		return PT_ERR_INVAL;
 	/* Only the leaves at the two ends can stick out of the range. */
 	if (cuts_huge_leaf(root, va, va, last) || cuts_huge_leaf(root, last, va, last))
 		return PT_ERR_HUGE;
-	unmap_table(root, SV39_LEVELS - 1, va, last, drop, ctx);
+	unmap_table(root, SV39_LEVELS - 1, va, last, rel);
 	return PT_OK;
 }
 
@@ -432,7 +440,7 @@ static unsigned choose_level(paddr_t root, uintptr_t va, paddr_t pa, uint64_t le
 
 /*
  * Map one leaf at va: 4 KiB, or the largest that fits when huge. Sets
- * *mapped to its size. On failure, changes nothing.
+ * *mapped to its size. On failure, changes nothing (walk_to).
  */
 static int map_one(paddr_t root, uintptr_t va, paddr_t pa, uint64_t left, pte_t bits, bool huge,
 		   uint64_t *mapped)
@@ -452,12 +460,14 @@ static int map_one(paddr_t root, uintptr_t va, paddr_t pa, uint64_t left, pte_t 
 	return PT_OK;
 }
 
-int pt_map(paddr_t root, uintptr_t va, paddr_t pa, size_t size, uint64_t perm, unsigned flags)
+int pt_map(paddr_t root, uintptr_t va, paddr_t pa, size_t size, uint64_t perm, unsigned flags,
+	   const struct pt_release *undo)
 {
 	pte_t bits = perm | PTE_V | PTE_A | ((perm & PTE_W) ? PTE_D : 0);
 	uint64_t done, step = 0;
 	uintptr_t last;
 
+	CHECK(undo != NULL && undo->table != NULL);
 	if (!range_ok(va, size, &last) || !leaf_perm_ok(perm) || (flags & ~PT_MAP_HUGE))
 		return PT_ERR_INVAL;
 	if (pa % PAGE_SIZE != 0 || pa >= (1UL << SV39_PA_BITS) || size > (1UL << SV39_PA_BITS) - pa)
@@ -471,11 +481,15 @@ int pt_map(paddr_t root, uintptr_t va, paddr_t pa, size_t size, uint64_t perm, u
 			 * Take back what this call mapped. Every page of
 			 * [va, va + done) was empty before, so unmapping it
 			 * restores the leaves, and the tables this call added
-			 * are emptied and freed (map_one already freed those
-			 * of the failed step).
+			 * are emptied and handed to undo->table (the failed
+			 * step itself changed nothing). The frames were the
+			 * caller's all along: none is dropped.
 			 */
-			if (done)
-				unmap_table(root, SV39_LEVELS - 1, va, va + (done - 1), NULL, NULL);
+			if (done) {
+				struct pt_release tables = tables_only(undo);
+
+				unmap_table(root, SV39_LEVELS - 1, va, va + (done - 1), &tables);
+			}
 			return err;
 		}
 	}

@@ -7,16 +7,19 @@
  * for the kernel's own map and for user address spaces.
  *
  * Invariants kept by every call:
- * - Every leaf kine makes has A set, and D set when it is writable (cores
- *   that do not update A and D fault forever on a leaf without them).
+ * - Every leaf this file makes has A set, and D set when it is writable
+ *   (cores that do not update A and D fault forever on a leaf without
+ *   them). The one exception is made outside: fork leaves a COW leaf's A
+ *   clear where the harts set A themselves (vm.c, vm_cow_accessed).
  *   pt_check_ad() verifies a whole table.
- * - Below the root, a table page exists only while it holds at least one
- *   valid entry: pt_unmap() frees the tables it empties. (The one exception
- *   is a table pt_walk(alloc=true) just added for a caller who has not yet
- *   stored the PTE it returned.)
- * - Invalid entries are all-zero.
+ * - Below the root, a table page is linked only while it holds at least
+ *   one valid entry: pt_unmap() unlinks the tables it empties. (The one
+ *   exception is a table pt_walk(alloc=true) just added for a caller who
+ *   has not yet stored the PTE it returned.)
+ * - Invalid entries are all-zero (vm.h's busy PTEs aside).
  * - A call that fails changes nothing: arguments are checked before the
- *   table is touched, and pt_map() undoes its partial work (see there).
+ *   table is touched, a walk allocates every table page it needs before
+ *   it links the first, and pt_map() undoes its partial work (see there).
  *
  * Locking: none inside. All calls that change one table (same root) must be
  * serialized by the caller, who holds the lock of the address space that
@@ -24,19 +27,27 @@
  * other harts start). Other harts' MMUs may walk the table at any time, so
  * each PTE is written with one aligned 64-bit store, and a new table page
  * is zeroed before the entry that links it is published (release order).
- * The hardware never writes kine's PTEs (A and D are already set), so
- * read-modify-write under the caller's lock loses nothing.
+ * A hart may set A (and D) in a leaf itself, on cores that update them in
+ * hardware: that update is atomic with its permission check and re-walks
+ * a PTE that changed, so a whole-PTE store under the caller's lock can at
+ * worst clear an A the hart just set, never grant what was taken away.
  *
  * TLBs: nothing here flushes. After pt_unmap() or pt_protect() (or a
  * failed pt_map(), which unmapped what it had mapped), the caller flushes
  * the address space's translations on every hart that may hold them before
  * it returns to user mode or lets another hart run it, and only then lets
- * the dropped frames be reused. Table pages that pt_unmap() empties go
- * back through pt_page_free() at once; that is safe while no other hart is
- * running this address space (its MMU cannot walk the table then). Under a
- * table other harts are running, pt_walk(alloc=false) to clear leaves and
- * pt_unlink_empty_table() to take out an emptied table, with the free
- * deferred past the flush, is the way (kstack.c does this).
+ * the dropped frames be reused.
+ *
+ * Table pages: a hart's walker may cache the non-leaf links it follows
+ * (a page-walk cache), and the privileged spec drops those only on an
+ * sfence.vma with rs1 = x0: a flush by address clears leaf entries alone.
+ * So no call here frees a table page that a walker may have seen: each
+ * table page a call unlinks is handed to its struct pt_release, and the
+ * caller frees it (pt_page_free) only after every hart that may cache a
+ * link to it has flushed the whole address space (rs1 = x0; vm.c for user
+ * spaces, kstack.c for the kernel's stack window, both through
+ * pt_retired.h). pt_destroy() alone frees a whole tree, for a tree no
+ * hart can walk any more.
  */
 #ifndef KINE_MM_PAGETABLE_H
 #define KINE_MM_PAGETABLE_H
@@ -81,6 +92,19 @@ const char *pt_strerror(int err);
  */
 paddr_t pt_page_alloc(void);
 void pt_page_free(paddr_t pa);
+
+/*
+ * What a call that takes things out of a tree hands back instead of
+ * freeing them: frame is called once for each 4 KiB frame an unmapped leaf
+ * mapped (may be NULL), table once for each table page the call unlinked
+ * (required). Both run in the middle of the call, after the entry that
+ * pointed at the page was cleared; neither may touch the tree.
+ */
+struct pt_release {
+	void (*frame)(paddr_t pa, void *ctx);
+	void (*table)(paddr_t table, void *ctx);
+	void *ctx;
+};
 
 /* A new, empty table (its root page), or 0 when out of memory. */
 paddr_t pt_create(void);
@@ -141,31 +165,34 @@ int pt_lookup(paddr_t root, uintptr_t va, paddr_t *pa, uint64_t *perm, unsigned 
  *
  * Returns PT_ERR_EXIST if any page of the range is already mapped, and
  * PT_ERR_NOMEM if a table page cannot be had. Either way the table is left
- * as it was: the leaves this call made are unmapped again and the table
- * pages it added are freed.
+ * as it was: the leaves this call made are unmapped again (the caller
+ * owes the flush) and the table pages it added are handed to undo->table
+ * (undo->frame is not used: the frames were never the table's). A call
+ * that maps one 4 KiB page, or fails at its first leaf, hands back nothing.
  */
-int pt_map(paddr_t root, uintptr_t va, paddr_t pa, size_t size, uint64_t perm, unsigned flags);
+int pt_map(paddr_t root, uintptr_t va, paddr_t pa, size_t size, uint64_t perm, unsigned flags,
+	   const struct pt_release *undo);
 
 /*
  * Unmap every leaf in [va, va + size) (page-aligned, canonical, one half).
- * Holes are fine. drop, if not NULL, is called once for each 4 KiB frame
- * that was mapped (512 times for a 2 MiB leaf), so the caller can drop its
- * reference; the caller must not reuse the frame before its TLB flush.
- * Table pages left empty are freed at once. Returns PT_ERR_HUGE, having
- * changed nothing, if a huge leaf reaches outside the range: huge leaves
- * are never split.
+ * Holes are fine. rel->frame, if not NULL, is called once for each 4 KiB
+ * frame that was mapped (512 times for a 2 MiB leaf), so the caller can
+ * drop its reference; the caller must not reuse the frame before its TLB
+ * flush. Table pages left empty are unlinked and handed to rel->table;
+ * the caller frees them only after a whole flush (see "Table pages"
+ * above). Returns PT_ERR_HUGE, having changed nothing, if a huge leaf
+ * reaches outside the range: huge leaves are never split.
  */
-int pt_unmap(paddr_t root, uintptr_t va, size_t size, void (*drop)(paddr_t pa, void *ctx),
-	     void *ctx);
+int pt_unmap(paddr_t root, uintptr_t va, size_t size, const struct pt_release *rel);
 
 /*
- * The deferred form of the table freeing pt_unmap() does at once, for a
- * table other harts' MMUs may be walking: if the level-0 table that covers
- * va holds no valid entry, unlink it from its parent and return it. The
- * caller frees it (pt_page_free) only after every hart that may have
- * cached the link has flushed. Returns 0, changing nothing, if there is no
- * such table or it is not empty. (Used by kstack.c for the kernel's own
- * table; the table's other invariants hold throughout.)
+ * For a table other harts' MMUs may be walking, where pt_unmap() would
+ * empty too much (kstack.c keeps the window's level-1 table for good): if
+ * the level-0 table that covers va holds no valid entry, unlink it from
+ * its parent and return it. The caller frees it (pt_page_free) only after
+ * every hart that may have cached the link has flushed everything
+ * (rs1 = x0). Returns 0, changing nothing, if there is no such table or it
+ * is not empty. The table's other invariants hold throughout.
  */
 paddr_t pt_unlink_empty_table(paddr_t root, uintptr_t va);
 

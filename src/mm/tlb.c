@@ -296,17 +296,15 @@ static void tlb_flush_remote(int self, uint64_t targets, uintptr_t va, size_t pa
 		tlb_flush_remote_sbi(targets, va, pages, whole, asid);
 }
 
-void tlb_shootdown(struct mm *mm, uintptr_t va, size_t size)
+/* A shootdown of pages from va, or (whole) of mm's entire ASID. */
+static void tlb_shoot(struct mm *mm, uintptr_t va, size_t pages, bool whole)
 {
-	bool whole = size > (size_t)tlb_range_threshold * PAGE_SIZE;
-	size_t pages = whole ? 0 : (PAGE_ALIGN_UP(va + size) - PAGE_ALIGN_DOWN(va)) / PAGE_SIZE;
 	uint64_t mask, others, gen;
 	unsigned asid;
 	int self;
 
 	/* Under mm->lock, or in a COW copy's busy window (cow.c): mm->busy counts it. */
 	assert(spin_holding(&mm->lock) || __atomic_load_n(&mm->busy, __ATOMIC_RELAXED) != 0);
-	va = PAGE_ALIGN_DOWN(va);
 	self = hart_local_begin();
 	/* Order the caller's PTE stores before reading who may cache them. */
 	gen = __atomic_add_fetch(&mm->tlb_gen, 1, __ATOMIC_SEQ_CST);
@@ -337,8 +335,23 @@ void tlb_shootdown(struct mm *mm, uintptr_t va, size_t size)
 	}
 	if (whole)
 		tlb_count(&tlb_stats.full_asid, 1);
-	tlb_shadow_shootdown(mm, (mask & (1ull << self)) | others, gen, self);
+	tlb_shadow_shootdown(mm, (mask & (1ull << self)) | others, gen, self, whole);
 	hart_local_end();
+}
+
+void tlb_shootdown(struct mm *mm, uintptr_t va, size_t size)
+{
+	bool whole = size > (size_t)tlb_range_threshold * PAGE_SIZE;
+	size_t pages = whole ? 0 : (PAGE_ALIGN_UP(va + size) - PAGE_ALIGN_DOWN(va)) / PAGE_SIZE;
+
+	tlb_shoot(mm, PAGE_ALIGN_DOWN(va), pages, whole);
+}
+
+void tlb_shootdown_tables(struct mm *mm)
+{
+	assert(spin_holding(&mm->lock));
+	tlb_count(&tlb_stats.table_flushes, 1);
+	tlb_shoot(mm, 0, 0, true);
 }
 
 void tlb_flush_local(struct mm *mm, uintptr_t va)

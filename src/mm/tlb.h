@@ -27,7 +27,8 @@ struct tlb_stats {
 	uint64_t shootdowns;     /* shootdowns that had to reach another hart */
 	uint64_t harts_targeted; /* remote harts those reached, in all */
 	uint64_t local_only;     /* shootdowns this hart alone could need: sfence.vma, no SBI */
-	uint64_t full_asid;      /* shootdowns that flushed the whole ASID (range past threshold) */
+	uint64_t full_asid;      /* shootdowns that flushed the whole ASID (any reason) */
+	uint64_t table_flushes;  /* ... of them owed to table pages leaving the tree */
 	uint64_t switch_flushes; /* full flushes at switches (no ASIDs, or a rollover) */
 	uint64_t harts_skipped;  /* harts a shootdown left to flush lazily (not running the mm) */
 	uint64_t lazy_flushes;   /* ASID flushes at a switch, owed to skipped shootdowns */
@@ -64,6 +65,17 @@ void tlb_activate(struct mm *mm);
  * after the PTE stores, before a frame they mapped may be reused.
  */
 void tlb_shootdown(struct mm *mm, uintptr_t va, size_t size);
+
+/*
+ * After table pages left mm's tree (they wait in a struct pt_retired): a
+ * whole-ASID flush (sfence.vma rs1 = x0), the only kind that drops the
+ * non-leaf links a walker may cache, on this hart and every hart that runs
+ * mm now; the harts that only may cache mm flush its ASID before they next
+ * load it (the lazy rule above), and cannot walk its tree until then. On
+ * return the retired pages may be freed. Call with mm->lock held, after
+ * the stores that unlinked them.
+ */
+void tlb_shootdown_tables(struct mm *mm);
 
 /*
  * Flush this hart's entry for va in mm only: after a PTE of mm gained a

@@ -13,6 +13,12 @@
  * A record holds SHADOW_ENTRIES pairs; when it is full, the hart really
  * flushes its TLB (which is always allowed) and the record starts over.
  *
+ * Table pages unlinked from an mm and not yet freed sit in tables[], each
+ * with `harts`, the harts that may still hold a cached link to it (see
+ * tlb_shadow.h): set at the unlink to the harts with an entry for the mm,
+ * only ever cleared afterwards (a hart that loads the mm later cannot
+ * reach the page), and required to be empty when the page is freed.
+ *
  * All records are guarded by one lock, the innermost of all: the image
  * that has it is the debug one, where clarity beats speed.
  */
@@ -30,6 +36,7 @@
 #ifdef KINE_MM_CHECK
 
 #define SHADOW_ENTRIES 32
+#define SHADOW_TABLES  64 /* unlinked, not yet freed: vm.c frees them within the unmap */
 
 struct shadow_entry {
 	uint64_t mm_id;
@@ -46,8 +53,17 @@ struct shadow_hart {
 	unsigned current_tag; /* the ASID in satp now */
 };
 
+/* A table page unlinked from an mm, not yet freed. */
+struct shadow_table {
+	uint64_t pa;         /* 0: a free slot */
+	uint64_t mm_id;      /* the mm whose tree it left */
+	uint64_t harts;      /* harts that may still follow a cached link to it */
+	uint64_t unlink_gen; /* the mm's tlb_gen after the unlink: later shootdowns count */
+};
+
 static struct spinlock shadow_lock = SPINLOCK_INIT("tlb_shadow");
 static struct shadow_hart shadow[HART_LOCAL_MAX]; /* guarded by shadow_lock */
+static struct shadow_table tables[SHADOW_TABLES]; /* guarded by shadow_lock */
 
 /*
  * Can hart h still use e? Once a rollover is pending, only under the tag
@@ -93,6 +109,26 @@ static void shadow_check_load(int h, struct shadow_hart *s, struct mm *mm, unsig
 	}
 }
 
+/* Does hart h's record hold an entry for mm_id, under any tag? */
+static bool shadow_has_mm(const struct shadow_hart *s, uint64_t mm_id)
+{
+	for (int i = 0; i < s->n; i++)
+		if (s->e[i].mm_id == mm_id)
+			return true;
+	return false;
+}
+
+/*
+ * Hart h's record just lost entries to a flush of its own: it holds no
+ * link to an unlinked table of an mm it no longer has an entry for.
+ */
+static void shadow_tables_flushed(int h)
+{
+	for (int i = 0; i < SHADOW_TABLES; i++)
+		if (tables[i].pa != 0 && !shadow_has_mm(&shadow[h], tables[i].mm_id))
+			tables[i].harts &= ~(1ull << h);
+}
+
 /* Forget every entry under tag: an sfence.vma of that ASID dropped them. */
 static void shadow_drop_tag(struct shadow_hart *s, unsigned tag)
 {
@@ -118,6 +154,8 @@ void tlb_shadow_switch(int h, struct mm *mm, uint64_t ctx, bool flushed, bool as
 	} else if (asid_flushed) {
 		shadow_drop_tag(s, tag);
 	}
+	if (flushed || asid_flushed)
+		shadow_tables_flushed(h);
 	s->current_id = mm != NULL ? mm->id : 0;
 	s->current_tag = tag;
 	if (mm == NULL) {
@@ -144,6 +182,7 @@ void tlb_shadow_switch(int h, struct mm *mm, uint64_t ctx, bool flushed, bool as
 		if (s->n == SHADOW_ENTRIES) {
 			mmu_flush_all(); /* really: the record may only forget what the TLB forgot */
 			s->n = 0;
+			shadow_tables_flushed(h);
 		}
 		e = &s->e[s->n++];
 		*e = (struct shadow_entry){.mm_id = mm->id, .tag = tag, .seen = gen};
@@ -162,12 +201,40 @@ void tlb_shadow_rollover(uint64_t new_gen)
 	spin_unlock(&shadow_lock);
 }
 
-void tlb_shadow_shootdown(struct mm *mm, uint64_t targets, uint64_t gen, int self)
+/*
+ * Shootdown gen of mm, begun after the unlink of t: which harts it clears
+ * of a link to t. A whole flush clears its targets. A hart it skipped
+ * while that hart ran something else owes an ASID flush before it loads
+ * mm again (the load check holds it to that), so it cannot use a link
+ * before it has flushed it; a hart that runs mm under another tag (an
+ * old generation's) is not cleared. A flush by address clears no target.
+ */
+static void shadow_table_shot(struct shadow_table *t, const struct mm *mm, unsigned tag,
+			      uint64_t targets, uint64_t gen, bool whole)
+{
+	for (int h = 0; h < nharts; h++) {
+		struct shadow_entry *e = shadow_find(&shadow[h], mm->id, tag);
+
+		if (!(t->harts & (1ull << h)))
+			continue;
+		if (targets & (1ull << h)) {
+			if (whole)
+				t->harts &= ~(1ull << h);
+		} else if (shadow[h].current_id != mm->id && (e == NULL || e->seen < gen)) {
+			t->harts &= ~(1ull << h);
+		}
+	}
+}
+
+void tlb_shadow_shootdown(struct mm *mm, uint64_t targets, uint64_t gen, int self, bool whole)
 {
 	unsigned tag =
 	    asid_enabled() ? asid_of(__atomic_load_n(&mm->context, __ATOMIC_ACQUIRE)) : 0;
 
 	spin_lock(&shadow_lock);
+	for (int i = 0; i < SHADOW_TABLES; i++)
+		if (tables[i].pa != 0 && tables[i].mm_id == mm->id && tables[i].unlink_gen < gen)
+			shadow_table_shot(&tables[i], mm, tag, targets, gen, whole);
 	for (int h = 0; h < nharts; h++) {
 		struct shadow_hart *s = &shadow[h];
 
@@ -191,6 +258,50 @@ void tlb_shadow_shootdown(struct mm *mm, uint64_t targets, uint64_t gen, int sel
 	}
 	if (mm->tlb_done < gen) /* shootdowns of one mm may overlap, and end out of order */
 		mm->tlb_done = gen;
+	spin_unlock(&shadow_lock);
+}
+
+void tlb_shadow_table_unlinked(struct mm *mm, uint64_t pa)
+{
+	struct shadow_table *t = NULL;
+	uint64_t harts = 0;
+
+	spin_lock(&shadow_lock);
+	for (int i = 0; i < SHADOW_TABLES && t == NULL; i++)
+		if (tables[i].pa == 0)
+			t = &tables[i];
+	if (t == NULL)
+		panic("tlb shadow: more than %d table pages unlinked and not yet freed (mm %lu)",
+		      SHADOW_TABLES, (unsigned long)mm->id);
+	for (int h = 0; h < nharts; h++)
+		if (shadow_has_mm(&shadow[h], mm->id))
+			harts |= 1ull << h;
+	/* Read after the unlinking store: a shootdown numbered above it comes after that store. */
+	*t = (struct shadow_table){.pa = pa,
+				   .mm_id = mm->id,
+				   .harts = harts,
+				   .unlink_gen = __atomic_load_n(&mm->tlb_gen, __ATOMIC_SEQ_CST)};
+	spin_unlock(&shadow_lock);
+}
+
+void tlb_shadow_table_free(struct mm *mm, uint64_t pa)
+{
+	struct shadow_table *t = NULL;
+
+	spin_lock(&shadow_lock);
+	for (int i = 0; i < SHADOW_TABLES && t == NULL; i++)
+		if (tables[i].pa == pa && tables[i].mm_id == mm->id)
+			t = &tables[i];
+	if (t == NULL)
+		panic("tlb shadow: table page %#lx of mm %lu freed without being unlinked first",
+		      (unsigned long)pa, (unsigned long)mm->id);
+	if (t->harts != 0)
+		panic("tlb shadow: table page %#lx of mm %lu freed while hart %d may still walk "
+		      "through a cached link to it (harts %#lx; no whole-ASID flush reached them "
+		      "since the unlink)",
+		      (unsigned long)pa, (unsigned long)mm->id, __builtin_ctzll(t->harts),
+		      (unsigned long)t->harts);
+	t->pa = 0;
 	spin_unlock(&shadow_lock);
 }
 

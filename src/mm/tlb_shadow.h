@@ -13,7 +13,17 @@
  *  - after a shootdown, a hart outside its target set runs the mm now and
  *    may still use an entry from before it (a missing target). A hart
  *    that does not run the mm may be skipped (tlb.c's lazy shootdowns):
- *    the load check above catches it if it then loads the mm unflushed.
+ *    the load check above catches it if it then loads the mm unflushed;
+ *  - a table page of an mm is freed while some hart may still follow a
+ *    cached non-leaf link to it without a whole flush first. The shadow
+ *    takes an entry (mm, tag) to stand also for every table page linked
+ *    into mm since that entry's last whole flush: a page-walk cache may
+ *    hold any of those links. When a page is unlinked, the harts with an
+ *    entry for mm may hold it; a hart is cleared by a whole-ASID shootdown
+ *    that reaches it, by a full or ASID flush of its own, or by a
+ *    shootdown that skipped it while it ran something else (it must then
+ *    flush the ASID before it loads mm: the load check). A flush by
+ *    address clears nobody, as on hardware.
  *
  * Compiled in with KINE_MM_CHECK (//:kernel_debug); empty otherwise.
  */
@@ -42,8 +52,21 @@ void tlb_shadow_switch(int hart, struct mm *mm, uint64_t ctx, bool flushed, bool
 /* A rollover to new_gen: every hart owes a full flush before it loads that generation. */
 void tlb_shadow_rollover(uint64_t new_gen);
 
-/* Shootdown number gen of mm reached the harts in targets (self is the sender). */
-void tlb_shadow_shootdown(struct mm *mm, uint64_t targets, uint64_t gen, int self);
+/*
+ * Shootdown number gen of mm reached the harts in targets (self is the
+ * sender); whole: it flushed mm's whole ASID (rs1 = x0), not pages.
+ */
+void tlb_shadow_shootdown(struct mm *mm, uint64_t targets, uint64_t gen, int self, bool whole);
+
+/* The table page at pa was unlinked from mm's tree (under mm->lock). */
+void tlb_shadow_table_unlinked(struct mm *mm, uint64_t pa);
+
+/*
+ * The table page at pa, unlinked from mm's tree, is about to be freed:
+ * panic, naming the hart, if any hart may still walk through a cached link
+ * to it without a whole flush first.
+ */
+void tlb_shadow_table_free(struct mm *mm, uint64_t pa);
 
 #else
 
@@ -63,9 +86,20 @@ static inline void tlb_shadow_rollover(uint64_t new_gen)
 	(void)new_gen;
 }
 
-static inline void tlb_shadow_shootdown(struct mm *mm, uint64_t targets, uint64_t gen, int self)
+static inline void tlb_shadow_shootdown(struct mm *mm, uint64_t targets, uint64_t gen, int self,
+					bool whole)
 {
-	(void)mm, (void)targets, (void)gen, (void)self;
+	(void)mm, (void)targets, (void)gen, (void)self, (void)whole;
+}
+
+static inline void tlb_shadow_table_unlinked(struct mm *mm, uint64_t pa)
+{
+	(void)mm, (void)pa;
+}
+
+static inline void tlb_shadow_table_free(struct mm *mm, uint64_t pa)
+{
+	(void)mm, (void)pa;
 }
 
 #endif

@@ -19,6 +19,7 @@
 #include "src/kernel/kernel.h"
 #include "src/mm/frame.h"
 #include "src/mm/pagetable.h"
+#include "src/mm/pt_retired.h"
 #include "src/mm/slab.h"
 #include "src/mm/tlb.h"
 #include "user/include/kine/errno.h"
@@ -131,10 +132,12 @@ static uint64_t vm_perm_to_pte(unsigned perm)
 }
 
 /*
- * Frames unmapped but not yet dropped. A frame may go back to the
- * allocator only after every hart that could still hold a translation to
- * it has flushed: otherwise a hart could write through a stale entry into
- * a frame that already belongs to someone else.
+ * Frames and table pages unmapped but not yet let go. A frame may go back
+ * to the allocator only after every hart that could still hold a
+ * translation to it has flushed: otherwise a hart could write through a
+ * stale entry into a frame that already belongs to someone else. A table
+ * page waits for more: a flush of the whole ASID, as only that drops the
+ * non-leaf links a walker may cache (pagetable.h, "Table pages").
  */
 #define UNMAP_BATCH 128
 
@@ -142,6 +145,7 @@ struct unmap_batch {
 	struct mm *mm;
 	int n;
 	paddr_t pa[UNMAP_BATCH];
+	struct pt_retired tables;
 };
 
 static void unmap_collect(paddr_t pa, void *ctx)
@@ -153,32 +157,62 @@ static void unmap_collect(paddr_t pa, void *ctx)
 	b->mm->pages--;
 }
 
-/* Unmap [va, va + size): clear the PTEs, flush, then drop the frames. */
+static void unmap_retire(paddr_t table, void *ctx)
+{
+	struct unmap_batch *b = ctx;
+
+	pt_retire(table, &b->tables);
+}
+
+/*
+ * The flush the batch owes, then its frames and tables go. Table pages
+ * make it a whole-ASID shootdown, this hart included; the harts it skips
+ * (not running mm now) flush mm's ASID before they next load it, and
+ * cannot walk mm's tree until then (tlb.c), so the pages may go at once.
+ */
+static void unmap_batch_release(struct unmap_batch *b, uintptr_t va, size_t size)
+{
+	if (!pt_retired_empty(&b->tables))
+		tlb_shootdown_tables(b->mm);
+	else if (b->n != 0)
+		tlb_shootdown(b->mm, va, size);
+	for (int i = 0; i < b->n; i++)
+		frame_free(b->pa[i], 0);
+	b->n = 0;
+	pt_retired_free(&b->tables);
+}
+
+/*
+ * Unmap [va, va + size): clear the PTEs and unlink the tables they empty,
+ * flush, then drop the frames and free the tables.
+ */
 static void mm_unmap_locked(struct mm *mm, uintptr_t va, size_t size)
 {
 	struct unmap_batch b = {.mm = mm};
+	struct pt_release rel = {.frame = unmap_collect, .table = unmap_retire, .ctx = &b};
 
+	assert(spin_holding(&mm->lock));
+	pt_retired_init(&b.tables, mm);
 	for (size_t done = 0; done < size; done += UNMAP_BATCH * PAGE_SIZE) {
 		size_t c =
 		    size - done < UNMAP_BATCH * PAGE_SIZE ? size - done : UNMAP_BATCH * PAGE_SIZE;
-		int err = pt_unmap(mm->root, va + done, c, unmap_collect, &b);
+		int err = pt_unmap(mm->root, va + done, c, &rel);
 
 		assert(err == PT_OK);
-		if (b.n == 0)
-			continue;
-		tlb_shootdown(mm, va + done, c);
-		for (int i = 0; i < b.n; i++)
-			frame_free(b.pa[i], 0);
-		b.n = 0;
+		unmap_batch_release(&b, va + done, c);
 	}
 }
 
 static int mm_map_anon_locked(struct mm *mm, uintptr_t va, size_t size, unsigned perm,
 			      uint64_t extra)
 {
+	struct unmap_batch b = {.mm = mm};
+	/* One page per pt_map: a failure changes nothing, and hands back no table. */
+	struct pt_release undo = {.frame = NULL, .table = unmap_retire, .ctx = &b};
 	int err = 0;
 	size_t done;
 
+	pt_retired_init(&b.tables, mm);
 	if (va % PAGE_SIZE || size % PAGE_SIZE || size == 0 || va >= USER_END ||
 	    size > USER_END - va || ((perm & VM_WRITE) && (perm & VM_EXEC)))
 		return -EINVAL;
@@ -189,7 +223,8 @@ static int mm_map_anon_locked(struct mm *mm, uintptr_t va, size_t size, unsigned
 			err = -ENOMEM;
 			break;
 		}
-		err = pt_map(mm->root, va + done, pa, PAGE_SIZE, vm_perm_to_pte(perm) | extra, 0);
+		err = pt_map(mm->root, va + done, pa, PAGE_SIZE, vm_perm_to_pte(perm) | extra, 0,
+			     &undo);
 		if (err != PT_OK) {
 			frame_free(pa, 0);
 			err = err == PT_ERR_NOMEM   ? -ENOMEM
@@ -199,6 +234,7 @@ static int mm_map_anon_locked(struct mm *mm, uintptr_t va, size_t size, unsigned
 		}
 		mm->pages++;
 	}
+	assert(pt_retired_empty(&b.tables));
 	if (err != 0 && done > 0)
 		mm_unmap_locked(mm, va, done);
 	return err;

@@ -92,11 +92,44 @@ void pt_page_free(paddr_t pa)
 
 /* ---- Helpers ---- */
 
+/*
+ * Table pages an unmap (or a failed map) handed back. The call must have
+ * unlinked each one already and left it empty; the test frees them after
+ * the call, as the kernel does after its whole flush.
+ */
+static paddr_t retired[64];
+static int nretired;
+static long retired_total; /* every table page handed back so far */
+
+static void retire_table(paddr_t table, void *ctx)
+{
+	(void)ctx;
+	CHECK(nretired < 64);
+	retired[nretired++] = table;
+	retired_total++;
+}
+
+static const struct pt_release undo = {.frame = NULL, .table = retire_table, .ctx = NULL};
+
+/* What the kernel does after its flush: free what the last call retired. */
+static void free_retired(void)
+{
+	for (int i = 0; i < nretired; i++) {
+		const pte_t *t = (const pte_t *)phys_to_virt(retired[i]);
+
+		for (unsigned e = 0; e < SV39_ENTRIES; e++)
+			CHECK_EQ(t[e], 0); /* unlinked only once empty */
+		pt_page_free(retired[i]);
+	}
+	nretired = 0;
+}
+
 static paddr_t fresh(void)
 {
 	paddr_t root;
 
 	CHECK_EQ(live, 0);
+	CHECK_EQ(nretired, 0);
 	root = pt_create();
 	CHECK(root != 0);
 	CHECK_EQ(live, 1);
@@ -115,6 +148,23 @@ static void record_drop(paddr_t pa, void *ctx)
 	if (d->n < 2048)
 		d->pa[d->n] = pa;
 	d->n++;
+}
+
+static int unmap_drops(paddr_t root, uintptr_t va, size_t size, struct drops *d)
+{
+	struct pt_release rel = {.frame = record_drop, .table = retire_table, .ctx = d};
+	int err = pt_unmap(root, va, size, &rel);
+
+	free_retired();
+	return err;
+}
+
+static int unmap_range(paddr_t root, uintptr_t va, size_t size)
+{
+	int err = pt_unmap(root, va, size, &undo);
+
+	free_retired();
+	return err;
 }
 
 /* Destroy the table, expecting `frames` 4 KiB frames still mapped. */
@@ -207,7 +257,7 @@ static void map_single_pages(void)
 	pte_t *pte;
 
 	SECTION("map single pages: exact PTE bits, A always, D iff W, software bits as given");
-	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_R | PTE_W, 0), PT_OK);
+	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_R | PTE_W, 0, &undo), PT_OK);
 	expect_leaf(root, 0x1000, F, V_A_D | PTE_R | PTE_W, 0);
 	expect_leaf(root, 0x1234, F + 0x234, V_A_D | PTE_R | PTE_W, 0);
 	pte = pt_walk(root, 0x1000, false);
@@ -216,18 +266,18 @@ static void map_single_pages(void)
 		CHECK_EQ(*pte, pa_to_pte(F) | V_A_D | PTE_R | PTE_W);
 	CHECK_EQ(live, 3); /* the root, one level-1 and one level-0 table */
 
-	CHECK_EQ(pt_map(root, 0x2000, F + 0x10000, PG, PTE_R, 0), PT_OK);
+	CHECK_EQ(pt_map(root, 0x2000, F + 0x10000, PG, PTE_R, 0, &undo), PT_OK);
 	expect_leaf(root, 0x2000, F + 0x10000, V_A | PTE_R, 0);
-	CHECK_EQ(pt_map(root, 0x3000, F + 0x20000, PG, PTE_R | PTE_X | PTE_U, 0), PT_OK);
+	CHECK_EQ(pt_map(root, 0x3000, F + 0x20000, PG, PTE_R | PTE_X | PTE_U, 0, &undo), PT_OK);
 	expect_leaf(root, 0x3000, F + 0x20000, V_A | PTE_R | PTE_X | PTE_U, 0);
-	CHECK_EQ(pt_map(root, 0x4000, F + 0x30000, PG, PTE_R | PTE_COW, 0), PT_OK);
+	CHECK_EQ(pt_map(root, 0x4000, F + 0x30000, PG, PTE_R | PTE_COW, 0, &undo), PT_OK);
 	expect_leaf(root, 0x4000, F + 0x30000, V_A | PTE_R | PTE_COW, 0);
-	CHECK_EQ(pt_map(root, 0x5000, F + 0x40000, PG, PTE_R | PTE_W | PTE_COW | PTE_SW1, 0),
+	CHECK_EQ(pt_map(root, 0x5000, F + 0x40000, PG, PTE_R | PTE_W | PTE_COW | PTE_SW1, 0, &undo),
 		 PT_OK);
 	expect_leaf(root, 0x5000, F + 0x40000, V_A_D | PTE_R | PTE_W | PTE_COW | PTE_SW1, 0);
-	CHECK_EQ(pt_map(root, 0x6000, F + 0x50000, PG, PTE_X, 0), PT_OK);
+	CHECK_EQ(pt_map(root, 0x6000, F + 0x50000, PG, PTE_X, 0, &undo), PT_OK);
 	expect_leaf(root, 0x6000, F + 0x50000, V_A | PTE_X, 0);
-	CHECK_EQ(pt_map(root, UPPER, F + 0x60000, PG, PTE_R | PTE_W | PTE_G, 0), PT_OK);
+	CHECK_EQ(pt_map(root, UPPER, F + 0x60000, PG, PTE_R | PTE_W | PTE_G, 0, &undo), PT_OK);
 	expect_leaf(root, UPPER, F + 0x60000, V_A_D | PTE_R | PTE_W | PTE_G, 0);
 	expect_unmapped(root, 0x7000);
 	expect_unmapped(root, 0x0);
@@ -243,7 +293,7 @@ static void map_range(void)
 	int n[3];
 
 	SECTION("map a range of 4 KiB pages across a level-0 table boundary");
-	CHECK_EQ(pt_map(root, va, F + 0x5000, 16 * PG, PTE_R | PTE_W, 0), PT_OK);
+	CHECK_EQ(pt_map(root, va, F + 0x5000, 16 * PG, PTE_R | PTE_W, 0, &undo), PT_OK);
 	for (int i = 0; i < 16; i++)
 		expect_leaf(root, va + i * PG, F + 0x5000 + i * PG, V_A_D | PTE_R | PTE_W, 0);
 	expect_unmapped(root, va - PG);
@@ -260,7 +310,7 @@ static void huge_1g(void)
 	paddr_t root = fresh();
 
 	SECTION("PT_MAP_HUGE: an aligned 1 GiB range is one level-2 leaf, no table added");
-	CHECK_EQ(pt_map(root, SZ_1G, F, SZ_1G, PTE_R | PTE_W, PT_MAP_HUGE), PT_OK);
+	CHECK_EQ(pt_map(root, SZ_1G, F, SZ_1G, PTE_R | PTE_W, PT_MAP_HUGE, &undo), PT_OK);
 	expect_leaf(root, SZ_1G, F, V_A_D | PTE_R | PTE_W, 2);
 	expect_leaf(root, SZ_1G + 0x12345678, F + 0x12345678, V_A_D | PTE_R | PTE_W, 2);
 	expect_leaf(root, 2 * SZ_1G - 1, F + SZ_1G - 1, V_A_D | PTE_R | PTE_W, 2);
@@ -286,7 +336,7 @@ static void huge_mixed(void)
 	int n[3];
 
 	SECTION("PT_MAP_HUGE, direct-map shape: 1 GiB + 2 MiB + 3 x 4 KiB leaves");
-	CHECK_EQ(pt_map(root, va, pa, size, PTE_R | PTE_W | PTE_G, PT_MAP_HUGE), PT_OK);
+	CHECK_EQ(pt_map(root, va, pa, size, PTE_R | PTE_W | PTE_G, PT_MAP_HUGE, &undo), PT_OK);
 	count_levels(root, va, size, n);
 	CHECK_EQ(n[2], 1);
 	CHECK_EQ(n[1], 1);
@@ -306,41 +356,42 @@ static void huge_2m_and_fallback(void)
 	int n[3];
 
 	SECTION("PT_MAP_HUGE: an aligned 4 MiB range is two level-1 leaves");
-	CHECK_EQ(pt_map(root, 0x600000, F + SZ_2M, 2 * SZ_2M, PTE_R, PT_MAP_HUGE), PT_OK);
+	CHECK_EQ(pt_map(root, 0x600000, F + SZ_2M, 2 * SZ_2M, PTE_R, PT_MAP_HUGE, &undo), PT_OK);
 	expect_leaf(root, 0x600000, F + SZ_2M, V_A | PTE_R, 1);
 	expect_leaf(root, 0x800000 + PG, F + 2 * SZ_2M + PG, V_A | PTE_R, 1);
 	count_levels(root, 0x600000, 2 * SZ_2M, n);
 	CHECK_EQ(n[1], 2);
 	CHECK_EQ(n[0] + n[2], 0);
 	CHECK_EQ(live, 2);
-	CHECK_EQ(pt_unmap(root, 0x600000, 2 * SZ_2M, NULL, NULL), PT_OK);
+	CHECK_EQ(unmap_range(root, 0x600000, 2 * SZ_2M), PT_OK);
 	CHECK_EQ(live, 1);
 
 	SECTION("PT_MAP_HUGE with pa 4 KiB off alignment: all 4 KiB leaves");
-	CHECK_EQ(pt_map(root, 0x600000, F + SZ_2M + PG, 2 * SZ_2M, PTE_R, PT_MAP_HUGE), PT_OK);
+	CHECK_EQ(pt_map(root, 0x600000, F + SZ_2M + PG, 2 * SZ_2M, PTE_R, PT_MAP_HUGE, &undo),
+		 PT_OK);
 	count_levels(root, 0x600000, 2 * SZ_2M, n);
 	CHECK_EQ(n[0], 1024);
 	CHECK_EQ(n[1] + n[2], 0);
 	expect_leaf(root, 0x600000, F + SZ_2M + PG, V_A | PTE_R, 0);
 	CHECK_EQ(live, 4);
-	CHECK_EQ(pt_unmap(root, 0x600000, 2 * SZ_2M, NULL, NULL), PT_OK);
+	CHECK_EQ(unmap_range(root, 0x600000, 2 * SZ_2M), PT_OK);
 
 	SECTION("PT_MAP_HUGE with a range 4 KiB short of 2 MiB: all 4 KiB leaves");
-	CHECK_EQ(pt_map(root, SZ_2M, F + SZ_2M, SZ_2M - PG, PTE_R, PT_MAP_HUGE), PT_OK);
+	CHECK_EQ(pt_map(root, SZ_2M, F + SZ_2M, SZ_2M - PG, PTE_R, PT_MAP_HUGE, &undo), PT_OK);
 	count_levels(root, 0, HALF, n);
 	CHECK_EQ(n[0], 511);
 	CHECK_EQ(n[1] + n[2], 0);
-	CHECK_EQ(pt_unmap(root, SZ_2M, SZ_2M, NULL, NULL), PT_OK);
+	CHECK_EQ(unmap_range(root, SZ_2M, SZ_2M), PT_OK);
 
 	SECTION("without PT_MAP_HUGE an aligned 2 MiB range is 512 leaves of 4 KiB");
-	CHECK_EQ(pt_map(root, SZ_2M, F + SZ_2M, SZ_2M, PTE_R, 0), PT_OK);
+	CHECK_EQ(pt_map(root, SZ_2M, F + SZ_2M, SZ_2M, PTE_R, 0, &undo), PT_OK);
 	count_levels(root, 0, HALF, n);
 	CHECK_EQ(n[0], 512);
 	CHECK_EQ(n[1] + n[2], 0);
-	CHECK_EQ(pt_unmap(root, SZ_2M, SZ_2M, NULL, NULL), PT_OK);
+	CHECK_EQ(unmap_range(root, SZ_2M, SZ_2M), PT_OK);
 
 	SECTION("PT_MAP_HUGE, va 1 GiB-aligned, pa only 2 MiB-aligned: 512 leaves of 2 MiB");
-	CHECK_EQ(pt_map(root, SZ_1G, F + SZ_2M, SZ_1G, PTE_R, PT_MAP_HUGE), PT_OK);
+	CHECK_EQ(pt_map(root, SZ_1G, F + SZ_2M, SZ_1G, PTE_R, PT_MAP_HUGE, &undo), PT_OK);
 	count_levels(root, 0, HALF, n);
 	CHECK_EQ(n[1], 512);
 	CHECK_EQ(n[0] + n[2], 0);
@@ -356,7 +407,7 @@ static void huge_into_existing_tables(void)
 	SECTION("PT_MAP_HUGE where pt_walk(alloc) left tables: smaller leaves go into them");
 	CHECK(pt_walk(root, SZ_1G, true) != NULL);
 	CHECK_EQ(live, 3);
-	CHECK_EQ(pt_map(root, SZ_1G, F, SZ_1G, PTE_R | PTE_W, PT_MAP_HUGE), PT_OK);
+	CHECK_EQ(pt_map(root, SZ_1G, F, SZ_1G, PTE_R | PTE_W, PT_MAP_HUGE, &undo), PT_OK);
 	count_levels(root, 0, HALF, n);
 	CHECK_EQ(n[0], 512); /* the first 2 MiB, in the level-0 table that was there */
 	CHECK_EQ(n[1], 511);
@@ -400,7 +451,7 @@ static void walk(void)
 	CHECK_EQ(live, 3);
 
 	SECTION("pt_walk under a 2 MiB leaf: NULL, nothing added");
-	CHECK_EQ(pt_map(root, 0xc00000, F + SZ_2M, SZ_2M, PTE_R, PT_MAP_HUGE), PT_OK);
+	CHECK_EQ(pt_map(root, 0xc00000, F + SZ_2M, SZ_2M, PTE_R, PT_MAP_HUGE, &undo), PT_OK);
 	CHECK(pt_walk(root, 0xc01000, true) == NULL);
 	CHECK(pt_walk(root, 0xc01000, false) == NULL);
 	CHECK_EQ(live, 3);
@@ -410,7 +461,7 @@ static void walk(void)
 	CHECK(p != NULL);
 	CHECK_EQ(live, 5);
 	CHECK(pt_walk(root, 0, false) != p);
-	CHECK_EQ(pt_unmap(root, UPPER, PG, NULL, NULL), PT_OK); /* frees the empty tables */
+	CHECK_EQ(unmap_range(root, UPPER, PG), PT_OK); /* frees the empty tables */
 	CHECK_EQ(live, 3);
 
 	SECTION("pt_unlink_empty_table: only an empty level-0 table, returned, not freed");
@@ -441,9 +492,9 @@ static void unmap(void)
 	paddr_t root = fresh();
 
 	SECTION("unmap the middle of a range: drop once per frame, with its pa");
-	CHECK_EQ(pt_map(root, 0x10000, F, 8 * PG, PTE_R | PTE_W, 0), PT_OK);
+	CHECK_EQ(pt_map(root, 0x10000, F, 8 * PG, PTE_R | PTE_W, 0, &undo), PT_OK);
 	d.n = 0;
-	CHECK_EQ(pt_unmap(root, 0x12000, 4 * PG, record_drop, &d), PT_OK);
+	CHECK_EQ(unmap_drops(root, 0x12000, 4 * PG, &d), PT_OK);
 	CHECK_EQ(d.n, 4);
 	for (int i = 0; i < 4; i++)
 		CHECK_EQ(d.pa[i], F + 0x2000 + i * PG);
@@ -454,7 +505,7 @@ static void unmap(void)
 
 	SECTION("unmap over holes: only mapped frames are dropped; emptied tables are freed");
 	d.n = 0;
-	CHECK_EQ(pt_unmap(root, 0x10000, 8 * PG, record_drop, &d), PT_OK);
+	CHECK_EQ(unmap_drops(root, 0x10000, 8 * PG, &d), PT_OK);
 	CHECK_EQ(d.n, 4);
 	CHECK_EQ(d.pa[0], F);
 	CHECK_EQ(d.pa[1], F + PG);
@@ -462,35 +513,35 @@ static void unmap(void)
 	CHECK_EQ(d.pa[3], F + 7 * PG);
 	CHECK_EQ(live, 1);
 	d.n = 0;
-	CHECK_EQ(pt_unmap(root, 0x10000, 8 * PG, record_drop, &d), PT_OK); /* all holes */
+	CHECK_EQ(unmap_drops(root, 0x10000, 8 * PG, &d), PT_OK); /* all holes */
 	CHECK_EQ(d.n, 0);
 
 	SECTION("unmap across a 1 GiB boundary frees all four tables");
-	CHECK_EQ(pt_map(root, SZ_1G - 2 * PG, F, 4 * PG, PTE_R, 0), PT_OK);
+	CHECK_EQ(pt_map(root, SZ_1G - 2 * PG, F, 4 * PG, PTE_R, 0, &undo), PT_OK);
 	CHECK_EQ(live, 5);
-	CHECK_EQ(pt_unmap(root, SZ_1G - 2 * PG, 4 * PG, NULL, NULL), PT_OK);
+	CHECK_EQ(unmap_range(root, SZ_1G - 2 * PG, 4 * PG), PT_OK);
 	CHECK_EQ(live, 1);
 
 	SECTION("unmap refuses to split a 2 MiB leaf; unmapping all of it drops 512 frames");
-	CHECK_EQ(pt_map(root, SZ_2M, F + SZ_2M, SZ_2M, PTE_R, PT_MAP_HUGE), PT_OK);
+	CHECK_EQ(pt_map(root, SZ_2M, F + SZ_2M, SZ_2M, PTE_R, PT_MAP_HUGE, &undo), PT_OK);
 	d.n = 0;
-	CHECK_EQ(pt_unmap(root, SZ_2M + PG, PG, record_drop, &d), PT_ERR_HUGE);
-	CHECK_EQ(pt_unmap(root, SZ_2M - PG, 2 * PG, record_drop, &d), PT_ERR_HUGE);
-	CHECK_EQ(pt_unmap(root, SZ_2M + SZ_2M - PG, 2 * PG, record_drop, &d), PT_ERR_HUGE);
+	CHECK_EQ(unmap_drops(root, SZ_2M + PG, PG, &d), PT_ERR_HUGE);
+	CHECK_EQ(unmap_drops(root, SZ_2M - PG, 2 * PG, &d), PT_ERR_HUGE);
+	CHECK_EQ(unmap_drops(root, SZ_2M + SZ_2M - PG, 2 * PG, &d), PT_ERR_HUGE);
 	CHECK_EQ(d.n, 0);
 	expect_leaf(root, SZ_2M, F + SZ_2M, V_A | PTE_R, 1);
-	CHECK_EQ(pt_unmap(root, 0, 3 * SZ_2M, record_drop, &d), PT_OK); /* leaf plus holes */
+	CHECK_EQ(unmap_drops(root, 0, 3 * SZ_2M, &d), PT_OK); /* leaf plus holes */
 	CHECK_EQ(d.n, 512);
 	for (int i = 0; i < 512; i++)
 		CHECK_EQ(d.pa[i], F + SZ_2M + i * PG);
 	CHECK_EQ(live, 1);
 
 	SECTION("unmap refuses to split a 1 GiB leaf; a range around it drops 262144 frames");
-	CHECK_EQ(pt_map(root, SZ_1G, F, SZ_1G, PTE_R, PT_MAP_HUGE), PT_OK);
+	CHECK_EQ(pt_map(root, SZ_1G, F, SZ_1G, PTE_R, PT_MAP_HUGE, &undo), PT_OK);
 	d.n = 0;
-	CHECK_EQ(pt_unmap(root, SZ_1G, SZ_2M, record_drop, &d), PT_ERR_HUGE);
+	CHECK_EQ(unmap_drops(root, SZ_1G, SZ_2M, &d), PT_ERR_HUGE);
 	CHECK_EQ(d.n, 0);
-	CHECK_EQ(pt_unmap(root, SZ_1G - PG, SZ_1G + 2 * PG, record_drop, &d), PT_OK);
+	CHECK_EQ(unmap_drops(root, SZ_1G - PG, SZ_1G + 2 * PG, &d), PT_OK);
 	CHECK_EQ(d.n, SZ_1G / PG);
 	CHECK_EQ(d.pa[0], F);
 	CHECK_EQ(d.pa[2047], F + 2047 * PG);
@@ -502,7 +553,7 @@ static void destroy_with_leaf_child(void)
 {
 	paddr_t root = pt_create();
 
-	pt_map(root, 0x1000, F, PG, PTE_R, 0);
+	pt_map(root, 0x1000, F, PG, PTE_R, 0, &undo);
 	pt_destroy(root, NULL, NULL); /* must not return */
 	exit(0);
 }
@@ -514,16 +565,16 @@ static void destroy(void)
 	int status = 0;
 
 	SECTION("pt_destroy drops every frame still mapped and frees every table page");
-	CHECK_EQ(pt_map(root, 0x1000, F, 3 * PG, PTE_R, 0), PT_OK);
-	CHECK_EQ(pt_map(root, SZ_2M, F + SZ_2M, SZ_2M, PTE_R, PT_MAP_HUGE), PT_OK);
-	CHECK_EQ(pt_map(root, UPPER, RAM_BASE, SZ_1G, PTE_R | PTE_W, PT_MAP_HUGE), PT_OK);
+	CHECK_EQ(pt_map(root, 0x1000, F, 3 * PG, PTE_R, 0, &undo), PT_OK);
+	CHECK_EQ(pt_map(root, SZ_2M, F + SZ_2M, SZ_2M, PTE_R, PT_MAP_HUGE, &undo), PT_OK);
+	CHECK_EQ(pt_map(root, UPPER, RAM_BASE, SZ_1G, PTE_R | PTE_W, PT_MAP_HUGE, &undo), PT_OK);
 	CHECK_EQ(live, 3);
 	finish(root, 3 + 512 + SZ_1G / PG);
 
 	SECTION("pt_destroy without drop on an emptied table");
 	root = fresh();
-	CHECK_EQ(pt_map(root, 0x3fff000, F, 2 * PG, PTE_R, 0), PT_OK);
-	CHECK_EQ(pt_unmap(root, 0x3fff000, 2 * PG, NULL, NULL), PT_OK);
+	CHECK_EQ(pt_map(root, 0x3fff000, F, 2 * PG, PTE_R, 0, &undo), PT_OK);
+	CHECK_EQ(unmap_range(root, 0x3fff000, 2 * PG), PT_OK);
 	pt_destroy(root, NULL, NULL);
 	CHECK_EQ(live, 0);
 
@@ -542,7 +593,7 @@ static void protect(void)
 	paddr_t root = fresh();
 	int n[3];
 
-	CHECK_EQ(pt_map(root, 0x10000, F, 4 * PG, PTE_R | PTE_W, 0), PT_OK);
+	CHECK_EQ(pt_map(root, 0x10000, F, 4 * PG, PTE_R | PTE_W, 0, &undo), PT_OK);
 
 	SECTION("protect: W off and COW on keeps A and D, and the frame");
 	CHECK_EQ(pt_protect(root, 0x10000, 4 * PG, PTE_COW, PTE_W, 0), PT_OK);
@@ -555,7 +606,7 @@ static void protect(void)
 	expect_leaf(root, 0x12000, F + 2 * PG, V_A_D | PTE_R | PTE_COW, 0);
 
 	SECTION("protect: W on a page mapped read-only (no D) sets D");
-	CHECK_EQ(pt_map(root, 0x20000, F + 0x20000, PG, PTE_R, 0), PT_OK);
+	CHECK_EQ(pt_map(root, 0x20000, F + 0x20000, PG, PTE_R, 0, &undo), PT_OK);
 	expect_leaf(root, 0x20000, F + 0x20000, V_A | PTE_R, 0);
 	CHECK_EQ(pt_protect(root, 0x20000, PG, PTE_W, 0, 0), PT_OK);
 	expect_leaf(root, 0x20000, F + 0x20000, V_A_D | PTE_R | PTE_W, 0);
@@ -586,7 +637,7 @@ static void protect(void)
 	CHECK_EQ(pt_protect(root, 0x30000, PG, PTE_X, 0, PT_PROTECT_SKIP_HOLES), PT_OK);
 
 	SECTION("protect refuses to split a 2 MiB leaf; all of it changes as one leaf");
-	CHECK_EQ(pt_map(root, SZ_2M, F + SZ_2M, SZ_2M, PTE_R, PT_MAP_HUGE), PT_OK);
+	CHECK_EQ(pt_map(root, SZ_2M, F + SZ_2M, SZ_2M, PTE_R, PT_MAP_HUGE, &undo), PT_OK);
 	CHECK_EQ(pt_protect(root, SZ_2M, PG, PTE_W, 0, 0), PT_ERR_HUGE);
 	CHECK_EQ(pt_protect(root, SZ_2M + SZ_2M - PG, 2 * PG, PTE_W, 0, PT_PROTECT_SKIP_HOLES),
 		 PT_ERR_HUGE);
@@ -604,16 +655,24 @@ static void map_over_existing(void)
 	int before_live;
 
 	SECTION("mapping over an existing leaf fails and changes nothing");
-	CHECK_EQ(pt_map(root, 0x3000, F, PG, PTE_R, 0), PT_OK);
-	CHECK_EQ(pt_map(root, SZ_2M, F + SZ_2M, SZ_2M, PTE_R, PT_MAP_HUGE), PT_OK);
+	CHECK_EQ(pt_map(root, 0x3000, F, PG, PTE_R, 0, &undo), PT_OK);
+	CHECK_EQ(pt_map(root, SZ_2M, F + SZ_2M, SZ_2M, PTE_R, PT_MAP_HUGE, &undo), PT_OK);
 	dump(root, &before);
 	before_live = live;
-	CHECK_EQ(pt_map(root, 0x3000, F + PG, PG, PTE_R | PTE_W, 0), PT_ERR_EXIST);
-	CHECK_EQ(pt_map(root, 0x1000, F + PG, 4 * PG, PTE_R, 0), PT_ERR_EXIST); /* 2 mapped first */
-	CHECK_EQ(pt_map(root, SZ_2M + PG, F, PG, PTE_R, 0), PT_ERR_EXIST); /* under a 2 MiB leaf */
-	CHECK_EQ(pt_map(root, SZ_2M, F, SZ_2M, PTE_R, PT_MAP_HUGE), PT_ERR_EXIST);
-	CHECK_EQ(pt_map(root, 0, F, SZ_1G, PTE_R, PT_MAP_HUGE), PT_ERR_EXIST);
-	CHECK_EQ(pt_map(root, 0, F, SZ_1G, PTE_R, 0), PT_ERR_EXIST);
+	CHECK_EQ(pt_map(root, 0x3000, F + PG, PG, PTE_R | PTE_W, 0, &undo), PT_ERR_EXIST);
+	free_retired();
+	CHECK_EQ(pt_map(root, 0x1000, F + PG, 4 * PG, PTE_R, 0, &undo),
+		 PT_ERR_EXIST); /* 2 mapped first */
+	free_retired();
+	CHECK_EQ(pt_map(root, SZ_2M + PG, F, PG, PTE_R, 0, &undo),
+		 PT_ERR_EXIST); /* under a 2 MiB leaf */
+	free_retired();
+	CHECK_EQ(pt_map(root, SZ_2M, F, SZ_2M, PTE_R, PT_MAP_HUGE, &undo), PT_ERR_EXIST);
+	free_retired();
+	CHECK_EQ(pt_map(root, 0, F, SZ_1G, PTE_R, PT_MAP_HUGE, &undo), PT_ERR_EXIST);
+	free_retired();
+	CHECK_EQ(pt_map(root, 0, F, SZ_1G, PTE_R, 0, &undo), PT_ERR_EXIST);
+	free_retired();
 	dump(root, &after);
 	CHECK(same_dump(&before, &after));
 	CHECK_EQ(live, before_live);
@@ -625,37 +684,39 @@ static void bad_arguments(void)
 	paddr_t root = fresh();
 
 	SECTION("unaligned, empty, non-canonical, half-crossing and wrapping ranges: INVAL");
-	CHECK_EQ(pt_map(root, 0x1001, F, PG, PTE_R, 0), PT_ERR_INVAL);
-	CHECK_EQ(pt_map(root, 0x1000, F + 1, PG, PTE_R, 0), PT_ERR_INVAL);
-	CHECK_EQ(pt_map(root, 0x1000, F, PG + 1, PTE_R, 0), PT_ERR_INVAL);
-	CHECK_EQ(pt_map(root, 0x1000, F, 0, PTE_R, 0), PT_ERR_INVAL);
-	CHECK_EQ(pt_map(root, NONCANON, F, PG, PTE_R, 0), PT_ERR_INVAL);
-	CHECK_EQ(pt_map(root, 0xffff800000000000UL, F, PG, PTE_R, 0), PT_ERR_INVAL);
-	CHECK_EQ(pt_map(root, HALF - PG, F, 2 * PG, PTE_R, 0), PT_ERR_INVAL);
-	CHECK_EQ(pt_map(root, UPPER - PG, F, 2 * PG, PTE_R, 0), PT_ERR_INVAL);
-	CHECK_EQ(pt_map(root, 0xfffffffffffff000UL, F, 2 * PG, PTE_R, 0), PT_ERR_INVAL);
+	CHECK_EQ(pt_map(root, 0x1001, F, PG, PTE_R, 0, &undo), PT_ERR_INVAL);
+	CHECK_EQ(pt_map(root, 0x1000, F + 1, PG, PTE_R, 0, &undo), PT_ERR_INVAL);
+	CHECK_EQ(pt_map(root, 0x1000, F, PG + 1, PTE_R, 0, &undo), PT_ERR_INVAL);
+	CHECK_EQ(pt_map(root, 0x1000, F, 0, PTE_R, 0, &undo), PT_ERR_INVAL);
+	CHECK_EQ(pt_map(root, NONCANON, F, PG, PTE_R, 0, &undo), PT_ERR_INVAL);
+	CHECK_EQ(pt_map(root, 0xffff800000000000UL, F, PG, PTE_R, 0, &undo), PT_ERR_INVAL);
+	CHECK_EQ(pt_map(root, HALF - PG, F, 2 * PG, PTE_R, 0, &undo), PT_ERR_INVAL);
+	CHECK_EQ(pt_map(root, UPPER - PG, F, 2 * PG, PTE_R, 0, &undo), PT_ERR_INVAL);
+	CHECK_EQ(pt_map(root, 0xfffffffffffff000UL, F, 2 * PG, PTE_R, 0, &undo), PT_ERR_INVAL);
 
 	SECTION("bad perm, flags or pa: INVAL");
-	CHECK_EQ(pt_map(root, 0x1000, F, PG, 0, 0), PT_ERR_INVAL);
-	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_W, 0), PT_ERR_INVAL);
-	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_W | PTE_X, 0), PT_ERR_INVAL);
-	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_R | PTE_V, 0), PT_ERR_INVAL);
-	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_R | PTE_A, 0), PT_ERR_INVAL);
-	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_R | PTE_W | PTE_D, 0), PT_ERR_INVAL);
-	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_R | (1UL << PTE_PPN_SHIFT), 0), PT_ERR_INVAL);
-	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_R | (1UL << 61), 0), PT_ERR_INVAL);
-	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_R, 2), PT_ERR_INVAL);
-	CHECK_EQ(pt_map(root, 0x1000, 1UL << SV39_PA_BITS, PG, PTE_R, 0), PT_ERR_INVAL);
-	CHECK_EQ(pt_map(root, 0x1000, (1UL << SV39_PA_BITS) - PG, 2 * PG, PTE_R, 0), PT_ERR_INVAL);
-	CHECK_EQ(pt_map(root, 0x1000, (1UL << SV39_PA_BITS) - PG, PG, PTE_R, 0), PT_OK);
-	CHECK_EQ(pt_unmap(root, 0x1000, PG, NULL, NULL), PT_OK);
+	CHECK_EQ(pt_map(root, 0x1000, F, PG, 0, 0, &undo), PT_ERR_INVAL);
+	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_W, 0, &undo), PT_ERR_INVAL);
+	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_W | PTE_X, 0, &undo), PT_ERR_INVAL);
+	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_R | PTE_V, 0, &undo), PT_ERR_INVAL);
+	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_R | PTE_A, 0, &undo), PT_ERR_INVAL);
+	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_R | PTE_W | PTE_D, 0, &undo), PT_ERR_INVAL);
+	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_R | (1UL << PTE_PPN_SHIFT), 0, &undo),
+		 PT_ERR_INVAL);
+	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_R | (1UL << 61), 0, &undo), PT_ERR_INVAL);
+	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_R, 2, &undo), PT_ERR_INVAL);
+	CHECK_EQ(pt_map(root, 0x1000, 1UL << SV39_PA_BITS, PG, PTE_R, 0, &undo), PT_ERR_INVAL);
+	CHECK_EQ(pt_map(root, 0x1000, (1UL << SV39_PA_BITS) - PG, 2 * PG, PTE_R, 0, &undo),
+		 PT_ERR_INVAL);
+	CHECK_EQ(pt_map(root, 0x1000, (1UL << SV39_PA_BITS) - PG, PG, PTE_R, 0, &undo), PT_OK);
+	CHECK_EQ(unmap_range(root, 0x1000, PG), PT_OK);
 	CHECK_EQ(live, 1);
 
 	SECTION("unmap, protect, for_each_leaf and lookup check their ranges too");
-	CHECK_EQ(pt_unmap(root, 0x1001, PG, NULL, NULL), PT_ERR_INVAL);
-	CHECK_EQ(pt_unmap(root, 0x1000, 0, NULL, NULL), PT_ERR_INVAL);
-	CHECK_EQ(pt_unmap(root, NONCANON, PG, NULL, NULL), PT_ERR_INVAL);
-	CHECK_EQ(pt_unmap(root, HALF - PG, 2 * PG, NULL, NULL), PT_ERR_INVAL);
+	CHECK_EQ(unmap_range(root, 0x1001, PG), PT_ERR_INVAL);
+	CHECK_EQ(unmap_range(root, 0x1000, 0), PT_ERR_INVAL);
+	CHECK_EQ(unmap_range(root, NONCANON, PG), PT_ERR_INVAL);
+	CHECK_EQ(unmap_range(root, HALF - PG, 2 * PG), PT_ERR_INVAL);
 	CHECK_EQ(pt_protect(root, 0x1000, PG + 1, PTE_X, 0, 0), PT_ERR_INVAL);
 	CHECK_EQ(pt_protect(root, NONCANON, PG, PTE_X, 0, 0), PT_ERR_INVAL);
 	CHECK_EQ(pt_for_each_leaf(root, 0x1000, 0, dump_one, &after), PT_ERR_INVAL);
@@ -674,8 +735,8 @@ static void out_of_memory(void)
 	paddr_t root = fresh();
 	int before_live;
 
-	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_R, 0), PT_OK);
-	CHECK_EQ(pt_map(root, UPPER, F, PG, PTE_R, 0), PT_OK);
+	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_R, 0, &undo), PT_OK);
+	CHECK_EQ(pt_map(root, UPPER, F, PG, PTE_R, 0, &undo), PT_OK);
 	dump(root, &before);
 	before_live = live;
 	CHECK_EQ(before_live, 5);
@@ -687,7 +748,8 @@ static void out_of_memory(void)
 	SECTION("out of memory after N of 5 table pages (4 KiB leaves): table as before");
 	for (int n = 0; n < 5; n++) {
 		fail_after = n;
-		CHECK_EQ(pt_map(root, va, F, 4 * SZ_2M, PTE_R | PTE_W, 0), PT_ERR_NOMEM);
+		CHECK_EQ(pt_map(root, va, F, 4 * SZ_2M, PTE_R | PTE_W, 0, &undo), PT_ERR_NOMEM);
+		free_retired();
 		fail_after = -1;
 		dump(root, &after);
 		CHECK(same_dump(&before, &after));
@@ -695,10 +757,10 @@ static void out_of_memory(void)
 		CHECK_EQ(pt_check_ad(root, NULL, NULL), 0);
 	}
 	fail_after = 5;
-	CHECK_EQ(pt_map(root, va, F, 4 * SZ_2M, PTE_R | PTE_W, 0), PT_OK);
+	CHECK_EQ(pt_map(root, va, F, 4 * SZ_2M, PTE_R | PTE_W, 0, &undo), PT_OK);
 	fail_after = -1;
 	CHECK_EQ(live, before_live + 5);
-	CHECK_EQ(pt_unmap(root, va, 4 * SZ_2M, NULL, NULL), PT_OK);
+	CHECK_EQ(unmap_range(root, va, 4 * SZ_2M), PT_OK);
 	CHECK_EQ(live, before_live);
 
 	/*
@@ -709,7 +771,7 @@ static void out_of_memory(void)
 	va = SZ_1G - SZ_2M;
 	for (int n = 0; n < 2; n++) {
 		fail_after = n;
-		CHECK_EQ(pt_map(root, va, F + va, SZ_2M + SZ_1G + PG, PTE_R, PT_MAP_HUGE),
+		CHECK_EQ(pt_map(root, va, F + va, SZ_2M + SZ_1G + PG, PTE_R, PT_MAP_HUGE, &undo),
 			 PT_ERR_NOMEM);
 		fail_after = -1;
 		dump(root, &after);
@@ -718,10 +780,11 @@ static void out_of_memory(void)
 	}
 
 	SECTION("a leaf in the middle of the range (PT_ERR_EXIST late): table as before");
-	CHECK_EQ(pt_map(root, SZ_1G + 0x5000, F, PG, PTE_R, 0), PT_OK);
+	CHECK_EQ(pt_map(root, SZ_1G + 0x5000, F, PG, PTE_R, 0, &undo), PT_OK);
 	dump(root, &before);
 	before_live = live;
-	CHECK_EQ(pt_map(root, SZ_1G - 2 * SZ_2M, F, 4 * SZ_2M, PTE_R, 0), PT_ERR_EXIST);
+	CHECK_EQ(pt_map(root, SZ_1G - 2 * SZ_2M, F, 4 * SZ_2M, PTE_R, 0, &undo), PT_ERR_EXIST);
+	free_retired();
 	dump(root, &after);
 	CHECK(same_dump(&before, &after));
 	CHECK_EQ(live, before_live);
@@ -755,11 +818,12 @@ static void check_ad(void)
 	pte_t *p[4];
 
 	SECTION("the A/D checker passes on tables built by pt_map and pt_protect");
-	CHECK_EQ(pt_map(root, 0x1000, F, 4 * PG, PTE_R | PTE_W, 0), PT_OK);
-	CHECK_EQ(pt_map(root, 0x5000, F, PG, PTE_R | PTE_X | PTE_U, 0), PT_OK);
-	CHECK_EQ(pt_map(root, SZ_2M, F + SZ_2M, SZ_2M, PTE_R | PTE_W, PT_MAP_HUGE), PT_OK);
-	CHECK_EQ(pt_map(root, UPPER, RAM_BASE, SZ_1G + PG, PTE_R | PTE_W | PTE_G, PT_MAP_HUGE),
-		 PT_OK);
+	CHECK_EQ(pt_map(root, 0x1000, F, 4 * PG, PTE_R | PTE_W, 0, &undo), PT_OK);
+	CHECK_EQ(pt_map(root, 0x5000, F, PG, PTE_R | PTE_X | PTE_U, 0, &undo), PT_OK);
+	CHECK_EQ(pt_map(root, SZ_2M, F + SZ_2M, SZ_2M, PTE_R | PTE_W, PT_MAP_HUGE, &undo), PT_OK);
+	CHECK_EQ(
+	    pt_map(root, UPPER, RAM_BASE, SZ_1G + PG, PTE_R | PTE_W | PTE_G, PT_MAP_HUGE, &undo),
+	    PT_OK);
 	CHECK_EQ(pt_protect(root, 0x1000, 2 * PG, PTE_COW, PTE_W, 0), PT_OK);
 	CHECK_EQ(pt_protect(root, 0x1000, PG, PTE_W, PTE_COW, 0), PT_OK);
 	CHECK_EQ(pt_check_ad(root, record_report, &r), 0);
@@ -828,10 +892,10 @@ static void for_each_leaf(void)
 	paddr_t root = fresh();
 	struct visits v = {0};
 
-	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_R, 0), PT_OK);
-	CHECK_EQ(pt_map(root, 0x5000, F, PG, PTE_R, 0), PT_OK);
-	CHECK_EQ(pt_map(root, SZ_2M, F + SZ_2M, SZ_2M, PTE_R, PT_MAP_HUGE), PT_OK);
-	CHECK_EQ(pt_map(root, UPPER, F, PG, PTE_R, 0), PT_OK);
+	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_R, 0, &undo), PT_OK);
+	CHECK_EQ(pt_map(root, 0x5000, F, PG, PTE_R, 0, &undo), PT_OK);
+	CHECK_EQ(pt_map(root, SZ_2M, F + SZ_2M, SZ_2M, PTE_R, PT_MAP_HUGE, &undo), PT_OK);
+	CHECK_EQ(pt_map(root, UPPER, F, PG, PTE_R, 0, &undo), PT_OK);
 
 	SECTION("pt_for_each_leaf: leaves in address order, with their levels");
 	CHECK_EQ(pt_for_each_leaf(root, 0, 2 * SZ_2M, record_visit, &v), 0);
@@ -887,10 +951,10 @@ static void for_each_leaf_table(void)
 	paddr_t root = fresh();
 	struct runs r = {0};
 
-	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_R, 0), PT_OK);
-	CHECK_EQ(pt_map(root, 0x5000, F + PG, PG, PTE_R | PTE_W, 0), PT_OK);
-	CHECK_EQ(pt_map(root, SZ_2M + 10 * PG, F, PG, PTE_R, 0), PT_OK);
-	CHECK_EQ(pt_map(root, UPPER, F, PG, PTE_R, 0), PT_OK);
+	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_R, 0, &undo), PT_OK);
+	CHECK_EQ(pt_map(root, 0x5000, F + PG, PG, PTE_R | PTE_W, 0, &undo), PT_OK);
+	CHECK_EQ(pt_map(root, SZ_2M + 10 * PG, F, PG, PTE_R, 0, &undo), PT_OK);
+	CHECK_EQ(pt_map(root, UPPER, F, PG, PTE_R, 0, &undo), PT_OK);
 
 	SECTION("pt_for_each_leaf_table: one call per level-0 table, entries as pt_walk's");
 	CHECK_EQ(pt_for_each_leaf_table(root, 0, HALF, record_run, &r), 0);
@@ -926,7 +990,7 @@ static void for_each_leaf_table(void)
 	CHECK_EQ(r.calls, 1);
 
 	SECTION("pt_for_each_leaf_table: a huge leaf in the range is PT_ERR_HUGE; bad range INVAL");
-	CHECK_EQ(pt_map(root, SZ_1G, F + SZ_1G, SZ_2M, PTE_R, PT_MAP_HUGE), PT_OK);
+	CHECK_EQ(pt_map(root, SZ_1G, F + SZ_1G, SZ_2M, PTE_R, PT_MAP_HUGE, &undo), PT_OK);
 	r.calls = 0;
 	r.stop_at = 0;
 	CHECK_EQ(pt_for_each_leaf_table(root, 0, HALF, record_run, &r), PT_ERR_HUGE);
@@ -950,7 +1014,7 @@ static void destroy_leaf_tables_child(void)
 	paddr_t root = pt_create();
 	long n = 0;
 
-	pt_map(root, SZ_2M, F, SZ_2M, PTE_R, PT_MAP_HUGE);
+	pt_map(root, SZ_2M, F, SZ_2M, PTE_R, PT_MAP_HUGE, &undo);
 	pt_destroy_leaf_tables(root, count_leaves, &n); /* must not return */
 	exit(0);
 }
@@ -963,9 +1027,9 @@ static void destroy_leaf_tables(void)
 	int status = 0;
 
 	SECTION("pt_destroy_leaf_tables: each level-0 table once, then every table page freed");
-	CHECK_EQ(pt_map(root, 0x1000, F, 3 * PG, PTE_R, 0), PT_OK);
-	CHECK_EQ(pt_map(root, SZ_1G - PG, F, 2 * PG, PTE_R | PTE_W, 0), PT_OK);
-	CHECK_EQ(pt_map(root, UPPER, F, PG, PTE_R, 0), PT_OK);
+	CHECK_EQ(pt_map(root, 0x1000, F, 3 * PG, PTE_R, 0, &undo), PT_OK);
+	CHECK_EQ(pt_map(root, SZ_1G - PG, F, 2 * PG, PTE_R | PTE_W, 0, &undo), PT_OK);
+	CHECK_EQ(pt_map(root, UPPER, F, PG, PTE_R, 0, &undo), PT_OK);
 	CHECK_EQ(live, 8); /* the root; 2 + 1 level-0 and 2 level-1 below; 2 in the upper half */
 	pt_destroy_leaf_tables(root, count_leaves, &n);
 	CHECK_EQ(n, 6);
@@ -988,15 +1052,15 @@ static void top_of_address_space(void)
 	paddr_t root = fresh();
 
 	SECTION("the last 2 MiB of the address space (va + size wraps to 0)");
-	CHECK_EQ(pt_map(root, top2m, F, SZ_2M, PTE_R | PTE_W, PT_MAP_HUGE), PT_OK);
+	CHECK_EQ(pt_map(root, top2m, F, SZ_2M, PTE_R | PTE_W, PT_MAP_HUGE, &undo), PT_OK);
 	expect_leaf(root, top2m, F, V_A_D | PTE_R | PTE_W, 1);
 	expect_leaf(root, UINTPTR_MAX, F + SZ_2M - 1, V_A_D | PTE_R | PTE_W, 1);
-	CHECK_EQ(pt_unmap(root, UINTPTR_MAX - PG + 1, PG, NULL, NULL), PT_ERR_HUGE);
+	CHECK_EQ(unmap_range(root, UINTPTR_MAX - PG + 1, PG), PT_ERR_HUGE);
 	d.n = 0;
-	CHECK_EQ(pt_unmap(root, top2m, SZ_2M, record_drop, &d), PT_OK);
+	CHECK_EQ(unmap_drops(root, top2m, SZ_2M, &d), PT_OK);
 	CHECK_EQ(d.n, 512);
 	CHECK_EQ(live, 1);
-	CHECK_EQ(pt_map(root, UINTPTR_MAX - PG + 1, F, PG, PTE_R, 0), PT_OK);
+	CHECK_EQ(pt_map(root, UINTPTR_MAX - PG + 1, F, PG, PTE_R, 0, &undo), PT_OK);
 	expect_leaf(root, UINTPTR_MAX - PG + 1, F, V_A | PTE_R, 0);
 	CHECK_EQ(live, 3);
 	finish(root, 1);
@@ -1031,6 +1095,48 @@ static void pte_format(void)
 	CHECK_EQ(satp_asid(satp_make(0x80400000UL, 0xabcd)), 0xabcd);
 }
 
+/*
+ * Table pages leave a tree only through the caller: an unmap hands each
+ * emptied table back, unlinked and empty but not freed (a walker may
+ * still cache the link until the caller's whole flush), and a walk that
+ * runs out of memory links nothing, so it has nothing to hand back.
+ */
+static void retire(void)
+{
+	uintptr_t va = SZ_1G + 5 * SZ_2M; /* alone in its GiB: a level-1 and a level-0 table */
+	paddr_t root = fresh();
+	long before = retired_total;
+
+	SECTION("unmap hands back the tables it empties, unlinked, and frees none");
+	CHECK_EQ(pt_map(root, va, F, PG, PTE_R | PTE_W, 0, &undo), PT_OK);
+	CHECK_EQ(live, 3);
+	CHECK_EQ(pt_unmap(root, va, PG, &undo), PT_OK);
+	CHECK_EQ(nretired, 2);
+	CHECK_EQ(retired_total - before, 2);
+	CHECK_EQ(live, 3); /* still allocated: the caller frees them after its flush */
+	CHECK_EQ(((pte_t *)phys_to_virt(root))[1], 0);
+	expect_unmapped(root, va);
+	free_retired();
+	CHECK_EQ(live, 1);
+
+	SECTION("a walk out of memory links nothing and hands nothing back");
+	fail_after = 1; /* the level-1 table, then none for level 0 */
+	CHECK(pt_walk(root, va, true) == NULL);
+	fail_after = -1;
+	CHECK_EQ(nretired, 0);
+	CHECK_EQ(live, 1);
+	CHECK_EQ(((pte_t *)phys_to_virt(root))[1], 0);
+
+	SECTION("a failed multi-page map hands back the tables it had added");
+	fail_after = 3; /* level 1 and 0 for the first 2 MiB, level 0 of the second: then none */
+	CHECK_EQ(pt_map(root, SZ_1G, F, 3 * SZ_2M, PTE_R, 0, &undo), PT_ERR_NOMEM);
+	fail_after = -1;
+	CHECK_EQ(nretired, 3);
+	CHECK_EQ(((pte_t *)phys_to_virt(root))[1], 0);
+	free_retired();
+	finish(root, 0);
+}
+
 int main(void)
 {
 	arena = aligned_alloc(PAGE_SIZE, ARENA_PAGES * PAGE_SIZE);
@@ -1057,6 +1163,7 @@ int main(void)
 	for_each_leaf_table();
 	destroy_leaf_tables();
 	top_of_address_space();
+	retire();
 
 	free(arena);
 	return check_summary("pagetable_test");

@@ -29,10 +29,21 @@ extern uint8_t hart_stacks[KINE_MAX_HARTS][KSTACK_SLOT_SIZE];
 
 paddr_t kernel_root;
 
+/*
+ * A failed kmap panics; what its undo hands back may go at once, as no
+ * other hart has started and this one has not loaded the table yet.
+ */
+static void kmap_table_free(paddr_t table, void *ctx)
+{
+	(void)ctx;
+	pt_page_free(table);
+}
+
 static void kmap(uintptr_t va, paddr_t pa, uint64_t size, uint64_t perm, unsigned flags,
 		 const char *what)
 {
-	int err = pt_map(kernel_root, va, pa, size, perm | PTE_G, flags);
+	static const struct pt_release undo = {.frame = NULL, .table = kmap_table_free};
+	int err = pt_map(kernel_root, va, pa, size, perm | PTE_G, flags, &undo);
 
 	if (err != PT_OK)
 		panic("kmap: %s at %#lx (%#lx bytes): %s", what, va, size, pt_strerror(err));

@@ -37,6 +37,9 @@ struct kine_memstat {
 	uint64_t tlb_full_asid;  /* shootdowns that flushed the whole ASID (past the threshold) */
 	uint64_t tlb_switch_flushes; /* full flushes at switches (no ASIDs, or a rollover) */
 	uint64_t asid_rollovers;     /* ASID generations started */
+	uint64_t pt_retired;         /* page-table pages taken out of a live address space */
+	uint64_t pt_freed;           /* ... freed, each after a whole flush of its address space */
+	uint64_t tlb_table_flushes;  /* whole-ASID shootdowns owed to table pages leaving */
 };
 
 #endif

@@ -1,0 +1,289 @@
+/*
+ * tabletest: page-table pages leaving a live address space (docs/cow.md,
+ * "Table pages"). Each scenario empties a level-0 table while threads of
+ * the process run on other harts, so the table's free must wait for a
+ * whole-ASID shootdown that reaches them (the debug image's shadow TLB
+ * panics otherwise, naming the hart that may still hold the link).
+ *
+ *   munmap   a page alone in its 2 MiB region, read by a thread on every
+ *            other hart, is unmapped while they keep running
+ *   threads  a thread whose stack is alone in its 2 MiB region is created
+ *            and joined (the join unmaps the stack)
+ *   sbrk     the heap grows across a 2 MiB boundary and shrinks back
+ *   reuse    the freed table page may come back as heap: a child fills new
+ *            heap pages with PTE-shaped words (valid, R W X U A D leaves)
+ *            and loads from the unmapped address, which must still fault:
+ *            on a core with a page-walk cache a missing whole flush would
+ *            let the load walk into the heap page instead
+ *   counters the kernel's table counters moved by at least the tables above
+ *
+ * Prints one line per scenario; exits 0 when all pass. The harness checks
+ * that the settled free-frame count comes back exactly.
+ */
+#include <kine/user.h>
+
+#define PAGE     4096ul
+#define REGION   (2ul << 20) /* what one level-0 table maps */
+#define ROUNDS   16
+#define MAXHARTS 8
+
+static int nharts;
+static unsigned long *shared_page; /* atomic: the page the readers read */
+static int phase;                  /* atomic: 0: read it; 1: keep off it; 2: exit */
+static int stop_round;             /* atomic: bumped each time phase goes to 1 */
+static int acks;                   /* atomic: readers that saw a stop_round and kept off */
+static int readers_ready;          /* atomic */
+
+/*
+ * Move the mmap area's next address so that the next region starts `skip`
+ * bytes below a 2 MiB boundary: mmap a pad up to there and unmap it again
+ * (the area never hands an address out twice).
+ */
+static int align_mmap_next(unsigned long skip)
+{
+	char *probe = mmap(0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+	unsigned long next, pad;
+
+	if (probe == (char *)-1)
+		return -1;
+	next = (unsigned long)probe + PAGE;
+	pad = (REGION - (next + skip) % REGION) % REGION;
+	munmap(probe, PAGE);
+	if (pad == 0)
+		return 0;
+	probe = mmap(0, pad, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS);
+	if (probe == (char *)-1)
+		return -1;
+	return munmap(probe, pad);
+}
+
+/*
+ * A thread on its own hart that keeps this address space running there,
+ * reading shared_page while phase is 0. Once it sees phase 1 it acks the
+ * stop round: its last load of the page is then over.
+ */
+static int reader(void *arg)
+{
+	unsigned long sum = 0;
+	int acked = 0;
+
+	set_affinity((int)(long)arg);
+	__atomic_fetch_add(&readers_ready, 1, __ATOMIC_SEQ_CST);
+	for (;;) {
+		int ph = __atomic_load_n(&phase, __ATOMIC_SEQ_CST);
+		int round = __atomic_load_n(&stop_round, __ATOMIC_SEQ_CST);
+		unsigned long *p = __atomic_load_n(&shared_page, __ATOMIC_SEQ_CST);
+
+		if (ph == 2)
+			break;
+		if (ph == 0 && p != 0) {
+			sum += *(volatile unsigned long *)p; /* the walk caches its table links */
+		} else if (ph == 1 && round != acked) {
+			acked = round;
+			__atomic_fetch_add(&acks, 1, __ATOMIC_SEQ_CST);
+		}
+	}
+	return (int)(sum & 1);
+}
+
+/* Stop the readers' loads of shared_page, and wait until none is in flight. */
+static void readers_keep_off(void)
+{
+	int round;
+
+	__atomic_store_n(&phase, 1, __ATOMIC_SEQ_CST);
+	round = __atomic_add_fetch(&stop_round, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&acks, __ATOMIC_SEQ_CST) < (nharts - 1) * round)
+		;
+}
+
+static int start_readers(int tid[])
+{
+	readers_ready = 0;
+	acks = 0;
+	stop_round = 0;
+	phase = 1;
+	for (int h = 0; h < nharts; h++)
+		tid[h] = -1;
+	for (int h = 1; h < nharts; h++)
+		if ((tid[h] = thread_create(reader, (void *)(long)h)) < 0)
+			return -1;
+	while (readers_ready < nharts - 1)
+		yield();
+	return 0;
+}
+
+static void stop_readers(int tid[])
+{
+	__atomic_store_n(&phase, 2, __ATOMIC_SEQ_CST);
+	for (int h = 1; h < nharts; h++)
+		if (tid[h] >= 0)
+			thread_join(tid[h], 0);
+}
+
+static int test_munmap(void)
+{
+	int tid[MAXHARTS], wrong = 0;
+
+	if (start_readers(tid) < 0 || align_mmap_next(0) < 0)
+		return 0;
+	for (int r = 0; r < ROUNDS; r++) {
+		unsigned long *p =
+		    mmap(0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+
+		if (p == (unsigned long *)-1 || (unsigned long)p % REGION != 0) {
+			wrong++;
+			break;
+		}
+		p[0] = r;
+		__atomic_store_n(&shared_page, p, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&phase, 0, __ATOMIC_SEQ_CST);
+		for (int i = 0; i < 1000; i++) /* let the readers walk it */
+			wrong += ((volatile unsigned long *)p)[0] != (unsigned long)r;
+		readers_keep_off();
+		/* The readers keep running this address space, on their harts. */
+		if (munmap(p, PAGE) < 0)
+			wrong++;
+		/* The next page must land alone in the next 2 MiB region. */
+		if (align_mmap_next(0) < 0)
+			wrong++;
+	}
+	stop_readers(tid);
+	printf("tabletest: munmap: %d pages alone in their 2 MiB region unmapped under %d "
+	       "readers, %d wrong\n",
+	       ROUNDS, nharts - 1, wrong);
+	return wrong == 0;
+}
+
+/* Touch the new thread's stack; return arg if what it wrote held. */
+static int stack_user(void *arg)
+{
+	volatile char buf[3072];
+
+	for (unsigned i = 0; i < sizeof(buf); i += 512)
+		buf[i] = (char)(i / 512);
+	return buf[3072 - 512] == 5 ? (int)(long)arg : -1;
+}
+
+static int test_threads(void)
+{
+	int tid[MAXHARTS], wrong = 0;
+
+	if (start_readers(tid) < 0)
+		return 0;
+	for (int r = 0; r < ROUNDS; r++) {
+		int t, status = -1;
+
+		/* A stack goes one guard page above the area's next address. */
+		if (align_mmap_next(PAGE) < 0)
+			return 0;
+		t = thread_create(stack_user, (void *)(long)r);
+		if (t < 0 || thread_join(t, &status) < 0 || status != r)
+			wrong++;
+	}
+	stop_readers(tid);
+	printf("tabletest: threads: %d threads with a stack alone in its 2 MiB region joined "
+	       "under %d readers, %d wrong\n",
+	       ROUNDS, nharts - 1, wrong);
+	return wrong == 0;
+}
+
+static int test_sbrk(void)
+{
+	int tid[MAXHARTS], wrong = 0;
+
+	if (start_readers(tid) < 0)
+		return 0;
+	for (int r = 0; r < ROUNDS; r++) {
+		char *old = sbrk(0);
+		unsigned long grow = REGION + REGION - (unsigned long)old % REGION;
+		char *p = sbrk((long)grow);
+
+		if (p == (char *)-1) {
+			wrong++;
+			break;
+		}
+		for (unsigned long off = 0; off < grow; off += PAGE)
+			p[off] = 1;
+		if (sbrk(-(long)grow) == (char *)-1)
+			wrong++;
+	}
+	stop_readers(tid);
+	printf("tabletest: sbrk: %d heaps grown across two 2 MiB boundaries and shrunk back "
+	       "under %d readers, %d wrong\n",
+	       ROUNDS, nharts - 1, wrong);
+	return wrong == 0;
+}
+
+/* A valid leaf for any physical page, as a forged table would hold. */
+#define FORGED_LEAF(ppn) (((unsigned long)(ppn) << 10) | 0xdful) /* D A U X W R V */
+
+static void reuse_child(void)
+{
+	volatile unsigned long *p;
+	unsigned long *heap;
+
+	if (align_mmap_next(0) < 0)
+		exit(2);
+	p = mmap(0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+	if (p == (unsigned long *)-1)
+		exit(2);
+	p[0] = 42;
+	(void)p[0];
+	munmap((void *)p, PAGE);
+	/* Heap pages: the table page just freed may be among them. */
+	heap = sbrk(64 * PAGE);
+	if (heap == (unsigned long *)-1)
+		exit(2);
+	for (unsigned long i = 0; i < 64 * PAGE / sizeof(long); i++)
+		heap[i] = FORGED_LEAF(0x80000 + i % 512);
+	(void)p[0]; /* must fault: the process dies with status -1 */
+	exit(3);
+}
+
+static int test_reuse(void)
+{
+	int status = 0, pid = fork();
+
+	if (pid < 0)
+		return 0;
+	if (pid == 0)
+		reuse_child();
+	wait(&status);
+	printf("tabletest: reuse: a load from the unmapped page after its table came back as "
+	       "heap: child status %d\n",
+	       status);
+	return status == -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct kine_memstat before, after;
+	unsigned long retired, freed, flushes;
+	int ok = 1;
+
+	nharts = argc > 1 ? atoi(argv[1]) : 1;
+	if (nharts < 1 || nharts > MAXHARTS) {
+		fprintf(2, "tabletest: harts must be 1 to %d\n", MAXHARTS);
+		return 1;
+	}
+	if (memstat(&before, 0) < 0)
+		return 1;
+	ok &= test_munmap();
+	ok &= test_threads();
+	ok &= test_sbrk();
+	ok &= test_reuse();
+	if (memstat(&after, 1) < 0)
+		return 1;
+	retired = after.pt_retired - before.pt_retired;
+	freed = after.pt_freed - before.pt_freed;
+	flushes = after.tlb_table_flushes - before.tlb_table_flushes;
+	printf("tabletest: counters: %lu table pages retired, %lu freed, %lu whole-ASID "
+	       "shootdowns for them: %s\n",
+	       retired, freed, flushes,
+	       retired >= 3 * ROUNDS && freed == retired && flushes >= 3 * ROUNDS ? "enough"
+										  : "too few");
+	ok &= retired >= 3 * ROUNDS && freed == retired && flushes >= 3 * ROUNDS;
+	printf("tabletest: %s\n", ok ? "PASS" : "FAIL");
+	return ok ? 0 : 1;
+}
