@@ -17,6 +17,7 @@
  *            let the load walk into the heap page instead
  *   counters the kernel's table counters moved by at least the tables above
  *
+ * `tabletest N` runs them all on N harts, `tabletest N SCENARIO` one alone.
  * Prints one line per scenario; exits 0 when all pass. The harness checks
  * that the settled free-frame count comes back exactly.
  */
@@ -256,6 +257,26 @@ static int test_reuse(void)
 	return status == -1;
 }
 
+/* tabletest N SCENARIO: that scenario alone (to see which one a broken kernel trips). */
+static int run_one(const char *name)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(void);
+	} scenarios[] = {
+	    {"munmap", test_munmap},
+	    {"threads", test_threads},
+	    {"sbrk", test_sbrk},
+	    {"reuse", test_reuse},
+	};
+
+	for (unsigned i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+		if (strcmp(name, scenarios[i].name) == 0)
+			return scenarios[i].fn() ? 0 : 1;
+	fprintf(2, "tabletest: no scenario '%s' (munmap, threads, sbrk, reuse)\n", name);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct kine_memstat before, after;
@@ -267,6 +288,8 @@ int main(int argc, char **argv)
 		fprintf(2, "tabletest: harts must be 1 to %d\n", MAXHARTS);
 		return 1;
 	}
+	if (argc > 2)
+		return run_one(argv[2]);
 	if (memstat(&before, 0) < 0)
 		return 1;
 	ok &= test_munmap();
