@@ -1,6 +1,7 @@
 #!/bin/bash
-# spin_test: model-check kine's copy-on-write protocol (test/model/cow.pml,
-# docs/model.md) with spin.
+# spin_test: model-check kine's copy-on-write protocol (test/model/cow.pml)
+# and the lifecycle of page-table pages (test/model/tables.pml) with spin
+# (docs/model.md).
 #
 #  - the correct model, in four configurations (the fork tree without
 #    ASIDs; three threads with ASIDs; the busy race; the remap race),
@@ -15,8 +16,10 @@
 #  - every reachability probe must be reached (-DREACH=N), so that the
 #    correct model's "errors: 0" is not bought by a path never taken.
 #
-# Usage: spin_test.sh [--all] PATH/TO/cow.pml (Bazel passes the path; by
-# hand, from the repository root: test/model/spin_test.sh test/model/cow.pml).
+# Usage: spin_test.sh [--all] PATH/TO/cow.pml [PATH/TO/tables.pml] (Bazel
+# passes the paths; by hand, from the repository root:
+# test/model/spin_test.sh test/model/cow.pml). The table-page model
+# (tables.pml, beside cow.pml by default) is searched last.
 # Four configurations are searched exhaustively: the fork tree, three
 # threads with ASIDs, the busy race (-DBUSY_RACE: a fork, a munmap and a
 # copyout racing copies' BUSY PTEs) and the remap race (-DREMAP_RACE: a
@@ -42,8 +45,12 @@ if [[ "${1:-}" == --all ]]; then
   shift
 fi
 model="${1:-test/model/cow.pml}"
-[[ -f "$model" ]] || { echo "spin_test: no model at $model" >&2; exit 1; }
+tables_model="${2:-$(dirname "$model")/tables.pml}"
+for m in "$model" "$tables_model"; do
+  [[ -f "$m" ]] || { echo "spin_test: no model at $m" >&2; exit 1; }
+done
 model="$(cd "$(dirname "$model")" && pwd)/$(basename "$model")"
+tables_model="$(cd "$(dirname "$tables_model")" && pwd)/$(basename "$tables_model")"
 for tool in "$SPIN" "$GCC"; do
   [[ -x "$tool" ]] || { echo "spin_test: $tool is missing (Debian packages spin, gcc)" >&2; exit 1; }
 done
@@ -66,9 +73,9 @@ check() {
   local name="$1" expect="$2" defs="$3" ccflags="$4" panflags="$5"
   local dir="$scratch/$name" t0 t1 out verdict="" why=""
   mkdir -p "$dir"
-  cp "$model" "$dir/cow.pml"
+  cp "$model" "$dir/model.pml"
   t0=$(date +%s.%N)
-  if ! (cd "$dir" && "$SPIN" $defs -a cow.pml >spin.log 2>&1); then
+  if ! (cd "$dir" && "$SPIN" $defs -a model.pml >spin.log 2>&1); then
     cat "$dir/spin.log"
     verdict="FAIL"
     why="spin -a failed"
@@ -136,9 +143,9 @@ check() {
   printf '%-5s %-38s states %10s  transitions %10s  %6ss  %s\n' \
     "$verdict" "$name" "$stored" "$transitions" "$secs" "$why"
   summary+=("$(printf '%-5s %-38s %10s states %10s transitions %6ss' "$verdict" "$name" "$stored" "$transitions" "$secs")")
-  if [[ "$expect" != reach:* && -f "$dir/cow.pml.trail" ]]; then
+  if [[ "$expect" != reach:* && -f "$dir/model.pml.trail" ]]; then
     # The counterexample, as the model narrates it (spin -t replays the trail).
-    (cd "$dir" && "$SPIN" -t $defs cow.pml 2>&1 | grep -E 'MSC:|assertion violated' |
+    (cd "$dir" && "$SPIN" -t $defs model.pml 2>&1 | grep -E 'MSC:|assertion violated' |
       sed 's/^ *MSC: /        /; s/^spin: /        spin: /') || true
   fi
   if [[ "$verdict" != ok ]]; then
@@ -258,6 +265,21 @@ if [[ "$all" == 1 ]]; then
   check "SWITCH_CLEARS_MASK/three+asid" "pass" "-DSWITCH_CLEARS_MASK -DTHREE_THREADS -DASID" \
     "$FULL_CC" "$FULL_RUN"
 fi
+
+# Table pages (test/model/tables.pml): a table page leaves a live address
+# space and is freed, while a sibling hart walks it and a hart that ran
+# the mm before still caches the link. The protocol searched exhaustively;
+# the free before the shootdown (kine before the fix), a ranged flush and a
+# skipped lazy catch-up refuted; every probe reached.
+echo "== table pages (tables.pml)"
+model="$tables_model"
+check "tables" "pass" "" "$FULL_CC" "$FULL_RUN"
+for v in FREE_BEFORE_FLUSH RANGED_FLUSH NO_LAZY_CATCHUP; do
+  check "$v/tables" "fail" "-D$v" "$QUICK_CC" ""
+done
+for n in 1 2 3 4 5; do
+  check "REACH=$n/tables" "reach:$n" "-DREACH=$n" "$QUICK_CC" ""
+done
 
 echo "== summary"
 printf '%s\n' "${summary[@]}"
