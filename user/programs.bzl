@@ -18,6 +18,7 @@ BOOT_PROGRAMS = [
     "pingpong",
     "pipetest",
     "sh",
+    "tablebench",
     "tabletest",
     "threadtest",
     "lockstat",

@@ -305,4 +305,14 @@ void tlb_shadow_table_free(struct mm *mm, uint64_t pa)
 	spin_unlock(&shadow_lock);
 }
 
+void tlb_shadow_mm_destroy(struct mm *mm)
+{
+	spin_lock(&shadow_lock);
+	for (int h = 0; h < nharts; h++)
+		if (shadow[h].current_id == mm->id)
+			panic("tlb shadow: mm %lu is destroyed while hart %d still runs it",
+			      (unsigned long)mm->id, h);
+	spin_unlock(&shadow_lock);
+}
+
 #endif /* KINE_MM_CHECK */

@@ -62,6 +62,14 @@ void tlb_shadow_shootdown(struct mm *mm, uint64_t targets, uint64_t gen, int sel
 void tlb_shadow_table_unlinked(struct mm *mm, uint64_t pa);
 
 /*
+ * mm is being destroyed, its tables freed whole without a shootdown: panic
+ * if a hart still runs it (its ASID's cached entries, links included, are
+ * harmless only because no hart loads it again, and its ASID goes to
+ * another mm only after a rollover's full flush: the load check).
+ */
+void tlb_shadow_mm_destroy(struct mm *mm);
+
+/*
  * The table page at pa, unlinked from mm's tree, is about to be freed:
  * panic, naming the hart, if any hart may still walk through a cached link
  * to it without a whole flush first.
@@ -100,6 +108,11 @@ static inline void tlb_shadow_table_unlinked(struct mm *mm, uint64_t pa)
 static inline void tlb_shadow_table_free(struct mm *mm, uint64_t pa)
 {
 	(void)mm, (void)pa;
+}
+
+static inline void tlb_shadow_mm_destroy(struct mm *mm)
+{
+	(void)mm;
 }
 
 #endif

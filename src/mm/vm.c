@@ -22,6 +22,7 @@
 #include "src/mm/pt_retired.h"
 #include "src/mm/slab.h"
 #include "src/mm/tlb.h"
+#include "src/mm/tlb_shadow.h"
 #include "user/include/kine/errno.h"
 
 #define ROOT_ENTRIES      512
@@ -87,13 +88,15 @@ void mm_destroy(struct mm *mm)
 	/*
 	 * The kernel half belongs to the kernel: unhook it first, so that
 	 * the teardown frees only the user half's tables and frames. No hart
-	 * runs this address space any more, and no hart can use its stale TLB
-	 * entries again (without ASIDs every switch flushes; its ASID is
-	 * handed out again only after a rollover's flush, asid.c): its frames
-	 * and tables may go without a shootdown.
+	 * runs this address space any more (the debug shadow checks), and no
+	 * hart can use its stale TLB entries again, cached links to its table
+	 * pages included (without ASIDs every switch flushes; its ASID is
+	 * handed out again only after a rollover's full flush, asid.c): its
+	 * frames and tables may go without a shootdown.
 	 */
 	mm_lock(mm);
 	assert(mm->busy == 0); /* no thread is left to fault */
+	tlb_shadow_mm_destroy(mm);
 	for (int i = KERNEL_HALF_FIRST; i < ROOT_ENTRIES; i++)
 		root[i] = 0;
 	pt_destroy_leaf_tables(mm->root, mm_drop_leaves, mm);

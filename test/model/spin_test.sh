@@ -157,6 +157,10 @@ check() {
 }
 
 FULL_CC="-O2 -DSAFETY -DCOLLAPSE -DMEMLIM=3072"
+# The same exhaustive search, compiled without optimization, for models
+# whose search takes well under a second: there gcc -O2 spent 20 to 40 s
+# of the check on compiling pan.c, and -O0 about 5.
+SMALL_CC="-O0 -DSAFETY -DCOLLAPSE -DMEMLIM=3072"
 FULL_RUN="-w25"
 QUICK_CC="-O0 -DSAFETY -DBFS -DMEMLIM=2048"
 
@@ -173,7 +177,9 @@ fi
 echo "spin_test: $($SPIN -V | head -1); model $model"
 echo "== the correct model: exhaustive search"
 for c in "${CONFIGS[@]}"; do
-  check "correct/${c%%:*}" "pass" "${c#*:}" "$FULL_CC" "$FULL_RUN"
+  cc="$FULL_CC"
+  case "${c%%:*}" in busy | remap) cc="$SMALL_CC" ;; esac
+  check "correct/${c%%:*}" "pass" "${c#*:}" "$cc" "$FULL_RUN"
 done
 
 echo "== broken variants: spin must find a violation"
@@ -273,11 +279,11 @@ fi
 # skipped lazy catch-up refuted; every probe reached.
 echo "== table pages (tables.pml)"
 model="$tables_model"
-check "tables" "pass" "" "$FULL_CC" "$FULL_RUN"
+check "tables" "pass" "" "$SMALL_CC" "$FULL_RUN"
 for v in FREE_BEFORE_FLUSH RANGED_FLUSH NO_LAZY_CATCHUP; do
   check "$v/tables" "fail" "-D$v" "$QUICK_CC" ""
 done
-for n in 1 2 3 4 5; do
+for n in 1 2 3 4; do
   check "REACH=$n/tables" "reach:$n" "-DREACH=$n" "$QUICK_CC" ""
 done
 

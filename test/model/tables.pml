@@ -37,9 +37,11 @@
  * The property: no walk ever reads T's entry once T has been freed (a walk
  * that reads the page after the allocator handed it out again would take
  * a user's word for a PTE). And, to check that the fixed protocol does not
- * trivially forbid walks, probes (-DREACH=N) must be reached: 1-3, each
- * hart's walk reads T; 4, hart 2 catches up with a stale link after the
- * unlink; 5, a whole flush drops a link to T that a hart had cached.
+ * trivially forbid walks, probes (-DREACH=N) must be reached: 1, a walk
+ * reads T after the unlink (through a cached link, or in flight), before
+ * the free; 2, the shootdown skips a hart that caches the link (it runs
+ * something else); 3, such a hart loads the mm again and catches up;
+ * 4, a whole flush drops a link to T that a hart had cached.
  *
  * Broken variants (-D), each of which spin must refute:
  *  FREE_BEFORE_FLUSH   the free comes before the shootdown (kine before
@@ -71,7 +73,7 @@ inline read_t(h)
 {
 	assert(t_state == TABLE);
 #ifdef REACH
-	assert(REACH != h + 1); /* probes 1-3: hart h's walk reads T */
+	assert(!(REACH == 1 && !link)); /* probe 1: a stale link or a walk in flight reads T */
 #endif
 	if
 	:: leaf -> tlb[h] = 1
@@ -91,7 +93,7 @@ inline walk(h)
 	:: else ->
 		midwalk[h] = 1;
 		if
-		:: wc[h] -> read_t(h)
+		:: wc[h] -> printf("MSC: hart %d walks through its cached link to T\n", h); read_t(h)
 		:: !wc[h] && link -> wc[h] = 1; read_t(h)
 		:: !wc[h] && link -> read_t(h)
 		:: !wc[h] && !link -> skip /* no table: a page fault */
@@ -106,7 +108,7 @@ inline flush_remote(h, whole)
 	atomic {
 		!midwalk[h];
 #ifdef REACH
-		assert(!(REACH == 5 && whole && wc[h] && t_state == TABLE)); /* probe 5: drops a live link */
+		assert(!(REACH == 4 && whole && wc[h] && t_state == TABLE)); /* probe 4: drops a live link */
 #endif
 		tlb[h] = 0;
 		if
@@ -122,9 +124,10 @@ inline load_mm(h)
 	act[h] = 1;
 	if
 	:: seen[h] != gen ->
+		printf("MSC: hart %d loads the mm: generation %d moved\n", h, gen);
 		seen[h] = gen;
 #ifdef REACH
-		assert(!(REACH == 4 && wc[h] && !link)); /* probe 4: a skipped hart catches up */
+		assert(!(REACH == 3 && wc[h] && !link)); /* probe 3: a skipped hart catches up */
 #endif
 #ifndef NO_LAZY_CATCHUP
 		atomic { tlb[h] = 0; wc[h] = 0 }   /* sfence.vma x0, asid */
@@ -151,8 +154,13 @@ inline shootdown()
 	whole_flush = 1;
 #endif
 	gen++;
+	printf("MSC: hart 0 shoots down (generation %d, whole %d), active %d %d\n", gen,
+	       whole_flush, act[1], act[2]);
 	seen[0] = gen;   /* this hart flushes itself below */
 	atomic { tlb[0] = 0; if :: whole_flush -> wc[0] = 0 :: else -> skip fi };
+#ifdef REACH
+	assert(!(REACH == 2 && ((!act[1] && wc[1]) || (!act[2] && wc[2])))); /* probe 2: a lazy skip */
+#endif
 	if
 	:: act[1] -> flush_remote(1, whole_flush); seen[1] = gen
 	:: else -> skip
@@ -166,6 +174,7 @@ inline shootdown()
 inline free_table()
 {
 	t_state = FREE_T;
+	printf("MSC: hart 0 frees T; it comes back as a user page\n");
 	t_state = REUSED    /* sbrk hands the page out again, full of forged leaves */
 }
 
@@ -179,6 +188,7 @@ proctype hart0()
 	/* munmap, under mm->lock: clear the leaf, unlink the emptied table. */
 	leaf = 0;
 	link = 0;
+	printf("MSC: hart 0 clears the leaf and unlinks T\n");
 #ifdef FREE_BEFORE_FLUSH
 	free_table();
 	shootdown();
