@@ -18,7 +18,6 @@ BOOT_PROGRAMS = [
     "pingpong",
     "pipetest",
     "sh",
-    "tablebench",
     "tabletest",
     "threadtest",
     "lockstat",

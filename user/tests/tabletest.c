@@ -18,15 +18,27 @@
  *   counters the kernel's table counters moved by at least the tables above
  *
  * `tabletest N` runs them all on N harts, `tabletest N SCENARIO` one alone.
+ *
+ * `tabletest bench [-i] [-s] [-r ROUNDS]` times, one by one, the two
+ * operations whose cost the table rule changes (BENCHMARKS.md, "Table
+ * pages"): munmap of a 16-page region alone in its 2 MiB region (all 16
+ * pages touched first), and thread_create + thread_join of a thread whose
+ * stack is alone in its region. -s keeps a second thread spinning on hart 1,
+ * so every shootdown reaches a remote hart; without it the process runs on
+ * hart 0 alone. -i reports instructions (rdinstret: 8 per instruction
+ * under QEMU's `-icount shift=3`, every hart's alike: boot one hart and
+ * leave out -s for exact counts) instead of guest ns (virt's 10 MHz time).
+ * Prints the median and minimum of ROUNDS (default 200) per operation.
  * Prints one line per scenario; exits 0 when all pass. The harness checks
  * that the settled free-frame count comes back exactly.
  */
 #include <kine/user.h>
 
-#define PAGE     4096ul
-#define REGION   (2ul << 20) /* what one level-0 table maps */
-#define ROUNDS   16
-#define MAXHARTS 8
+#define PAGE       4096ul
+#define REGION     (2ul << 20) /* what one level-0 table maps */
+#define ROUNDS     16
+#define MAXHARTS   8
+#define MAX_ROUNDS 1000 /* bench */
 
 static int nharts;
 static unsigned long *shared_page; /* atomic: the page the readers read */
@@ -257,6 +269,139 @@ static int test_reuse(void)
 	return status == -1;
 }
 
+/* ---- bench: what the whole-ASID flush of a table costs ---- */
+
+static int icount_mode;
+static volatile int spinning = 1; /* the -s thread spins while set */
+
+static unsigned long now(void)
+{
+	unsigned long t;
+
+	if (icount_mode)
+		__asm__ volatile("rdinstret %0" : "=r"(t));
+	else
+		__asm__ volatile("rdtime %0" : "=r"(t));
+	return t;
+}
+
+/* QEMU virt's timebase (10 MHz); -i: 8 virtual ns per instruction. */
+static unsigned long to_unit(unsigned long d)
+{
+	return icount_mode ? d >> 3 : d * 100;
+}
+
+static int spinner(void *arg)
+{
+	(void)arg;
+	set_affinity(1);
+	while (spinning)
+		;
+	return 0;
+}
+
+static int nothing(void *arg)
+{
+	return (int)(long)arg;
+}
+
+static void sort(unsigned long *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			unsigned long t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+}
+
+static void report(const char *what, unsigned long *v, int n)
+{
+	sort(v, n);
+	printf("tabletest: bench: %s: %d rounds, median %lu %s, min %lu\n", what, n, v[n / 2],
+	       icount_mode ? "insns" : "ns", v[0]);
+}
+
+static int bench_munmap16(unsigned long *v, int rounds)
+{
+	for (int r = 0; r < rounds; r++) {
+		char *p;
+		unsigned long t0;
+
+		if (align_mmap_next(0) < 0)
+			return -1;
+		p = mmap(0, 16 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+		if (p == (char *)-1)
+			return -1;
+		for (int i = 0; i < 16; i++)
+			p[i * PAGE] = 1;
+		t0 = now();
+		if (munmap(p, 16 * PAGE) < 0)
+			return -1;
+		v[r] = to_unit(now() - t0);
+	}
+	return 0;
+}
+
+static int bench_thread(unsigned long *v, int rounds)
+{
+	for (int r = 0; r < rounds; r++) {
+		unsigned long t0;
+		int tid, status;
+
+		if (align_mmap_next(PAGE) < 0) /* a stack goes one guard page up */
+			return -1;
+		t0 = now();
+		tid = thread_create(nothing, (void *)(long)r);
+		if (tid < 0 || thread_join(tid, &status) < 0 || status != r)
+			return -1;
+		v[r] = to_unit(now() - t0);
+	}
+	return 0;
+}
+
+static int bench_main(int argc, char **argv)
+{
+	static unsigned long v[MAX_ROUNDS];
+	int rounds = 200, spin = 0, tid = -1;
+
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "-i") == 0)
+			icount_mode = 1;
+		else if (strcmp(argv[i], "-s") == 0)
+			spin = 1;
+		else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
+			rounds = atoi(argv[++i]);
+		else
+			rounds = -1;
+	}
+	if (rounds < 1 || rounds > MAX_ROUNDS) {
+		fprintf(2, "usage: tabletest bench [-i] [-s] [-r ROUNDS (1-%d)]\n", MAX_ROUNDS);
+		return 2;
+	}
+	set_affinity(0);
+	if (spin && (tid = thread_create(spinner, 0)) < 0) {
+		fprintf(2, "tabletest: bench: no spinner thread\n");
+		return 1;
+	}
+	if (bench_munmap16(v, rounds) < 0) {
+		fprintf(2, "tabletest: bench: munmap16 failed\n");
+		return 1;
+	}
+	report(spin ? "munmap16 (a thread spinning on hart 1)" : "munmap16", v, rounds);
+	if (bench_thread(v, rounds) < 0) {
+		fprintf(2, "tabletest: bench: thread create+join failed\n");
+		return 1;
+	}
+	report(spin ? "thread create+join (a thread spinning on hart 1)" : "thread create+join", v,
+	       rounds);
+	spinning = 0;
+	if (tid >= 0)
+		thread_join(tid, 0);
+	return 0;
+}
+
 /* tabletest N SCENARIO: that scenario alone (to see which one a broken kernel trips). */
 static int run_one(const char *name)
 {
@@ -283,6 +428,8 @@ int main(int argc, char **argv)
 	unsigned long retired, freed, flushes;
 	int ok = 1;
 
+	if (argc > 1 && strcmp(argv[1], "bench") == 0)
+		return bench_main(argc, argv);
 	nharts = argc > 1 ? atoi(argv[1]) : 1;
 	if (nharts < 1 || nharts > MAXHARTS) {
 		fprintf(2, "tabletest: harts must be 1 to %d\n", MAXHARTS);
