@@ -128,7 +128,8 @@ void pt_destroy_leaf_tables(paddr_t root, void (*drop_leaves)(const pte_t *table
 
 /*
  * The level-0 PTE for va, valid or not, or NULL. With alloc, missing table
- * pages are added on the way down (NULL if that runs out of memory). The
+ * pages are added on the way down (NULL, with none added, if that runs out
+ * of memory: every page is allocated before the first is linked). The
  * PTEs of the following pages up to the next 2 MiB boundary follow it in
  * the same table, so one walk serves a run of them.
  * Also NULL, with or without alloc, when va is not canonical or when a
