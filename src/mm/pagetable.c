@@ -77,77 +77,66 @@ static bool table_is_empty(paddr_t table)
 	return true;
 }
 
-/* Hang a fresh, zeroed table page in an empty entry. */
-static void link_new_table(pte_t *pte, paddr_t table)
-{
-	CHECK(*pte == 0);
-	CHECK(table_is_empty(table)); /* pt_page_alloc promised zeroes */
-	pte_set(pte, pa_to_pte(table) | PTE_V);
-}
-
 /*
- * How many table pages a walk to `level` for va would have to add: the
- * levels below the first missing entry. Sets *err and returns -1 when a
- * leaf above `level` already maps va.
+ * Hang a chain of n fresh tables for va below the empty entry *pte at
+ * `level`: one for each level from level - 1 down to level - n. Every page
+ * is allocated, and the chain linked together inside them, before the one
+ * store that publishes it (release: the zeroes and the inner links are
+ * visible first). So a chain that cannot be had changes nothing, and no
+ * walker ever saw a page this call gives back. (Taking back a published
+ * link would owe a whole flush before the page could go: pagetable.h.)
  */
-static int tables_missing(paddr_t root, uintptr_t va, unsigned level, int *err)
+static bool link_new_tables(pte_t *pte, unsigned level, unsigned n, uintptr_t va)
 {
-	paddr_t table = root;
+	paddr_t fresh[SV39_LEVELS - 1];
 
-	for (unsigned l = SV39_LEVELS - 1; l > level; l--) {
-		pte_t e = table_of(table)[sv39_vpn(va, l)];
-
-		if (pte_is_leaf(e)) {
-			*err = PT_ERR_EXIST;
-			return -1;
+	CHECK(*pte == 0 && n >= 1 && n <= level && n <= SV39_LEVELS - 1);
+	for (unsigned i = 0; i < n; i++) {
+		fresh[i] = pt_page_alloc();
+		if (fresh[i] == 0) {
+			while (i-- > 0)
+				pt_page_free(fresh[i]); /* never linked: no walker saw it */
+			return false;
 		}
-		if (!pte_valid(e))
-			return (int)(l - level);
-		table = pte_pa(e);
+		CHECK(table_is_empty(fresh[i])); /* pt_page_alloc promised zeroes */
 	}
-	return 0;
+	/* fresh[i] is the table at level - 1 - i; link each into the one above it. */
+	for (unsigned i = n - 1; i > 0; i--)
+		table_of(fresh[i - 1])[sv39_vpn(va, level - i)] = pa_to_pte(fresh[i]) | PTE_V;
+	pte_set(pte, pa_to_pte(fresh[0]) | PTE_V);
+	return true;
 }
 
 /*
  * The entry for va at `level`, reached from the root, adding the missing
  * tables on the way when alloc. On failure returns NULL with *err:
  * PT_ERR_EXIST if a leaf above `level` already maps va, PT_ERR_NOTMAPPED if
- * a table is missing and !alloc, PT_ERR_NOMEM if none could be had.
- *
- * Every page the walk needs is allocated before the first is linked, so a
- * failed walk has changed nothing. (Undoing a link instead would owe a
- * whole flush before the page could go: another hart's walker may cache
- * a non-leaf link the moment it is published, pagetable.h.)
+ * a table is missing and !alloc, PT_ERR_NOMEM if none could be had (then
+ * nothing was added: link_new_tables).
  */
 static pte_t *walk_to(paddr_t root, uintptr_t va, unsigned level, bool alloc, int *err)
 {
-	paddr_t fresh[SV39_LEVELS - 1];
-	int need = tables_missing(root, va, level, err);
 	paddr_t table = root;
 
-	if (need < 0)
-		return NULL;
-	if (need > 0 && !alloc) {
-		*err = PT_ERR_NOTMAPPED;
-		return NULL;
-	}
-	for (int i = 0; i < need; i++) {
-		fresh[i] = pt_page_alloc();
-		if (fresh[i] == 0) {
-			while (i-- > 0)
-				pt_page_free(fresh[i]); /* never linked: no hart saw it */
-			*err = PT_ERR_NOMEM;
-			return NULL;
-		}
-	}
 	for (unsigned l = SV39_LEVELS - 1; l > level; l--) {
 		pte_t *pte = &table_of(table)[sv39_vpn(va, l)];
 
-		if (!pte_valid(*pte))
-			link_new_table(pte, fresh[--need]);
+		if (pte_is_leaf(*pte)) {
+			*err = PT_ERR_EXIST;
+			return NULL;
+		}
+		if (!pte_valid(*pte)) {
+			if (!alloc) {
+				*err = PT_ERR_NOTMAPPED;
+				return NULL;
+			}
+			if (!link_new_tables(pte, l, l - level, va)) {
+				*err = PT_ERR_NOMEM;
+				return NULL;
+			}
+		}
 		table = pte_pa(*pte);
 	}
-	CHECK(need == 0);
 	return &table_of(table)[sv39_vpn(va, level)];
 }
 

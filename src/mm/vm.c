@@ -209,13 +209,13 @@ static void mm_unmap_locked(struct mm *mm, uintptr_t va, size_t size)
 static int mm_map_anon_locked(struct mm *mm, uintptr_t va, size_t size, unsigned perm,
 			      uint64_t extra)
 {
-	struct unmap_batch b = {.mm = mm};
+	struct pt_retired tables;
 	/* One page per pt_map: a failure changes nothing, and hands back no table. */
-	struct pt_release undo = {.frame = NULL, .table = unmap_retire, .ctx = &b};
+	struct pt_release undo = {.frame = NULL, .table = pt_retire, .ctx = &tables};
 	int err = 0;
 	size_t done;
 
-	pt_retired_init(&b.tables, mm);
+	pt_retired_init(&tables, mm);
 	if (va % PAGE_SIZE || size % PAGE_SIZE || size == 0 || va >= USER_END ||
 	    size > USER_END - va || ((perm & VM_WRITE) && (perm & VM_EXEC)))
 		return -EINVAL;
@@ -237,7 +237,7 @@ static int mm_map_anon_locked(struct mm *mm, uintptr_t va, size_t size, unsigned
 		}
 		mm->pages++;
 	}
-	assert(pt_retired_empty(&b.tables));
+	assert(pt_retired_empty(&tables));
 	if (err != 0 && done > 0)
 		mm_unmap_locked(mm, va, done);
 	return err;
