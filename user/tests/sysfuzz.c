@@ -286,8 +286,11 @@ static void op_read(struct fz *f)
 		return;
 	}
 	if (below(f, 4) == 0) {
-		/* Bytes wait: a bad buffer must fail, then the pipe's state is unknown. */
-		ptr = below(f, 2) ? bad_ptr(f) : (long)f->edge;
+		/*
+		 * Bytes wait: a bad buffer must fail, then the pipe's state is
+		 * unknown. The edge fails only if more than its 8 bytes come.
+		 */
+		ptr = below(f, 2) || f->pending <= 8 ? bad_ptr(f) : (long)f->edge;
 		n = below(f, 2) ? 64 : f->pending;
 		r = sys(f, SYS_read, f->pr, ptr, n, 0);
 		check(f, "read", f->pr, ptr, n, r, NO_RESULT, NO_RESULT, E(EFAULT));
