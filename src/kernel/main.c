@@ -220,8 +220,7 @@ static void boot_page_copy(void)
 	if (want_vector && !all_v && how != NULL)
 		kine_finish(false, "pagecopy=vector: not every hart has V");
 	page_copy_init(all_v, want_vector);
-	kprintf("kine: page copy: %s%s\n", page_copy_mode_name(),
-		all_v ? " (harts have V)" : "");
+	kprintf("kine: page copy: %s%s\n", page_copy_mode_name(), all_v ? " (harts have V)" : "");
 }
 
 /* Start argv[0] from the boot image and wait for it: its exit status, or -errno. */
