@@ -177,8 +177,9 @@ void *kine_memset(void *dst, int c, size_t n)
 }
 
 /*
- * 128 bytes per iteration, sixteen loads then sixteen stores: measured
- * against 64 and 256 bytes in BENCHMARKS.md ("page copy").
+ * 128 bytes per iteration, sixteen loads then sixteen stores: fewer
+ * instructions than 64 bytes, and 256 bytes spills 32 live words to the
+ * stack (BENCHMARKS.md, "Copies at word width").
  */
 void page_copy_words(void *dst, const void *src)
 {

@@ -13,19 +13,20 @@
 #include <stdbool.h>
 
 /*
- * Whether harts with V copy with it unless told otherwise (pagecopy=):
- * the winner in guest time on QEMU (BENCHMARKS.md, "page copy").
+ * Whether harts with V copy with it unless told otherwise (pagecopy=): no,
+ * scalar won in guest time on QEMU 7.2, which emulates V element by element
+ * (BENCHMARKS.md, "Page copy: scalar against vector").
  */
 #define PAGE_COPY_DEFAULT_VECTOR false
 
 enum page_copy_mode {
 	PAGE_COPY_SCALAR, /* 64-bit loads and stores, 128 bytes per iteration */
-	PAGE_COPY_VECTOR, /* RVV 1.0 vle8/vse8 at LMUL=8 */
+	PAGE_COPY_VECTOR, /* RVV 1.0 vle64/vse64 at LMUL=8 */
 };
 
 /*
- * Choose the mode before any user process runs: vector only if every usable
- * hart's riscv,isa has V (hart_has_v). Returns the mode chosen.
+ * Choose the mode before any user process runs: vector only if want_vector
+ * and every usable hart's riscv,isa has V. Returns the mode chosen.
  */
 enum page_copy_mode page_copy_init(bool harts_have_v, bool want_vector);
 void page_copy(void *dst, const void *src);

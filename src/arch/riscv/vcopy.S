@@ -7,7 +7,7 @@
  * 8 registers of VLEN bits per instruction: 128 bytes per iteration at
  * VLEN=128, fewer iterations on wider harts. (QEMU 7.2 emulates a vector
  * load or store element by element: 64-bit elements take 8 times fewer
- * steps than bytes; BENCHMARKS.md, "page copy".)
+ * steps than bytes; BENCHMARKS.md, "Page copy: scalar against vector".)
  */
 	.option	push
 	.option	arch, +v
