@@ -25,6 +25,7 @@ BOOT_PROGRAMS = [
     "sysfuzz",
     "oomtest",
     "stackbomb",
+    "vtrap",
     "badelf_trunc",
     "badelf_half",
     "badelf_garbage",

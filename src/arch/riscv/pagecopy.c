@@ -7,9 +7,11 @@
  *  - Vector state belongs to no one: sstatus.VS is Off on every hart except
  *    inside page_copy's vector branch, and that branch runs with interrupts
  *    off, so no trap, preemption or switch can see VS on or find another
- *    thread's vector registers in use (there are none to clobber: user mode
- *    never has V, user_return clears VS again, and no other kernel code
- *    issues V instructions). Turning VS Off afterwards discards the state.
+ *    thread's vector registers in use. There are none to clobber: no other
+ *    kernel code issues V instructions, and user mode never has VS on
+ *    (trap_init_hart clears it, user_return masks it out, and a return from
+ *    a trap restores the user's own sstatus). Turning VS Off afterwards
+ *    discards the state. user/tests/vtrap.c checks the user side.
  */
 #include "src/arch/riscv/pagecopy.h"
 
