@@ -14,6 +14,9 @@
  *                                          COW fault throughput of HARTS
  *                                          processes (or threads of one),
  *                                          each on its own hart
+ *   forkbench pipe [-r REPS] MIB           MIB MiB through a pipe in 64 KiB
+ *                                          writes, hart 0 to a reader on
+ *                                          hart 1: MB/s
  *   forkbench nop                          exit 0 (what exec runs)
  *
  * Each measurement is one line `kine: bench {json}`, the format of the
@@ -562,12 +565,86 @@ static int bench_scale(int threads, int n, int reps)
 	return 1;
 }
 
+/* ---- pipe throughput ---- */
+
+#define PIPE_CHUNK 65536
+/*
+ * Allocated when the case runs: a 64 KiB array in .bss would move the data
+ * pages the fault cases count (forkbench_virt_smp2 expects their numbers).
+ */
+static char *pipe_chunk;
+
+/* The child: read to EOF on hart 1; exit 0 if exactly total bytes came. */
+static void pipe_reader(int fd, long total)
+{
+	long got = 0;
+	int n;
+
+	set_affinity(1);
+	while ((n = read(fd, pipe_chunk, PIPE_CHUNK)) > 0)
+		got += n;
+	exit(got == total ? 0 : 1);
+}
+
+/*
+ * MIB MiB through a pipe in 64 KiB writes from hart 0 to a reader on hart
+ * 1, timed from the first write to the reader's exit: MB/s (10^6 bytes).
+ */
+static int bench_pipe(int reps, int mib)
+{
+	long total = (long)mib << 20;
+	int status;
+
+	pipe_chunk = malloc(PIPE_CHUNK);
+	if (pipe_chunk == NULL)
+		return 0;
+	for (int r = 0; r < reps; r++) {
+		int fds[2], pid;
+		unsigned long t0;
+
+		if (pipe(fds) < 0)
+			return 0;
+		pid = fork();
+		if (pid == 0) {
+			close(fds[1]);
+			pipe_reader(fds[0], total);
+		}
+		close(fds[0]);
+		t0 = now();
+		for (long done = 0; pid > 0 && done < total;) {
+			int w = write(fds[1], pipe_chunk, PIPE_CHUNK);
+
+			if (w <= 0)
+				break;
+			done += w;
+		}
+		close(fds[1]);
+		if (pid < 0 || wait(&status) != pid || status != 0) {
+			printf("forkbench: pipe: pid %d status %d\n", pid, status);
+			return 0;
+		}
+		samples[r] = now() - t0;
+	}
+	sort(samples, reps);
+	if (!icount_mode) {
+		/* MB/s with one decimal: bytes * 10^4 / ns = tenths of MB/s. */
+		unsigned long tenths = (unsigned long)total * 10000 / to_unit(samples[reps / 2]);
+
+		printf("kine: bench {\"bench\":\"pipe_mb_s\",\"mib\":%d,\"n\":%d,\"unit\":"
+		       "\"MB/s\",\"median\":%lu.%lu}\n",
+		       mib, reps, tenths / 10, tenths % 10);
+	}
+	printf("kine: bench {\"bench\":\"pipe\",\"mib\":%d,", mib);
+	print_stats(reps);
+	return 1;
+}
+
 /* ---- main ---- */
 
 static int usage(void)
 {
 	printf("usage: forkbench [-i] fork|exec [-r REPS] MIB... | fault [-n PAGES] [-t 0] | "
-	       "scale [-n PAGES] [-r REPS] procs|threads HARTS... | nop\n");
+	       "scale [-n PAGES] [-r REPS] procs|threads HARTS... | pipe [-r REPS] MIB | nop\n");
 	return 2;
 }
 
@@ -619,6 +696,10 @@ int main(int argc, char **argv)
 	read_timebase();
 	printf("kine: bench {\"bench\":\"clock\",\"unit\":\"%s\",\"timebase_hz\":%lu}\n", unit(),
 	       timebase_hz);
+	if (strcmp(what, "pipe") == 0) {
+		set_affinity(0);
+		return a < argc && bench_pipe(reps, atoi(argv[a])) ? 0 : 1;
+	}
 	if (strcmp(what, "fork") == 0 || strcmp(what, "exec") == 0 || strcmp(what, "fault") == 0)
 		return run_pinned(what, reps, pages, mt, argc - a, argv + a);
 	if (strcmp(what, "scale") != 0 || a >= argc)

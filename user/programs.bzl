@@ -26,6 +26,7 @@ BOOT_PROGRAMS = [
     "sysfuzz",
     "oomtest",
     "stackbomb",
+    "vtrap",
     "badelf_trunc",
     "badelf_half",
     "badelf_garbage",

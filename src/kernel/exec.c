@@ -10,6 +10,7 @@
  */
 #include "src/kernel/exec.h"
 
+#include "src/arch/riscv/pagecopy.h"
 #include "src/kernel/kernel.h"
 #include "src/lib/cpio.h"
 #include "src/lib/elf.h"
@@ -57,6 +58,7 @@ static int exec_load_segment(struct mm *mm, const uint8_t *image, const struct e
 	for (uint64_t done = 0; done < seg->filesz;) {
 		uintptr_t va = seg->vaddr + done;
 		size_t c = PAGE_SIZE - va % PAGE_SIZE;
+		const uint8_t *src;
 		uint8_t *page;
 
 		if (c > seg->filesz - done)
@@ -64,7 +66,12 @@ static int exec_load_segment(struct mm *mm, const uint8_t *image, const struct e
 		mm_lock(mm);
 		page = mm_user_page(mm, PAGE_ALIGN_DOWN(va), false);
 		assert(page != NULL);
-		memcpy(page + va % PAGE_SIZE, image + seg->offset + done, c);
+		src = image + seg->offset + done;
+		/* A whole page from a page-aligned source: the page copy. */
+		if (c == PAGE_SIZE && (uintptr_t)src % PAGE_SIZE == 0)
+			page_copy(page, src);
+		else
+			memcpy(page + va % PAGE_SIZE, src, c);
 		mm_unlock(mm);
 		done += c;
 	}

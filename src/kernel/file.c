@@ -178,10 +178,20 @@ void fdtable_copy(struct fdtable *dst, struct fdtable *src)
 	spin_unlock(&src->lock);
 }
 
+/* One lock round for the whole table (not one per slot: exit is on fork's path). */
 void fdtable_close_all(struct fdtable *t)
 {
+	struct file *open[FD_MAX];
+
+	spin_lock(&t->lock);
+	for (int fd = 0; fd < FD_MAX; fd++) {
+		open[fd] = t->fd[fd];
+		t->fd[fd] = NULL;
+	}
+	spin_unlock(&t->lock);
 	for (int fd = 0; fd < FD_MAX; fd++)
-		fd_close(t, fd);
+		if (open[fd] != NULL)
+			file_put(open[fd]); /* outside the lock, as in fd_close */
 }
 
 int fd_install(struct fdtable *t, struct file *f)

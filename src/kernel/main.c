@@ -12,6 +12,9 @@
  *   tlb_threshold=N  shootdowns flush the whole ASID past N pages (default 64)
  *   tlb=sbi | tlb=ipi  remote shootdowns through SBI RFENCE (the default) or
  *                 kine's own IPIs (the default of //:kernel_ipi and of seed=N)
+ *   pagecopy=scalar | pagecopy=vector
+ *                 how whole pages are copied (src/arch/riscv/pagecopy.h);
+ *                 vector needs V on every hart, scalar is the default
  *   seed=N        perturb the schedule from seed N (src/sched/perturb.h): with
  *                 `./kine run --seed N` (QEMU's icount mode) one seed is one
  *                 repeatable interleaving
@@ -28,6 +31,7 @@
 #include "src/arch/riscv/machine.h"
 #include "src/arch/riscv/memlayout.h"
 #include "src/arch/riscv/mmu.h"
+#include "src/arch/riscv/pagecopy.h"
 #include "src/arch/riscv/platform.h"
 #include "src/arch/riscv/plic.h"
 #include "src/arch/riscv/sbi.h"
@@ -192,6 +196,31 @@ static void boot_tlb(void)
 		 */
 		remote = TLB_REMOTE_IPI;
 	tlb_init(mmu_asid_bits, nharts, (unsigned)threshold, remote);
+}
+
+/*
+ * The page copy (src/arch/riscv/pagecopy.h), before any process runs.
+ * Vector only where every hart has V: a copy runs on whichever hart faults.
+ */
+static void boot_page_copy(void)
+{
+	const char *how = bootargs_get(&bootargs, "pagecopy");
+	bool all_v = platform.nusable > 0;
+	bool want_vector = PAGE_COPY_DEFAULT_VECTOR;
+
+	for (int i = 0; i < platform.nharts; i++)
+		if (platform.harts[i].usable && !platform.harts[i].has_v)
+			all_v = false;
+	if (how != NULL && strcmp(how, "vector") == 0)
+		want_vector = true;
+	else if (how != NULL && strcmp(how, "scalar") == 0)
+		want_vector = false;
+	else if (how != NULL)
+		kine_finish(false, "unknown pagecopy=%s (scalar or vector)", how);
+	if (want_vector && !all_v && how != NULL)
+		kine_finish(false, "pagecopy=vector: not every hart has V");
+	page_copy_init(all_v, want_vector);
+	kprintf("kine: page copy: %s%s\n", page_copy_mode_name(), all_v ? " (harts have V)" : "");
 }
 
 /* Start argv[0] from the boot image and wait for it: its exit status, or -errno. */
@@ -386,6 +415,7 @@ void boot_main(unsigned long hartid, unsigned long dtb)
 		kine_finish(false, "%d of %d harts came online", online, nharts);
 	boot_asid_bits();
 	boot_tlb();
+	boot_page_copy();
 	boot_run();
 }
 

@@ -5,7 +5,8 @@
  * to and from user memory happens outside the lock (copyin/copyout take
  * the address space's lock and may sleep later, once they can fault in
  * pages), through a small bounce buffer; so the lock is held only for
- * memcpy-sized moments.
+ * memcpy-sized moments. The ring wraps, so a chunk is at most two memcpys;
+ * a read takes everything there (up to its size), a bounce at a time.
  */
 #include "src/kernel/pipe.h"
 
@@ -18,7 +19,7 @@
 #include "user/include/kine/errno.h"
 
 #define PIPE_SIZE   4096
-#define PIPE_BOUNCE 256
+#define PIPE_BOUNCE 1024 /* on the kernel stack: a quarter of the frame limit */
 
 struct pipe {
 	struct spinlock lock;
@@ -74,10 +75,40 @@ static bool pipe_killed(const bool *killed)
 	return killed != NULL && __atomic_load_n(killed, __ATOMIC_ACQUIRE);
 }
 
+/* Move up to n bytes from the ring to dst (lock held): at most two memcpys. */
+static long ring_take(struct pipe *p, char *dst, long n)
+{
+	long avail = (long)(p->nwritten - p->nread), got = n < avail ? n : avail;
+	long at = (long)(p->nread % PIPE_SIZE), first = got < PIPE_SIZE - at ? got : PIPE_SIZE - at;
+
+	memcpy(dst, p->buf + at, first);
+	memcpy(dst + first, p->buf, got - first);
+	p->nread += got;
+	return got;
+}
+
+/* Move up to n bytes from src into the ring's free space (lock held). */
+static long ring_put(struct pipe *p, const char *src, long n)
+{
+	long room = PIPE_SIZE - (long)(p->nwritten - p->nread), put = n < room ? n : room;
+	long at = (long)(p->nwritten % PIPE_SIZE),
+	     first = put < PIPE_SIZE - at ? put : PIPE_SIZE - at;
+
+	memcpy(p->buf + at, src, first);
+	memcpy(p->buf, src + first, put - first);
+	p->nwritten += put;
+	return put;
+}
+
+/*
+ * Wait for data (or the writer's close), then take what is there up to n,
+ * a bounce buffer at a time: returning after one small chunk would make
+ * each chunk a round trip between the writer's hart and the reader's.
+ */
 long pipe_read(struct pipe *p, struct mm *mm, uintptr_t ubuf, long n, const bool *killed)
 {
 	char bounce[PIPE_BOUNCE];
-	long got = 0;
+	long got = 0, c;
 
 	spin_lock(&p->lock);
 	while (p->nread == p->nwritten && p->writer_open) {
@@ -87,12 +118,16 @@ long pipe_read(struct pipe *p, struct mm *mm, uintptr_t ubuf, long n, const bool
 		}
 		waitq_sleep(&p->readable, &p->lock);
 	}
-	while (got < n && p->nread != p->nwritten && got < PIPE_BOUNCE)
-		bounce[got++] = p->buf[p->nread++ % PIPE_SIZE];
-	waitq_wake_all(&p->writable);
+	do {
+		c = ring_take(p, bounce, n - got < PIPE_BOUNCE ? n - got : PIPE_BOUNCE);
+		waitq_wake_all(&p->writable);
+		spin_unlock(&p->lock);
+		if (c > 0 && copyout(mm, ubuf + got, bounce, c) < 0)
+			return got > 0 ? got : -EFAULT;
+		got += c;
+		spin_lock(&p->lock);
+	} while (c > 0 && got < n && p->nread != p->nwritten);
 	spin_unlock(&p->lock);
-	if (got > 0 && copyout(mm, ubuf, bounce, got) < 0)
-		return -EFAULT;
 	return got;
 }
 
@@ -117,7 +152,7 @@ long pipe_write(struct pipe *p, struct mm *mm, uintptr_t ubuf, long n, const boo
 				waitq_sleep(&p->writable, &p->lock);
 				continue;
 			}
-			p->buf[p->nwritten++ % PIPE_SIZE] = bounce[i++];
+			i += ring_put(p, bounce + i, c - i);
 		}
 		waitq_wake_all(&p->readable);
 		spin_unlock(&p->lock);

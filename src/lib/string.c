@@ -1,44 +1,9 @@
 /*
- * string.c: byte-at-a-time memory and string functions for the kernel.
- *
- * Simple on purpose: nothing in kine copies enough through these for speed
- * to matter yet (page copies will get their own routine in src/mm).
+ * string.c: byte-at-a-time comparisons and string functions for the kernel
+ * and the user library. memcpy, memmove and memset are in mem.c, a word at
+ * a time; these scan short strings, where bytes are fine.
  */
 #include "src/lib/string.h"
-
-void *memcpy(void *dst, const void *src, size_t n)
-{
-	unsigned char *d = dst;
-	const unsigned char *s = src;
-
-	while (n--)
-		*d++ = *s++;
-	return dst;
-}
-
-/* Copies backwards when dst overlaps the tail of src. */
-void *memmove(void *dst, const void *src, size_t n)
-{
-	unsigned char *d = dst;
-	const unsigned char *s = src;
-
-	if (d == s || n == 0)
-		return dst;
-	if (d < s || d >= s + n)
-		return memcpy(dst, src, n);
-	while (n--)
-		d[n] = s[n];
-	return dst;
-}
-
-void *memset(void *dst, int c, size_t n)
-{
-	unsigned char *d = dst;
-
-	while (n--)
-		*d++ = (unsigned char)c;
-	return dst;
-}
 
 int memcmp(const void *a, const void *b, size_t n)
 {

@@ -17,6 +17,7 @@
  */
 #include "src/mm/cow.h"
 
+#include "src/arch/riscv/pagecopy.h"
 #include "src/arch/riscv/pte.h"
 #include "src/kernel/kernel.h"
 #include "src/mm/frame.h"
@@ -132,7 +133,7 @@ static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t old, uint32_t refs)
 	perturb_window(); /* seed=N: let another hart act inside the window */
 	copy = frame_alloc(0);
 	if (copy != 0)
-		memcpy(phys_to_virt(copy), phys_to_virt(pte_pa(old)), PAGE_SIZE);
+		page_copy(phys_to_virt(copy), phys_to_virt(pte_pa(old)));
 	/* Another sharer let the frame go while we copied (our own reference is the +1). */
 	fell = frame_refcount(f) < refs + 1;
 	if (copy == 0) {

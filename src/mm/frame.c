@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "src/lib/check.h"
+#include "src/lib/mem.h"
 #include "src/lib/string.h"
 #include "src/mm/buddy.h"
 #include "src/mm/frame_cache.h"
@@ -266,16 +267,17 @@ paddr_t frame_alloc(unsigned order)
 }
 
 /*
- * Zero a block a 64-bit word at a time: string.c's memset goes byte by
- * byte, eight times the instructions, and every page-table page of every
- * fork comes through here.
+ * Zero a block page by page with the unrolled word loop (src/lib/mem.c):
+ * every page-table page of every fork comes through here.
  */
+_Static_assert(PAGE_SIZE == PAGE_COPY_SIZE, "page_zero_words zeroes one page");
+
 static void block_zero(paddr_t pa, unsigned order)
 {
-	uint64_t *p = phys_to_virt(pa);
+	uint8_t *p = phys_to_virt(pa);
 
-	for (size_t i = 0; i < (PAGE_SIZE << order) / sizeof(*p); i++)
-		p[i] = 0;
+	for (size_t i = 0; i < ((size_t)1 << order); i++)
+		page_zero_words(p + i * PAGE_SIZE);
 }
 
 paddr_t frame_alloc_zeroed(unsigned order)

@@ -89,13 +89,13 @@ long copyinstr(struct mm *mm, char *dst, uintptr_t usrc, size_t max)
 			ret = -EFAULT;
 			break;
 		}
-		for (size_t i = 0; i < c; i++, len++) {
-			dst[len] = page[va % PAGE_SIZE + i];
-			if (dst[len] == '\0') {
-				ret = (long)len;
-				break;
-			}
-		}
+		/* Scan for the NUL, then copy what it ends (memcpy goes by words). */
+		size_t n = strnlen(page + va % PAGE_SIZE, c);
+
+		memcpy(dst + len, page + va % PAGE_SIZE, n < c ? n + 1 : c);
+		len += n;
+		if (n < c)
+			ret = (long)len;
 	}
 	mm_unlock(mm);
 	return ret;

@@ -16,6 +16,7 @@
 
 #include "src/arch/riscv/kmap.h"
 #include "src/arch/riscv/mmu.h"
+#include "src/arch/riscv/pagecopy.h"
 #include "src/kernel/kernel.h"
 #include "src/mm/frame.h"
 #include "src/mm/pagetable.h"
@@ -333,7 +334,7 @@ static pte_t mm_copy_page(pte_t *pte, struct mm_copy_ctx *c)
 
 		if (copy == 0)
 			return 0;
-		memcpy(phys_to_virt(copy), phys_to_virt(pa), PAGE_SIZE);
+		page_copy(phys_to_virt(copy), phys_to_virt(pa));
 		return vm_leaf(copy, flags, PTE_A);
 	}
 #else

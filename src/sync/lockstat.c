@@ -29,8 +29,16 @@ static const char *const kind_names[] = {[LOCK_SPIN] = "spin", [LOCK_SLEEP] = "s
 static uint64_t epoch = 1; /* counts of another epoch are stale */
 #endif
 
+/*
+ * Names are string literals, usually the very pointer a class was made
+ * with: match pointers first, so that spin_init (on fork's path) rarely
+ * needs a strcmp per class.
+ */
 static struct lock_class *class_find(const char *name, enum lock_kind kind, int n)
 {
+	for (int i = 0; i < n; i++)
+		if (classes[i].kind == kind && classes[i].name == name)
+			return &classes[i];
 	for (int i = 0; i < n; i++)
 		if (classes[i].kind == kind && strcmp(classes[i].name, name) == 0)
 			return &classes[i];

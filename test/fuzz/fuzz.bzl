@@ -1,6 +1,6 @@
 """kine_fuzz_target: one libFuzzer target of test/fuzz, and its short run.
 
-For a target NAME (fdt, elf, cpio) the macro makes
+For a target NAME (fdt, elf, cpio, mem) the macro makes
 
   :fuzz_NAME       the fuzzer, linked by clang (build_fuzzer.sh); a genrule,
                    so Bazel caches it like any other output:
@@ -16,7 +16,7 @@ def kine_fuzz_target(name, srcs, seeds, dict, regress, seconds = 15):
     """Declares :fuzz_<name> and :fuzz_<name>_test.
 
     Args:
-      name: the target's short name (fdt, elf, cpio).
+      name: the target's short name (fdt, elf, cpio, mem).
       srcs: the fuzz target's .c file and every kine source and header it
         compiles with.
       seeds: files that seed the corpus.

@@ -49,7 +49,7 @@ static void check_virt_common(uint32_t nharts)
 	for (uint32_t i = 0; i < nharts; i++) {
 		const struct platform_hart *h = &plat.harts[i];
 		CHECK_EQ(h->hartid, i);
-		CHECK(h->okay && h->has_mmu && h->usable && h->has_sstc);
+		CHECK(h->okay && h->has_mmu && h->usable && h->has_sstc && !h->has_v);
 		CHECK_STREQ(h->mmu_type, "riscv,sv48");
 		CHECK_STREQ(h->isa, "rv64imafdch_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_sstc");
 		/* QEMU numbers phandles down: hart i's intc is 2 * (nharts - i). */
@@ -273,6 +273,7 @@ struct machine {
 	const char *stdout_path;
 	bool isa_ext;      /* riscv,isa "..._zsstc" (which is not sstc) */
 	bool ext_list;     /* riscv,isa-extensions listing sstc */
+	const char *isa;   /* riscv,isa, if not one of the above */
 	int initrd;        /* 0 none, 1 or 2 cells, 3: start only, 4: end < start */
 	bool cpu_timebase; /* timebase-frequency on the cpu nodes, not /cpus */
 	bool dup_hart;
@@ -340,7 +341,8 @@ static size_t build(struct fdtb *b, const struct machine *m)
 		if (m->mmu)
 			fdtb_prop_str(b, "mmu-type", m->mmu);
 		fdtb_prop_str(b, "riscv,isa",
-			      m->rv32      ? "rv32imac"
+			      m->isa       ? m->isa
+			      : m->rv32    ? "rv32imac"
 			      : m->isa_ext ? "rv64imafdc_zsstc"
 					   : "rv64imafdc_SSTC");
 		if (m->ext_list)
@@ -434,6 +436,20 @@ static void test_synthetic(void)
 	m.ext_list = true;
 	CHECK_EQ(parse_machine(&m), 0);
 	CHECK(plat.harts[0].has_sstc);
+
+	SECTION("synthetic: V from the single-letter part of riscv,isa only");
+	m = base_machine();
+	CHECK_EQ(parse_machine(&m), 0);
+	CHECK(!plat.harts[0].has_v);
+	m.isa = "rv64imafdcvh_zicsr_zve64d";
+	CHECK_EQ(parse_machine(&m), 0);
+	CHECK(plat.harts[0].has_v && plat.harts[1].has_v);
+	m.isa = "RV64GCV";
+	CHECK_EQ(parse_machine(&m), 0);
+	CHECK(plat.harts[0].has_v);
+	m.isa = "rv64imafdc_zvl128b_zve32x"; /* vector pieces, not V */
+	CHECK_EQ(parse_machine(&m), 0);
+	CHECK(!plat.harts[0].has_v);
 
 	SECTION("synthetic: path stdout-path, timebase from cpu nodes (2 cells)");
 	m = base_machine();

@@ -33,16 +33,20 @@ class Boot:
     """One QEMU boot of one image: the forkbench command (or kernel options) it runs."""
 
     def __init__(self, case, image, smp, est_s, run=None, append=None, mem="256M",
-                 deterministic=None, timeout=600):
+                 deterministic=None, timeout=600, cpu=None, elf=None, initrd=None):
         self.case, self.image, self.smp, self.est_s = case, image, smp, est_s
         self.run, self.append, self.mem = run, append, mem
         self.deterministic, self.timeout = deterministic, timeout
+        # QEMU -cpu, and paths that replace bindir/IMAGE.elf and bindir/user/boot.cpio
+        # (copies.py boots a saved "before" build beside the current one).
+        self.cpu, self.elf, self.initrd = cpu, elf, initrd
         self.index = 0  # which boot of this case and image (set by plan())
 
     def describe(self):
-        what = self.run or self.append
+        what = " ".join(x for x in (self.append, self.run) if x)
         det = ", icount seed %d" % self.deterministic if self.deterministic is not None else ""
-        return "%s on %s (-smp %d%s): %s" % (self.case, self.image, self.smp, det, what)
+        cpu = ", -cpu %s" % self.cpu if self.cpu else ""
+        return "%s on %s (-smp %d%s%s): %s" % (self.case, self.image, self.smp, det, cpu, what)
 
 
 def _alternate(case, images, boots, **kw):
@@ -108,13 +112,16 @@ def plan(cases, quick):
 
 def boot(b, bindir):
     """Boot once; the bench records, or SystemExit with the console's tail."""
-    elf = os.path.join(bindir, b.image + ".elf")
+    elf = b.elf or os.path.join(bindir, b.image + ".elf")
     cmd = [sys.executable, RUNNER, "run", "--kernel", elf, "--smp", str(b.smp),
            "--mem", b.mem, "--timeout", str(b.timeout),
            # The guest may compute for seconds without a word: never end it on silence.
            "--eof-idle", "0"]
     if b.run is not None:
-        cmd += ["--initrd", os.path.join(bindir, "user", "boot.cpio"), "--run", b.run]
+        cmd += ["--initrd", b.initrd or os.path.join(bindir, "user", "boot.cpio"),
+                "--run", b.run]
+    if b.cpu is not None:
+        cmd += ["--cpu", b.cpu]
     if b.append is not None:
         cmd += ["--append", b.append]
     if b.deterministic is not None:

@@ -87,6 +87,22 @@ static bool isa_has(const char *isa, const char *ext)
 	return false;
 }
 
+/* Whether the single-letter part of "rv64imafdcv_zicsr..." has letter x. */
+static bool isa_has_letter(const char *isa, char x)
+{
+	const char *p = isa;
+
+	if (lower(p[0]) != 'r' || lower(p[1]) != 'v')
+		return false;
+	p += 2;
+	while (*p >= '0' && *p <= '9')
+		p++; /* "32", "64" */
+	for (; *p && *p != '_'; p++)
+		if (lower(*p) == x)
+			return true;
+	return false;
+}
+
 /* Whether the string s starts with prefix, ignoring case. */
 static bool starts_with(const char *s, const char *prefix)
 {
@@ -306,6 +322,8 @@ static int read_hart(struct ctx *c, int cpu)
 	h->usable = h->okay && h->has_mmu && (!h->isa || starts_with(h->isa, "rv64"));
 	h->has_sstc = (h->isa && isa_has(h->isa, "sstc")) ||
 		      fdt_prop_has_string(&c->t, cpu, "riscv,isa-extensions", "sstc");
+	h->has_v = (h->isa && isa_has_letter(h->isa, 'v')) ||
+		   fdt_prop_has_string(&c->t, cpu, "riscv,isa-extensions", "v");
 	h->sifive_u74 = is_sifive_u74(c, cpu);
 	h->intc_phandle = intc_phandle(c, cpu);
 	h->plic_s_context = -1;

@@ -45,6 +45,7 @@ struct platform_hart {
 	bool has_mmu;    /* mmu-type present and not "riscv,none" */
 	bool usable;     /* okay && has_mmu && rv64: kine may start it */
 	bool has_sstc;   /* "sstc" appears in riscv,isa (or riscv,isa-extensions) */
+	bool has_v;      /* the single-letter base of riscv,isa has 'v' (or extensions list "v") */
 	/*
 	 * A SiFive U74 core: compatible lists "sifive,u74*" or
 	 * "sifive,bullet0" (the HiFive Unmatched's FU740). Its erratum

@@ -12,10 +12,12 @@
 #include <stdint.h>
 
 /* sstatus */
-#define SSTATUS_SIE  (1UL << 1) /* interrupts enabled in S-mode */
-#define SSTATUS_SPIE (1UL << 5) /* SIE before the trap */
-#define SSTATUS_SPP  (1UL << 8) /* trap came from S-mode */
-#define SSTATUS_SUM  (1UL << 18)
+#define SSTATUS_SIE        (1UL << 1) /* interrupts enabled in S-mode */
+#define SSTATUS_SPIE       (1UL << 5) /* SIE before the trap */
+#define SSTATUS_SPP        (1UL << 8) /* trap came from S-mode */
+#define SSTATUS_SUM        (1UL << 18)
+#define SSTATUS_VS         (3UL << 9) /* vector state: 0 = Off (V instructions trap) */
+#define SSTATUS_VS_INITIAL (1UL << 9)
 
 /* sie / sip bits: software, timer and external interrupts of S-mode. */
 #define SIE_SSIE (1UL << 1)

@@ -35,6 +35,8 @@ void trap_init_hart(void)
 	csr_write(stvec, (uintptr_t)kernelvec);
 	csr_write(scounteren, SCOUNTEREN_CY | SCOUNTEREN_TM | SCOUNTEREN_IR);
 	csr_set(sie, SIE_SSIE);
+	/* Firmware may leave V on: only pagecopy.c turns it on, briefly. */
+	csr_clear(sstatus, SSTATUS_VS);
 }
 
 static const char *const exception_names[] = {

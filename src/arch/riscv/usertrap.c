@@ -43,8 +43,13 @@ void user_frame_init(struct user_frame *uf, uint64_t pc, uint64_t sp, uint64_t a
 void user_return(struct user_frame *uf)
 {
 	arch_irq_disable();
-	/* sret to U-mode (SPP = 0) with interrupts enabled there (SPIE = 1). */
-	uf->tf.sstatus = (csr_read(sstatus) & ~(SSTATUS_SPP | SSTATUS_SUM)) | SSTATUS_SPIE;
+	/*
+	 * sret to U-mode (SPP = 0) with interrupts enabled there (SPIE = 1)
+	 * and vector state Off: user programs are built without V, and a V
+	 * instruction must stay an illegal-instruction fault (pagecopy.c).
+	 */
+	uf->tf.sstatus =
+	    (csr_read(sstatus) & ~(SSTATUS_SPP | SSTATUS_SUM | SSTATUS_VS)) | SSTATUS_SPIE;
 	user_return_asm(uf);
 }
 
