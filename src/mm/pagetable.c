@@ -370,6 +370,8 @@ static void destroy_table(paddr_t table, unsigned level, const struct destroy *d
 		return;
 	}
 	for (unsigned i = 0; i < SV39_ENTRIES; i++) {
+		if (t[i] == 0)
+			continue;
 		if (pte_is_table(t[i])) {
 			CHECK(level > 0);
 			destroy_table(pte_pa(t[i]), level - 1, d);
@@ -530,14 +532,18 @@ static int visit_leaf_tables(paddr_t table, unsigned level, uintptr_t lo, uintpt
 	pte_t *t = table_of(table);
 
 	for (unsigned i = sv39_vpn(lo, level); i <= sv39_vpn(last, level); i++) {
-		uintptr_t from = max_va(lo, slot_va(lo, level, i));
-		uintptr_t to = min_va(last, slot_last(lo, level, i));
+		uintptr_t from, to;
 		int ret;
 
+		/* Most slots of a user space are empty: skip them before any arithmetic. */
+		if (t[i] == 0)
+			continue;
 		if (pte_is_leaf(t[i]))
 			return PT_ERR_HUGE;
 		if (!pte_is_table(t[i]))
 			continue;
+		from = max_va(lo, slot_va(lo, level, i));
+		to = min_va(last, slot_last(lo, level, i));
 		if (level == 1) {
 			unsigned first = sv39_vpn(from, 0);
 
