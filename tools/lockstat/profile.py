@@ -74,6 +74,25 @@ def us(ticks, hz):
     return ticks * 1e6 / hz
 
 
+def avg(total, count):
+    """A column's average in whole ticks, rounded down, as user/lockstat.c computes it."""
+    return total // count if count else 0
+
+
+# Linux's /proc/lock_stat columns, the same header as user/lockstat.c (docs/lockstat.md).
+COLUMNS = ("class name", "con-bounces", "contentions", "waittime-min", "waittime-max",
+           "waittime-total", "waittime-avg", "acq-bounces", "acquisitions", "holdtime-min",
+           "holdtime-max", "holdtime-total", "holdtime-avg")
+HEADER_FMT = "%-22s %11s %11s %12s %12s %14s %12s %11s %12s %12s %12s %14s %12s"
+ROW_FMT = "%-22s %11d %11d %12s %12s %14s %12s %11d %12d %12s %12s %14s %12s"
+
+
+def us_text(ticks, hz):
+    """Microseconds with two decimals, cut (not rounded) as user/lockstat.c prints them."""
+    hundredths = ticks * 100000000 // hz
+    return "%d.%02d" % (hundredths // 100, hundredths % 100)
+
+
 def report(header, classes, elf, out_dir, title):
     hz = int(header.get("timebase_hz", 10000000)) or 1
     classes.sort(key=lambda c: (-c["con"], -c["wait_total"], -c["acq"]))
@@ -81,15 +100,15 @@ def report(header, classes, elf, out_dir, title):
     rows = ["# %s" % title,
             "# times in microseconds (timebase %d Hz, %s harts); sorted by contentions"
             % (hz, header.get("harts", "?")),
-            "%-22s %8s %9s %9s %9s %11s %8s %10s %9s %9s %11s" % (
-                "class", "con-bnc", "contend", "wait-min", "wait-max", "wait-total", "acq-bnc",
-                "acquire", "hold-min", "hold-max", "hold-total")]
+            HEADER_FMT % COLUMNS]
     for c in classes:
         label = c["name"] + (" (sleep)" if c["kind"] == "sleep" else "")
-        rows.append("%-22s %8d %9d %9.2f %9.2f %11.2f %8d %10d %9.2f %9.2f %11.2f" % (
-            label, c["con_bounce"], c["con"], us(c["wait_min"], hz), us(c["wait_max"], hz),
-            us(c["wait_total"], hz), c["acq_bounce"], c["acq"], us(c["hold_min"], hz),
-            us(c["hold_max"], hz), us(c["hold_total"], hz)))
+        rows.append(ROW_FMT % (
+            label, c["con_bounce"], c["con"], us_text(c["wait_min"], hz),
+            us_text(c["wait_max"], hz), us_text(c["wait_total"], hz),
+            us_text(avg(c["wait_total"], c["con"]), hz), c["acq_bounce"], c["acq"],
+            us_text(c["hold_min"], hz), us_text(c["hold_max"], hz), us_text(c["hold_total"], hz),
+            us_text(avg(c["hold_total"], c["acq"]), hz)))
         for pc, n in c["sites"]:
             rows.append("    %9d  %#x  %s" % (n, pc, names.get(pc, "?")))
     os.makedirs(out_dir, exist_ok=True)
