@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """run_test: `./kine run` as a script calls it, stdin not a terminal, and its exit status.
 
-    run_test.py quiet0 | quiet3 | timeout | dialects
+    run_test.py quiet0 | quiet3 | timeout | noverdict | dialects
 
 Each scenario runs the front script itself (./kine from the runfiles) with KINE_SKIP_DEPS=1 and
 KINE_PREBUILT_KERNEL/KINE_PREBUILT_INITRD naming the images Bazel built for this test: a test
@@ -13,6 +13,7 @@ writes, so the program booted is the one `./kine run --add xv6lab.c` would build
   quiet0    --run "xv6lab 10 0", stdin /dev/null: quiet for 10 s, then exit 0: status 0
   quiet3    --run "xv6lab 10 3", stdin an empty pipe: status 3, and stderr says so
   timeout   --run "xv6lab forever" --timeout 5, stdin /dev/null: status 124, stderr says why
+  noverdict --cpu QEMU does not know: QEMU exits first, status 125, and stderr says so
   dialects  --add of a file mixing xv6's and kine's includes, and --xv6 with a kine file:
             refused before any build, naming the include to drop (no QEMU)
 """
@@ -93,6 +94,18 @@ def scenario_timeout():
     return problems
 
 
+def scenario_noverdict():
+    # A CPU model QEMU does not know: it exits 1 at once, before any verdict.
+    problems = []
+    rc, _, err, _ = kine(run_args("xv6lab 0 0", "--cpu", "no-such-cpu", "--timeout", "20"),
+                         limit=40)
+    if rc != 125:
+        problems.append("exit status %d, want 125 (QEMU exited without a verdict)" % rc)
+    if "run ended without a verdict: QEMU exited by itself with status 1" not in err:
+        problems.append("stderr does not say QEMU exited without a verdict")
+    return problems
+
+
 def refused(args, want):
     """./kine ARGS must fail at once, before any build, with every string of want on stderr."""
     rc, _, err, elapsed = kine(args, limit=20)
@@ -123,6 +136,7 @@ SCENARIOS = {
     "quiet0": scenario_quiet0,
     "quiet3": scenario_quiet3,
     "timeout": scenario_timeout,
+    "noverdict": scenario_noverdict,
     "dialects": scenario_dialects,
 }
 

@@ -6,7 +6,8 @@
 
 Live: boots the kernel with `-- lockstat -r ; WORKLOAD ; lockstat -d` (reset the statistics,
 run the workload through the shell, dump them), shows the console's progress, and parses the
-dump. --from-log reads the dump out of a saved serial log instead (a board's, or a run's).
+dump. It exits with the run's status when that is not 0 (tools/qemu/README.md: 124 when
+--timeout struck, 125 when QEMU ended without a verdict), after writing what report it can. --from-log reads the dump out of a saved serial log instead (a board's, or a run's).
 Either way it symbolizes every contending call site with riscv64-unknown-elf-addr2line against
 ELF (which must be the image that ran) and writes DIR/lockstat.txt (the table) and
 DIR/lockstat.png (wait time and contentions per class). The dump format: docs/lockstat.md.
@@ -159,14 +160,15 @@ def run_live(args):
         lines.append(line.rstrip("\n"))
         if not RECORD_RE.search(line):
             sys.stderr.write("  [%5.1fs] %s" % (time.monotonic() - start, line))
-    proc.wait()
+    rc = proc.wait()
     if args.log:
         with open(args.log, "w") as f:
             f.write("\n".join(lines) + "\n")
-    return lines
+    return lines, rc
 
 
 def main():
+    """0 when the report is written and the run passed; else the run's exit status."""
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("workload", nargs="?")
@@ -183,13 +185,23 @@ def main():
             lines = f.read().splitlines()
         title = "kine lockstat: %s" % os.path.basename(args.from_log)
     elif args.workload:
-        lines = run_live(args)
+        lines, rc = run_live(args)
+        if rc != 0:
+            # The runner's exit status (tools/qemu/README.md): the workload's own
+            # status, 124 for --timeout, 125 when QEMU ended without a verdict.
+            # Its "kine_qemu: run ended ..." line above says which.
+            print("profile: the run exited with status %d (the kine_qemu line above says why)"
+                  % rc, file=sys.stderr)
+            if not any("lockstat v1 end" in line for line in lines):
+                print("profile: no complete lock statistics dump: no report", file=sys.stderr)
+                return rc
         title = "kine lockstat: '%s' at %d harts" % (args.workload, args.smp)
     else:
         p.error("give a WORKLOAD or --from-log FILE")
+        return 2
     header, classes = parse_dump(lines)
     report(header, classes, args.kernel, args.out, title)
-    return 0
+    return 0 if args.from_log else rc
 
 
 if __name__ == "__main__":
