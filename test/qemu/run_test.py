@@ -126,7 +126,7 @@ def scenario_dialects():
     drop = 'drop the line #include "kine/user.h"'
     return (refused(["run", "--add", mixed, "--run", "mixed"],
                     ["mixes the two dialects", 'line 4 includes xv6\'s "kernel/types.h"',
-                     'line 6 includes kine\'s "kine/user.h"', drop]) +
+                     'line 5 includes kine\'s "kine/user.h"', drop]) +
             refused(["compile", mixed], ["mixes the two dialects", drop]) +
             refused(["run", "--xv6", "--add", kinefile, "--run", "kineprog"],
                     ["--xv6, but line 3 includes kine's", 'drop that line #include "kine/user.h"']))

@@ -22,8 +22,9 @@ import profile as kine_profile  # noqa: E402  (tools/lockstat/profile.py)
 LINUX = ["class name", "con-bounces", "contentions", "waittime-min", "waittime-max",
          "waittime-total", "waittime-avg", "acq-bounces", "acquisitions", "holdtime-min",
          "holdtime-max", "holdtime-total", "holdtime-avg"]
-ROW_RE = re.compile(r"^(\S+(?: \(sleep\))?) +" + r" +".join([r"[0-9]+"] * 2 + [r"[0-9]+\.[0-9]{2}"] * 4 +
-                    [r"[0-9]+"] * 2 + [r"[0-9]+\.[0-9]{2}"] * 4) + r"$")
+_COUNT, _US = r"[0-9]+", r"[0-9]+\.[0-9]{2}"
+ROW_RE = re.compile(r"^(\S+(?: \(sleep\))?) +" +
+                    r" +".join([_COUNT] * 2 + [_US] * 4 + [_COUNT] * 2 + [_US] * 4) + r"$")
 
 
 def table(lines):

@@ -7,7 +7,8 @@
 Live: boots the kernel with `-- lockstat -r ; WORKLOAD ; lockstat -d` (reset the statistics,
 run the workload through the shell, dump them), shows the console's progress, and parses the
 dump. It exits with the run's status when that is not 0 (tools/qemu/README.md: 124 when
---timeout struck, 125 when QEMU ended without a verdict), after writing what report it can. --from-log reads the dump out of a saved serial log instead (a board's, or a run's).
+--timeout struck, 125 when QEMU ended without a verdict), after writing what report it can.
+--from-log reads the dump out of a saved serial log instead (a board's, or a run's).
 Either way it symbolizes every contending call site with riscv64-unknown-elf-addr2line against
 ELF (which must be the image that ran) and writes DIR/lockstat.txt (the table) and
 DIR/lockstat.png (wait time and contentions per class). The dump format: docs/lockstat.md.

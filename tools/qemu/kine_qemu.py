@@ -28,23 +28,24 @@ QEMU (SIGTERM to its process group, SIGKILL 2 s later) when:
      debugger). A run that asks for a verdict never ends on quiet, whatever stdin is;
   3. the runner gets SIGINT, SIGTERM or SIGHUP;
   4. --timeout seconds have passed since QEMU started.
-Exit status (EXIT_STATUSES below; the same table is in README.md):
+Exit status (session_status; the same table is in README.md and tools/qemu/README.md):
   0          verdict PASS (a --run command that exited 0);
   N          verdict "FAIL exit status N": the command's own status (its low byte, 1 if that is 0);
   1          any other FAIL verdict (a panic, a failed self-test);
   124        no verdict: --timeout struck (as timeout(1));
-  125        no verdict: QEMU exited by itself (or the runner could not start it);
+  125        no verdict: QEMU exited by itself when a verdict was asked for, or with a
+             non-zero status (or the runner could not start it);
   128+N      no verdict: the runner got signal N;
   0          no verdict, but none was asked for: the session ended on rule 2 (or QEMU exited 0).
 Every end without a verdict says why on stderr (`kine_qemu: run ended without a verdict: ...`).
 
 When stdin IS a terminal, QEMU owns it (Ctrl-A X quits, Ctrl-A H lists the other keys); the
-runner waits, restores the terminal settings, and exits with QEMU's status.
+runner waits, restores the terminal settings, and exits with QEMU's status (124 on --timeout).
 
 `test` always runs the non-terminal way, with its stdin at /dev/null and a hard wall-clock
-timeout, and passes iff: the verdict is PASS (or --expect-verdict), every --expect regex matched some console line,
-no --reject regex matched any, there was only one verdict line, and (on virt, which has the
-test device) QEMU exited by itself with status 0. On failure it says which check failed,
+timeout, and passes iff: the verdict is PASS (or --expect-verdict), every --expect regex matched
+some console line, no --reject regex matched any, there was only one verdict line, and (on virt,
+which has the test device) QEMU exited by itself with status 0. On failure it says which check failed,
 prints the last 40 console lines and the symbolized backtrace, if any. The whole console
 goes to $TEST_UNDECLARED_OUTPUTS_DIR/console.log when Bazel sets that variable (and to
 --log FILE when given).

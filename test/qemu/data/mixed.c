@@ -2,8 +2,8 @@
 // `./kine run --add` must refuse, naming the include to drop
 // (test/qemu/run_test.py). It is never compiled.
 #include "kernel/types.h"
-#include "user/user.h"
 #include "kine/user.h"
+#include "user/user.h"
 
 int main(void)
 {
