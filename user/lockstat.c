@@ -1,8 +1,10 @@
 /*
- * lockstat: the kernel's lock statistics, as a table like Linux's
- * /proc/lock_stat, one row per lock class sorted by contentions (most
- * first), each followed by its busiest contending call sites (kernel
- * addresses: `./kine profile` symbolizes them).
+ * lockstat: the kernel's lock statistics, as a table with Linux's
+ * /proc/lock_stat columns (con-bounces, contentions, waittime-*,
+ * acq-bounces, acquisitions, holdtime-*; the same header as `./kine
+ * profile`), one row per lock class sorted by contentions (most first),
+ * each followed by its busiest contending call sites (kernel addresses:
+ * `./kine profile` symbolizes them).
  *
  *	lockstat        the table, counts since boot or the last reset
  *	lockstat -r     start every count afresh
@@ -148,6 +150,16 @@ static void print_us(unsigned long ticks, int width)
 	printf(" %*s", width, buf);
 }
 
+/*
+ * A column's average in whole ticks, rounded down (0 without samples), as
+ * tools/lockstat/profile.py computes it: waits average over contentions,
+ * holds over acquisitions, as in Linux's waittime-avg and holdtime-avg.
+ */
+static unsigned long avg(unsigned long total, unsigned long count)
+{
+	return count == 0 ? 0 : total / count;
+}
+
 static void print_table(void)
 {
 	/* Most contended first (insertion sort; ties: most acquisitions first). */
@@ -162,23 +174,27 @@ static void print_table(void)
 		}
 		rows[j] = r;
 	}
-	printf("%-22s %9s %9s %10s %10s %12s %9s %10s %10s %10s %12s\n", "class", "con-bnc",
-	       "contend", "wait-min", "wait-max", "wait-total", "acq-bnc", "acquire", "hold-min",
-	       "hold-max", "hold-total");
+	/* Linux's /proc/lock_stat header, column for column. */
+	printf("%-22s %11s %11s %12s %12s %14s %12s %11s %12s %12s %12s %14s %12s\n", "class name",
+	       "con-bounces", "contentions", "waittime-min", "waittime-max", "waittime-total",
+	       "waittime-avg", "acq-bounces", "acquisitions", "holdtime-min", "holdtime-max",
+	       "holdtime-total", "holdtime-avg");
 	for (int i = 0; i < nrows; i++) {
 		struct row *r = &rows[i];
 		char label[48];
 
 		snprintf(label, sizeof(label), "%s%s", r->name,
 			 strcmp(r->kind, "sleep") == 0 ? " (sleep)" : "");
-		printf("%-22s %9lu %9lu", label, r->con_bounce, r->con);
-		print_us(r->wait_min, 10);
-		print_us(r->wait_max, 10);
-		print_us(r->wait_total, 12);
-		printf(" %9lu %10lu", r->acq_bounce, r->acq);
-		print_us(r->hold_min, 10);
-		print_us(r->hold_max, 10);
-		print_us(r->hold_total, 12);
+		printf("%-22s %11lu %11lu", label, r->con_bounce, r->con);
+		print_us(r->wait_min, 12);
+		print_us(r->wait_max, 12);
+		print_us(r->wait_total, 14);
+		print_us(avg(r->wait_total, r->con), 12);
+		printf(" %11lu %12lu", r->acq_bounce, r->acq);
+		print_us(r->hold_min, 12);
+		print_us(r->hold_max, 12);
+		print_us(r->hold_total, 14);
+		print_us(avg(r->hold_total, r->acq), 12);
 		printf("\n");
 		for (int s = 0; s < r->nsites; s++)
 			printf("    %9lu  [<%#lx>]\n", r->site_con[s], r->site_pc[s]);

@@ -1,9 +1,12 @@
-"""The programs of the boot image (//user:boot), by target name in //user.
+"""The programs of the boot image (//user:boot), and local_programs, the
+boot image of `./kine run --add` (the same list plus the user's own).
 
-./kine run --add builds a second image from the same list plus the user's
-own programs (the scratch package user/local, which the front script
-writes and git ignores).
+./kine run --add and ./kine compile write the scratch package user/local
+(git-ignored) as one call of local_programs; test/qemu builds its own
+programs through the same macro, so a test boots what --add would build.
 """
+
+load("//user:defs.bzl", "kine_boot_image", "kine_user_program", "xv6_program")
 
 BOOT_PROGRAMS = [
     "badargs",
@@ -31,3 +34,31 @@ BOOT_PROGRAMS = [
     "badelf_half",
     "badelf_garbage",
 ]
+
+_BUILDERS = {
+    "kine": kine_user_program,
+    "xv6": xv6_program,
+}
+
+def local_programs(name, programs, visibility = None):
+    """Programs of one's own and a boot image `name` (NAME.cpio) holding them.
+
+    Args:
+      name: the boot image's target name.
+      programs: {program name: (dialect, source)}: dialect "kine" (built by
+        kine_user_program, against kine/user.h) or "xv6" (by xv6_program,
+        against user/xv6's kernel/types.h and user/user.h); the source is
+        one C file of this package. A program of //user:boot with the same
+        name is replaced by this one.
+      visibility: of the boot image.
+    """
+    for prog, (dialect, src) in programs.items():
+        if dialect not in _BUILDERS:
+            fail("%s: dialect %r: kine or xv6" % (prog, dialect))
+        _BUILDERS[dialect](name = prog, srcs = [src])
+    kine_boot_image(
+        name = name,
+        programs = ["//user:" + p for p in BOOT_PROGRAMS if p not in programs] +
+                   [":" + p for p in programs],
+        visibility = visibility,
+    )

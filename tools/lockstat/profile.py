@@ -6,7 +6,9 @@
 
 Live: boots the kernel with `-- lockstat -r ; WORKLOAD ; lockstat -d` (reset the statistics,
 run the workload through the shell, dump them), shows the console's progress, and parses the
-dump. --from-log reads the dump out of a saved serial log instead (a board's, or a run's).
+dump. It exits with the run's status when that is not 0 (tools/qemu/README.md: 124 when
+--timeout struck, 125 when QEMU ended without a verdict), after writing what report it can.
+--from-log reads the dump out of a saved serial log instead (a board's, or a run's).
 Either way it symbolizes every contending call site with riscv64-unknown-elf-addr2line against
 ELF (which must be the image that ran) and writes DIR/lockstat.txt (the table) and
 DIR/lockstat.png (wait time and contentions per class). The dump format: docs/lockstat.md.
@@ -74,6 +76,25 @@ def us(ticks, hz):
     return ticks * 1e6 / hz
 
 
+def avg(total, count):
+    """A column's average in whole ticks, rounded down, as user/lockstat.c computes it."""
+    return total // count if count else 0
+
+
+# Linux's /proc/lock_stat columns, the same header as user/lockstat.c (docs/lockstat.md).
+COLUMNS = ("class name", "con-bounces", "contentions", "waittime-min", "waittime-max",
+           "waittime-total", "waittime-avg", "acq-bounces", "acquisitions", "holdtime-min",
+           "holdtime-max", "holdtime-total", "holdtime-avg")
+HEADER_FMT = "%-22s %11s %11s %12s %12s %14s %12s %11s %12s %12s %12s %14s %12s"
+ROW_FMT = "%-22s %11d %11d %12s %12s %14s %12s %11d %12d %12s %12s %14s %12s"
+
+
+def us_text(ticks, hz):
+    """Microseconds with two decimals, cut (not rounded) as user/lockstat.c prints them."""
+    hundredths = ticks * 100000000 // hz
+    return "%d.%02d" % (hundredths // 100, hundredths % 100)
+
+
 def report(header, classes, elf, out_dir, title):
     hz = int(header.get("timebase_hz", 10000000)) or 1
     classes.sort(key=lambda c: (-c["con"], -c["wait_total"], -c["acq"]))
@@ -81,15 +102,15 @@ def report(header, classes, elf, out_dir, title):
     rows = ["# %s" % title,
             "# times in microseconds (timebase %d Hz, %s harts); sorted by contentions"
             % (hz, header.get("harts", "?")),
-            "%-22s %8s %9s %9s %9s %11s %8s %10s %9s %9s %11s" % (
-                "class", "con-bnc", "contend", "wait-min", "wait-max", "wait-total", "acq-bnc",
-                "acquire", "hold-min", "hold-max", "hold-total")]
+            HEADER_FMT % COLUMNS]
     for c in classes:
         label = c["name"] + (" (sleep)" if c["kind"] == "sleep" else "")
-        rows.append("%-22s %8d %9d %9.2f %9.2f %11.2f %8d %10d %9.2f %9.2f %11.2f" % (
-            label, c["con_bounce"], c["con"], us(c["wait_min"], hz), us(c["wait_max"], hz),
-            us(c["wait_total"], hz), c["acq_bounce"], c["acq"], us(c["hold_min"], hz),
-            us(c["hold_max"], hz), us(c["hold_total"], hz)))
+        rows.append(ROW_FMT % (
+            label, c["con_bounce"], c["con"], us_text(c["wait_min"], hz),
+            us_text(c["wait_max"], hz), us_text(c["wait_total"], hz),
+            us_text(avg(c["wait_total"], c["con"]), hz), c["acq_bounce"], c["acq"],
+            us_text(c["hold_min"], hz), us_text(c["hold_max"], hz), us_text(c["hold_total"], hz),
+            us_text(avg(c["hold_total"], c["acq"]), hz)))
         for pc, n in c["sites"]:
             rows.append("    %9d  %#x  %s" % (n, pc, names.get(pc, "?")))
     os.makedirs(out_dir, exist_ok=True)
@@ -140,14 +161,15 @@ def run_live(args):
         lines.append(line.rstrip("\n"))
         if not RECORD_RE.search(line):
             sys.stderr.write("  [%5.1fs] %s" % (time.monotonic() - start, line))
-    proc.wait()
+    rc = proc.wait()
     if args.log:
         with open(args.log, "w") as f:
             f.write("\n".join(lines) + "\n")
-    return lines
+    return lines, rc
 
 
 def main():
+    """0 when the report is written and the run passed; else the run's exit status."""
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("workload", nargs="?")
@@ -164,13 +186,23 @@ def main():
             lines = f.read().splitlines()
         title = "kine lockstat: %s" % os.path.basename(args.from_log)
     elif args.workload:
-        lines = run_live(args)
+        lines, rc = run_live(args)
+        if rc != 0:
+            # The runner's exit status (tools/qemu/README.md): the workload's own
+            # status, 124 for --timeout, 125 when QEMU ended without a verdict.
+            # Its "kine_qemu: run ended ..." line above says which.
+            print("profile: the run exited with status %d (the kine_qemu line above says why)"
+                  % rc, file=sys.stderr)
+            if not any("lockstat v1 end" in line for line in lines):
+                print("profile: no complete lock statistics dump: no report", file=sys.stderr)
+                return rc
         title = "kine lockstat: '%s' at %d harts" % (args.workload, args.smp)
     else:
         p.error("give a WORKLOAD or --from-log FILE")
+        return 2
     header, classes = parse_dump(lines)
     report(header, classes, args.kernel, args.out, title)
-    return 0
+    return 0 if args.from_log else rc
 
 
 if __name__ == "__main__":

@@ -18,24 +18,34 @@ The console protocol it relies on (the kernel's side of the contract):
   * a panic prints `kine: panic: ...`, `kine: bt #K 0x<pc>` lines, then `FAIL panic`.
 
 Rules of `run` when stdin is NOT a terminal (a pipe, a test, /dev/null). The runner copies the
-console to stdout, forwards stdin to the guest console, and never leaves QEMU behind. It ends
+console to stdout, forwards stdin to the guest console, and never leaves QEMU behind. A run
+"asks for a verdict" when it has --run, or its --append holds `test=NAME` or `-- CMD`. It ends
 QEMU (SIGTERM to its process group, SIGKILL 2 s later) when:
   1. a verdict line has appeared and QEMU has not exited by itself within 2 s;
-  2. stdin has reached EOF and the guest has then printed nothing for --eof-idle seconds
-     (default 2; 0 turns the rule off; never applied with --gdb, where the guest waits
-     for the debugger);
+  2. only for a run that does NOT ask for a verdict (an interactive session fed from a pipe):
+     stdin has reached EOF and the guest has then printed nothing for --eof-idle seconds
+     (default 2; 0 turns the rule off; never applied with --gdb, where the guest waits for the
+     debugger). A run that asks for a verdict never ends on quiet, whatever stdin is;
   3. the runner gets SIGINT, SIGTERM or SIGHUP;
   4. --timeout seconds have passed since QEMU started.
-Exit status: 0 for verdict PASS, N for "FAIL exit status N" (a command's own), 1 for another FAIL; without a verdict, 124 on a timeout,
-128+N on signal N, otherwise QEMU's own status (QEMU exits 0 on the SIGTERM of rule 2).
+Exit status (session_status; the same table is in README.md and tools/qemu/README.md):
+  0          verdict PASS (a --run command that exited 0);
+  N          verdict "FAIL exit status N": the command's own status (its low byte, 1 if that is 0);
+  1          any other FAIL verdict (a panic, a failed self-test);
+  124        no verdict: --timeout struck (as timeout(1));
+  125        no verdict: QEMU exited by itself when a verdict was asked for, or with a
+             non-zero status (or the runner could not start it);
+  128+N      no verdict: the runner got signal N;
+  0          no verdict, but none was asked for: the session ended on rule 2 (or QEMU exited 0).
+Every end without a verdict says why on stderr (`kine_qemu: run ended without a verdict: ...`).
 
 When stdin IS a terminal, QEMU owns it (Ctrl-A X quits, Ctrl-A H lists the other keys); the
-runner waits, restores the terminal settings, and exits with QEMU's status.
+runner waits, restores the terminal settings, and exits with QEMU's status (124 on --timeout).
 
 `test` always runs the non-terminal way, with its stdin at /dev/null and a hard wall-clock
-timeout, and passes iff: the verdict is PASS (or --expect-verdict), every --expect regex matched some console line,
-no --reject regex matched any, there was only one verdict line, and (on virt, which has the
-test device) QEMU exited by itself with status 0. On failure it says which check failed,
+timeout, and passes iff: the verdict is PASS (or --expect-verdict), every --expect regex matched
+some console line, no --reject regex matched any, there was only one verdict line, and (on virt,
+which has the test device) QEMU exited by itself with status 0. On failure it says which check failed,
 prints the last 40 console lines and the symbolized backtrace, if any. The whole console
 goes to $TEST_UNDECLARED_OUTPUTS_DIR/console.log when Bazel sets that variable (and to
 --log FILE when given).
@@ -78,6 +88,11 @@ TAIL_LINES = 40
 MAX_LINE = 64 * 1024
 
 EXIT_TIMEOUT = 124  # like timeout(1)
+# A run that asked for a verdict and got none because QEMU exited (or died)
+# first. 125 as `timeout` uses it for "could not do its job": distinct from
+# 124, from 128+N, and from the 0/1 of a verdict (a command's own exit status
+# N can still be any byte: the stderr line says which end it was).
+EXIT_NO_VERDICT = 125
 SEEDED_TIMEOUT_SCALE = 3  # a test's --timeout under KINE_SEED (./kine test --seed)
 
 
@@ -582,7 +597,8 @@ def run_in_terminal(cmd, timeout):
         # it cannot, so do it here in every case.
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
     if timed_out:
-        note("timed out after %g s; QEMU ended" % timeout)
+        note("run ended without a verdict: --timeout %g s struck, QEMU ended; exit status %d"
+             % (timeout, EXIT_TIMEOUT))
         return EXIT_TIMEOUT
     if signum is not None:
         return 128 + signum
@@ -605,6 +621,61 @@ def verdict_status(verdict):
     return 1
 
 
+ASKS_VERDICT_RE = re.compile(r"(^|\s)(test=\S|--(\s|$))")
+
+
+def asks_for_verdict(args):
+    """True when the kernel will end this run with a verdict line: a command to
+    run (--run, or `-- CMD` in --append) or a self-test (test=NAME)."""
+    return args.run is not None or bool(ASKS_VERDICT_RE.search(args.append or ""))
+
+
+def quiet_rule(args):
+    """The seconds of --eof-idle the run may end on (rule 2), or None.
+
+    Never for a run that asks for a verdict: a program may work quietly for
+    as long as it likes, and ending it early would report a run that never
+    finished (only --timeout bounds it). Never with --gdb either: the guest
+    waits for the debugger, so silence means nothing."""
+    if args.gdb:
+        return None
+    if asks_for_verdict(args):
+        if args.eof_idle:
+            note("--eof-idle ignored: a run with --run (or test=, or -- CMD) ends on its "
+                 "verdict, its --timeout or QEMU's exit, never on quiet")
+        return None
+    return DEFAULT_EOF_IDLE_S if args.eof_idle is None else args.eof_idle
+
+
+def session_status(s, args, asked):
+    """The exit status of a non-terminal run (the table in the module docstring),
+    saying on stderr why a run without a verdict ended."""
+    if s.verdict is not None:
+        if s.verdict == "PASS" and s.exited_by_itself and s.qemu_status != 0 \
+                and args.machine == "virt":
+            note("warning: verdict PASS but QEMU exited with status %d" % s.qemu_status)
+        status = verdict_status(s.verdict)
+        if status != 0:
+            note("run ended on verdict %s: exit status %d" % (s.verdict, status))
+        return status
+    if s.timed_out:
+        note("run ended without a verdict: --timeout %g s struck; exit status %d"
+             % (args.timeout, EXIT_TIMEOUT))
+        return EXIT_TIMEOUT
+    if s.signum is not None:
+        note("run ended without a verdict: the runner got %s; exit status %d"
+             % (signal.Signals(s.signum).name, 128 + s.signum))
+        return 128 + s.signum
+    if s.exited_by_itself and (asked or s.qemu_status != 0):
+        note("run ended without a verdict: QEMU exited by itself with status %s%s; "
+             "exit status %d" % (s.qemu_status, " (a verdict was expected)" if asked else "",
+                                 EXIT_NO_VERDICT))
+        return EXIT_NO_VERDICT
+    # No verdict asked for: the piped session ended on quiet (rule 2) or the
+    # guest powered off cleanly. That is its normal end.
+    return 0
+
+
 def cmd_run(args):
     gdb_port = None
     if args.gdb:
@@ -620,26 +691,19 @@ def cmd_run(args):
     if sys.stdin.isatty():
         return run_in_terminal(cmd, args.timeout)
 
-    # With --gdb the guest is stopped until a debugger continues it:
-    # silence then means nothing, so the EOF rule would end it too soon.
-    eof_idle = None if args.gdb else args.eof_idle
-    s = console_session(cmd, echo=True, forward_stdin=True, timeout=args.timeout,
-                        eof_idle=eof_idle)
+    try:
+        s = console_session(cmd, echo=True, forward_stdin=True, timeout=args.timeout,
+                            eof_idle=quiet_rule(args))
+    except OSError as err:
+        note("run ended without a verdict: could not start QEMU (%s); exit status %d"
+             % (err, EXIT_NO_VERDICT))
+        return EXIT_NO_VERDICT
     if s.why_ended:
         note("ended QEMU: %s" % s.why_ended)
     if len(s.verdicts) > 1:
         note("warning: %d verdict lines (the contract says one): %s"
              % (len(s.verdicts), "; ".join(s.verdicts)))
-    if s.verdict is not None:
-        if s.verdict == "PASS" and s.exited_by_itself and s.qemu_status != 0 \
-                and args.machine == "virt":
-            note("warning: verdict PASS but QEMU exited with status %d" % s.qemu_status)
-        return verdict_status(s.verdict)
-    if s.timed_out:
-        return EXIT_TIMEOUT
-    if s.signum is not None:
-        return 128 + s.signum
-    return s.qemu_status
+    return session_status(s, args, asks_for_verdict(args))
 
 
 # --------------------------------------------------------------------------
@@ -815,10 +879,11 @@ def main(argv=None):
                      help="stop at the first instruction and wait for gdb (-s -S)")
     run.add_argument("--timeout", type=positive_float, metavar="SECONDS",
                      help="end QEMU after this long (default: no limit)")
-    run.add_argument("--eof-idle", type=positive_float, default=DEFAULT_EOF_IDLE_S,
-                     metavar="SECONDS",
-                     help="without a terminal: end QEMU once stdin is at EOF and the guest "
-                          "has been quiet this long (default %(default)g; 0 = never)")
+    run.add_argument("--eof-idle", type=positive_float, default=None, metavar="SECONDS",
+                     help="without a terminal, and only for a run that asks for no verdict "
+                          "(no --run, test= or '-- CMD'): end QEMU once stdin is at EOF and "
+                          "the guest has been quiet this long (default %g; 0 = never)"
+                          % DEFAULT_EOF_IDLE_S)
     run.add_argument("-v", "--verbose", action="store_true", help="print the QEMU command")
 
     test = sub.add_parser("test", help="boot once, check the console, never hang")
