@@ -3,6 +3,8 @@
  *
  *	cowstat        the counters since boot
  *	cowstat -s     settle first (empty the per-hart caches), then print
+ *
+ * help: copy-on-write and frame allocator counters (-s: settle first)
  */
 #include <kine/user.h>
 

@@ -30,8 +30,41 @@ load("//tools/bazel:riscv.bzl", "riscv_image")
 _RISCV = ["//tools/platforms:riscv64_freestanding"]
 _LINKER_SCRIPT = "//user:user.ld"
 
-def _user_program(name, srcs, deps, visibility, **kwargs):
-    """NAME_bin, a riscv-only cc_binary linked with user.ld, and NAME, its riscv_image."""
+# A program's one-line description for `help` is the line "help: TEXT" of
+# one of its sources, in a comment (" * help: TEXT" or "// help: TEXT").
+# It stays next to the code it describes, and //user:boot's build fails on
+# a program without one.
+_HELP_CMD = """d=$$(sed -n -e 's|^ \\* help: ||p' -e 's|^// help: ||p' $(SRCS) | head -n 1)
+if [ -z "$$d" ]; then
+  if [ {required} = 1 ]; then
+    echo "{name}: no 'help: TEXT' comment line in $(SRCS) (the description 'help' prints)" >&2
+    exit 1
+  fi
+  d='(no description: add a " * help: TEXT" comment line)'
+fi
+printf '%s\\n' "$$d" > $@"""
+
+def kine_help(name, srcs, required = True, visibility = None):
+    """NAME_help: NAME.help, the description line `help` shows for program NAME.
+
+    Args:
+      name: the program's name.
+      srcs: files to search for the "help: TEXT" comment line.
+      required: fail the build when there is none (False: a placeholder).
+      visibility: of the NAME_help target.
+    """
+    native.genrule(
+        name = name + "_help",
+        srcs = srcs,
+        outs = [name + ".help"],
+        cmd = _HELP_CMD.format(name = name, required = 1 if required else 0),
+        visibility = visibility,
+    )
+
+def _user_program(name, srcs, deps, visibility, help_required = True, **kwargs):
+    """NAME_bin, a riscv-only cc_binary linked with user.ld, NAME, its
+    riscv_image, and NAME_help, its description (kine_help)."""
+    kine_help(name, srcs, help_required, visibility)
     native.cc_binary(
         name = name + "_bin",
         srcs = srcs,
@@ -71,19 +104,64 @@ def _program_file(target):
     fail("%s: expected one .elf file (or exactly one file), got %s" %
          (target.label, [f.short_path for f in files]))
 
+# help.txt: a heading, then "  NAME  DESCRIPTION" per program (from its
+# NAME.help), then the other files; arguments OUT NAME HELP ... -- FILE...
+_HELP_TXT_CMD = """out=$1; shift
+echo "programs of the boot image:" > "$out"
+while [ "$1" != -- ]; do printf '  %-15s %s\\n' "$1" "$(cat "$2")" >> "$out"; shift 2; done
+shift
+echo "other files: help.txt $*" >> "$out"
+"""
+
+def _help_txt(ctx, programs, files):
+    """Write help.txt from (name, NAME.help file) pairs and the other files' names."""
+    out = ctx.actions.declare_file(ctx.label.name + "/help.txt")
+    args = ctx.actions.args()
+    args.add(out)
+    for name, help in programs:
+        args.add(name)
+        args.add(help)
+    args.add("--")
+    args.add_all(files)
+    ctx.actions.run_shell(
+        inputs = [help for _, help in programs],
+        outputs = [out],
+        command = _HELP_TXT_CMD,
+        arguments = [args],
+        mnemonic = "KineHelp",
+        progress_message = "Writing help.txt of %s" % ctx.label,
+    )
+    return out
+
+def _first(pair):
+    return pair[0]
+
 def _kine_boot_image_impl(ctx):
+    if len(ctx.attr.helps) != len(ctx.attr.programs):
+        fail("helps: one per program")
     out = ctx.actions.declare_file(ctx.label.name + ".cpio")
     names = {}
     inputs = [ctx.file._mkcpio]
-    args = ctx.actions.args()
-    args.add(ctx.file._mkcpio)
-    args.add("--output", out)
-    for target in ctx.attr.programs:
+    packed = []
+    helps = []
+    for target, help in zip(ctx.attr.programs, ctx.attr.helps):
         name = target.label.name
         if name in names:
             fail("two programs named %r: %s and %s" % (name, names[name], target.label))
         names[name] = target.label
-        f = _program_file(target)
+        packed.append((name, _program_file(target)))
+        helps.append((name, help.files.to_list()[0]))
+    for f in ctx.files.files:
+        if f.basename in names or f.basename == "help.txt":
+            fail("%s: a second file named %r in the boot image" % (f.short_path, f.basename))
+        names[f.basename] = f
+        packed.append((f.basename, f))
+    helps = sorted(helps, key = _first)  # by name: a list a reader can scan
+    packed.append(("help.txt", _help_txt(ctx, helps, [f.basename for f in ctx.files.files])))
+    args = ctx.actions.args()
+    args.add(ctx.file._mkcpio)
+    args.add("--output", out)
+    for name, f in packed:
         inputs.append(f)
         args.add("%s=%s" % (name, f.path))
     ctx.actions.run_shell(
@@ -100,25 +178,44 @@ def _kine_boot_image_impl(ctx):
         runfiles = ctx.runfiles(files = [out]),
     )]
 
-kine_boot_image = rule(
+_kine_boot_image = rule(
     implementation = _kine_boot_image_impl,
-    doc = "A cpio newc archive (`NAME.cpio`) of user programs, for QEMU's -initrd: " +
-          "each program is the regular file (mode 0100755) named after its target, " +
-          "with no directory and no leading slash. Built by tools/bazel/mkcpio.py: " +
-          "the same inputs give the same bytes.",
     attrs = {
-        "programs": attr.label_list(
-            mandatory = True,
-            allow_files = True,
-            doc = "kine_user_program targets (their NAME.elf is packed as NAME), " +
-                  "or single files (packed under their target's name).",
-        ),
+        "programs": attr.label_list(mandatory = True, allow_files = True),
+        "helps": attr.label_list(mandatory = True, allow_files = [".help"]),
+        "files": attr.label_list(allow_files = True),
         "_mkcpio": attr.label(
             default = "//tools/bazel:mkcpio.py",
             allow_single_file = True,
         ),
     },
 )
+
+def kine_boot_image(name, programs, files = [], visibility = None):
+    """A cpio newc archive (NAME.cpio) of user programs, for QEMU's -initrd.
+
+    Each program is the regular file (mode 0100755) named after its target,
+    with no directory and no leading slash; each of `files` is stored under
+    its base name; and help.txt lists every program with its description
+    (the target PROGRAM_help beside each program: kine_help, which
+    kine_user_program and xv6_program define) for the shell's `help`.
+    Built by tools/bazel/mkcpio.py: the same inputs give the same bytes.
+
+    Args:
+      name: the target; its file is NAME.cpio.
+      programs: labels "[//pkg]:NAME" of kine_user_program targets (their
+        NAME.elf is packed as NAME), or of single files (packed as NAME);
+        each needs a NAME_help target beside it.
+      files: data files (text) for programs to open, not listed as programs.
+      visibility: of the boot image.
+    """
+    _kine_boot_image(
+        name = name,
+        programs = programs,
+        helps = [p + "_help" for p in programs],
+        files = files,
+        visibility = visibility,
+    )
 
 # ---- xv6 teaching programs ----
 

@@ -29,6 +29,8 @@
  *
  * Latency cases run in a child pinned to hart 0 whose address space never
  * ran anywhere else, so its shootdowns stay local (as cowtest's solo).
+ *
+ * help: fork, exec and fault benchmarks (./kine bench)
  */
 #include <kine/user.h>
 

@@ -1,6 +1,8 @@
 /*
  * hello.c: the first user program. Prints who and where it is, and its
  * arguments, then exits with status 0 (test=user checks both).
+ *
+ * help: print its pid, hart and arguments (a first program)
  */
 #include "kine/user.h"
 

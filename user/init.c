@@ -10,6 +10,8 @@
  * A failed exec in the child must reach init, and a status cannot carry
  * it (sh may exit with any status), so the child writes exec's error into
  * a MAP_SHARED page, which fork leaves shared.
+ *
+ * help: the first process; runs sh again whenever it exits
  */
 #include "kine/user.h"
 

@@ -12,6 +12,8 @@
  *
  * Times are in microseconds, from the kernel's clock ticks and the
  * timebase in the dump's header line.
+ *
+ * help: the kernel's lock statistics, in Linux's lock_stat columns
  */
 #include <kine/user.h>
 

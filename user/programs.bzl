@@ -33,6 +33,19 @@ BOOT_PROGRAMS = [
     "badelf_trunc",
     "badelf_half",
     "badelf_garbage",
+    "cat",
+    "echo",
+    "grep",
+    "head",
+    "kill",
+    "sleep",
+    "wc",
+]
+
+# Data files of the boot image (user/data/NAME, stored as NAME), for the
+# tools to read; help.txt is added to every boot image (kine_boot_image).
+BOOT_FILES = [
+    "sample.txt",
 ]
 
 _BUILDERS = {
@@ -55,10 +68,12 @@ def local_programs(name, programs, visibility = None):
     for prog, (dialect, src) in programs.items():
         if dialect not in _BUILDERS:
             fail("%s: dialect %r: kine or xv6" % (prog, dialect))
-        _BUILDERS[dialect](name = prog, srcs = [src])
+        # One's own program may go without a description (help says so).
+        _BUILDERS[dialect](name = prog, srcs = [src], help_required = False)
     kine_boot_image(
         name = name,
         programs = ["//user:" + p for p in BOOT_PROGRAMS if p not in programs] +
                    [":" + p for p in programs],
+        files = ["//user:data/" + f for f in BOOT_FILES],
         visibility = visibility,
     )

@@ -10,7 +10,9 @@
  * joined by '|'. A command is words separated by blanks; double quotes
  * group words ("a b" is one word, "" an empty one). Programs come from the
  * boot image (exec finds them by name). Builtins: `exit [N]` (N defaults
- * to the last status) and `cd` (kine has no directories).
+ * to the last status), `cd` (kine has no directories) and `help` (the
+ * builtins, then the boot image's help.txt: every program with its
+ * description, written at build time by user/defs.bzl).
  *
  * Three stages, each a few short functions: the tokenizer turns a line
  * into words and operators, the parser builds a struct line from the
@@ -26,6 +28,8 @@
  * "[pid] done"); a job still unreaped when the shell exits is reaped by
  * the kernel, which adopts orphans. Until then a finished background job
  * keeps its slot in the kernel's process table.
+ *
+ * help: the shell (pipes, ;, &, quotes; builtins cd, exit, help)
  */
 #include "kine/user.h"
 
@@ -256,7 +260,7 @@ static void bg_reaped(int pid, int status)
 
 static int is_builtin(const char *name)
 {
-	return strcmp(name, "exit") == 0 || strcmp(name, "cd") == 0;
+	return strcmp(name, "exit") == 0 || strcmp(name, "cd") == 0 || strcmp(name, "help") == 0;
 }
 
 /* An optional '-', then 1 to 9 decimal digits (so atoi cannot overflow). */
@@ -284,6 +288,30 @@ static int builtin_exit(const struct command *c)
 	exit(c->argc == 2 ? atoi(c->argv[1]) : last_status);
 }
 
+/* help: the builtins, then help.txt (the programs) from the boot image. */
+static int builtin_help(void)
+{
+	char buf[256];
+	int fd, n;
+
+	printf("builtins of sh:\n"
+	       "  cd              (kine has no directories)\n"
+	       "  exit [N]        leave the shell with status N (default: the last status)\n"
+	       "  help            this list\n");
+	if ((fd = open("help.txt", O_RDONLY)) < 0) {
+		fprintf(2, "sh: help: no help.txt in the boot image (error %d)\n", fd);
+		return 1;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		write(1, buf, n);
+	close(fd);
+	if (n < 0) {
+		fprintf(2, "sh: help: help.txt: read error %d\n", n);
+		return 1;
+	}
+	return 0;
+}
+
 /* Run c if it is a builtin: true, with its status in *status. */
 static int run_builtin(const struct command *c, int *status)
 {
@@ -291,6 +319,8 @@ static int run_builtin(const struct command *c, int *status)
 		return 0;
 	if (strcmp(c->argv[0], "exit") == 0) {
 		*status = builtin_exit(c);
+	} else if (strcmp(c->argv[0], "help") == 0) {
+		*status = builtin_help();
 	} else {
 		fprintf(2, "cd: no directories in kine\n");
 		*status = 1;

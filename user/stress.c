@@ -29,6 +29,8 @@
  * or "stress: FAIL (reason): ..." with the same counters; exit status 0
  * on PASS. It passes when no process ever saw another's data, every COW
  * fault was a copy or a reuse, and every frame came back.
+ *
+ * help: the COW race and a fork storm on every hart, for a time or rounds
  */
 #include <kine/user.h>
 

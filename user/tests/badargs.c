@@ -15,6 +15,8 @@
  * that wrongly succeeded cannot replace this program. Calls without
  * arguments (fork, exit, getpid, uptime, yield, hart) have nothing to get
  * wrong here; chdir returns -ENOSYS (the boot image has no directories).
+ *
+ * help: every system call fed arguments it must refuse (test)
  */
 #include "kine/user.h"
 

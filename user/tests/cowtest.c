@@ -39,6 +39,8 @@
  * `cowtest N` sets the number of harts to race on; `cowtest N race` runs
  * the race alone (the seeded runs of docs/robustness.md), `cowtest N
  * threads` the threads scenario alone.
+ *
+ * help: copy-on-write fork, scenario by scenario (test)
  */
 #include <kine/user.h>
 

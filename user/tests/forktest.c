@@ -3,6 +3,8 @@
  * waits for all of them. Checks that wait returns each child's pid exactly
  * once with that child's status (so the statuses sum to 0 + 1 + ... + 19),
  * and that a further wait finds no child (-ECHILD). Exits 0 on success.
+ *
+ * help: 20 children and their exit statuses through wait (test)
  */
 #include "kine/user.h"
 

@@ -8,6 +8,8 @@
  * kernel allocates once and keeps (the reaper thread, slabs for process
  * structures) is already there. Between the two counts this process
  * allocates nothing: no malloc, no output. Exits 0 on success.
+ *
+ * help: forking and reaping give every frame back (test)
  */
 #include "kine/user.h"
 

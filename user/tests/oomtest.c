@@ -18,6 +18,8 @@
  * Each mode takes the settled free-frame count (memstat with settle)
  * before and after, once every process it made has been reaped; they must
  * be equal. Last line "oomtest: MODE: PASS" (exit 0) or "... FAIL".
+ *
+ * help: running out of memory, and kills midway, leak nothing (test)
  */
 #include <stdbool.h>
 

@@ -11,6 +11,8 @@
  * time (so short reads and writes that cross the 4 KiB ring happen), and
  * a 64-bit FNV-1a checksum of what arrives must equal that of the stream.
  * Exits 0 on success.
+ *
+ * help: 64 KiB through a three-stage pipeline across harts (test)
  */
 #include "kine/user.h"
 

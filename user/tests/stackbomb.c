@@ -11,6 +11,8 @@
  * holds: the kill must end the wait (it once hung there for good, as did
  * a thread_join). The parent checks the statuses, that it still runs,
  * and that every frame came back. Exits 0 on success.
+ *
+ * help: a user stack overflow kills only its process (test)
  */
 
 #include "kine/user.h"

@@ -38,6 +38,8 @@
  * the settled free-frame count must be what it was at the start. Last
  * line: "sysfuzz: PASS" or "sysfuzz: FAIL ..." with the command that
  * replays the run; exit status 0 on PASS.
+ *
+ * help: random hostile system calls (test)
  */
 #include <stdbool.h>
 

@@ -31,6 +31,8 @@
  * Prints the median and minimum of ROUNDS (default 200) per operation.
  * Prints one line per scenario; exits 0 when all pass. The harness checks
  * that the settled free-frame count comes back exactly.
+ *
+ * help: page-table pages freed while threads run (test)
  */
 #include <kine/user.h>
 

@@ -11,6 +11,8 @@
  *             comes back (memstat, settled)
  *   rdtime    user mode reads the time CSR (scounteren.TM), and it advances
  * Prints one line per scenario; exits 0 when all pass.
+ *
+ * help: threads of one process on several harts (test)
  */
 #include <kine/user.h>
 

@@ -11,6 +11,8 @@
  * instruction" (status -1), which the child passes on. The parent checks
  * the status and that its own pages kept their values. Exits 0 on
  * success.
+ *
+ * help: a user vector instruction is an illegal instruction (test)
  */
 
 #include "kine/user.h"

@@ -7,6 +7,8 @@
 // and exits with the number of processes in its subtree. The root checks
 // the total, 2^(DEPTH+1) - 1, and exits 0 when it is right.
 //
+// help: fork a binary tree of processes 3 levels deep (xv6 example)
+//
 // Kept in xv6's own layout (not kine's clang-format style) on purpose.
 // clang-format off
 #include "kernel/types.h"

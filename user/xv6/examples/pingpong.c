@@ -6,6 +6,8 @@
 // parent prints "<pid>: received pong". With an argument N, the byte goes
 // round N times and the parent reports how many xv6 ticks that took.
 //
+// help: a byte to a child and back over two pipes (xv6 example)
+//
 // Kept in xv6's own layout (not kine's clang-format style) on purpose.
 // clang-format off
 #include "kernel/types.h"
