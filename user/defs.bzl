@@ -1,17 +1,18 @@
 """Bazel rules for kine's user space: programs and the boot image.
 
-    load("//user:defs.bzl", "kine_boot_image", "kine_user_program", "xv6_program")
+    load("//user:defs.bzl", "kine_boot_image", "kine_help", "kine_user_program", "xv6_program")
 
     kine_user_program(
         name = "hello",          # builds hello.elf (and hello.bin) for riscv64
-        srcs = ["hello.c"],
+        srcs = ["hello.c"],      # one has a comment line " * help: DESCRIPTION"
         deps = [],               # more cc_libraries; //user:ulib comes with it
     )
 
     kine_boot_image(
         name = "boot",           # builds boot.cpio, the initrd kine loads programs from
         programs = [":hello"],   # each is stored under its target name: "hello"
-    )
+        files = ["data/x.txt"],  # data files, stored as "x.txt"
+    )                            # plus help.txt: each program's description
 
     xv6_program(                 # an xv6 teaching program, unchanged (see below)
         name = "pingpong",
@@ -89,7 +90,9 @@ def kine_user_program(name, srcs, deps = [], visibility = None, **kwargs):
       srcs: C (and assembly) sources; one of them defines main(argc, argv).
       deps: more cc_library targets (riscv-compatible).
       visibility: of the program target.
-      **kwargs: passed to the cc_binary (copts, defines, ...).
+      **kwargs: passed to the cc_binary (copts, defines, ...), except
+        help_required: False lets the program go without a "help:" line
+        (kine_help).
     """
     _user_program(name, srcs, ["//user:ulib"] + deps, visibility, **kwargs)
 
@@ -254,6 +257,7 @@ def xv6_program(name, srcs, deps = [], visibility = None, copts = [], **kwargs):
       deps: more cc_library targets (riscv-compatible).
       visibility: of the program target.
       copts: more compiler options, after the xv6 ones.
-      **kwargs: passed to the cc_binary.
+      **kwargs: passed to the cc_binary, except help_required (as for
+        kine_user_program).
     """
     _user_program(name, srcs, ["//user:xv6"] + deps, visibility, copts = _XV6_COPTS + copts, **kwargs)
