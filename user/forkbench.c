@@ -32,6 +32,7 @@
  *
  * help: fork, exec and fault benchmarks (./kine bench)
  */
+#include <kine/clock.h>
 #include <kine/user.h>
 
 #define PAGE       4096
@@ -43,20 +44,14 @@ static unsigned long timebase_hz = 10000000; /* QEMU virt's; replaced by the ker
 
 static unsigned long now(void)
 {
-	unsigned long t;
-
-	if (icount_mode)
-		__asm__ volatile("rdinstret %0" : "=r"(t));
-	else
-		__asm__ volatile("rdtime %0" : "=r"(t));
-	return t;
+	return kine_clock(icount_mode);
 }
 
 /* A clock difference in the unit the lines report: ns, or instructions. */
 static unsigned long to_unit(unsigned long d)
 {
 	if (icount_mode)
-		return d >> 3; /* -icount shift=3: 2^3 virtual ns per instruction */
+		return d >> KINE_ICOUNT_SHIFT;
 	return d * 1000000000ul / timebase_hz;
 }
 

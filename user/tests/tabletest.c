@@ -34,6 +34,7 @@
  *
  * help: page-table pages freed while threads run (test)
  */
+#include <kine/clock.h>
 #include <kine/user.h>
 
 #define PAGE       4096ul
@@ -278,19 +279,13 @@ static volatile int spinning = 1; /* the -s thread spins while set */
 
 static unsigned long now(void)
 {
-	unsigned long t;
-
-	if (icount_mode)
-		__asm__ volatile("rdinstret %0" : "=r"(t));
-	else
-		__asm__ volatile("rdtime %0" : "=r"(t));
-	return t;
+	return kine_clock(icount_mode);
 }
 
-/* QEMU virt's timebase (10 MHz); -i: 8 virtual ns per instruction. */
+/* QEMU virt's timebase (10 MHz: 100 ns a tick), or instructions with -i. */
 static unsigned long to_unit(unsigned long d)
 {
-	return icount_mode ? d >> 3 : d * 100;
+	return icount_mode ? d >> KINE_ICOUNT_SHIFT : d * 100;
 }
 
 static int spinner(void *arg)
