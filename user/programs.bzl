@@ -8,6 +8,18 @@ programs through the same macro, so a test boots what --add would build.
 
 load("//user:defs.bzl", "kine_boot_image", "kine_user_program", "xv6_program")
 
+# The everyday tools (user/NAME.c over //user:tool), one list for their
+# targets in user/BUILD and for the boot image.
+TOOLS = [
+    "cat",
+    "echo",
+    "grep",
+    "head",
+    "kill",
+    "sleep",
+    "wc",
+]
+
 BOOT_PROGRAMS = [
     "badargs",
     "cowstat",
@@ -33,14 +45,7 @@ BOOT_PROGRAMS = [
     "badelf_trunc",
     "badelf_half",
     "badelf_garbage",
-    "cat",
-    "echo",
-    "grep",
-    "head",
-    "kill",
-    "sleep",
-    "wc",
-]
+] + TOOLS
 
 # Data files of the boot image (user/data/NAME, stored as NAME), for the
 # tools to read; help.txt is added to every boot image (kine_boot_image).

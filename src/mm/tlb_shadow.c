@@ -213,10 +213,11 @@ static void shadow_table_shot(struct shadow_table *t, const struct mm *mm, unsig
 			      uint64_t targets, uint64_t gen, bool whole)
 {
 	for (int h = 0; h < nharts; h++) {
-		struct shadow_entry *e = shadow_find(&shadow[h], mm->id, tag);
+		struct shadow_entry *e;
 
 		if (!(t->harts & (1ull << h)))
 			continue;
+		e = shadow_find(&shadow[h], mm->id, tag);
 		if (targets & (1ull << h)) {
 			if (whole)
 				t->harts &= ~(1ull << h);
