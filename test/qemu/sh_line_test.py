@@ -15,24 +15,50 @@ import time
 
 DEADLINE_S = 40  # under Bazel's 60 s for a short test, so a failure is reported
 STEP_S = 10      # for each answer once the shell is up
+CHUNK = 32       # bytes typed at a time
 LONG = "echo " + "x" * 695  # 700 bytes: past the shell's 511
 ERROR = "sh: line too long (at most 511 bytes)"
 
 
-def read_until(proc, out, want, deadline):
-    """Read the console into out (a bytearray) until want appears after the start; True if so."""
-    start = len(out)
-    while time.monotonic() < deadline:
-        if want in out[start:]:
-            return True
+def read_until(proc, out, want, since, deadline):
+    """Read the console into out (a bytearray) until want appears at or after index since.
+
+    Returns the index just past the match (where the next search starts), or None at the
+    deadline or at the end of the output.
+    """
+    while True:
+        at = out.find(want, since)
+        if at >= 0:
+            return at + len(want)
+        if time.monotonic() >= deadline:
+            return None
         ready, _, _ = select.select([proc.stdout], [], [], 0.5)
         if ready:
             chunk = os.read(proc.stdout.fileno(), 4096)
             if not chunk:
-                return want in out[start:]
+                return None
             out += chunk
             sys.stdout.write(chunk.decode("latin-1"))
-    return False
+
+
+def type_line(proc, out, line, since, deadline):
+    """Type line and a return as a person would, a few bytes at a time, each waited for.
+
+    The console has no flow control: bytes that arrive while its 256-byte input ring is full
+    are dropped, so a 700-byte line written at once may lose its return. Each chunk is sent
+    once the console has echoed the one before (the echo means it is in the ring). Returns the
+    index past the last echo, or None at the deadline.
+    """
+    for i in range(0, len(line), CHUNK):
+        part = line[i:i + CHUNK].encode()
+        proc.stdin.write(part)
+        proc.stdin.flush()
+        since = read_until(proc, out, part, since, deadline)
+        if since is None:
+            return None
+    proc.stdin.write(b"\r")
+    proc.stdin.flush()
+    return since
 
 
 def main():
@@ -47,17 +73,26 @@ def main():
     deadline = time.monotonic() + DEADLINE_S
     out = bytearray()
     problems = []
-    if not read_until(proc, out, b"$ ", deadline):
+
+    def step_deadline():
+        return min(deadline, time.monotonic() + STEP_S)
+
+    mark = read_until(proc, out, b"$ ", 0, deadline)
+    if mark is None:
         problems.append("no shell prompt")
     else:
-        proc.stdin.write((LONG + "\r").encode())
-        proc.stdin.flush()
-        if not read_until(proc, out, ERROR.encode(), min(deadline, time.monotonic() + STEP_S)):
+        mark = type_line(proc, out, LONG, mark, step_deadline())
+        if mark is not None:
+            mark = read_until(proc, out, ERROR.encode(), mark, step_deadline())
+        if mark is None:
             problems.append("no %r for a 700-byte line" % ERROR)
-        proc.stdin.write(b"echo after\r")
-        proc.stdin.flush()
-        if not read_until(proc, out, b"\nafter", min(deadline, time.monotonic() + STEP_S)):
-            problems.append("the shell did not run the next line")
+        else:
+            # Type the next line at the next prompt, so its echo and its output stay apart.
+            mark = read_until(proc, out, b"$ ", mark, step_deadline())
+            proc.stdin.write(b"echo after\r")
+            proc.stdin.flush()
+            if mark is None or read_until(proc, out, b"\nafter", mark, step_deadline()) is None:
+                problems.append("the shell did not run the next line")
     proc.stdin.close()
     try:
         proc.wait(timeout=max(1, deadline - time.monotonic()))
