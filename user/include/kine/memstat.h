@@ -40,6 +40,13 @@ struct kine_memstat {
 	uint64_t pt_retired;         /* page-table pages taken out of a live address space */
 	uint64_t pt_freed;           /* ... freed, each after a whole flush of its address space */
 	uint64_t tlb_table_flushes;  /* whole-ASID shootdowns owed to table pages leaving */
+	uint64_t ptshare_links;      /* level-0 tables fork shared with a child (one link each) */
+	uint64_t fork_leaves;        /* leaf PTEs fork copied one by one (a frame reference each) */
+	uint64_t ptshare_wakes;      /* dormant links made valid again (first access after fork) */
+	uint64_t ptshare_protects;   /* shared tables write-protected by their first waker */
+	uint64_t ptshare_copies;     /* shared tables copied for one sharer at its first change */
+	uint64_t ptshare_takeovers;  /* shared tables taken over in place by their last sharer */
+	uint64_t ptshare_frees;      /* shared tables freed by their last link (frames dropped) */
 };
 
 #endif

@@ -1,0 +1,111 @@
+/*
+ * ptshare.h: level-0 page tables shared between address spaces by fork
+ * (ptshare.c; docs/cow.md, "Shared tables", for the protocol step by step).
+ *
+ * Fork gives the child the parent's level-0 tables themselves, not copies:
+ * one level-1 entry (a link) per 2 MiB region, no leaf PTE and no frame
+ * count touched. A shared table holds one reference on each frame it maps,
+ * whatever number of address spaces link it; its own count of links lives
+ * in its struct frame (pt_share, below).
+ *
+ * Sv39 gives a non-leaf PTE no permission bits (D, A and U must be 0), so a
+ * link cannot be made read-only. Instead fork makes both links *dormant*:
+ * V clear, the table's PPN kept, PTE_DORMANT set (an invalid PTE's other
+ * bits are the software's, by the privileged spec). The MMU faults on a
+ * dormant link; the kernel then wakes it (ptshare_wake): the first waker
+ * of a table after fork write-protects its private writable leaves (W off,
+ * COW on: one pass over the 512 entries), every waker makes its own link
+ * valid again. Reads then run at full speed in every sharer. The first
+ * change of a leaf by one sharer (a write fault, munmap, mprotect, a map
+ * into the region, a copyout) first owns the table (ptshare_own): a copy
+ * for this process alone (its leaves, COW, a frame reference each), or,
+ * when this process is the table's last sharer, the table itself in place.
+ *
+ * Invariants (asserted where they are made, checked by the debug image):
+ *  - links: the number of address spaces whose level-1 entry (valid or
+ *    dormant) points at the table. A table with links > 1 is shared; no
+ *    leaf of a shared table ever changes but for A (hardware or
+ *    vm_access_ok) and the protection pass below.
+ *  - protected: set once no private leaf of the table is writable. A valid
+ *    link to a shared table exists only if it is protected; a table that is
+ *    not protected has no valid link in any address space but, when
+ *    links == 1, its owner's.
+ *  - The protection pass runs under the table's own bit lock (PT_SHARE_LOCK)
+ *    at a moment no hart can walk the table (every link dormant, and every
+ *    address space that made its link dormant flushed its whole ASID).
+ *  - A link leaves an address space (own's copy, exit) only after the whole
+ *    flush that drops the link from every walk cache of that address space,
+ *    or when no hart can run it any more; so the last link's put may free
+ *    the table and drop its frames at once.
+ *
+ * Locking: the caller holds mm->lock (mm_lock) of the address space whose
+ * link it reads or changes. Different address spaces meet only on the
+ * table's pt_share word: its count is atomic, its protection pass is under
+ * its bit lock.
+ */
+#ifndef KINE_MM_PTSHARE_H
+#define KINE_MM_PTSHARE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "src/mm/phys.h"
+#include "src/mm/vm.h"
+
+/* The struct frame.pt_share word of a page-table page (atomic). */
+#define PT_SHARE_LINKS     0x00ffffffu /* links: address spaces that point at it */
+#define PT_SHARE_PROTECTED (1u << 24)  /* no private leaf is writable */
+#define PT_SHARE_LOCK      (1u << 25)  /* the protection pass runs */
+
+/* Counters (atomic; read through the memstat system call). */
+struct ptshare_stats {
+	uint64_t links;     /* level-0 tables fork shared with a child (one link each) */
+	uint64_t leaves;    /* leaf PTEs fork copied one by one (tables it could not share) */
+	uint64_t wakes;     /* dormant links made valid again */
+	uint64_t protects;  /* protection passes (the first wake of a table after fork) */
+	uint64_t copies;    /* shared tables copied for one sharer (a frame reference per leaf) */
+	uint64_t takeovers; /* shared tables taken over in place by their last sharer */
+	uint64_t frees;     /* shared tables freed by their last put (their frames dropped there) */
+};
+
+extern struct ptshare_stats ptshare_stats;
+
+/* Whether fork shares tables (boot option ptshare=on|off; on by default). */
+extern bool ptshare_enabled;
+
+/*
+ * Fork: link every level-0 table of src's user half into dst (whose user
+ * half is empty). Call with src->lock held (mm_lock). Sets *flush when a
+ * valid link of src became dormant: the caller then owes src a whole-ASID
+ * shootdown (tlb_shootdown_tables) before it lets the lock go. Returns 0,
+ * or -ENOMEM (dst may then hold some links: mm_destroy drops them).
+ */
+int ptshare_fork(struct mm *src, struct mm *dst, bool *flush);
+
+/*
+ * The link for va in mm is dormant: wake it (protecting the table first if
+ * nobody has since fork). Returns true if it woke one, false if there was
+ * no dormant link for va. No flush is owed to other harts (a link only
+ * became valid); this hart's cached invalid walk is flushed here.
+ */
+bool ptshare_wake(struct mm *mm, uintptr_t va);
+
+/*
+ * Before any change of a leaf in [va, va + size) of mm: make every level-0
+ * table of the range private to mm (copied, or taken over in place), with
+ * a valid link. Returns 0 or -ENOMEM (tables owned so far stay owned:
+ * nothing a caller can see changed).
+ */
+int ptshare_own(struct mm *mm, uintptr_t va, size_t size);
+
+/*
+ * Exit: mm lets go of its link to table (valid or dormant). No hart can run
+ * mm any more. The last link drops the table's frames and frees it.
+ */
+void ptshare_put(struct mm *mm, paddr_t table);
+
+/* A fresh table page's pt_share: one link, not protected (pt_frames.c). */
+void ptshare_init_table(paddr_t table);
+
+#endif
