@@ -12,6 +12,10 @@
  *   tlb_threshold=N  shootdowns flush the whole ASID past N pages (default 64)
  *   tlb=sbi | tlb=ipi  remote shootdowns through SBI RFENCE (the default) or
  *                 kine's own IPIs (the default of //:kernel_ipi and of seed=N)
+ *   ptshare=on | ptshare=off
+ *                 whether fork shares level-0 page tables with the child
+ *                 (src/mm/ptshare.h; on by default) or copies their
+ *                 leaves one by one (per-page copy-on-write)
  *   pagecopy=scalar | pagecopy=vector
  *                 how whole pages are copied (src/arch/riscv/pagecopy.h);
  *                 vector needs V on every hart, scalar is the default
@@ -49,6 +53,7 @@
 #include "src/mm/memstat.h"
 #include "src/mm/phys.h"
 #include "src/mm/physmem.h"
+#include "src/mm/ptshare.h"
 #include "src/mm/slab.h"
 #include "src/mm/tlb.h"
 #include "src/mm/vm.h"
@@ -94,6 +99,19 @@ static void boot_print_memory(void)
  * The frame allocator gets RAM minus every reserved range and minus the
  * kernel image; then the kernel's real page table replaces the boot one.
  */
+/* ptshare=on|off (src/mm/ptshare.h), before any process forks. */
+static void boot_ptshare(void)
+{
+	const char *how = bootargs_get(&bootargs, "ptshare");
+
+	if (how == NULL || strcmp(how, "on") == 0)
+		ptshare_enabled = true;
+	else if (strcmp(how, "off") == 0)
+		ptshare_enabled = false;
+	else
+		kine_finish(false, "unknown ptshare=%s (on or off)", how);
+}
+
 static void boot_memory(void)
 {
 	static struct physmem pm;
@@ -118,6 +136,7 @@ static void boot_memory(void)
 	kprintf("kine: frames: %lu free of %lu managed (%lu MiB), per-hart caches %s, poison %s\n",
 		memstat_free_frames(), frames_managed(), frames_managed() >> (20 - PAGE_SHIFT),
 		frame_cache_enabled() ? "on" : "off", frame_poison_enabled() ? "on" : "off");
+	boot_ptshare();
 	kprintf("kine: fork: %s\n", mm_fork_mode());
 	kprintf("kine: kernel page table at %#lx: text r-x, rodata r--, data rw-, guard pages "
 		"unmapped, direct map rw-, thread stacks at %#lx with %lu KiB guards\n",

@@ -18,6 +18,7 @@
 #include "src/mm/cow.h"
 #include "src/mm/memstat.h"
 #include "src/mm/pt_retired.h"
+#include "src/mm/ptshare.h"
 #include "src/mm/slab.h"
 #include "src/mm/tlb.h"
 #include "src/mm/uaccess.h"
@@ -292,6 +293,13 @@ static long sys_memstat(const uint64_t *a)
 	    .pt_retired = __atomic_load_n(&pt_stats.retired, __ATOMIC_RELAXED),
 	    .pt_freed = __atomic_load_n(&pt_stats.freed, __ATOMIC_RELAXED),
 	    .tlb_table_flushes = __atomic_load_n(&tlb_stats.table_flushes, __ATOMIC_RELAXED),
+	    .ptshare_links = __atomic_load_n(&ptshare_stats.links, __ATOMIC_RELAXED),
+	    .fork_leaves = __atomic_load_n(&ptshare_stats.leaves, __ATOMIC_RELAXED),
+	    .ptshare_wakes = __atomic_load_n(&ptshare_stats.wakes, __ATOMIC_RELAXED),
+	    .ptshare_protects = __atomic_load_n(&ptshare_stats.protects, __ATOMIC_RELAXED),
+	    .ptshare_copies = __atomic_load_n(&ptshare_stats.copies, __ATOMIC_RELAXED),
+	    .ptshare_takeovers = __atomic_load_n(&ptshare_stats.takeovers, __ATOMIC_RELAXED),
+	    .ptshare_frees = __atomic_load_n(&ptshare_stats.frees, __ATOMIC_RELAXED),
 	};
 	return copyout(proc_current()->mm, a[0], &out, sizeof(out));
 }

@@ -22,6 +22,7 @@
 #include "src/kernel/kernel.h"
 #include "src/mm/frame.h"
 #include "src/mm/pagetable.h"
+#include "src/mm/ptshare.h"
 #include "src/mm/tlb.h"
 #include "src/sched/hart.h"
 #include "src/sched/perturb.h"
@@ -194,12 +195,25 @@ static pte_t vm_wait_pte(struct mm *mm, uintptr_t va, pte_t **where)
  *  - otherwise copy the frame (vm_fault_copy, which drops mm->lock while
  *    it allocates and copies, and for the shootdown).
  */
-/* vm_fault_write, with the PTE of va (pte, old: not busy) already found. */
+/*
+ * vm_fault_write, with the PTE of va (pte, old: not busy) already found,
+ * pte NULL if no level-0 entry is reachable. A COW leaf in a table fork
+ * shared, or a link fork left dormant, first makes the table this
+ * process's own (ptshare_own: a copy, or the table itself when this
+ * process is its last sharer), so that the leaf may change.
+ */
 static int vm_fault_write_pte(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old)
 {
 	uint32_t refs;
 
 	assert(spin_holding(&mm->lock) && !vm_pte_busy(old));
+	if (pte == NULL || ((old & PTE_COW) && !ptshare_private(pte))) {
+		if (ptshare_own(mm, va, PAGE_SIZE) != 0) {
+			spin_unlock(&mm->lock);
+			return -ENOMEM;
+		}
+		old = vm_wait_pte(mm, va, &pte); /* the walk again, in the table now ours */
+	}
 	if (!(old & PTE_V) || !(old & PTE_U))
 		goto fail;
 	if (old & PTE_W) {
@@ -285,12 +299,21 @@ int vm_user_fault(struct mm *mm, uintptr_t va, enum vm_access access)
 	spin_lock(&mm->lock);          /* not mm_lock: wait for this page alone if it is busy */
 	e = vm_wait_pte(mm, va, &pte); /* one walk serves both checks below */
 	if (vm_access_ok(pte, e, access)) {
-		tlb_flush_local(mm, va); /* a stale entry on this hart sent us here */
+		/*
+		 * A stale entry on this hart sent us here: a leaf, or an invalid
+		 * link another thread has woken since (ptshare_wake). A flush
+		 * by address drops leaf entries only, so flush the whole ASID.
+		 */
+		tlb_flush_local_all(mm);
 		spin_unlock(&mm->lock);
 		return 0;
 	}
 	if (access == VM_ACCESS_WRITE)
 		return vm_fault_write_pte(mm, va, pte, e); /* lets the lock go */
+	if (pte == NULL && ptshare_wake(mm, va)) {
+		spin_unlock(&mm->lock); /* the access runs again, through the woken link */
+		return 0;
+	}
 	spin_unlock(&mm->lock);
 	return -EFAULT;
 }

@@ -18,6 +18,9 @@
  *    guarded by that list's lock (a retired batch: its owner's lock).
  *  - flags, slab_*: by the allocated block's owner (the slab's class lock
  *    for slab pages).
+ *  - pt_share (shares its bytes with slab_inuse and slab_free): a page-table
+ *    page's count of links and its protection bits, atomic, by every
+ *    address space that links the table (ptshare.h).
  * Free frames (in the buddy or a cache) have refs == 0; an allocated block's
  * head frame holds the block's count; tail frames of a block keep refs == 0
  * and state FRAME_TAIL.
@@ -59,10 +62,15 @@ struct frame {
 	uint8_t order;       /* block order, for FRAME_BUDDY and FRAME_ALLOCATED */
 	uint16_t flags;      /* FRAME_F_* */
 	uint32_t next, prev; /* frame_list links, frame indices or FRAME_NONE */
-	uint16_t slab_inuse; /* slab: objects handed out */
-	uint16_t slab_free;  /* slab: page offset of the first free object */
-	uint8_t slab_class;  /* slab: size class index */
-	uint8_t alloc_hart;  /* the hart that allocated the block (remote-free statistics) */
+	union {
+		struct {
+			uint16_t slab_inuse; /* slab: objects handed out */
+			uint16_t slab_free;  /* slab: page offset of the first free object */
+		};
+		uint32_t pt_share; /* a page-table page: its links and bits (ptshare.h); atomic */
+	};
+	uint8_t slab_class; /* slab: size class index */
+	uint8_t alloc_hart; /* the hart that allocated the block (remote-free statistics) */
 	uint8_t pad[2];
 };
 

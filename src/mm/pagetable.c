@@ -125,6 +125,7 @@ static pte_t *walk_to(paddr_t root, uintptr_t va, unsigned level, bool alloc, in
 			*err = PT_ERR_EXIST;
 			return NULL;
 		}
+		CHECK(!pte_is_dormant(*pte) || !alloc); /* own the table first (ptshare.h) */
 		if (!pte_valid(*pte)) {
 			if (!alloc) {
 				*err = PT_ERR_NOTMAPPED;
@@ -271,6 +272,15 @@ int pt_lookup(paddr_t root, uintptr_t va, paddr_t *pa, uint64_t *perm, unsigned 
 	return PT_OK;
 }
 
+pte_t *pt_walk_link(paddr_t root, uintptr_t va, bool alloc)
+{
+	int err;
+
+	if (!sv39_va_canonical(va))
+		return NULL;
+	return walk_to(root, va, 1, alloc, &err);
+}
+
 paddr_t pt_unlink_empty_table(paddr_t root, uintptr_t va)
 {
 	paddr_t table;
@@ -306,6 +316,7 @@ static void unmap_table(paddr_t table, unsigned level, uintptr_t lo, uintptr_t l
 	for (unsigned i = sv39_vpn(lo, level); i <= sv39_vpn(last, level); i++) {
 		pte_t e = t[i];
 
+		CHECK(level != 1 || !pte_is_dormant(e)); /* owned first (ptshare.h) */
 		if (pte_is_leaf(e)) {
 			CHECK(slot_va(lo, level, i) >= lo && slot_last(lo, level, i) <= last);
 			pte_set(&t[i], 0);
@@ -340,15 +351,15 @@ int pt_unmap(paddr_t root, uintptr_t va, size_t size, const struct pt_release *r
 
 /* How pt_destroy() and pt_destroy_leaf_tables() let go of the leaves. */
 struct destroy {
-	void (*drop)(paddr_t pa, void *ctx);                /* per 4 KiB frame, or NULL */
-	void (*drop_leaves)(const pte_t *table, void *ctx); /* per level-0 table, or NULL */
+	void (*drop)(paddr_t pa, void *ctx);       /* per 4 KiB frame, or NULL */
+	void (*release)(paddr_t table, void *ctx); /* per level-0 table, or NULL */
 	void *ctx;
 };
 
 /* A leaf that the caller of pt_destroy*() did not provide for. */
 static void unexpected_leaf(pte_t e, unsigned level, const struct destroy *d)
 {
-	if (d->drop_leaves)
+	if (d->release)
 		fatal("pt_destroy_leaf_tables: a level-%u leaf maps %#lx", level,
 		      (unsigned long)pte_pa(e));
 	fatal("pt_destroy: a leaf still maps frame %#lx", (unsigned long)pte_pa(e));
@@ -364,14 +375,13 @@ static void destroy_table(paddr_t table, unsigned level, const struct destroy *d
 {
 	const pte_t *t = table_of(table);
 
-	if (level == 0 && d->drop_leaves) {
-		d->drop_leaves(t, d->ctx);
-		pt_page_free(table);
-		return;
-	}
 	for (unsigned i = 0; i < SV39_ENTRIES; i++) {
 		if (t[i] == 0)
 			continue;
+		if (level == 1 && d->release && (pte_is_table(t[i]) || pte_is_dormant(t[i]))) {
+			d->release(pte_pa(t[i]), d->ctx); /* it takes the page over */
+			continue;
+		}
 		if (pte_is_table(t[i])) {
 			CHECK(level > 0);
 			destroy_table(pte_pa(t[i]), level - 1, d);
@@ -386,17 +396,16 @@ static void destroy_table(paddr_t table, unsigned level, const struct destroy *d
 
 void pt_destroy(paddr_t root, void (*drop)(paddr_t pa, void *ctx), void *ctx)
 {
-	struct destroy d = {.drop = drop, .drop_leaves = NULL, .ctx = ctx};
+	struct destroy d = {.drop = drop, .release = NULL, .ctx = ctx};
 
 	destroy_table(root, SV39_LEVELS - 1, &d);
 }
 
-void pt_destroy_leaf_tables(paddr_t root, void (*drop_leaves)(const pte_t *table, void *ctx),
-			    void *ctx)
+void pt_destroy_leaf_tables(paddr_t root, void (*release)(paddr_t table, void *ctx), void *ctx)
 {
-	struct destroy d = {.drop = NULL, .drop_leaves = drop_leaves, .ctx = ctx};
+	struct destroy d = {.drop = NULL, .release = release, .ctx = ctx};
 
-	CHECK(drop_leaves != NULL);
+	CHECK(release != NULL);
 	destroy_table(root, SV39_LEVELS - 1, &d);
 }
 
@@ -498,6 +507,7 @@ static int visit_table(paddr_t table, unsigned level, uintptr_t lo, uintptr_t la
 	for (unsigned i = sv39_vpn(lo, level); i <= sv39_vpn(last, level); i++) {
 		int ret = 0;
 
+		CHECK(level != 1 || !pte_is_dormant(t[i])); /* owned first (ptshare.h) */
 		if (pte_is_leaf(t[i])) {
 			ret = fn(slot_va(lo, level, i), &t[i], level, ctx);
 		} else if (pte_is_table(t[i])) {
@@ -540,6 +550,7 @@ static int visit_leaf_tables(paddr_t table, unsigned level, uintptr_t lo, uintpt
 			continue;
 		if (pte_is_leaf(t[i]))
 			return PT_ERR_HUGE;
+		CHECK(level != 1 || !pte_is_dormant(t[i])); /* owned first (ptshare.h) */
 		if (!pte_is_table(t[i]))
 			continue;
 		from = max_va(lo, slot_va(lo, level, i));
@@ -565,6 +576,46 @@ int pt_for_each_leaf_table(paddr_t root, uintptr_t va, size_t size, pt_table_fn 
 	if (!range_ok(va, size, &last))
 		return PT_ERR_INVAL;
 	return visit_leaf_tables(root, SV39_LEVELS - 1, va, last, fn, ctx);
+}
+
+/*
+ * Call fn on each level-1 entry below this table (at `level`, 1 or 2) that
+ * links a level-0 table, valid or dormant, and meets [lo, last].
+ */
+static int visit_links(paddr_t table, unsigned level, uintptr_t lo, uintptr_t last, pt_link_fn fn,
+		       void *ctx)
+{
+	pte_t *t = table_of(table);
+
+	for (unsigned i = sv39_vpn(lo, level); i <= sv39_vpn(last, level); i++) {
+		uintptr_t from;
+		int ret;
+
+		if (t[i] == 0)
+			continue;
+		if (pte_is_leaf(t[i]))
+			return PT_ERR_HUGE;
+		from = max_va(lo, slot_va(lo, level, i));
+		if (level == 1 && (pte_is_table(t[i]) || pte_is_dormant(t[i])))
+			ret = fn(slot_va(lo, level, i), &t[i], ctx);
+		else if (level == 2 && pte_is_table(t[i]))
+			ret = visit_links(pte_pa(t[i]), 1, from,
+					  min_va(last, slot_last(lo, level, i)), fn, ctx);
+		else
+			ret = 0;
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int pt_for_each_link(paddr_t root, uintptr_t va, size_t size, pt_link_fn fn, void *ctx)
+{
+	uintptr_t last;
+
+	if (!range_ok(va, size, &last))
+		return PT_ERR_INVAL;
+	return visit_links(root, SV39_LEVELS - 1, va, last, fn, ctx);
 }
 
 /* ---- Changing permissions ---- */
@@ -663,6 +714,8 @@ static void check_table(struct checker *c, paddr_t table, unsigned level, uintpt
 		uintptr_t va = slot_va(base, level, i);
 		pte_t e = t[i];
 
+		if (pte_is_dormant(e) && level != 1)
+			problem(c, va, e, "dormant link outside level 1");
 		if (!pte_valid(e))
 			continue;
 		if (e & PTE_RESERVED_MASK)

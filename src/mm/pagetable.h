@@ -72,6 +72,24 @@ static inline void pte_store(pte_t *pte, pte_t val)
 	*(volatile pte_t *)pte = val;
 }
 
+/*
+ * A dormant link: a level-1 entry with V clear that keeps the PPN of its
+ * level-0 table and PTE_DORMANT (an RSW bit: free for software in an
+ * invalid PTE). Fork leaves the links of tables it shares this way
+ * (ptshare.h); the MMU faults on one, and the kernel wakes it. The calls
+ * below treat a dormant link as a hole that must not be filled: a walk
+ * that would add a table there, or change a leaf below it, is a bug of the
+ * caller (fatal), who owns the table first (ptshare_own). Only
+ * pt_destroy_leaf_tables, pt_for_each_link and pt_check_ad see it for the
+ * link it is.
+ */
+#define PTE_DORMANT PTE_COW
+
+static inline bool pte_is_dormant(pte_t e)
+{
+	return (e & (PTE_V | PTE_DORMANT)) == PTE_DORMANT;
+}
+
 /* What the calls return: 0 on success, or one of these. */
 enum pt_err {
 	PT_OK = 0,
@@ -118,13 +136,13 @@ void pt_destroy(paddr_t root, void (*drop)(paddr_t pa, void *ctx), void *ctx);
 
 /*
  * pt_destroy() for a table whose leaves are all 4 KiB (a user address
- * space), at a cost per table page rather than per frame: drop_leaves is
- * called once for each level-0 table with its SV39_ENTRIES entries, as
- * they are (invalid ones are 0), to release the frames they map, just
- * before that table page is freed. A huge leaf is fatal.
+ * space), at a cost per table page rather than per frame: release is
+ * called once for each level-0 table, linked or dormant, and takes it
+ * over: it lets go of the frames the table maps and of the page itself
+ * (pt_page_free), or of its own share of a table other trees link
+ * (ptshare.h). Every other table page is freed here. A huge leaf is fatal.
  */
-void pt_destroy_leaf_tables(paddr_t root, void (*drop_leaves)(const pte_t *table, void *ctx),
-			    void *ctx);
+void pt_destroy_leaf_tables(paddr_t root, void (*release)(paddr_t table, void *ctx), void *ctx);
 
 /*
  * The level-0 PTE for va, valid or not, or NULL. With alloc, missing table
@@ -138,6 +156,14 @@ void pt_destroy_leaf_tables(paddr_t root, void (*drop_leaves)(const pte_t *table
  * writable) itself.
  */
 pte_t *pt_walk(paddr_t root, uintptr_t va, bool alloc);
+
+/*
+ * The level-1 entry for va (a link to a level-0 table, a dormant link, a
+ * 2 MiB leaf or empty), or NULL. With alloc, a missing level-1 table is
+ * added on the way (NULL if that runs out of memory, with none added).
+ * Also NULL when va is not canonical or a 1 GiB leaf covers it.
+ */
+pte_t *pt_walk_link(paddr_t root, uintptr_t va, bool alloc);
 
 /*
  * Translate va: the physical address it maps to (page offset included),
@@ -239,10 +265,22 @@ typedef int (*pt_table_fn)(uintptr_t va, pte_t *pte, unsigned n, void *ctx);
 int pt_for_each_leaf_table(paddr_t root, uintptr_t va, size_t size, pt_table_fn fn, void *ctx);
 
 /*
+ * Call fn for every level-1 entry that links a level-0 table (valid or
+ * dormant) and maps some of [va, va + size), in address order, with the
+ * first address the entry maps and a pointer to it. fn may rewrite the
+ * entry as the caller's lock allows. A huge leaf in the range stops the
+ * walk with PT_ERR_HUGE; a non-zero return from fn stops it and is
+ * returned; PT_ERR_INVAL for a bad range; otherwise 0.
+ */
+typedef int (*pt_link_fn)(uintptr_t va, pte_t *link, void *ctx);
+int pt_for_each_link(paddr_t root, uintptr_t va, size_t size, pt_link_fn fn, void *ctx);
+
+/*
  * Check the whole table for entries that break the invariants above or
  * the format: a leaf without A, a writable leaf without D, W without R,
  * reserved bits set, a huge leaf whose frame is misaligned, a table
- * pointer with A, D or U set, or at level 0. report (may be NULL) is
+ * pointer with A, D or U set, or at level 0, a dormant link anywhere but
+ * level 1. report (may be NULL) is
  * called for each, with a reason; returns how many there were. Where a
  * table pointer leads is trusted, not checked.
  */

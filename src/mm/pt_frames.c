@@ -12,13 +12,18 @@
 
 #include "src/kernel/kernel.h"
 #include "src/mm/pagetable.h"
+#include "src/mm/ptshare.h"
 #include "src/mm/tlb_shadow.h"
 
 struct pt_stats pt_stats;
 
 paddr_t pt_page_alloc(void)
 {
-	return frame_alloc_zeroed(0);
+	paddr_t table = frame_alloc_zeroed(0);
+
+	if (table != 0)
+		ptshare_init_table(table); /* one link: the tree it goes into */
+	return table;
 }
 
 void pt_page_free(paddr_t pa)

@@ -50,6 +50,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "src/arch/riscv/pte.h"
+#include "src/mm/frame.h"
 #include "src/mm/phys.h"
 #include "src/mm/vm.h"
 
@@ -100,12 +102,22 @@ bool ptshare_wake(struct mm *mm, uintptr_t va);
 int ptshare_own(struct mm *mm, uintptr_t va, size_t size);
 
 /*
+ * Is the level-0 table that holds pte (a pointer into it) mm's alone and
+ * free to change, with no ptshare_own owed? A write fault asks this before
+ * it makes a leaf writable.
+ */
+bool ptshare_private(const pte_t *pte);
+
+/*
  * Exit: mm lets go of its link to table (valid or dormant). No hart can run
  * mm any more. The last link drops the table's frames and frees it.
  */
 void ptshare_put(struct mm *mm, paddr_t table);
 
-/* A fresh table page's pt_share: one link, not protected (pt_frames.c). */
-void ptshare_init_table(paddr_t table);
+/* A fresh table page's pt_share: one link, not protected (pt_page_alloc). */
+static inline void ptshare_init_table(paddr_t table)
+{
+	__atomic_store_n(&pa_to_frame(table)->pt_share, 1, __ATOMIC_RELAXED);
+}
 
 #endif

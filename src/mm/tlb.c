@@ -360,3 +360,10 @@ void tlb_flush_local(struct mm *mm, uintptr_t va)
 	tlb_flush_here(PAGE_ALIGN_DOWN(va), 1, false, tlb_asid(mm));
 	hart_local_end();
 }
+
+void tlb_flush_local_all(struct mm *mm)
+{
+	(void)hart_local_begin(); /* the flush must happen on the hart that asked */
+	tlb_flush_here(0, 0, true, tlb_asid(mm));
+	hart_local_end();
+}

@@ -85,6 +85,13 @@ void tlb_shootdown_tables(struct mm *mm);
  */
 void tlb_flush_local(struct mm *mm, uintptr_t va);
 
+/*
+ * Flush this hart's entries of mm's whole ASID (everything, without
+ * ASIDs): after a link (non-leaf PTE) of mm became valid, since a hart may
+ * cache an invalid entry and a flush by address drops leaf entries only.
+ */
+void tlb_flush_local_all(struct mm *mm);
+
 /* Page count past which a shootdown flushes the whole ASID. */
 extern unsigned tlb_range_threshold;
 

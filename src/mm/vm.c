@@ -3,14 +3,17 @@
  * spaces.
  *
  * Owns the user half of each mm's table, under mm->lock (vm.h). User
- * mappings are 4 KiB leaves only. Every mapped user page holds one
- * reference on its frame (docs/cow.md), and mm->pages counts them.
+ * mappings are 4 KiB leaves only. Every level-0 table holds one reference
+ * on each frame it maps (docs/cow.md); fork shares the tables themselves
+ * between parent and child (ptshare.h), so every change of leaves here
+ * owns the tables of its range first (ptshare_own).
  *
- * Fork and the teardown touch every resident page, so they work a level-0
- * table (512 pages) at a time: one walk per table, the PTEs and reference
- * counts handled in a loop without a call per page. Their per-page checks
- * run in the debug image (MM_CHECK, KINE_MM_CHECK), together with the A/D
- * checker over both tables after every fork.
+ * Fork with sharing off (ptshare=off, or the eager baseline) touches every
+ * resident page, so it works a level-0 table (512 pages) at a time: one
+ * walk per table, the PTEs and reference counts handled in a loop without
+ * a call per page. Per-page checks run in the debug image (MM_CHECK,
+ * KINE_MM_CHECK), together with the A/D checker over both tables after
+ * every fork.
  */
 #include "src/mm/vm.h"
 
@@ -21,6 +24,7 @@
 #include "src/mm/frame.h"
 #include "src/mm/pagetable.h"
 #include "src/mm/pt_retired.h"
+#include "src/mm/ptshare.h"
 #include "src/mm/slab.h"
 #include "src/mm/tlb.h"
 #include "src/mm/tlb_shadow.h"
@@ -60,26 +64,12 @@ struct mm *mm_create(void)
 }
 
 /*
- * Drop the references of one level-0 table of a dying address space. The
- * table is freed right after, so its entries are left as they are.
+ * A dying address space lets go of one level-0 table: the last link drops
+ * its frames and frees it (ptshare_put).
  */
-static void mm_drop_leaves(const pte_t *table, void *ctx)
+static void mm_release_table(paddr_t table, void *ctx)
 {
-	struct mm *mm = ctx;
-	uint64_t dropped = 0;
-
-	for (unsigned i = 0; i < SV39_ENTRIES; i++) {
-		struct frame *f;
-
-		if (!pte_valid(table[i]))
-			continue;
-		MM_CHECK(pte_is_leaf(table[i]));
-		f = pa_to_frame(pte_pa(table[i]));
-		MM_CHECK(f->state == FRAME_ALLOCATED && f->order == 0);
-		frame_put(f);
-		dropped++;
-	}
-	mm->pages -= dropped;
+	ptshare_put(ctx, table);
 }
 
 void mm_destroy(struct mm *mm)
@@ -100,8 +90,7 @@ void mm_destroy(struct mm *mm)
 	tlb_shadow_mm_destroy(mm);
 	for (int i = KERNEL_HALF_FIRST; i < ROOT_ENTRIES; i++)
 		root[i] = 0;
-	pt_destroy_leaf_tables(mm->root, mm_drop_leaves, mm);
-	assert(mm->pages == 0);
+	pt_destroy_leaf_tables(mm->root, mm_release_table, mm);
 	mm_unlock(mm);
 	kfree(mm);
 }
@@ -158,7 +147,6 @@ static void unmap_collect(paddr_t pa, void *ctx)
 
 	assert(b->n < UNMAP_BATCH);
 	b->pa[b->n++] = pa;
-	b->mm->pages--;
 }
 
 static void unmap_retire(paddr_t table, void *ctx)
@@ -187,15 +175,19 @@ static void unmap_batch_release(struct unmap_batch *b, uintptr_t va, size_t size
 }
 
 /*
- * Unmap [va, va + size): clear the PTEs and unlink the tables they empty,
- * flush, then drop the frames and free the tables.
+ * Unmap [va, va + size): own the tables of the range (a shared one is
+ * copied first: -ENOMEM, with nothing unmapped, if that finds no page),
+ * clear the PTEs and unlink the tables they empty, flush, then drop the
+ * frames and free the tables.
  */
-static void mm_unmap_locked(struct mm *mm, uintptr_t va, size_t size)
+static int mm_unmap_locked(struct mm *mm, uintptr_t va, size_t size)
 {
 	struct unmap_batch b = {.mm = mm};
 	struct pt_release rel = {.frame = unmap_collect, .table = unmap_retire, .ctx = &b};
 
 	assert(spin_holding(&mm->lock));
+	if (ptshare_own(mm, va, size) != 0)
+		return -ENOMEM;
 	pt_retired_init(&b.tables, mm);
 	for (size_t done = 0; done < size; done += UNMAP_BATCH * PAGE_SIZE) {
 		size_t c =
@@ -205,6 +197,7 @@ static void mm_unmap_locked(struct mm *mm, uintptr_t va, size_t size)
 		assert(err == PT_OK);
 		unmap_batch_release(&b, va + done, c);
 	}
+	return 0;
 }
 
 static int mm_map_anon_locked(struct mm *mm, uintptr_t va, size_t size, unsigned perm,
@@ -220,6 +213,8 @@ static int mm_map_anon_locked(struct mm *mm, uintptr_t va, size_t size, unsigned
 	if (va % PAGE_SIZE || size % PAGE_SIZE || size == 0 || va >= USER_END ||
 	    size > USER_END - va || ((perm & VM_WRITE) && (perm & VM_EXEC)))
 		return -EINVAL;
+	if (ptshare_own(mm, va, size) != 0)
+		return -ENOMEM;
 	for (done = 0; done < size; done += PAGE_SIZE) {
 		paddr_t pa = frame_alloc_zeroed(0);
 
@@ -236,11 +231,10 @@ static int mm_map_anon_locked(struct mm *mm, uintptr_t va, size_t size, unsigned
 						    : -EINVAL;
 			break;
 		}
-		mm->pages++;
 	}
 	assert(pt_retired_empty(&tables));
 	if (err != 0 && done > 0)
-		mm_unmap_locked(mm, va, done);
+		(void)mm_unmap_locked(mm, va, done); /* owned above: cannot fail */
 	return err;
 }
 
@@ -276,7 +270,7 @@ long mm_sbrk(struct mm *mm, long delta)
 	if (hi > lo && delta > 0)
 		err = mm_map_anon_locked(mm, lo, hi - lo, VM_READ | VM_WRITE, 0);
 	if (hi > lo && delta < 0)
-		mm_unmap_locked(mm, lo, hi - lo);
+		err = mm_unmap_locked(mm, lo, hi - lo);
 	if (err == 0)
 		mm->brk = new;
 	mm_unlock(mm);
@@ -287,6 +281,7 @@ struct mm_copy_ctx {
 	struct mm *dst;
 	bool src_changed; /* a parent PTE lost its W bit: flush the parent's TLBs */
 	uint64_t cow_a;   /* the A bit of a COW PTE fork makes: vm_cow_accessed() */
+	uint64_t leaves;  /* leaves copied */
 };
 
 /*
@@ -386,7 +381,7 @@ static int mm_copy_table(uintptr_t va, pte_t *src, unsigned n, void *arg)
 		pte_store(&dst[i], pte);
 		copied++;
 	}
-	c->dst->pages += copied;
+	c->leaves += copied;
 	return err;
 }
 
@@ -412,36 +407,64 @@ void mm_check(struct mm *mm, const char *when)
 #endif
 }
 
+/* Does fork share level-0 tables (ptshare.h)? Never in the eager baseline. */
+static bool vm_fork_shares(void)
+{
+#ifdef KINE_EAGER_FORK
+	return false;
+#else
+	return ptshare_enabled;
+#endif
+}
+
 const char *mm_fork_mode(void)
 {
 #ifdef KINE_EAGER_FORK
 	return "eager copy";
 #else
-	return "copy-on-write";
+	return ptshare_enabled ? "copy-on-write, shared tables" : "copy-on-write, per page";
 #endif
+}
+
+/*
+ * Fork's walk over src: share its level-0 tables (ptshare_fork), or, with
+ * sharing off, copy their leaves one by one (mm_copy_table). Either way,
+ * before fork returns no hart may still write through the parent's old
+ * writable translations, or walk a link fork made dormant: the child's
+ * snapshot is the memory now. (A page or link made COW or dormant stays so
+ * if the copy failed: harmless, the next access reuses or wakes it.)
+ */
+static int mm_copy_locked(struct mm *src, struct mm_copy_ctx *c)
+{
+	bool dormant = false;
+	int err;
+
+	if (vm_fork_shares()) {
+		err = ptshare_fork(src, c->dst, &dormant);
+	} else {
+		err = pt_for_each_leaf_table(src->root, 0, USER_END, mm_copy_table, c);
+		__atomic_fetch_add(&ptshare_stats.leaves, c->leaves, __ATOMIC_RELAXED);
+	}
+	if (dormant)
+		tlb_shootdown_tables(src); /* a link changed: the whole ASID (pagetable.h) */
+	else if (c->src_changed)
+		tlb_shootdown(src, 0, (size_t)-1);
+	return err;
 }
 
 struct mm *mm_copy(struct mm *src)
 {
 	struct mm *dst = mm_create();
-	struct mm_copy_ctx c = {dst, false, vm_cow_accessed()};
+	struct mm_copy_ctx c = {dst, false, vm_cow_accessed(), 0};
 	int err;
 
 	if (dst == NULL)
 		return NULL;
 	mm_lock(src);
-	err = pt_for_each_leaf_table(src->root, 0, USER_END, mm_copy_table, &c);
+	err = mm_copy_locked(src, &c);
 	dst->brk = src->brk;
 	dst->brk_base = src->brk_base;
 	dst->mmap_next = src->mmap_next;
-	/*
-	 * Before fork returns, no hart may still write through the parent's
-	 * old writable translations: the child's snapshot is the memory now.
-	 * (Pages that became COW stay COW if the copy failed: harmless, the
-	 * next store reuses them.)
-	 */
-	if (c.src_changed)
-		tlb_shootdown(src, 0, (size_t)-1);
 	mm_check(src, "fork (parent)");
 	mm_unlock(src);
 	if (err != 0) {
@@ -464,7 +487,9 @@ void *mm_user_page(struct mm *mm, uintptr_t va, bool write)
 	assert(__atomic_load_n(&mm->busy, __ATOMIC_RELAXED) == 0); /* taken by mm_lock */
 	if (va >= USER_END)
 		return NULL;
-	if (pt_lookup(mm->root, va, &pa, &perm, &level) != PT_OK)
+	/* A link fork left dormant is woken, as the MMU's fault would. */
+	if (pt_lookup(mm->root, va, &pa, &perm, &level) != PT_OK &&
+	    (!ptshare_wake(mm, va) || pt_lookup(mm->root, va, &pa, &perm, &level) != PT_OK))
 		return NULL;
 	if (!(perm & PTE_U) || !(perm & PTE_R) || (write && !(perm & PTE_W)))
 		return NULL;
@@ -501,13 +526,15 @@ long mm_mmap(struct mm *mm, size_t len, unsigned perm, bool shared)
 
 int mm_munmap(struct mm *mm, uintptr_t va, size_t len)
 {
+	int err;
+
 	len = PAGE_ALIGN_UP(len);
 	if (!vm_range_ok(va, len))
 		return -EINVAL;
 	mm_lock(mm);
-	mm_unmap_locked(mm, va, len);
+	err = mm_unmap_locked(mm, va, len);
 	mm_unlock(mm);
-	return 0;
+	return err;
 }
 
 /* mprotect's walk: first count the pages (holes refuse the call), then change them. */
@@ -561,6 +588,10 @@ int mm_mprotect(struct mm *mm, uintptr_t va, size_t len, unsigned perm)
 	if (!vm_range_ok(va, len) || perm == 0 || ((perm & VM_WRITE) && (perm & VM_EXEC)))
 		return -EINVAL;
 	mm_lock(mm);
+	if (ptshare_own(mm, va, len) != 0) {
+		mm_unlock(mm);
+		return -ENOMEM;
+	}
 	err = pt_for_each_leaf(mm->root, va, len, mprotect_leaf, &c);
 	if (err == 0 && c.pages != len / PAGE_SIZE) {
 		mm_unlock(mm);

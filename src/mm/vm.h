@@ -46,7 +46,6 @@
 struct mm {
 	struct spinlock lock;
 	paddr_t root;        /* guarded by lock (the user half of what it points to) */
-	uint64_t pages;      /* guarded by lock: user pages mapped */
 	uintptr_t brk;       /* guarded by lock: end of the heap (sbrk) */
 	uintptr_t brk_base;  /* guarded by lock: where the heap starts; sbrk never goes below */
 	uintptr_t mmap_next; /* guarded by lock: where the next mmap region goes */
@@ -150,7 +149,11 @@ long mm_sbrk(struct mm *mm, long delta);
  */
 long mm_mmap(struct mm *mm, size_t len, unsigned perm, bool shared);
 
-/* Unmap every page in [va, va + len) (holes allowed). 0 or -EINVAL. */
+/*
+ * Unmap every page in [va, va + len) (holes allowed). 0, -EINVAL, or
+ * -ENOMEM when a table fork shared found no page for this process's copy
+ * (ptshare.h; nothing is unmapped then).
+ */
 int mm_munmap(struct mm *mm, uintptr_t va, size_t len);
 
 /* Change the permissions of every page in [va, va + len). 0, -EINVAL or -ENOMEM (a hole). */

@@ -999,14 +999,16 @@ static void for_each_leaf_table(void)
 	finish(root, 4 + 512);
 }
 
-/* pt_destroy_leaf_tables' drop_leaves: count the valid entries. */
-static void count_leaves(const pte_t *table, void *ctx)
+/* pt_destroy_leaf_tables' release: count the valid entries, then free the page. */
+static void count_leaves(paddr_t table, void *ctx)
 {
+	const pte_t *t = phys_to_virt(table);
 	long *n = ctx;
 
 	for (unsigned i = 0; i < SV39_ENTRIES; i++)
-		if (pte_valid(table[i]))
+		if (pte_valid(t[i]))
 			(*n)++;
+	pt_page_free(table);
 }
 
 static void destroy_leaf_tables_child(void)

@@ -1,0 +1,323 @@
+/*
+ * ptshare.c: level-0 tables shared by fork (ptshare.h; docs/cow.md,
+ * "Shared tables").
+ *
+ * Owns the pt_share word of every user level-0 table page and the links
+ * (level-1 entries) that fork shares, wakes and owns. The invariants are
+ * ptshare.h's; the ones this file makes, in the order it makes them:
+ *  - fork counts a link before it stores the child's entry, and makes a
+ *    link of the parent dormant (with the whole flush that follows, owed
+ *    by the caller) unless the table is protected;
+ *  - a waker protects a table under its bit lock before any link to it is
+ *    made valid again, so no hart ever walks a shared table whose private
+ *    leaves are writable;
+ *  - own's copy takes a frame reference for every leaf before its link
+ *    goes in, and puts the old table only after the whole flush of this
+ *    address space (if its link was valid), so a table and its frames go
+ *    only once no walk cache of any sharer can reach them.
+ */
+#include "src/mm/ptshare.h"
+
+#include "src/arch/riscv/mmu.h"
+#include "src/kernel/kernel.h"
+#include "src/mm/frame.h"
+#include "src/mm/pagetable.h"
+#include "src/mm/tlb.h"
+#include "src/mm/tlb_shadow.h"
+#include "user/include/kine/errno.h"
+
+struct ptshare_stats ptshare_stats;
+bool ptshare_enabled = true;
+
+/* Set once a table has been shared: its last put counts as a shared table's free. */
+#define PT_SHARE_WAS_SHARED (1u << 26)
+
+static void ptshare_count(uint64_t *counter, uint64_t n)
+{
+	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
+}
+
+static uint32_t *share_word(paddr_t table)
+{
+	return &pa_to_frame(table)->pt_share;
+}
+
+static uint32_t share_read(paddr_t table)
+{
+	return __atomic_load_n(share_word(table), __ATOMIC_ACQUIRE);
+}
+
+/*
+ * The A bit protection gives the leaves it makes COW (as fork's per-page
+ * copy does, vm.c vm_cow_accessed): clear where the harts set A
+ * themselves, since no hart can hold a translation through a table whose
+ * every link is dormant and flushed; set where a clear A would fault.
+ */
+static pte_t protect_accessed(void)
+{
+	return mmu_sets_accessed() ? 0 : PTE_A;
+}
+
+/*
+ * Write-protect the private writable leaves of table, once per sharing:
+ * under the table's bit lock, so two sharers waking it at once on two harts
+ * do it once, and neither makes its link valid before the pass is over.
+ * No hart can walk the table meanwhile (ptshare.h), so each leaf is one
+ * plain store. MAP_SHARED leaves stay writable: they are meant to be shared.
+ */
+static void ptshare_protect(paddr_t table)
+{
+	uint32_t *word = share_word(table);
+	pte_t *t = phys_to_virt(table);
+	pte_t cow_a = protect_accessed();
+
+	while (__atomic_fetch_or(word, PT_SHARE_LOCK, __ATOMIC_ACQUIRE) & PT_SHARE_LOCK)
+		spin_wait_once();
+	if (!(*word & PT_SHARE_PROTECTED)) {
+		for (unsigned i = 0; i < SV39_ENTRIES; i++) {
+			pte_t e = t[i];
+
+			if (pte_valid(e) && (e & PTE_W) && !(e & VM_PTE_SHARED))
+				pte_store(&t[i], (e & ~(PTE_W | PTE_A)) | PTE_COW | cow_a);
+		}
+		__atomic_fetch_or(word, PT_SHARE_PROTECTED, __ATOMIC_RELAXED);
+		ptshare_count(&ptshare_stats.protects, 1);
+	}
+	/* Release: the stores above before any waker's valid link. */
+	__atomic_fetch_and(word, ~PT_SHARE_LOCK, __ATOMIC_RELEASE);
+}
+
+/* ---- Fork ---- */
+
+struct fork_ctx {
+	struct mm *src, *dst;
+	bool flush;     /* a valid link of src became dormant */
+	uint64_t links; /* links shared */
+};
+
+/*
+ * Share the table behind the parent's link with the child. A protected
+ * table keeps its valid links: nothing in it is writable by either. Any
+ * other becomes dormant in both, so that the first access of either
+ * faults and protects it (ptshare_wake).
+ */
+static int fork_link(uintptr_t va, pte_t *link, void *arg)
+{
+	struct fork_ctx *c = arg;
+	pte_t *child = pt_walk_link(c->dst->root, va, true);
+	paddr_t table = pte_pa(*link);
+	uint32_t old;
+
+	if (child == NULL)
+		return PT_ERR_NOMEM;
+	assert(*child == 0);
+	old = __atomic_fetch_add(share_word(table), 1, __ATOMIC_RELAXED);
+	assert((old & PT_SHARE_LINKS) >= 1 && (old & PT_SHARE_LINKS) < PT_SHARE_LINKS);
+	if (!(old & PT_SHARE_WAS_SHARED))
+		__atomic_fetch_or(share_word(table), PT_SHARE_WAS_SHARED, __ATOMIC_RELAXED);
+	if (pte_valid(*link) && (old & PT_SHARE_PROTECTED)) {
+		pte_store(child, *link);
+	} else {
+		pte_t dormant = pa_to_pte(table) | PTE_DORMANT;
+
+		if (pte_valid(*link)) {
+			pte_store(link, dormant);
+			c->flush = true;
+		}
+		pte_store(child, dormant);
+	}
+	c->links++;
+	return 0;
+}
+
+int ptshare_fork(struct mm *src, struct mm *dst, bool *flush)
+{
+	struct fork_ctx c = {.src = src, .dst = dst, .flush = false, .links = 0};
+	int err;
+
+	assert(spin_holding(&src->lock));
+	err = pt_for_each_link(src->root, 0, USER_END, fork_link, &c);
+	assert(err == 0 || err == PT_ERR_NOMEM); /* user mappings are 4 KiB leaves */
+	ptshare_count(&ptshare_stats.links, c.links);
+	*flush = c.flush;
+	return err == 0 ? 0 : -ENOMEM;
+}
+
+/* ---- Waking and owning ---- */
+
+/* The link (level-1 entry) for va in mm if it links a table, valid or dormant; else NULL. */
+static pte_t *link_of(struct mm *mm, uintptr_t va)
+{
+	pte_t *link = va < USER_END ? pt_walk_link(mm->root, va, false) : NULL;
+
+	if (link == NULL || !(pte_is_table(*link) || pte_is_dormant(*link)))
+		return NULL;
+	return link;
+}
+
+/*
+ * Make a dormant link valid. A hart may cache an invalid entry, and a
+ * flush by address drops leaf entries only (privileged spec, SFENCE.VMA),
+ * so this hart flushes mm's whole ASID; other harts of mm that cached the
+ * invalid link fault once more and flush theirs (cow.c, vm_user_fault).
+ */
+static void link_validate(struct mm *mm, pte_t *link)
+{
+	__atomic_store_n(link, pa_to_pte(pte_pa(*link)) | PTE_V, __ATOMIC_RELEASE);
+	tlb_flush_local_all(mm);
+	ptshare_count(&ptshare_stats.wakes, 1);
+}
+
+bool ptshare_wake(struct mm *mm, uintptr_t va)
+{
+	pte_t *link = link_of(mm, va);
+	paddr_t table;
+
+	assert(spin_holding(&mm->lock));
+	if (link == NULL || !pte_is_dormant(*link))
+		return false;
+	table = pte_pa(*link);
+	/* The last sharer need not protect: no other link can appear but by its own fork. */
+	if ((share_read(table) & PT_SHARE_LINKS) > 1)
+		ptshare_protect(table);
+	link_validate(mm, link);
+	return true;
+}
+
+/*
+ * The table behind link is mm's alone now: keep it in place, writable
+ * again. Nobody else links it, and only a fork of mm (which holds mm's
+ * lock, as we do) could add a link.
+ */
+static void own_in_place(struct mm *mm, pte_t *link)
+{
+	uint32_t old =
+	    __atomic_fetch_and(share_word(pte_pa(*link)), ~PT_SHARE_PROTECTED, __ATOMIC_RELAXED);
+
+	if (pte_is_dormant(*link))
+		link_validate(mm, link);
+	if (old & PT_SHARE_WAS_SHARED)
+		ptshare_count(&ptshare_stats.takeovers, 1);
+}
+
+/* A copy of table for one sharer: the same leaves, one more frame reference each. */
+static paddr_t table_copy(paddr_t table)
+{
+	paddr_t copy = pt_page_alloc();
+	const pte_t *from = phys_to_virt(table);
+	pte_t *to;
+
+	if (copy == 0)
+		return 0;
+	to = phys_to_virt(copy);
+	for (unsigned i = 0; i < SV39_ENTRIES; i++) {
+		pte_t e = __atomic_load_n(&from[i], __ATOMIC_RELAXED); /* an MMU may set A */
+
+		if (!pte_valid(e))
+			continue;
+		assert(pte_is_leaf(e) && ((e & PTE_COW) || !(e & PTE_W) || (e & VM_PTE_SHARED)));
+		frame_get(pa_to_frame(pte_pa(e)));
+		to[i] = e;
+	}
+	return copy;
+}
+
+/*
+ * Give mm a private copy of the shared table behind link. A dormant link
+ * is protected first (the copy's leaves must be COW: the frames stay in
+ * the shared table too). If the old link was valid, mm's harts may cache
+ * it: the whole flush comes before the put that may free it.
+ */
+static int own_by_copy(struct mm *mm, pte_t *link)
+{
+	paddr_t table = pte_pa(*link), copy;
+	bool was_valid = pte_valid(*link);
+
+	if (!was_valid)
+		ptshare_protect(table);
+	assert(share_read(table) & PT_SHARE_PROTECTED);
+	copy = table_copy(table);
+	if (copy == 0)
+		return -ENOMEM;
+	__atomic_store_n(link, pa_to_pte(copy) | PTE_V, __ATOMIC_RELEASE);
+	if (was_valid) {
+		tlb_shadow_table_unlinked(mm, table);
+		tlb_shootdown_tables(mm);
+		tlb_shadow_table_free(mm, table); /* panics if a hart of mm may still walk it */
+	} else {
+		tlb_flush_local_all(mm); /* as link_validate: an invalid entry may be cached */
+	}
+	ptshare_count(&ptshare_stats.copies, 1);
+	ptshare_put(mm, table);
+	return 0;
+}
+
+/* Make the table behind link mm's alone, with a valid link. */
+static int own_link(struct mm *mm, pte_t *link)
+{
+	uint32_t word = share_read(pte_pa(*link));
+
+	if ((word & PT_SHARE_LINKS) == 1) {
+		if (pte_valid(*link) && !(word & PT_SHARE_PROTECTED))
+			return 0; /* private already: the common case */
+		own_in_place(mm, link);
+		return 0;
+	}
+	return own_by_copy(mm, link);
+}
+
+int ptshare_own(struct mm *mm, uintptr_t va, size_t size)
+{
+	uintptr_t end = va + size;
+
+	assert(spin_holding(&mm->lock));
+	if (size == 0 || va >= USER_END)
+		return 0;
+	if (end > USER_END || end < va)
+		end = USER_END;
+	for (uintptr_t slot = va & ~(SV39_SIZE_2M - 1); slot < end; slot += SV39_SIZE_2M) {
+		pte_t *link = link_of(mm, slot);
+		int err = link ? own_link(mm, link) : 0;
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+bool ptshare_private(const pte_t *pte)
+{
+	uint32_t word = share_read(virt_to_phys(pte) & ~(paddr_t)(PAGE_SIZE - 1));
+
+	return (word & PT_SHARE_LINKS) == 1 && !(word & PT_SHARE_PROTECTED);
+}
+
+/* ---- Letting go ---- */
+
+/* The last link of table is gone: drop the frames it maps, then the page. */
+static void table_free(paddr_t table, uint32_t word)
+{
+	const pte_t *t = phys_to_virt(table);
+
+	assert(!(word & PT_SHARE_LOCK)); /* only a sharer protects, and none is left */
+	for (unsigned i = 0; i < SV39_ENTRIES; i++) {
+		if (!pte_valid(t[i]))
+			continue;
+		assert(pte_is_leaf(t[i]));
+		frame_put(pa_to_frame(pte_pa(t[i])));
+	}
+	if (word & PT_SHARE_WAS_SHARED)
+		ptshare_count(&ptshare_stats.frees, 1);
+	pt_page_free(table);
+}
+
+void ptshare_put(struct mm *mm, paddr_t table)
+{
+	/* Acquire: the last one sees every sharer's A bits and stores before it frees. */
+	uint32_t old = __atomic_fetch_sub(share_word(table), 1, __ATOMIC_ACQ_REL);
+
+	(void)mm;
+	assert((old & PT_SHARE_LINKS) >= 1);
+	if ((old & PT_SHARE_LINKS) == 1)
+		table_free(table, old);
+}
