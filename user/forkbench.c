@@ -226,8 +226,6 @@ static int bench_fork(int do_exec, int reps, int mib)
 
 /* ---- shared tables (issue 20): fork, exec, and where the cost went ---- */
 
-static struct kine_memstat sa, sb;
-
 #define SD(f) ((unsigned long)(sb.f - sa.f))
 
 static unsigned long settled_free(void)
@@ -249,6 +247,7 @@ static int share_fork(int do_exec, int reps, int mib, char *p, long pages)
 {
 	const char *name = do_exec ? "share_fork_exec" : "share_fork_exit_wait";
 	char *argv[] = {"forkbench", "nop", 0};
+	struct kine_memstat sa, sb;
 	int status = -1;
 
 	for (int r = 0; r < reps; r++) {
@@ -354,9 +353,9 @@ static int share_rw_once(char *p, long pages, struct share_result *res, unsigned
 	return wait(&status) == pid && status == 0;
 }
 
-static int share_rw(int reps, int mib, char *p, long pages)
+static int share_rw(int reps, int mib, char *p, long pages, unsigned long *reads,
+		    unsigned long *writes)
 {
-	static unsigned long reads[MAX_SAMPLE], writes[MAX_SAMPLE];
 	struct share_result *res =
 	    mmap(0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
 	unsigned long frames[4] = {0, 0, 0, 0};
@@ -395,6 +394,15 @@ static int share_rw(int reps, int mib, char *p, long pages)
 /* Every size: fork, exec, then (up to wmib) the child's reads and writes. Never fails. */
 static int bench_share(int reps, int wmib, int argc, char **argv)
 {
+	/*
+	 * Before the sbrk of any size (malloc grows the heap too); not in .bss,
+	 * which would move the pages the fault cases count.
+	 */
+	unsigned long *reads = malloc(sizeof(unsigned long) * 3);
+	unsigned long *writes = malloc(sizeof(unsigned long) * 3);
+
+	if (reads == NULL || writes == NULL)
+		return 0;
 	for (int i = 0; i < argc; i++) {
 		int mib = atoi(argv[i]);
 		long pages = (long)mib * 256;
@@ -407,7 +415,7 @@ static int bench_share(int reps, int wmib, int argc, char **argv)
 		share_fork(0, reps, mib, p, pages);
 		share_fork(1, reps, mib, p, pages);
 		if (mib <= wmib)
-			share_rw(reps < 3 ? reps : 3, mib, p, pages);
+			share_rw(reps < 3 ? reps : 3, mib, p, pages, reads, writes);
 		sbrk(-pages * PAGE);
 	}
 	return 1;
