@@ -19,6 +19,10 @@
  *             reads it, the parent still writes it, and the child's store
  *             to it kills the child alone; a page the parent made
  *             read-only stays writable in the child
+ *   syscalls  the child's first access to a shared table is the kernel's:
+ *             a write() from it (copyin), a read() into it (copyout); then
+ *             munmap of a whole shared table and across two, and the heap
+ *             shrunk across shared tables and grown back (zero pages)
  *   threads   threads of the parent keep writing their own pages (each
  *             word the sweep's number, in order) while the process forks:
  *             each child's snapshot is one instant of every sweep (a prefix
@@ -483,6 +487,101 @@ static bool scenario_mprotect(void)
 	return status == -1 && res[0] == 0 && res[1] == 0 && res[2] == -1 && bad == 0;
 }
 
+/* ---- the kernel's own accesses and changes in shared tables ---- */
+
+#define K_TABLES 6 /* a 12 MiB region: a table for each case */
+#define K_WORDS  (REGION / sizeof(unsigned long))
+#define K_HEAP   (3 * REGION) /* sbrk: the child shrinks the heap by this, and grows it back */
+
+/*
+ * The child's first access to each table of a shared region is the
+ * kernel's, or a change: copyin from table 0 (a write() to a pipe), copyout
+ * into table 1 (a read() from a pipe), munmap of the whole of table 2 and
+ * of a range across tables 3 and 4, then the heap shrunk across 2 MiB
+ * boundaries and grown back (its new pages must be zero). The parent's
+ * region and heap must not change; the child checks what it sees.
+ */
+static int syscalls_child(volatile unsigned long *r, volatile unsigned long *heap,
+			  unsigned long heap_words, int to_parent, int from_parent)
+{
+	unsigned long bad = 0, msg[64], *end;
+
+	/* copyin: the link to table 0 is dormant, the kernel reads through it. */
+	if (write(to_parent, (const void *)(r + 5 * WPP), sizeof(msg)) != sizeof(msg)) {
+		printf("sharetest: syscalls: child: write() from a shared table failed: FAIL\n");
+		return 100; /* the parent's read then ends */
+	}
+	close(to_parent);
+	/* copyout: into table 1, dormant and shared: it must become this process's. */
+	if (read(from_parent, msg, sizeof(msg)) != sizeof(msg) ||
+	    read(from_parent, (void *)(r + K_WORDS + 7 * WPP), sizeof(msg)) != sizeof(msg))
+		bad++;
+	for (unsigned long i = 0; i < 64; i++)
+		bad += r[K_WORDS + 7 * WPP + i] != msg[i];
+	bad += check("syscalls child", r, K_WORDS + 7 * WPP + 64, 2 * K_WORDS, P_TAG);
+	bad += check("syscalls child", r, K_WORDS, K_WORDS + 7 * WPP, P_TAG);
+	/* munmap: all of table 2; the last MiB of table 3 and the first of table 4. */
+	if (munmap((void *)(r + 2 * K_WORDS), REGION) < 0 ||
+	    munmap((void *)(r + 3 * K_WORDS + K_WORDS / 2), REGION) < 0)
+		bad++;
+	bad += check("syscalls child", r, 3 * K_WORDS, 3 * K_WORDS + K_WORDS / 2, P_TAG);
+	bad += check("syscalls child", r, 4 * K_WORDS + K_WORDS / 2, K_TABLES * K_WORDS, P_TAG);
+	/* sbrk: shrink across 2 MiB boundaries of the shared heap, grow back: fresh zero pages. */
+	end = sbrk(0);
+	if (sbrk(-(long)K_HEAP) == (void *)-1 ||
+	    sbrk((long)K_HEAP) != (void *)((char *)end - K_HEAP))
+		bad++;
+	bad += check("syscalls child heap", heap, 0, heap_words - K_HEAP / sizeof(long), 21);
+	for (unsigned long i = heap_words - K_HEAP / sizeof(long); i < heap_words; i++)
+		bad += heap[i] != 0;
+	return bad > 100 ? 100 : (int)bad;
+}
+
+static bool scenario_syscalls(void)
+{
+	volatile unsigned long *r = aligned_region(K_TABLES * REGION);
+	unsigned long heap_bytes = 8 * MiB, heap_words = heap_bytes / sizeof(long), msg[64],
+		      got[64];
+	volatile unsigned long *heap = sbrk((long)heap_bytes);
+	int to_parent[2], from_parent[2], pid, status = -2;
+	unsigned long bad = 0;
+
+	if (r == NULL || heap == (void *)-1 || pipe(to_parent) < 0 || pipe(from_parent) < 0) {
+		printf("sharetest: syscalls: set-up failed: FAIL\n");
+		return false;
+	}
+	fill(r, 0, K_TABLES * K_WORDS, P_TAG);
+	fill(heap, 0, heap_words, 21);
+	pid = fork();
+	if (pid == 0) {
+		close(to_parent[0]);
+		close(from_parent[1]);
+		exit(syscalls_child(r, heap, heap_words, to_parent[1], from_parent[0]));
+	}
+	close(to_parent[1]);
+	close(from_parent[0]);
+	if (pid < 0) {
+		printf("sharetest: syscalls: fork: error %d: FAIL\n", pid);
+		return false;
+	}
+	/* What the child's write() copied in from its table 0: the region's words. */
+	if (read(to_parent[0], got, sizeof(got)) != sizeof(got))
+		bad++;
+	for (unsigned long i = 0; i < 64; i++) {
+		bad += got[i] != val(P_TAG, 5 * WPP + i);
+		msg[i] = ~i;
+	}
+	write(from_parent[1], msg, sizeof(msg));
+	write(from_parent[1], msg, sizeof(msg));
+	wait(&status);
+	bad += check("syscalls parent", r, 0, K_TABLES * K_WORDS, P_TAG);
+	bad += check("syscalls parent heap", heap, 0, heap_words, 21);
+	printf("sharetest: syscalls: copyin and copyout through shared tables, munmap of shared "
+	       "tables, sbrk shrink across them: child status %d, parent %lu words wrong\n",
+	       status, bad);
+	return status == 0 && bad == 0;
+}
+
 /* ---- threads writing while the process forks ---- */
 
 #define TH_MAX    8
@@ -852,13 +951,10 @@ static const struct {
 	const char *name;
 	bool (*fn)(void);
 } scenarios[] = {
-    {"tree", scenario_tree},
-    {"exec", scenario_exec},
-    {"munmap", scenario_munmap},
-    {"mprotect", scenario_mprotect},
-    {"threads", scenario_threads},
-    {"oom", scenario_oom},
-    {"counters", scenario_counters_all},
+    {"tree", scenario_tree},         {"exec", scenario_exec},
+    {"munmap", scenario_munmap},     {"mprotect", scenario_mprotect},
+    {"syscalls", scenario_syscalls}, {"threads", scenario_threads},
+    {"oom", scenario_oom},           {"counters", scenario_counters_all},
 };
 
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
@@ -912,7 +1008,7 @@ static bool run(int i)
 static int usage(void)
 {
 	printf("usage: sharetest [-t TREE_MIB] [-x EXEC_MIB] [-c THREADS (1-%d)] "
-	       "[tree|exec|munmap|mprotect|threads|oom|counters...]\n",
+	       "[tree|exec|munmap|mprotect|syscalls|threads|oom|counters...]\n",
 	       TH_MAX);
 	return 2;
 }
