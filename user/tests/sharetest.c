@@ -23,6 +23,10 @@
  *             a write() from it (copyin), a read() into it (copyout); then
  *             munmap of a whole shared table and across two, and the heap
  *             shrunk across shared tables and grown back (zero pages)
+ *   race      a child and two threads of its parent, each on its own hart,
+ *             read a shared table, meet at a barrier and write it at the
+ *             same instant (three owners of one table at once), 200 rounds:
+ *             each sees its own words and none of the other process's
  *   threads   threads of the parent keep writing their own pages (each
  *             word the sweep's number, in order) while the process forks:
  *             each child's snapshot is one instant of every sweep (a prefix
@@ -93,6 +97,9 @@ static unsigned long check(const char *who, volatile unsigned long *w, unsigned 
 	}
 	return bad;
 }
+
+/* A counter's delta between two memstats. */
+#define D(a, b, f) ((unsigned long)((b).f - (a).f))
 
 static void ms(struct kine_memstat *m)
 {
@@ -582,6 +589,138 @@ static bool scenario_syscalls(void)
 	return status == 0 && bad == 0;
 }
 
+/* ---- sharers unsharing one table at the same instant ---- */
+
+#define RACE_ROUNDS 200
+
+/* A barrier for the processes and threads of a round, in MAP_SHARED memory. */
+struct race_barrier {
+	int arrived, generation; /* atomic */
+	int parties;
+};
+
+static void race_wait(struct race_barrier *b)
+{
+	int gen = __atomic_load_n(&b->generation, __ATOMIC_ACQUIRE);
+
+	if (__atomic_add_fetch(&b->arrived, 1, __ATOMIC_ACQ_REL) == b->parties) {
+		__atomic_store_n(&b->arrived, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&b->generation, gen + 1, __ATOMIC_RELEASE);
+	} else {
+		while (__atomic_load_n(&b->generation, __ATOMIC_ACQUIRE) == gen)
+			yield(); /* one hart, or fewer harts than parties: let the others on */
+	}
+}
+
+static struct race_barrier *race_b;
+static volatile unsigned long *race_r;
+static int race_round;           /* atomic: the round the thread is to join */
+static unsigned long race_wrong; /* atomic: what the parent's thread saw wrong */
+
+/* Word w of page p of the region. */
+#define RW(p, w) race_r[(unsigned long)(p)*WPP + (w)]
+
+/*
+ * The parent's second thread: each round, with the parent and the child,
+ * read the table (wake), meet, write its own word of the round's page
+ * (own: copy or takeover), meet again.
+ */
+static int race_thread(void *arg)
+{
+	(void)arg;
+	set_affinity(2);
+	for (int r = 0; r < RACE_ROUNDS; r++) {
+		int p = r % R_PAGES;
+
+		while (__atomic_load_n(&race_round, __ATOMIC_ACQUIRE) <= r)
+			yield();
+		(void)RW((p + 1) % R_PAGES, 0);
+		race_wait(race_b);
+		RW(p, 3) = 3000 + (unsigned long)r;
+		race_wait(race_b);
+		if (RW(p, 3) != 3000 + (unsigned long)r)
+			__atomic_fetch_add(&race_wrong, 1, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+/*
+ * Round r: the round's page holds A, B, C in words 1, 2, 3; the parent
+ * forks; parent (hart 0), its thread (hart 2) and the child (hart 1) read
+ * the table, meet, and write words 2, 3 and 1 at once: three sharers own
+ * one table at the same instant (the child and the parent's first writer
+ * copy or take it over, the parent's second writer finds it owned). Each
+ * must see its own words and none of the other process's.
+ */
+static bool scenario_race(void)
+{
+	int tid, wrong = 0, one_hart;
+	struct kine_memstat m0, m1;
+
+	race_r = aligned_region(R_PAGES * PAGE);
+	race_b = (struct race_barrier *)shared_page();
+	if (race_r == NULL || race_b == NULL) {
+		printf("sharetest: race: set-up failed: FAIL\n");
+		return false;
+	}
+	race_b->parties = 3;
+	race_round = 0;
+	race_wrong = 0;
+	one_hart = set_affinity(1) < 0;
+	set_affinity(-1);
+	fill(race_r, 0, R_PAGES * WPP, P_TAG);
+	ms(&m0);
+	tid = thread_create(race_thread, 0);
+	if (tid < 0) {
+		printf("sharetest: race: thread_create: error %d: FAIL\n", tid);
+		return false;
+	}
+	for (int r = 0; r < RACE_ROUNDS; r++) {
+		int p = r % R_PAGES, pid, status = -2;
+		unsigned long a = 100 + (unsigned long)r, b = 200 + (unsigned long)r;
+
+		RW(p, 1) = a;
+		RW(p, 2) = b;
+		RW(p, 3) = 300 + (unsigned long)r;
+		set_affinity(0);
+		pid = fork();
+		if (pid == 0) {
+			set_affinity(one_hart ? 0 : 1);
+			(void)RW((p + 2) % R_PAGES, 0);
+			race_wait(race_b);
+			RW(p, 1) = 1000 + (unsigned long)r;
+			race_wait(race_b);
+			/* Its own word, and the others as they were at fork. */
+			exit(RW(p, 1) != 1000 + (unsigned long)r || RW(p, 2) != b ||
+			     RW(p, 3) != 300 + (unsigned long)r);
+		}
+		if (pid < 0) {
+			printf("sharetest: race: fork: error %d: FAIL\n", pid);
+			wrong++;
+			break;
+		}
+		__atomic_store_n(&race_round, r + 1, __ATOMIC_RELEASE);
+		(void)RW(p, 0);
+		race_wait(race_b);
+		RW(p, 2) = 2000 + (unsigned long)r;
+		race_wait(race_b);
+		if (wait(&status) != pid || status != 0)
+			wrong++;
+		/* Its own words (both threads'), and the child's never. */
+		if (RW(p, 1) != a || RW(p, 2) != 2000 + (unsigned long)r ||
+		    RW(p, 3) != 3000 + (unsigned long)r)
+			wrong++;
+	}
+	set_affinity(-1);
+	thread_join(tid, 0);
+	wrong += (int)race_wrong;
+	ms(&m1);
+	printf("sharetest: race: %d rounds of a child and two threads of its parent writing one "
+	       "shared table at once, %d wrong (%lu table copies, %lu takeovers)\n",
+	       RACE_ROUNDS, wrong, D(m0, m1, ptshare_copies), D(m0, m1, ptshare_takeovers));
+	return wrong == 0;
+}
+
 /* ---- threads writing while the process forks ---- */
 
 #define TH_MAX    8
@@ -813,9 +952,6 @@ static bool scenario_oom(void)
 
 /* ---- counters ---- */
 
-/* Deltas of the ptshare counters between two memstats. */
-#define D(a, b, f) ((unsigned long)((b).f - (a).f))
-
 static bool counter_ok(const char *what, unsigned long got, const char *rel, unsigned long want)
 {
 	bool ok = rel[0] == '>' ? got >= want : rel[0] == '<' ? got <= want : got == want;
@@ -951,10 +1087,15 @@ static const struct {
 	const char *name;
 	bool (*fn)(void);
 } scenarios[] = {
-    {"tree", scenario_tree},         {"exec", scenario_exec},
-    {"munmap", scenario_munmap},     {"mprotect", scenario_mprotect},
-    {"syscalls", scenario_syscalls}, {"threads", scenario_threads},
-    {"oom", scenario_oom},           {"counters", scenario_counters_all},
+    {"tree", scenario_tree},
+    {"exec", scenario_exec},
+    {"munmap", scenario_munmap},
+    {"mprotect", scenario_mprotect},
+    {"syscalls", scenario_syscalls},
+    {"race", scenario_race},
+    {"threads", scenario_threads},
+    {"oom", scenario_oom},
+    {"counters", scenario_counters_all},
 };
 
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
@@ -1008,7 +1149,7 @@ static bool run(int i)
 static int usage(void)
 {
 	printf("usage: sharetest [-t TREE_MIB] [-x EXEC_MIB] [-c THREADS (1-%d)] "
-	       "[tree|exec|munmap|mprotect|syscalls|threads|oom|counters...]\n",
+	       "[tree|exec|munmap|mprotect|syscalls|race|threads|oom|counters...]\n",
 	       TH_MAX);
 	return 2;
 }
