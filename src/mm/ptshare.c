@@ -87,13 +87,48 @@ static void ptshare_protect(paddr_t table)
 	__atomic_fetch_and(word, ~PT_SHARE_LOCK, __ATOMIC_RELEASE);
 }
 
+/*
+ * Fault injection for the debug image's check (ptshare=unprotected): wakers
+ * skip the protection pass, the broken protocol whose first valid link to
+ * a shared, writable table the check must catch.
+ */
+bool ptshare_skip_protect;
+
+#ifdef KINE_MM_CHECK
+static int check_link(uintptr_t va, pte_t *link, void *ctx);
+#define PTSHARE_CHECK_LINK(va, link, when) ((void)check_link((va), (link), (void *)(when)))
+#else
+#define PTSHARE_CHECK_LINK(va, link, when) ((void)0)
+#endif
+
 /* ---- Fork ---- */
 
 struct fork_ctx {
 	struct mm *src, *dst;
-	bool flush;     /* a valid link of src became dormant */
-	uint64_t links; /* links shared */
+	bool flush;        /* a valid link of src became dormant */
+	uint64_t links;    /* links shared */
+	uintptr_t l1_base; /* the 1 GiB region whose level-1 table of dst is l1 */
+	pte_t *l1;         /* that table, or NULL */
 };
+
+/*
+ * The child's level-1 entry for va, its level-1 table added if missing:
+ * one walk per 1 GiB region, not one per link (fork's cost is its links).
+ */
+static pte_t *child_link(struct fork_ctx *c, uintptr_t va)
+{
+	uintptr_t base = va & ~(SV39_SIZE_1G - 1);
+
+	if (c->l1 == NULL || base != c->l1_base) {
+		pte_t *link = pt_walk_link(c->dst->root, va, true);
+
+		if (link == NULL)
+			return NULL;
+		c->l1 = link - sv39_vpn(va, 1);
+		c->l1_base = base;
+	}
+	return &c->l1[sv39_vpn(va, 1)];
+}
 
 /*
  * Share the table behind the parent's link with the child. A protected
@@ -104,7 +139,7 @@ struct fork_ctx {
 static int fork_link(uintptr_t va, pte_t *link, void *arg)
 {
 	struct fork_ctx *c = arg;
-	pte_t *child = pt_walk_link(c->dst->root, va, true);
+	pte_t *child = child_link(c, va);
 	paddr_t table = pte_pa(*link);
 	uint32_t old;
 
@@ -132,7 +167,7 @@ static int fork_link(uintptr_t va, pte_t *link, void *arg)
 
 int ptshare_fork(struct mm *src, struct mm *dst, bool *flush)
 {
-	struct fork_ctx c = {.src = src, .dst = dst, .flush = false, .links = 0};
+	struct fork_ctx c = {.src = src, .dst = dst, .flush = false, .links = 0, .l1 = NULL};
 	int err;
 
 	assert(spin_holding(&src->lock));
@@ -178,9 +213,10 @@ bool ptshare_wake(struct mm *mm, uintptr_t va)
 		return false;
 	table = pte_pa(*link);
 	/* The last sharer need not protect: no other link can appear but by its own fork. */
-	if ((share_read(table) & PT_SHARE_LINKS) > 1)
+	if ((share_read(table) & PT_SHARE_LINKS) > 1 && !ptshare_skip_protect)
 		ptshare_protect(table);
 	link_validate(mm, link);
+	PTSHARE_CHECK_LINK(va, link, "wake");
 	return true;
 }
 
@@ -213,6 +249,7 @@ static paddr_t table_copy(paddr_t table)
 	for (unsigned i = 0; i < SV39_ENTRIES; i++) {
 		pte_t e = __atomic_load_n(&from[i], __ATOMIC_RELAXED); /* an MMU may set A */
 
+		assert(e == 0 || pte_valid(e)); /* a shared table holds no busy PTE (vm.h) */
 		if (!pte_valid(e))
 			continue;
 		assert(pte_is_leaf(e) && ((e & PTE_COW) || !(e & PTE_W) || (e & VM_PTE_SHARED)));
@@ -249,6 +286,7 @@ static int own_by_copy(struct mm *mm, pte_t *link)
 	}
 	ptshare_count(&ptshare_stats.copies, 1);
 	ptshare_put(mm, table);
+	PTSHARE_CHECK_LINK(0, link, "table copy");
 	return 0;
 }
 
@@ -320,4 +358,62 @@ void ptshare_put(struct mm *mm, paddr_t table)
 	assert((old & PT_SHARE_LINKS) >= 1);
 	if ((old & PT_SHARE_LINKS) == 1)
 		table_free(table, old);
+}
+
+/* ---- The debug image's check ---- */
+
+#ifdef KINE_MM_CHECK
+/* Does the table hold a private leaf a store could reach (W without MAP_SHARED)? */
+static bool table_has_private_writable(paddr_t table)
+{
+	const pte_t *t = phys_to_virt(table);
+
+	for (unsigned i = 0; i < SV39_ENTRIES; i++)
+		if (pte_valid(t[i]) && (t[i] & PTE_W) && !(t[i] & VM_PTE_SHARED))
+			return true;
+	return false;
+}
+
+/* One link of the mm under check: ptshare.h's invariants that one link can show. */
+static int check_link(uintptr_t va, pte_t *link, void *ctx)
+{
+	paddr_t table = pte_pa(*link);
+	struct frame *f = pa_to_frame(table);
+	uint32_t word = share_read(table);
+	uint32_t links = word & PT_SHARE_LINKS;
+
+	if (f->state != FRAME_ALLOCATED || f->order != 0 || frame_refcount(f) != 1 || links == 0)
+		panic("ptshare: %s: the link for %#lx leads to table %#lx (state %u, refs %u, "
+		      "links %u): not a live table page",
+		      (const char *)ctx, va, table, f->state, frame_refcount(f), links);
+	if (pte_valid(*link) && links > 1 && !(word & PT_SHARE_PROTECTED))
+		panic("ptshare: %s: a valid link for %#lx to table %#lx, which %u address spaces "
+		      "share, is not protected",
+		      (const char *)ctx, va, table, links);
+	if ((word & PT_SHARE_PROTECTED) && table_has_private_writable(table))
+		panic("ptshare: %s: table %#lx for %#lx is marked protected but a private leaf "
+		      "is writable",
+		      (const char *)ctx, table, va);
+	return 0;
+}
+#endif
+
+bool ptshare_check_enabled(void)
+{
+#ifdef KINE_MM_CHECK
+	return true;
+#else
+	return false;
+#endif
+}
+
+void ptshare_check(struct mm *mm, const char *when)
+{
+#ifdef KINE_MM_CHECK
+	assert(spin_holding(&mm->lock));
+	(void)pt_for_each_link(mm->root, 0, USER_END, check_link, (void *)when);
+#else
+	(void)mm;
+	(void)when;
+#endif
 }

@@ -109,6 +109,25 @@ int ptshare_own(struct mm *mm, uintptr_t va, size_t size);
 bool ptshare_private(const pte_t *pte);
 
 /*
+ * In the debug image (KINE_MM_CHECK), check every link of mm against the
+ * invariants above that one address space can show, and panic naming the
+ * table on any problem: a link to a page that is no live table, a valid
+ * link to a shared table that is not protected, a protected table with a
+ * writable private leaf. Nothing otherwise. Call with mm->lock held.
+ */
+void ptshare_check(struct mm *mm, const char *when);
+
+/* Whether this image checks (the debug image): ptshare_check does something. */
+bool ptshare_check_enabled(void);
+
+/*
+ * Fault injection, the debug image only (boot option ptshare=unprotected):
+ * wakers skip the protection pass, so that a test can show the check
+ * above catching the broken protocol.
+ */
+extern bool ptshare_skip_protect;
+
+/*
  * Exit: mm lets go of its link to table (valid or dormant). No hart can run
  * mm any more. The last link drops the table's frames and frees it.
  */

@@ -398,6 +398,7 @@ void mm_check(struct mm *mm, const char *when)
 	int problems;
 
 	assert(spin_holding(&mm->lock));
+	ptshare_check(mm, when);
 	problems = pt_check_ad(mm->root, vm_check_report, (void *)when);
 	if (problems != 0)
 		panic("%s: %d A/D problems in a user page table", when, problems);
