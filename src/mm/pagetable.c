@@ -586,23 +586,23 @@ static int visit_links(paddr_t table, unsigned level, uintptr_t lo, uintptr_t la
 		       void *ctx)
 {
 	pte_t *t = table_of(table);
+	unsigned first = sv39_vpn(lo, level);
+	/* The address of entry i, kept by adding: fork's cost is this loop. */
+	uintptr_t va = slot_va(lo, level, first);
 
-	for (unsigned i = sv39_vpn(lo, level); i <= sv39_vpn(last, level); i++) {
-		uintptr_t from;
-		int ret;
+	for (unsigned i = first; i <= sv39_vpn(last, level); i++, va += sv39_level_size(level)) {
+		pte_t e = t[i];
+		int ret = 0;
 
-		if (t[i] == 0)
+		if (e == 0)
 			continue;
-		if (pte_is_leaf(t[i]))
+		if (pte_is_leaf(e))
 			return PT_ERR_HUGE;
-		from = max_va(lo, slot_va(lo, level, i));
-		if (level == 1 && (pte_is_table(t[i]) || pte_is_dormant(t[i])))
-			ret = fn(slot_va(lo, level, i), &t[i], ctx);
-		else if (level == 2 && pte_is_table(t[i]))
-			ret = visit_links(pte_pa(t[i]), 1, from,
-					  min_va(last, slot_last(lo, level, i)), fn, ctx);
-		else
-			ret = 0;
+		if (level == 1 && (pte_is_table(e) || pte_is_dormant(e)))
+			ret = fn(va, &t[i], ctx);
+		else if (level == 2 && pte_is_table(e))
+			ret = visit_links(pte_pa(e), 1, max_va(lo, va),
+					  min_va(last, slot_last(lo, 2, i)), fn, ctx);
 		if (ret)
 			return ret;
 	}

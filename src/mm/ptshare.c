@@ -115,18 +115,21 @@ struct fork_ctx {
  * The child's level-1 entry for va, its level-1 table added if missing:
  * one walk per 1 GiB region, not one per link (fork's cost is its links).
  */
+static __attribute__((noinline)) pte_t *child_link_walk(struct fork_ctx *c, uintptr_t va)
+{
+	pte_t *link = pt_walk_link(c->dst->root, va, true);
+
+	if (link == NULL)
+		return NULL;
+	c->l1 = link - sv39_vpn(va, 1);
+	c->l1_base = va & ~(SV39_SIZE_1G - 1);
+	return link;
+}
+
 static pte_t *child_link(struct fork_ctx *c, uintptr_t va)
 {
-	uintptr_t base = va & ~(SV39_SIZE_1G - 1);
-
-	if (c->l1 == NULL || base != c->l1_base) {
-		pte_t *link = pt_walk_link(c->dst->root, va, true);
-
-		if (link == NULL)
-			return NULL;
-		c->l1 = link - sv39_vpn(va, 1);
-		c->l1_base = base;
-	}
+	if (c->l1 == NULL || (va & ~(SV39_SIZE_1G - 1)) != c->l1_base)
+		return child_link_walk(c, va);
 	return &c->l1[sv39_vpn(va, 1)];
 }
 
@@ -285,7 +288,7 @@ static int own_by_copy(struct mm *mm, pte_t *link)
 		tlb_flush_local_all(mm); /* as link_validate: an invalid entry may be cached */
 	}
 	ptshare_count(&ptshare_stats.copies, 1);
-	ptshare_put(mm, table);
+	ptshare_put(table, mm);
 	PTSHARE_CHECK_LINK(0, link, "table copy");
 	return 0;
 }
@@ -332,8 +335,11 @@ bool ptshare_private(const pte_t *pte)
 
 /* ---- Letting go ---- */
 
-/* The last link of table is gone: drop the frames it maps, then the page. */
-static void table_free(paddr_t table, uint32_t word)
+/*
+ * The last link of table is gone: drop the frames it maps, then the page.
+ * Out of line: most puts are not the last, and stay a few instructions.
+ */
+static __attribute__((noinline)) void table_free(paddr_t table, uint32_t word)
 {
 	const pte_t *t = phys_to_virt(table);
 
@@ -349,15 +355,16 @@ static void table_free(paddr_t table, uint32_t word)
 	pt_page_free(table);
 }
 
-void ptshare_put(struct mm *mm, paddr_t table)
+void ptshare_put(paddr_t table, void *mm)
 {
 	/* Acquire: the last one sees every sharer's A bits and stores before it frees. */
 	uint32_t old = __atomic_fetch_sub(share_word(table), 1, __ATOMIC_ACQ_REL);
 
 	(void)mm;
-	assert((old & PT_SHARE_LINKS) >= 1);
 	if ((old & PT_SHARE_LINKS) == 1)
 		table_free(table, old);
+	else
+		assert((old & PT_SHARE_LINKS) > 1);
 }
 
 /* ---- The debug image's check ---- */

@@ -128,10 +128,12 @@ bool ptshare_check_enabled(void);
 extern bool ptshare_skip_protect;
 
 /*
- * Exit: mm lets go of its link to table (valid or dormant). No hart can run
- * mm any more. The last link drops the table's frames and frees it.
+ * mm (a struct mm *) lets go of its link to table, valid or dormant: at
+ * exit (no hart can run mm any more), or after own's copy and its flush.
+ * The last link drops the table's frames and frees it. The shape of a
+ * pt_destroy_leaf_tables release, which exit passes it as.
  */
-void ptshare_put(struct mm *mm, paddr_t table);
+void ptshare_put(paddr_t table, void *mm);
 
 /* A fresh table page's pt_share: one link, not protected (pt_page_alloc). */
 static inline void ptshare_init_table(paddr_t table)
