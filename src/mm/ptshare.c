@@ -105,76 +105,70 @@ static int check_link(uintptr_t va, pte_t *link, void *ctx);
 
 struct fork_ctx {
 	struct mm *src, *dst;
-	bool flush;        /* a valid link of src became dormant */
-	uint64_t links;    /* links shared */
-	uintptr_t l1_base; /* the 1 GiB region whose level-1 table of dst is l1 */
-	pte_t *l1;         /* that table, or NULL */
+	bool flush;     /* a valid link of src became dormant */
+	uint64_t links; /* links shared */
 };
 
 /*
- * The child's level-1 entry for va, its level-1 table added if missing:
- * one walk per 1 GiB region, not one per link (fork's cost is its links).
+ * Share the table behind the parent's link (not 0) with the child, whose
+ * entry is still 0. A protected table keeps its valid links: nothing in it
+ * is writable by either. Any other becomes dormant in both, so that the
+ * first access of either faults and protects it (ptshare_wake). Inline in
+ * fork's loop: fork's cost is this, once per table.
  */
-static __attribute__((noinline)) pte_t *child_link_walk(struct fork_ctx *c, uintptr_t va)
+static inline void fork_one(struct fork_ctx *c, pte_t *link, pte_t *child)
 {
-	pte_t *link = pt_walk_link(c->dst->root, va, true);
+	pte_t e = *link;
+	paddr_t table = pte_pa(e);
+	uint32_t *word = share_word(table);
+	uint32_t old = __atomic_fetch_add(word, 1, __ATOMIC_RELAXED);
 
-	if (link == NULL)
-		return NULL;
-	c->l1 = link - sv39_vpn(va, 1);
-	c->l1_base = va & ~(SV39_SIZE_1G - 1);
-	return link;
-}
-
-static pte_t *child_link(struct fork_ctx *c, uintptr_t va)
-{
-	if (c->l1 == NULL || (va & ~(SV39_SIZE_1G - 1)) != c->l1_base)
-		return child_link_walk(c, va);
-	return &c->l1[sv39_vpn(va, 1)];
+	assert((old & PT_SHARE_LINKS) - 1 < PT_SHARE_LINKS - 1); /* 1 .. max - 1 */
+	if (__builtin_expect(!(old & PT_SHARE_WAS_SHARED), 0))
+		__atomic_fetch_or(word, PT_SHARE_WAS_SHARED, __ATOMIC_RELAXED);
+	if (pte_valid(e) && (old & PT_SHARE_PROTECTED)) {
+		pte_store(child, e);
+		return;
+	}
+	e = pa_to_pte(table) | PTE_DORMANT;
+	if (pte_valid(*link)) {
+		pte_store(link, e);
+		c->flush = true;
+	}
+	pte_store(child, e);
 }
 
 /*
- * Share the table behind the parent's link with the child. A protected
- * table keeps its valid links: nothing in it is writable by either. Any
- * other becomes dormant in both, so that the first access of either
- * faults and protects it (ptshare_wake).
+ * One level-1 table of the parent: one walk finds (or adds) the child's
+ * level-1 table, whose entries line up with the parent's (the child's
+ * are all 0: its user half is empty).
  */
-static int fork_link(uintptr_t va, pte_t *link, void *arg)
+static int fork_links(uintptr_t va, pte_t *links, unsigned n, void *arg)
 {
 	struct fork_ctx *c = arg;
-	pte_t *child = child_link(c, va);
-	paddr_t table = pte_pa(*link);
-	uint32_t old;
+	pte_t *child = pt_walk_link(c->dst->root, va, true);
+	uint64_t shared = 0;
 
 	if (child == NULL)
 		return PT_ERR_NOMEM;
-	assert(*child == 0);
-	old = __atomic_fetch_add(share_word(table), 1, __ATOMIC_RELAXED);
-	assert((old & PT_SHARE_LINKS) >= 1 && (old & PT_SHARE_LINKS) < PT_SHARE_LINKS);
-	if (!(old & PT_SHARE_WAS_SHARED))
-		__atomic_fetch_or(share_word(table), PT_SHARE_WAS_SHARED, __ATOMIC_RELAXED);
-	if (pte_valid(*link) && (old & PT_SHARE_PROTECTED)) {
-		pte_store(child, *link);
-	} else {
-		pte_t dormant = pa_to_pte(table) | PTE_DORMANT;
-
-		if (pte_valid(*link)) {
-			pte_store(link, dormant);
-			c->flush = true;
-		}
-		pte_store(child, dormant);
+	for (unsigned i = 0; i < n; i++) {
+		if (links[i] == 0)
+			continue;
+		assert((pte_is_table(links[i]) || pte_is_dormant(links[i])) && child[i] == 0);
+		fork_one(c, &links[i], &child[i]);
+		shared++;
 	}
-	c->links++;
+	c->links += shared;
 	return 0;
 }
 
 int ptshare_fork(struct mm *src, struct mm *dst, bool *flush)
 {
-	struct fork_ctx c = {.src = src, .dst = dst, .flush = false, .links = 0, .l1 = NULL};
+	struct fork_ctx c = {.src = src, .dst = dst, .flush = false, .links = 0};
 	int err;
 
 	assert(spin_holding(&src->lock));
-	err = pt_for_each_link(src->root, 0, USER_END, fork_link, &c);
+	err = pt_for_each_link_table(src->root, 0, USER_END, fork_links, &c);
 	assert(err == 0 || err == PT_ERR_NOMEM); /* user mappings are 4 KiB leaves */
 	ptshare_count(&ptshare_stats.links, c.links);
 	*flush = c.flush;
@@ -367,6 +361,16 @@ void ptshare_put(paddr_t table, void *mm)
 		assert((old & PT_SHARE_LINKS) > 1);
 }
 
+void ptshare_put_links(const pte_t *links, void *mm)
+{
+	for (unsigned i = 0; i < SV39_ENTRIES; i++) {
+		if (links[i] == 0)
+			continue;
+		assert(pte_is_table(links[i]) || pte_is_dormant(links[i])); /* no 2 MiB leaf */
+		ptshare_put(pte_pa(links[i]), mm);
+	}
+}
+
 /* ---- The debug image's check ---- */
 
 #ifdef KINE_MM_CHECK
@@ -403,6 +407,14 @@ static int check_link(uintptr_t va, pte_t *link, void *ctx)
 		      (const char *)ctx, table, va);
 	return 0;
 }
+
+static int check_links(uintptr_t va, pte_t *links, unsigned n, void *ctx)
+{
+	for (unsigned i = 0; i < n; i++, va += SV39_SIZE_2M)
+		if (links[i] != 0)
+			(void)check_link(va, &links[i], ctx);
+	return 0;
+}
 #endif
 
 bool ptshare_check_enabled(void)
@@ -418,7 +430,7 @@ void ptshare_check(struct mm *mm, const char *when)
 {
 #ifdef KINE_MM_CHECK
 	assert(spin_holding(&mm->lock));
-	(void)pt_for_each_link(mm->root, 0, USER_END, check_link, (void *)when);
+	(void)pt_for_each_link_table(mm->root, 0, USER_END, check_links, (void *)when);
 #else
 	(void)mm;
 	(void)when;

@@ -130,10 +130,17 @@ extern bool ptshare_skip_protect;
 /*
  * mm (a struct mm *) lets go of its link to table, valid or dormant: at
  * exit (no hart can run mm any more), or after own's copy and its flush.
- * The last link drops the table's frames and frees it. The shape of a
- * pt_destroy_leaf_tables release, which exit passes it as.
+ * The last link drops the table's frames and frees it.
  */
 void ptshare_put(paddr_t table, void *mm);
+
+/*
+ * Exit: ptshare_put for each level-0 table that one level-1 table's
+ * SV39_ENTRIES entries (links) point at, valid or dormant. It is exit's
+ * pt_destroy_leaf_tables release: one call per level-1 table, a tight
+ * loop over its links.
+ */
+void ptshare_put_links(const pte_t *links, void *mm);
 
 /* A fresh table page's pt_share: one link, not protected (pt_page_alloc). */
 static inline void ptshare_init_table(paddr_t table)

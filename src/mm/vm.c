@@ -82,7 +82,7 @@ void mm_destroy(struct mm *mm)
 	for (int i = KERNEL_HALF_FIRST; i < ROOT_ENTRIES; i++)
 		root[i] = 0;
 	/* Each level-0 table: the last link drops its frames and frees it. */
-	pt_destroy_leaf_tables(mm->root, ptshare_put, mm);
+	pt_destroy_leaf_tables(mm->root, ptshare_put_links, mm);
 	mm_unlock(mm);
 	kfree(mm);
 }
