@@ -15,7 +15,9 @@
  *   ptshare=on | ptshare=off
  *                 whether fork shares level-0 page tables with the child
  *                 (src/mm/ptshare.h; on by default) or copies their
- *                 leaves one by one (per-page copy-on-write)
+ *                 leaves one by one (per-page copy-on-write); the debug
+ *                 image also takes ptshare=unprotected (fault injection:
+ *                 wakers skip the protection, which its check must catch)
  *   pagecopy=scalar | pagecopy=vector
  *                 how whole pages are copied (src/arch/riscv/pagecopy.h);
  *                 vector needs V on every hart, scalar is the default
@@ -108,6 +110,8 @@ static void boot_ptshare(void)
 		ptshare_enabled = true;
 	else if (strcmp(how, "off") == 0)
 		ptshare_enabled = false;
+	else if (strcmp(how, "unprotected") == 0 && ptshare_check_enabled())
+		ptshare_skip_protect = true; /* fault injection: the check must catch it */
 	else
 		kine_finish(false, "unknown ptshare=%s (on or off)", how);
 }

@@ -110,8 +110,9 @@ static void vm_copy_replace(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, 
  * sharer: with it the count stays above 1), and nobody writes a frame that
  * is COW everywhere. Back under the lock, the PTE must be the one we
  * copied for (but for A, which an MMU may have set); if another thread
- * resolved, unmapped or made it busy meanwhile, the copy is thrown away
- * (an overlap) and the store is simply retried. Otherwise the copy
+ * resolved, unmapped or made it busy meanwhile, or a fork shared its
+ * table, the copy is thrown away (an overlap) and the store is simply
+ * retried. Otherwise the copy
  * replaces it (vm_copy_replace), and only then are the references on the
  * old frame dropped, so that no hart can reach the old frame through a
  * stale entry once it may be reused.
@@ -142,7 +143,13 @@ static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t old, uint32_t refs)
 		return -ENOMEM;
 	}
 	spin_lock(&mm->lock);
-	if ((vm_pte_now(mm, va, &pte) | PTE_A) != (old | PTE_A)) {
+	/*
+	 * The same PTE, and still in a table of our own: a fork meanwhile may
+	 * have shared the table, and a sibling thread's wake made our link
+	 * valid again with the leaf unchanged; installing there would write
+	 * the copy into the child's view too (docs/cow.md, "Shared tables").
+	 */
+	if ((vm_pte_now(mm, va, &pte) | PTE_A) != (old | PTE_A) || !ptshare_private(pte)) {
 		spin_unlock(&mm->lock);
 		cow_count(&cow_stats.overlaps);
 		frame_free(copy, 0); /* never mapped: no flush owed */

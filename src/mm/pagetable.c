@@ -351,8 +351,8 @@ int pt_unmap(paddr_t root, uintptr_t va, size_t size, const struct pt_release *r
 
 /* How pt_destroy() and pt_destroy_leaf_tables() let go of the leaves. */
 struct destroy {
-	void (*drop)(paddr_t pa, void *ctx);       /* per 4 KiB frame, or NULL */
-	void (*release)(paddr_t table, void *ctx); /* per level-0 table, or NULL */
+	void (*drop)(paddr_t pa, void *ctx);            /* per 4 KiB frame, or NULL */
+	void (*release)(const pte_t *links, void *ctx); /* per level-1 table, or NULL */
 	void *ctx;
 };
 
@@ -375,13 +375,14 @@ static void destroy_table(paddr_t table, unsigned level, const struct destroy *d
 {
 	const pte_t *t = table_of(table);
 
+	if (level == 1 && d->release) {
+		d->release(t, d->ctx); /* it takes over every level-0 table linked here */
+		pt_page_free(table);
+		return;
+	}
 	for (unsigned i = 0; i < SV39_ENTRIES; i++) {
 		if (t[i] == 0)
 			continue;
-		if (level == 1 && d->release && (pte_is_table(t[i]) || pte_is_dormant(t[i]))) {
-			d->release(pte_pa(t[i]), d->ctx); /* it takes the page over */
-			continue;
-		}
 		if (pte_is_table(t[i])) {
 			CHECK(level > 0);
 			destroy_table(pte_pa(t[i]), level - 1, d);
@@ -401,7 +402,7 @@ void pt_destroy(paddr_t root, void (*drop)(paddr_t pa, void *ctx), void *ctx)
 	destroy_table(root, SV39_LEVELS - 1, &d);
 }
 
-void pt_destroy_leaf_tables(paddr_t root, void (*release)(paddr_t table, void *ctx), void *ctx)
+void pt_destroy_leaf_tables(paddr_t root, void (*release)(const pte_t *links, void *ctx), void *ctx)
 {
 	struct destroy d = {.drop = NULL, .release = release, .ctx = ctx};
 
@@ -578,44 +579,33 @@ int pt_for_each_leaf_table(paddr_t root, uintptr_t va, size_t size, pt_table_fn 
 	return visit_leaf_tables(root, SV39_LEVELS - 1, va, last, fn, ctx);
 }
 
-/*
- * Call fn on each level-1 entry below this table (at `level`, 1 or 2) that
- * links a level-0 table, valid or dormant, and meets [lo, last].
- */
-static int visit_links(paddr_t table, unsigned level, uintptr_t lo, uintptr_t last, pt_link_fn fn,
-		       void *ctx)
+int pt_for_each_link_table(paddr_t root, uintptr_t va, size_t size, pt_links_fn fn, void *ctx)
 {
-	pte_t *t = table_of(table);
+	const pte_t *t = table_of(root);
+	uintptr_t last;
 
-	for (unsigned i = sv39_vpn(lo, level); i <= sv39_vpn(last, level); i++) {
-		uintptr_t from;
+	if (!range_ok(va, size, &last))
+		return PT_ERR_INVAL;
+	for (unsigned i = sv39_vpn(va, 2); i <= sv39_vpn(last, 2); i++) {
+		uintptr_t from, to;
+		unsigned first;
 		int ret;
 
 		if (t[i] == 0)
 			continue;
 		if (pte_is_leaf(t[i]))
 			return PT_ERR_HUGE;
-		from = max_va(lo, slot_va(lo, level, i));
-		if (level == 1 && (pte_is_table(t[i]) || pte_is_dormant(t[i])))
-			ret = fn(slot_va(lo, level, i), &t[i], ctx);
-		else if (level == 2 && pte_is_table(t[i]))
-			ret = visit_links(pte_pa(t[i]), 1, from,
-					  min_va(last, slot_last(lo, level, i)), fn, ctx);
-		else
-			ret = 0;
+		if (!pte_is_table(t[i]))
+			continue;
+		from = max_va(va, slot_va(va, 2, i));
+		to = min_va(last, slot_last(va, 2, i));
+		first = sv39_vpn(from, 1);
+		ret = fn(from & ~(sv39_level_size(1) - 1), &table_of(pte_pa(t[i]))[first],
+			 sv39_vpn(to, 1) - first + 1, ctx);
 		if (ret)
 			return ret;
 	}
 	return 0;
-}
-
-int pt_for_each_link(paddr_t root, uintptr_t va, size_t size, pt_link_fn fn, void *ctx)
-{
-	uintptr_t last;
-
-	if (!range_ok(va, size, &last))
-		return PT_ERR_INVAL;
-	return visit_links(root, SV39_LEVELS - 1, va, last, fn, ctx);
 }
 
 /* ---- Changing permissions ---- */

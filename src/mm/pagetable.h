@@ -80,7 +80,7 @@ static inline void pte_store(pte_t *pte, pte_t val)
  * below treat a dormant link as a hole that must not be filled: a walk
  * that would add a table there, or change a leaf below it, is a bug of the
  * caller (fatal), who owns the table first (ptshare_own). Only
- * pt_destroy_leaf_tables, pt_for_each_link and pt_check_ad see it for the
+ * pt_destroy_leaf_tables, pt_for_each_link_table and pt_check_ad see it for the
  * link it is.
  */
 #define PTE_DORMANT PTE_COW
@@ -136,13 +136,16 @@ void pt_destroy(paddr_t root, void (*drop)(paddr_t pa, void *ctx), void *ctx);
 
 /*
  * pt_destroy() for a table whose leaves are all 4 KiB (a user address
- * space), at a cost per table page rather than per frame: release is
- * called once for each level-0 table, linked or dormant, and takes it
- * over: it lets go of the frames the table maps and of the page itself
+ * space), at a cost per level-0 table rather than per frame, and with no
+ * call per level-0 table: release is called once for each level-1 table
+ * with its SV39_ENTRIES entries as they are (0, links, dormant links; a
+ * 2 MiB leaf is release's to refuse) and takes over every level-0 table
+ * they link: it lets go of the frames a table maps and of the page itself
  * (pt_page_free), or of its own share of a table other trees link
- * (ptshare.h). Every other table page is freed here. A huge leaf is fatal.
+ * (ptshare.h). Every other table page is freed here. A 1 GiB leaf is fatal.
  */
-void pt_destroy_leaf_tables(paddr_t root, void (*release)(paddr_t table, void *ctx), void *ctx);
+void pt_destroy_leaf_tables(paddr_t root, void (*release)(const pte_t *links, void *ctx),
+			    void *ctx);
 
 /*
  * The level-0 PTE for va, valid or not, or NULL. With alloc, missing table
@@ -265,15 +268,19 @@ typedef int (*pt_table_fn)(uintptr_t va, pte_t *pte, unsigned n, void *ctx);
 int pt_for_each_leaf_table(paddr_t root, uintptr_t va, size_t size, pt_table_fn fn, void *ctx);
 
 /*
- * Call fn for every level-1 entry that links a level-0 table (valid or
- * dormant) and maps some of [va, va + size), in address order, with the
- * first address the entry maps and a pointer to it. fn may rewrite the
- * entry as the caller's lock allows. A huge leaf in the range stops the
- * walk with PT_ERR_HUGE; a non-zero return from fn stops it and is
- * returned; PT_ERR_INVAL for a bad range; otherwise 0.
+ * The level-1 entries (links) that map some of [va, va + size), a level-1
+ * table at a time, for callers that handle many (fork: its cost is this
+ * walk): fn is called once for each level-1 table that covers some of the
+ * range, in address order, with the address its first entry in the range
+ * maps, links pointing at that entry, and n, how many entries of the range
+ * follow in the table (1 to SV39_ENTRIES), as they are: 0, links, dormant
+ * links or 2 MiB leaves. fn may rewrite them as the caller's lock allows.
+ * A 1 GiB leaf in the range stops the walk with PT_ERR_HUGE; a non-zero
+ * return from fn stops it and is returned; PT_ERR_INVAL for a bad range;
+ * otherwise 0.
  */
-typedef int (*pt_link_fn)(uintptr_t va, pte_t *link, void *ctx);
-int pt_for_each_link(paddr_t root, uintptr_t va, size_t size, pt_link_fn fn, void *ctx);
+typedef int (*pt_links_fn)(uintptr_t va, pte_t *links, unsigned n, void *ctx);
+int pt_for_each_link_table(paddr_t root, uintptr_t va, size_t size, pt_links_fn fn, void *ctx);
 
 /*
  * Check the whole table for entries that break the invariants above or

@@ -87,6 +87,20 @@ static void ptshare_protect(paddr_t table)
 	__atomic_fetch_and(word, ~PT_SHARE_LOCK, __ATOMIC_RELEASE);
 }
 
+/*
+ * Fault injection for the debug image's check (ptshare=unprotected): wakers
+ * skip the protection pass, the broken protocol whose first valid link to
+ * a shared, writable table the check must catch.
+ */
+bool ptshare_skip_protect;
+
+#ifdef KINE_MM_CHECK
+static int check_link(uintptr_t va, pte_t *link, void *ctx);
+#define PTSHARE_CHECK_LINK(va, link, when) ((void)check_link((va), (link), (void *)(when)))
+#else
+#define PTSHARE_CHECK_LINK(va, link, when) ((void)0)
+#endif
+
 /* ---- Fork ---- */
 
 struct fork_ctx {
@@ -96,37 +110,55 @@ struct fork_ctx {
 };
 
 /*
- * Share the table behind the parent's link with the child. A protected
- * table keeps its valid links: nothing in it is writable by either. Any
- * other becomes dormant in both, so that the first access of either
- * faults and protects it (ptshare_wake).
+ * Share the table behind the parent's link (not 0) with the child, whose
+ * entry is still 0. A protected table keeps its valid links: nothing in it
+ * is writable by either. Any other becomes dormant in both, so that the
+ * first access of either faults and protects it (ptshare_wake). Inline in
+ * fork's loop: fork's cost is this, once per table.
  */
-static int fork_link(uintptr_t va, pte_t *link, void *arg)
+static inline void fork_one(struct fork_ctx *c, pte_t *link, pte_t *child)
+{
+	pte_t e = *link;
+	paddr_t table = pte_pa(e);
+	uint32_t *word = share_word(table);
+	uint32_t old = __atomic_fetch_add(word, 1, __ATOMIC_RELAXED);
+
+	assert((old & PT_SHARE_LINKS) - 1 < PT_SHARE_LINKS - 1); /* 1 .. max - 1 */
+	if (__builtin_expect(!(old & PT_SHARE_WAS_SHARED), 0))
+		__atomic_fetch_or(word, PT_SHARE_WAS_SHARED, __ATOMIC_RELAXED);
+	if (pte_valid(e) && (old & PT_SHARE_PROTECTED)) {
+		pte_store(child, e);
+		return;
+	}
+	e = pa_to_pte(table) | PTE_DORMANT;
+	if (pte_valid(*link)) {
+		pte_store(link, e);
+		c->flush = true;
+	}
+	pte_store(child, e);
+}
+
+/*
+ * One level-1 table of the parent: one walk finds (or adds) the child's
+ * level-1 table, whose entries line up with the parent's (the child's
+ * are all 0: its user half is empty).
+ */
+static int fork_links(uintptr_t va, pte_t *links, unsigned n, void *arg)
 {
 	struct fork_ctx *c = arg;
 	pte_t *child = pt_walk_link(c->dst->root, va, true);
-	paddr_t table = pte_pa(*link);
-	uint32_t old;
+	uint64_t shared = 0;
 
 	if (child == NULL)
 		return PT_ERR_NOMEM;
-	assert(*child == 0);
-	old = __atomic_fetch_add(share_word(table), 1, __ATOMIC_RELAXED);
-	assert((old & PT_SHARE_LINKS) >= 1 && (old & PT_SHARE_LINKS) < PT_SHARE_LINKS);
-	if (!(old & PT_SHARE_WAS_SHARED))
-		__atomic_fetch_or(share_word(table), PT_SHARE_WAS_SHARED, __ATOMIC_RELAXED);
-	if (pte_valid(*link) && (old & PT_SHARE_PROTECTED)) {
-		pte_store(child, *link);
-	} else {
-		pte_t dormant = pa_to_pte(table) | PTE_DORMANT;
-
-		if (pte_valid(*link)) {
-			pte_store(link, dormant);
-			c->flush = true;
-		}
-		pte_store(child, dormant);
+	for (unsigned i = 0; i < n; i++) {
+		if (links[i] == 0)
+			continue;
+		assert((pte_is_table(links[i]) || pte_is_dormant(links[i])) && child[i] == 0);
+		fork_one(c, &links[i], &child[i]);
+		shared++;
 	}
-	c->links++;
+	c->links += shared;
 	return 0;
 }
 
@@ -136,7 +168,7 @@ int ptshare_fork(struct mm *src, struct mm *dst, bool *flush)
 	int err;
 
 	assert(spin_holding(&src->lock));
-	err = pt_for_each_link(src->root, 0, USER_END, fork_link, &c);
+	err = pt_for_each_link_table(src->root, 0, USER_END, fork_links, &c);
 	assert(err == 0 || err == PT_ERR_NOMEM); /* user mappings are 4 KiB leaves */
 	ptshare_count(&ptshare_stats.links, c.links);
 	*flush = c.flush;
@@ -178,9 +210,10 @@ bool ptshare_wake(struct mm *mm, uintptr_t va)
 		return false;
 	table = pte_pa(*link);
 	/* The last sharer need not protect: no other link can appear but by its own fork. */
-	if ((share_read(table) & PT_SHARE_LINKS) > 1)
+	if ((share_read(table) & PT_SHARE_LINKS) > 1 && !ptshare_skip_protect)
 		ptshare_protect(table);
 	link_validate(mm, link);
+	PTSHARE_CHECK_LINK(va, link, "wake");
 	return true;
 }
 
@@ -213,6 +246,7 @@ static paddr_t table_copy(paddr_t table)
 	for (unsigned i = 0; i < SV39_ENTRIES; i++) {
 		pte_t e = __atomic_load_n(&from[i], __ATOMIC_RELAXED); /* an MMU may set A */
 
+		assert(e == 0 || pte_valid(e)); /* a shared table holds no busy PTE (vm.h) */
 		if (!pte_valid(e))
 			continue;
 		assert(pte_is_leaf(e) && ((e & PTE_COW) || !(e & PTE_W) || (e & VM_PTE_SHARED)));
@@ -248,7 +282,8 @@ static int own_by_copy(struct mm *mm, pte_t *link)
 		tlb_flush_local_all(mm); /* as link_validate: an invalid entry may be cached */
 	}
 	ptshare_count(&ptshare_stats.copies, 1);
-	ptshare_put(mm, table);
+	ptshare_put(table, mm);
+	PTSHARE_CHECK_LINK(0, link, "table copy");
 	return 0;
 }
 
@@ -294,8 +329,11 @@ bool ptshare_private(const pte_t *pte)
 
 /* ---- Letting go ---- */
 
-/* The last link of table is gone: drop the frames it maps, then the page. */
-static void table_free(paddr_t table, uint32_t word)
+/*
+ * The last link of table is gone: drop the frames it maps, then the page.
+ * Out of line: most puts are not the last, and stay a few instructions.
+ */
+static __attribute__((noinline)) void table_free(paddr_t table, uint32_t word)
 {
 	const pte_t *t = phys_to_virt(table);
 
@@ -311,13 +349,90 @@ static void table_free(paddr_t table, uint32_t word)
 	pt_page_free(table);
 }
 
-void ptshare_put(struct mm *mm, paddr_t table)
+void ptshare_put(paddr_t table, void *mm)
 {
 	/* Acquire: the last one sees every sharer's A bits and stores before it frees. */
 	uint32_t old = __atomic_fetch_sub(share_word(table), 1, __ATOMIC_ACQ_REL);
 
 	(void)mm;
-	assert((old & PT_SHARE_LINKS) >= 1);
 	if ((old & PT_SHARE_LINKS) == 1)
 		table_free(table, old);
+	else
+		assert((old & PT_SHARE_LINKS) > 1);
+}
+
+void ptshare_put_links(const pte_t *links, void *mm)
+{
+	for (unsigned i = 0; i < SV39_ENTRIES; i++) {
+		if (links[i] == 0)
+			continue;
+		assert(pte_is_table(links[i]) || pte_is_dormant(links[i])); /* no 2 MiB leaf */
+		ptshare_put(pte_pa(links[i]), mm);
+	}
+}
+
+/* ---- The debug image's check ---- */
+
+#ifdef KINE_MM_CHECK
+/* Does the table hold a private leaf a store could reach (W without MAP_SHARED)? */
+static bool table_has_private_writable(paddr_t table)
+{
+	const pte_t *t = phys_to_virt(table);
+
+	for (unsigned i = 0; i < SV39_ENTRIES; i++)
+		if (pte_valid(t[i]) && (t[i] & PTE_W) && !(t[i] & VM_PTE_SHARED))
+			return true;
+	return false;
+}
+
+/* One link of the mm under check: ptshare.h's invariants that one link can show. */
+static int check_link(uintptr_t va, pte_t *link, void *ctx)
+{
+	paddr_t table = pte_pa(*link);
+	struct frame *f = pa_to_frame(table);
+	uint32_t word = share_read(table);
+	uint32_t links = word & PT_SHARE_LINKS;
+
+	if (f->state != FRAME_ALLOCATED || f->order != 0 || frame_refcount(f) != 1 || links == 0)
+		panic("ptshare: %s: the link for %#lx leads to table %#lx (state %u, refs %u, "
+		      "links %u): not a live table page",
+		      (const char *)ctx, va, table, f->state, frame_refcount(f), links);
+	if (pte_valid(*link) && links > 1 && !(word & PT_SHARE_PROTECTED))
+		panic("ptshare: %s: a valid link for %#lx to table %#lx, which %u address spaces "
+		      "share, is not protected",
+		      (const char *)ctx, va, table, links);
+	if ((word & PT_SHARE_PROTECTED) && table_has_private_writable(table))
+		panic("ptshare: %s: table %#lx for %#lx is marked protected but a private leaf "
+		      "is writable",
+		      (const char *)ctx, table, va);
+	return 0;
+}
+
+static int check_links(uintptr_t va, pte_t *links, unsigned n, void *ctx)
+{
+	for (unsigned i = 0; i < n; i++, va += SV39_SIZE_2M)
+		if (links[i] != 0)
+			(void)check_link(va, &links[i], ctx);
+	return 0;
+}
+#endif
+
+bool ptshare_check_enabled(void)
+{
+#ifdef KINE_MM_CHECK
+	return true;
+#else
+	return false;
+#endif
+}
+
+void ptshare_check(struct mm *mm, const char *when)
+{
+#ifdef KINE_MM_CHECK
+	assert(spin_holding(&mm->lock));
+	(void)pt_for_each_link_table(mm->root, 0, USER_END, check_links, (void *)when);
+#else
+	(void)mm;
+	(void)when;
+#endif
 }

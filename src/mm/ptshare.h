@@ -109,10 +109,38 @@ int ptshare_own(struct mm *mm, uintptr_t va, size_t size);
 bool ptshare_private(const pte_t *pte);
 
 /*
- * Exit: mm lets go of its link to table (valid or dormant). No hart can run
- * mm any more. The last link drops the table's frames and frees it.
+ * In the debug image (KINE_MM_CHECK), check every link of mm against the
+ * invariants above that one address space can show, and panic naming the
+ * table on any problem: a link to a page that is no live table, a valid
+ * link to a shared table that is not protected, a protected table with a
+ * writable private leaf. Nothing otherwise. Call with mm->lock held.
  */
-void ptshare_put(struct mm *mm, paddr_t table);
+void ptshare_check(struct mm *mm, const char *when);
+
+/* Whether this image checks (the debug image): ptshare_check does something. */
+bool ptshare_check_enabled(void);
+
+/*
+ * Fault injection, the debug image only (boot option ptshare=unprotected):
+ * wakers skip the protection pass, so that a test can show the check
+ * above catching the broken protocol.
+ */
+extern bool ptshare_skip_protect;
+
+/*
+ * mm (a struct mm *) lets go of its link to table, valid or dormant: at
+ * exit (no hart can run mm any more), or after own's copy and its flush.
+ * The last link drops the table's frames and frees it.
+ */
+void ptshare_put(paddr_t table, void *mm);
+
+/*
+ * Exit: ptshare_put for each level-0 table that one level-1 table's
+ * SV39_ENTRIES entries (links) point at, valid or dormant. It is exit's
+ * pt_destroy_leaf_tables release: one call per level-1 table, a tight
+ * loop over its links.
+ */
+void ptshare_put_links(const pte_t *links, void *mm);
 
 /* A fresh table page's pt_share: one link, not protected (pt_page_alloc). */
 static inline void ptshare_init_table(paddr_t table)

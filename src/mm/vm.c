@@ -63,15 +63,6 @@ struct mm *mm_create(void)
 	return mm;
 }
 
-/*
- * A dying address space lets go of one level-0 table: the last link drops
- * its frames and frees it (ptshare_put).
- */
-static void mm_release_table(paddr_t table, void *ctx)
-{
-	ptshare_put(ctx, table);
-}
-
 void mm_destroy(struct mm *mm)
 {
 	pte_t *root = phys_to_virt(mm->root);
@@ -90,7 +81,8 @@ void mm_destroy(struct mm *mm)
 	tlb_shadow_mm_destroy(mm);
 	for (int i = KERNEL_HALF_FIRST; i < ROOT_ENTRIES; i++)
 		root[i] = 0;
-	pt_destroy_leaf_tables(mm->root, mm_release_table, mm);
+	/* Each level-0 table: the last link drops its frames and frees it. */
+	pt_destroy_leaf_tables(mm->root, ptshare_put_links, mm);
 	mm_unlock(mm);
 	kfree(mm);
 }
@@ -398,6 +390,7 @@ void mm_check(struct mm *mm, const char *when)
 	int problems;
 
 	assert(spin_holding(&mm->lock));
+	ptshare_check(mm, when);
 	problems = pt_check_ad(mm->root, vm_check_report, (void *)when);
 	if (problems != 0)
 		panic("%s: %d A/D problems in a user page table", when, problems);

@@ -999,16 +999,28 @@ static void for_each_leaf_table(void)
 	finish(root, 4 + 512);
 }
 
-/* pt_destroy_leaf_tables' release: count the valid entries, then free the page. */
-static void count_leaves(paddr_t table, void *ctx)
+/*
+ * pt_destroy_leaf_tables' release, once per level-1 table: count the valid
+ * entries of each level-0 table linked (or dormant) there, then free it.
+ * A 2 MiB leaf is refused, as the kernel's release does (abort: SIGABRT).
+ */
+static void count_leaves(const pte_t *links, void *ctx)
 {
-	const pte_t *t = phys_to_virt(table);
 	long *n = ctx;
 
-	for (unsigned i = 0; i < SV39_ENTRIES; i++)
-		if (pte_valid(t[i]))
-			(*n)++;
-	pt_page_free(table);
+	for (unsigned l = 0; l < SV39_ENTRIES; l++) {
+		const pte_t *t;
+
+		if (links[l] == 0)
+			continue;
+		if (!pte_is_table(links[l]) && !pte_is_dormant(links[l]))
+			abort();
+		t = phys_to_virt(pte_pa(links[l]));
+		for (unsigned i = 0; i < SV39_ENTRIES; i++)
+			if (pte_valid(t[i]))
+				(*n)++;
+		pt_page_free(pte_pa(links[l]));
+	}
 }
 
 static void destroy_leaf_tables_child(void)
@@ -1045,6 +1057,100 @@ static void destroy_leaf_tables(void)
 	CHECK(pid > 0);
 	waitpid(pid, &status, 0);
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+}
+
+/*
+ * pt_for_each_link_table's fn: record each link's address (non-zero
+ * entries only), then make it dormant; and each call's run.
+ */
+struct links_seen {
+	int n, calls;
+	uintptr_t va[8];
+	pte_t was[8];
+	unsigned runs[4];
+};
+
+static int record_link(uintptr_t va, pte_t *links, unsigned n, void *ctx)
+{
+	struct links_seen *l = ctx;
+
+	if (l->calls < 4)
+		l->runs[l->calls] = n;
+	l->calls++;
+	for (unsigned i = 0; i < n; i++, va += SZ_2M) {
+		if (links[i] == 0)
+			continue;
+		if (l->n < 8) {
+			l->va[l->n] = va;
+			l->was[l->n] = links[i];
+		}
+		l->n++;
+		if (pte_is_table(links[i]))
+			links[i] =
+			    pa_to_pte(pte_pa(links[i])) | PTE_DORMANT; /* as fork leaves it */
+	}
+	return 0;
+}
+
+static void walk_dormant_child(paddr_t root)
+{
+	pt_walk(root, 0x1000, true); /* a walk that would add a table under a dormant link */
+	exit(0);
+}
+
+static void dormant_links(void)
+{
+	paddr_t root = fresh();
+	struct links_seen l = {0};
+	long n = 0;
+	pid_t pid;
+	int status = 0;
+	pte_t *link;
+
+	SECTION("pt_for_each_link_table: one call per level-1 table, links valid or dormant");
+	CHECK_EQ(pt_map(root, 0x1000, F, PG, PTE_R, 0, &undo), PT_OK);
+	CHECK_EQ(pt_map(root, 3 * SZ_2M, F, PG, PTE_R | PTE_W, 0, &undo), PT_OK);
+	CHECK_EQ(pt_map(root, SZ_1G + SZ_2M, F, PG, PTE_R, 0, &undo), PT_OK);
+	CHECK_EQ(pt_for_each_link_table(root, 0, 2 * SZ_1G, record_link, &l), 0);
+	CHECK_EQ(l.n, 3);
+	CHECK_EQ(l.calls, 2);
+	CHECK_EQ(l.runs[0], SV39_ENTRIES);
+	CHECK_EQ(l.va[0], 0);
+	CHECK_EQ(l.va[1], 3 * SZ_2M);
+	CHECK_EQ(l.va[2], SZ_1G + SZ_2M);
+	CHECK(pte_is_table(l.was[0]) && pte_is_table(l.was[1]) && pte_is_table(l.was[2]));
+	l.n = 0;
+	l.calls = 0;
+	CHECK_EQ(pt_for_each_link_table(root, 0, 2 * SZ_1G, record_link, &l), 0);
+	CHECK_EQ(l.n, 3); /* dormant links are handed over too */
+	CHECK(pte_is_dormant(l.was[0]) && !pte_valid(l.was[0]));
+	CHECK_EQ(pt_for_each_link_table(root, 2 * SZ_2M, 2 * SZ_2M, record_link, &l), 0);
+	CHECK_EQ(l.n, 4);     /* only the link of [6 MiB, 8 MiB) */
+	CHECK_EQ(l.calls, 3); /* one call, for the entries 2 and 3 */
+	CHECK_EQ(l.runs[2], 2);
+	CHECK_EQ(l.va[3], 3 * SZ_2M);
+
+	SECTION("pt_walk_link finds the level-1 entry; a dormant link hides its leaves");
+	link = pt_walk_link(root, 3 * SZ_2M + 5 * PG, false);
+	CHECK(link != NULL && pte_is_dormant(*link));
+	CHECK(pt_walk(root, 3 * SZ_2M, false) == NULL);
+	CHECK_EQ(pt_lookup(root, 3 * SZ_2M, NULL, NULL, NULL), PT_ERR_NOTMAPPED);
+	CHECK_EQ(pt_check_ad(root, NULL, NULL), 0); /* a dormant link is a valid level-1 form */
+
+	SECTION("a walk that would fill a dormant link is fatal");
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		walk_dormant_child(root);
+	CHECK(pid > 0);
+	waitpid(pid, &status, 0);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+
+	SECTION("pt_destroy_leaf_tables hands dormant tables to release like linked ones");
+	*link = pa_to_pte(pte_pa(*link)) | PTE_V; /* one woken again */
+	pt_destroy_leaf_tables(root, count_leaves, &n);
+	CHECK_EQ(n, 3);
+	CHECK_EQ(live, 0);
 }
 
 static void top_of_address_space(void)
@@ -1164,6 +1270,7 @@ int main(void)
 	for_each_leaf();
 	for_each_leaf_table();
 	destroy_leaf_tables();
+	dormant_links();
 	top_of_address_space();
 	retire();
 
