@@ -6,8 +6,9 @@
  *   tree      a fork tree of depth 4 (31 processes) over a heap of TREE MiB
  *             (default 64): each level writes its own stripe of the heap
  *             while its children run, and every process checks every word
- *             of its snapshot (what its own history wrote) after fork,
- *             after its writes, and after its children are gone
+ *             of its snapshot (what its own history wrote) right after
+ *             fork, and again after its own writes once its children
+ *             (which wrote theirs meanwhile) are gone
  *   exec      fork+exec storms (4 children at a time, 16 rounds) from a
  *             parent with EXEC MiB resident (default 256), which rewrites a
  *             page between rounds; the parent checks every word after
@@ -46,7 +47,9 @@
  *             table (ptshare=off)
  *
  * `sharetest [-t TREE_MIB] [-x EXEC_MIB] [-c THREADS] [SCENARIO...]` runs
- * the scenarios named (default: all, in the order above). Each runs in a
+ * the scenarios named (default: all, in the order above); THREADS is the
+ * number of writer threads of `threads` (default 3). It first says whether
+ * fork shares tables at all (a 4 MiB heap forked once: ptshare_links). Each runs in a
  * process of its own and ends with the settled free-frame count (memstat
  * with settle, every child reaped) exactly where it started:
  * "sharetest: NAME: free frames N before, N after", then "sharetest: NAME:
