@@ -300,6 +300,7 @@ static long sys_memstat(const uint64_t *a)
 	    .ptshare_copies = __atomic_load_n(&ptshare_stats.copies, __ATOMIC_RELAXED),
 	    .ptshare_takeovers = __atomic_load_n(&ptshare_stats.takeovers, __ATOMIC_RELAXED),
 	    .ptshare_frees = __atomic_load_n(&ptshare_stats.frees, __ATOMIC_RELAXED),
+	    .ptshare_drops = __atomic_load_n(&ptshare_stats.drops, __ATOMIC_RELAXED),
 	};
 	return copyout(proc_current()->mm, a[0], &out, sizeof(out));
 }

@@ -69,6 +69,7 @@ struct ptshare_stats {
 	uint64_t copies;    /* shared tables copied for one sharer (a frame reference per leaf) */
 	uint64_t takeovers; /* shared tables taken over in place by their last sharer */
 	uint64_t frees;     /* shared tables freed by their last put (their frames dropped there) */
+	uint64_t drops;     /* shared tables an unmap of their whole 2 MiB let go of, uncopied */
 };
 
 extern struct ptshare_stats ptshare_stats;
@@ -100,6 +101,16 @@ bool ptshare_wake(struct mm *mm, uintptr_t va);
  * nothing a caller can see changed).
  */
 int ptshare_own(struct mm *mm, uintptr_t va, size_t size);
+
+/*
+ * munmap or an sbrk shrink of [va, va + size): every table fork shared
+ * whose whole 2 MiB lies inside the range leaves mm without a copy (no
+ * memory needed, no frame count touched): its link is cleared, and put
+ * after the whole flush that drops it from mm's walk caches. Tables of mm
+ * alone, and the partial ends, are left to the caller (ptshare_own, then
+ * pt_unmap, which also takes away a level-1 table this leaves empty).
+ */
+void ptshare_unmap_shared(struct mm *mm, uintptr_t va, size_t size);
 
 /*
  * Is the level-0 table that holds pte (a pointer into it) mm's alone and
