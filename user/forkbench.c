@@ -17,6 +17,16 @@
  *   forkbench pipe [-r REPS] MIB           MIB MiB through a pipe in 64 KiB
  *                                          writes, hart 0 to a reader on
  *                                          hart 1: MB/s
+ *   forkbench [-i] share [-r REPS] [-w WMIB] MIB...
+ *                                          issue 20 (tables shared by fork):
+ *                                          fork+exit+wait and fork+exec+wait
+ *                                          with the ptshare counters, then
+ *                                          (up to WMIB MiB, default 256) one
+ *                                          fork whose child reads every page,
+ *                                          then writes every page, timed in
+ *                                          the child, with the frames the
+ *                                          child holds at each step
+ *                                          (tools/bench/forkshare.py)
  *   forkbench nop                          exit 0 (what exec runs)
  *
  * Each measurement is one line `kine: bench {json}`, the format of the
@@ -211,6 +221,203 @@ static int bench_fork(int do_exec, int reps, int mib)
 	printf("kine: bench {\"bench\":\"%s\",\"mib\":%d,",
 	       do_exec ? "fork_exec" : "fork_exit_wait", mib);
 	print_stats(reps);
+	return 1;
+}
+
+/* ---- shared tables (issue 20): fork, exec, and where the cost went ---- */
+
+#define SD(f) ((unsigned long)(sb.f - sa.f))
+
+static unsigned long settled_free(void)
+{
+	struct kine_memstat m;
+
+	memstat(&m, 1);
+	return (unsigned long)m.free;
+}
+
+/* A record that a size could not be measured (a fork or sbrk failed: out of memory). */
+static void share_error(const char *what, int mib, int err)
+{
+	printf("kine: bench {\"bench\":\"%s\",\"mib\":%d,\"error\":%d}\n", what, mib, err);
+}
+
+/* fork+exit+wait (exec: fork+exec+wait), reps times, with the ptshare counters of the last. */
+static int share_fork(int do_exec, int reps, int mib, char *p, long pages)
+{
+	const char *name = do_exec ? "share_fork_exec" : "share_fork_exit_wait";
+	char *argv[] = {"forkbench", "nop", 0};
+	struct kine_memstat sa, sb;
+	int status = -1;
+
+	for (int r = 0; r < reps; r++) {
+		unsigned long t0;
+		int pid;
+
+		touch(p, pages, (char)r); /* every page private and writable, as in a busy parent */
+		memstat(&sa, 0);
+		t0 = now();
+		pid = fork();
+		if (pid == 0) {
+			if (do_exec)
+				exec("forkbench", argv);
+			exit(do_exec ? 1 : 0);
+		}
+		if (pid < 0 || wait(&status) != pid || status != 0) {
+			share_error(name, mib, pid < 0 ? pid : status);
+			return 0;
+		}
+		samples[r] = now() - t0;
+		memstat(&sb, 0);
+	}
+	printf("kine: bench {\"bench\":\"%s\",\"mib\":%d,\"links\":%lu,\"leaves\":%lu,"
+	       "\"wakes\":%lu,\"protects\":%lu,\"copies\":%lu,\"takeovers\":%lu,\"frees\":%lu,",
+	       name, mib, SD(ptshare_links), SD(fork_leaves), SD(ptshare_wakes),
+	       SD(ptshare_protects), SD(ptshare_copies), SD(ptshare_takeovers), SD(ptshare_frees));
+	print_stats(reps);
+	return 1;
+}
+
+/* What the child of share_rw measured, in a MAP_SHARED page. */
+struct share_result {
+	unsigned long read, write; /* clock units */
+	unsigned long read_wakes, read_copies, write_copies, write_takeovers, write_cow_copies;
+};
+
+/*
+ * One fork of a parent with `pages` written; the child, parked between
+ * steps in a pipe read (so the parent's memstat runs while it holds what
+ * it holds), reads every page, then writes every page. Returns 0 if the
+ * fork failed or the child did not finish (out of memory).
+ */
+static int share_rw_once(char *p, long pages, struct share_result *res, unsigned long frames[4])
+{
+	int p2c[2], c2p[2], pid, status = -1;
+	char c;
+
+	if (pipe(p2c) < 0 || pipe(c2p) < 0)
+		return 0;
+	memset(res, 0, sizeof(*res));
+	frames[0] = settled_free();
+	pid = fork();
+	if (pid == 0) {
+		struct kine_memstat m0, m1, mw, m2;
+		volatile char *v = p;
+		char sink = 0;
+		unsigned long t0, t1, t2;
+
+		close(p2c[1]);
+		close(c2p[0]);
+		read(p2c[0], &c, 1);
+		memstat(&m0, 0);
+		t0 = now();
+		for (long i = 0; i < pages; i++)
+			sink += v[i * PAGE];
+		t1 = now();
+		memstat(&m1, 0);
+		write(c2p[1], &sink, 1);
+		read(p2c[0], &c, 1);
+		memstat(&mw, 0);
+		t2 = now();
+		for (long i = 0; i < pages; i++)
+			v[i * PAGE] = (char)(i + 1);
+		res->write = now() - t2;
+		memstat(&m2, 0);
+		res->read = t1 - t0;
+		res->read_wakes = (unsigned long)(m1.ptshare_wakes - m0.ptshare_wakes);
+		res->read_copies = (unsigned long)(m1.ptshare_copies - m0.ptshare_copies);
+		res->write_copies = (unsigned long)(m2.ptshare_copies - mw.ptshare_copies);
+		res->write_takeovers = (unsigned long)(m2.ptshare_takeovers - mw.ptshare_takeovers);
+		res->write_cow_copies = (unsigned long)(m2.cow_copies - mw.cow_copies);
+		write(c2p[1], &sink, 1);
+		read(p2c[0], &c, 1); /* EOF: the parent has counted */
+		exit(0);
+	}
+	close(p2c[0]);
+	close(c2p[1]);
+	if (pid < 0) {
+		close(p2c[1]);
+		close(c2p[0]);
+		return 0;
+	}
+	frames[1] = settled_free();
+	write(p2c[1], "r", 1);
+	if (read(c2p[0], &c, 1) == 1) {
+		frames[2] = settled_free();
+		write(p2c[1], "w", 1);
+		if (read(c2p[0], &c, 1) == 1)
+			frames[3] = settled_free();
+	}
+	close(p2c[1]);
+	close(c2p[0]);
+	return wait(&status) == pid && status == 0;
+}
+
+static int share_rw(int reps, int mib, char *p, long pages, unsigned long *reads,
+		    unsigned long *writes)
+{
+	struct share_result *res =
+	    mmap(0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
+	unsigned long frames[4] = {0, 0, 0, 0};
+
+	if (res == (void *)-1)
+		return 0;
+	for (int r = 0; r < reps; r++) {
+		touch(p, pages, (char)r);
+		if (!share_rw_once(p, pages, res, frames)) {
+			share_error("share_child_read", mib, -ENOMEM);
+			munmap(res, PAGE);
+			return 0;
+		}
+		reads[r] = res->read;
+		writes[r] = res->write;
+	}
+	/* Frames a forked child held: at fork (tables; eager: the copies too), after its reads, after its writes. */
+	printf("kine: bench {\"bench\":\"share_frames\",\"mib\":%d,\"at_fork\":%ld,"
+	       "\"after_read\":%ld,\"after_write\":%ld,\"pages\":%ld}\n",
+	       mib, (long)(frames[0] - frames[1]), (long)(frames[0] - frames[2]),
+	       (long)(frames[0] - frames[3]), pages);
+	memcpy(samples, reads, sizeof(unsigned long) * (size_t)reps);
+	printf("kine: bench {\"bench\":\"share_child_read\",\"mib\":%d,\"wakes\":%lu,"
+	       "\"copies\":%lu,",
+	       mib, res->read_wakes, res->read_copies);
+	print_stats(reps);
+	memcpy(samples, writes, sizeof(unsigned long) * (size_t)reps);
+	printf("kine: bench {\"bench\":\"share_child_write\",\"mib\":%d,\"copies\":%lu,"
+	       "\"takeovers\":%lu,\"cow_copies\":%lu,",
+	       mib, res->write_copies, res->write_takeovers, res->write_cow_copies);
+	print_stats(reps);
+	munmap(res, PAGE);
+	return 1;
+}
+
+/* Every size: fork, exec, then (up to wmib) the child's reads and writes. Never fails. */
+static int bench_share(int reps, int wmib, int argc, char **argv)
+{
+	/*
+	 * Before the sbrk of any size (malloc grows the heap too); not in .bss,
+	 * which would move the pages the fault cases count.
+	 */
+	unsigned long *reads = malloc(sizeof(unsigned long) * 3);
+	unsigned long *writes = malloc(sizeof(unsigned long) * 3);
+
+	if (reads == NULL || writes == NULL)
+		return 0;
+	for (int i = 0; i < argc; i++) {
+		int mib = atoi(argv[i]);
+		long pages = (long)mib * 256;
+		char *p = sbrk(pages * PAGE);
+
+		if (p == (void *)-1) {
+			share_error("share_fork_exit_wait", mib, -ENOMEM);
+			continue;
+		}
+		share_fork(0, reps, mib, p, pages);
+		share_fork(1, reps, mib, p, pages);
+		if (mib <= wmib)
+			share_rw(reps < 3 ? reps : 3, mib, p, pages, reads, writes);
+		sbrk(-pages * PAGE);
+	}
 	return 1;
 }
 
@@ -641,13 +848,16 @@ static int bench_pipe(int reps, int mib)
 static int usage(void)
 {
 	printf("usage: forkbench [-i] fork|exec [-r REPS] MIB... | fault [-n PAGES] [-t 0] | "
-	       "scale [-n PAGES] [-r REPS] procs|threads HARTS... | pipe [-r REPS] MIB | nop\n");
+	       "scale [-n PAGES] [-r REPS] procs|threads HARTS... | pipe [-r REPS] MIB | "
+	       "share [-r REPS] [-w WMIB] MIB... | nop\n");
 	return 2;
 }
 
 /* The latency cases: in a child pinned to hart 0 whose address space never left it. */
 static int run_pinned(const char *what, int reps, int pages, int mt, int argc, char **argv)
 {
+	int wmib = pages;
+
 	int ok = 1, status = -1, pid;
 
 	set_affinity(0);
@@ -655,6 +865,8 @@ static int run_pinned(const char *what, int reps, int pages, int mt, int argc, c
 	if (pid == 0) {
 		if (strcmp(what, "fault") == 0)
 			exit(bench_fault(pages, mt) ? 0 : 1);
+		if (strcmp(what, "share") == 0)
+			exit(bench_share(reps, wmib, argc, argv) ? 0 : 1);
 		for (int i = 0; i < argc; i++)
 			ok &= bench_fork(strcmp(what, "exec") == 0, reps, atoi(argv[i]));
 		exit(ok ? 0 : 1);
@@ -666,7 +878,7 @@ static int run_pinned(const char *what, int reps, int pages, int mt, int argc, c
 
 int main(int argc, char **argv)
 {
-	int reps = 5, pages = 1024, mt = 1, a = 1;
+	int reps = 5, pages = 1024, mt = 1, wmib = 256, a = 1;
 	const char *what;
 
 	if (a < argc && strcmp(argv[a], "-i") == 0) {
@@ -685,6 +897,8 @@ int main(int argc, char **argv)
 			pages = atoi(argv[a + 1]);
 		else if (strcmp(argv[a], "-t") == 0)
 			mt = atoi(argv[a + 1]);
+		else if (strcmp(argv[a], "-w") == 0)
+			wmib = atoi(argv[a + 1]);
 		else
 			return usage();
 	}
@@ -697,6 +911,8 @@ int main(int argc, char **argv)
 		set_affinity(0);
 		return a < argc && bench_pipe(reps, atoi(argv[a])) ? 0 : 1;
 	}
+	if (strcmp(what, "share") == 0)
+		return run_pinned(what, reps, wmib, mt, argc - a, argv + a);
 	if (strcmp(what, "fork") == 0 || strcmp(what, "exec") == 0 || strcmp(what, "fault") == 0)
 		return run_pinned(what, reps, pages, mt, argc - a, argv + a);
 	if (strcmp(what, "scale") != 0 || a >= argc)

@@ -33,6 +33,7 @@ BOOT_PROGRAMS = [
     "pingpong",
     "pipetest",
     "sh",
+    "sharetest",
     "tabletest",
     "threadtest",
     "lockstat",
