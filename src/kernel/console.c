@@ -11,7 +11,16 @@
  * UART's interrupt are echoed and collected into the current line
  * (backspace and DEL erase, Ctrl-U kills the line); Enter or Ctrl-D hands
  * the line to readers (console_read), who sleep until a line is complete.
- * input_lock guards the input buffer and its indices.
+ * input_lock guards the input buffer, its indices and input_paused.
+ *
+ * Flow control: the UART driver asks console_input_ready() before it takes
+ * each byte from the device. With the ring full the answer is no, and the
+ * receive interrupt is masked (arch_console_rx_pause): the bytes then wait
+ * in the UART and behind it (QEMU's chardev, or the sender's flow control)
+ * instead of being dropped. The reader that makes room unmasks it
+ * (arch_console_rx_resume), and the pending interrupt takes the rest.
+ * A full ring is always committed (see console_input), so a reader can
+ * always make room.
  */
 #include "src/arch/riscv/machine.h"
 #include "src/kernel/kernel.h"
@@ -80,6 +89,7 @@ static char input_buf[INPUT_SIZE]; /* a ring, guarded by input_lock */
 static unsigned input_read;        /* next byte readers take */
 static unsigned input_committed;   /* end of the complete lines */
 static unsigned input_edit;        /* end of the line being typed */
+static bool input_paused;          /* receive interrupt masked: the ring was full */
 
 #define CTRL(x) ((x) - '@')
 
@@ -89,6 +99,20 @@ static void input_erase(void)
 		input_edit--;
 		console_write("\b \b", 3);
 	}
+}
+
+bool console_input_ready(void)
+{
+	bool room;
+
+	spin_lock(&input_lock);
+	room = input_edit - input_read < INPUT_SIZE;
+	if (!room && !input_paused) {
+		input_paused = true;
+		arch_console_rx_pause();
+	}
+	spin_unlock(&input_lock);
+	return room;
 }
 
 void console_input(int c)
@@ -137,6 +161,11 @@ long console_read(char *dst, long n, const bool *killed)
 		dst[got++] = ch;
 		if (ch == '\n')
 			break;
+	}
+	/* Room again: let the bytes that waited in the UART in. */
+	if (input_paused && input_edit - input_read < INPUT_SIZE) {
+		input_paused = false;
+		arch_console_rx_resume();
 	}
 	spin_unlock(&input_lock);
 	return got;

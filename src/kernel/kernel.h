@@ -59,7 +59,15 @@ void kine_finish(bool pass, const char *why_fmt, ...)
  */
 void kine_finish_status(int status) __attribute__((noreturn));
 
-/* A byte arrived at the console (from the UART's interrupt). */
+/*
+ * The UART driver asks before taking each received byte from the device:
+ * true if console_input() has room for one; false if the input ring is
+ * full, in which case receive interrupts are now paused until a reader
+ * makes room (the byte stays in the device: flow control, nothing lost).
+ */
+bool console_input_ready(void);
+
+/* A byte arrived at the console (from the UART's interrupt), after console_input_ready(). */
 void console_input(int c);
 
 /*
