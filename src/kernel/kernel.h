@@ -67,8 +67,17 @@ void kine_finish_status(int status) __attribute__((noreturn));
  */
 bool console_input_ready(void);
 
-/* A byte arrived at the console (from the UART's interrupt), after console_input_ready(). */
+/*
+ * A byte arrived at the console (from the UART's interrupt), after
+ * console_input_ready(). Ctrl-C kills the foreground job (below).
+ */
 void console_input(int c);
+
+/*
+ * Make job the console's foreground job, the one Ctrl-C kills (0: none);
+ * returns the one before.
+ */
+int console_set_foreground(int job);
 
 /*
  * Read at most n bytes of typed input, up to and including a newline;
