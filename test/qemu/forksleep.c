@@ -1,23 +1,29 @@
 /*
- * forksleep: fork a child that only sleeps (it writes nothing of its own
- * memory), and wait for it; ps_virt_smp2 looks at the pair meanwhile.
+ * forksleep: fork a child that only waits (it writes nothing of its own
+ * memory), then sleep; ps_virt_smp2 looks at the pair meanwhile.
  *
- *	forksleep TICKS     the child sleeps TICKS (100 a second)
+ *	forksleep TICKS     the parent sleeps TICKS (100 a second), then exits
  *
- * help: fork a child that sleeps TICKS without writing, and wait (test)
+ * The child blocks reading a pipe whose only writer is the parent, so it
+ * ends when the parent does, however that comes (its sleep ends, or a
+ * kill): the test needs to know only the parent's pid.
+ *
+ * help: fork a child that waits for its parent without writing (test)
  */
 #include <kine/user.h>
 
 int main(int argc, char **argv)
 {
-	int ticks = argc > 1 ? atoi(argv[1]) : 100, status = -1;
-	int pid = fork();
+	int ticks = argc > 1 ? atoi(argv[1]) : 100, fds[2], pid;
+	char c;
 
-	if (pid < 0)
+	if (pipe(fds) < 0 || (pid = fork()) < 0)
 		return 1;
-	if (pid == 0)
-		exit(sleep(ticks) == 0 ? 0 : 1);
-	if (wait(&status) != pid)
-		return 1;
-	return status;
+	if (pid == 0) {
+		close(fds[1]);
+		exit(read(fds[0], &c, 1) == 0 ? 0 : 1);
+	}
+	close(fds[0]);
+	sleep(ticks);
+	return 0;
 }

@@ -3,7 +3,7 @@
 
 Boots the interactive shell (kine_qemu.py run, stdin a pipe) and, at its prompts:
   1. `sleep 100 &`: a background job, which Ctrl-C must leave alone;
-  2. `cowstat -s`: the settled free-frame count before;
+  2. `cowstat -s`: the settled free-frame count before (once two readings agree);
   3. `forkbench fork -r 4096 4 4 4 4`: minutes of fork+exit+wait of a 4 MiB process; after
      2 s (no prompt yet: it runs) a Ctrl-C byte; the shell's prompt must come back;
   4. `ps`: no forkbench left (neither it nor a child it forked), the sleep still there;
@@ -85,11 +85,18 @@ def main():
     if not m:
         return fail("no pid for the background sleep")
     sleep_pid = int(m.group(1))
-    text = command("cowstat -s")
-    m = text and FREE.search(text)
-    if not m:
-        return fail("no free-frame count before")
-    before = int(m.group(1))
+    # The background sleep may still be on its way into exec when its [pid] shows: the count
+    # before is one that two readings in a row agree on.
+    before = None
+    for _ in range(10):
+        text = command("cowstat -s")
+        m = text and FREE.search(text)
+        if not m:
+            return fail("no free-frame count before")
+        if before == int(m.group(1)):
+            break
+        before = int(m.group(1))
+        time.sleep(0.3)
 
     send(b"forkbench fork -r 4096 4 4 4 4\r")
     if not expect(rb"forkbench fork -r 4096 4 4 4 4\r?\n"):
