@@ -112,6 +112,12 @@ int ptshare_own(struct mm *mm, uintptr_t va, size_t size);
  */
 void ptshare_unmap_shared(struct mm *mm, uintptr_t va, size_t size);
 
+/* How many address spaces link table now (a snapshot: others may fork or exit). */
+static inline uint32_t ptshare_links(paddr_t table)
+{
+	return __atomic_load_n(&pa_to_frame(table)->pt_share, __ATOMIC_ACQUIRE) & PT_SHARE_LINKS;
+}
+
 /*
  * Is the level-0 table that holds pte (a pointer into it) mm's alone and
  * free to change, with no ptshare_own owed? A write fault asks this before
