@@ -373,13 +373,6 @@ void ptshare_unmap_shared(struct mm *mm, uintptr_t va, size_t size)
 	unmap_shared_release(mm, gone, n, flush);
 }
 
-bool ptshare_private(const pte_t *pte)
-{
-	uint32_t word = share_read(virt_to_phys(pte) & ~(paddr_t)(PAGE_SIZE - 1));
-
-	return (word & PT_SHARE_LINKS) == 1 && !(word & PT_SHARE_PROTECTED);
-}
-
 /* ---- Letting go ---- */
 
 /*

@@ -123,7 +123,14 @@ static inline uint32_t ptshare_links(paddr_t table)
  * free to change, with no ptshare_own owed? A write fault asks this before
  * it makes a leaf writable.
  */
-bool ptshare_private(const pte_t *pte);
+static inline bool ptshare_private(const pte_t *pte)
+{
+	paddr_t table = virt_to_phys(pte) & ~(paddr_t)(PAGE_SIZE - 1);
+	uint32_t word = __atomic_load_n(&pa_to_frame(table)->pt_share, __ATOMIC_ACQUIRE);
+
+	/* Inline: the write fault asks it every time. */
+	return (word & (PT_SHARE_LINKS | PT_SHARE_PROTECTED)) == 1;
+}
 
 /*
  * In the debug image (KINE_MM_CHECK), check every link of mm against the
