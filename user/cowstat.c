@@ -37,10 +37,11 @@ int main(int argc, char **argv)
 	       (unsigned long)ms.tlb_table_flushes);
 	printf("fork          %lu tables shared, %lu leaves copied one by one\n",
 	       (unsigned long)ms.ptshare_links, (unsigned long)ms.fork_leaves);
-	printf("shared tables %lu woken, %lu protected, %lu copied, %lu taken over, %lu freed\n",
+	printf("shared tables %lu woken, %lu protected, %lu copied, %lu taken over, %lu freed, "
+	       "%lu unmapped whole\n",
 	       (unsigned long)ms.ptshare_wakes, (unsigned long)ms.ptshare_protects,
 	       (unsigned long)ms.ptshare_copies, (unsigned long)ms.ptshare_takeovers,
-	       (unsigned long)ms.ptshare_frees);
+	       (unsigned long)ms.ptshare_frees, (unsigned long)ms.ptshare_drops);
 	printf("frames free   %lu of %lu (%lu in per-hart caches)\n", (unsigned long)ms.free,
 	       (unsigned long)ms.managed, (unsigned long)ms.cached);
 	printf("frame allocs  %lu, frees %lu (%lu on another hart), global lock %lu, refills %lu, "

@@ -16,6 +16,8 @@ TOOLS = [
     "grep",
     "head",
     "kill",
+    "ls",
+    "ps",
     "sleep",
     "wc",
 ]

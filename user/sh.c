@@ -22,6 +22,13 @@
  * (-1 for a killed process); 127 for a program that is not in the boot
  * image, 126 for one that exec refused, 2 for a syntax error.
  *
+ * Jobs (interactive only): each pipeline runs as a job of its own
+ * (setjob: numbered by its first process's pid), and while the shell
+ * waits for a foreground one it names that job the console's foreground
+ * (fgjob), so Ctrl-C kills that pipeline, whatever it forked, and nothing
+ * else: not the shell, not a background job. `sh -c` leaves its commands
+ * in its own job, so a Ctrl-C aimed at it ends them along with it.
+ *
  * Limitation: kine's wait() blocks and takes any child, so the shell
  * cannot poll its background jobs. It remembers their pids and forgets
  * each one when a later foreground wait happens to reap it (printing
@@ -406,6 +413,9 @@ static int wait_pids(const int *pids, int n)
 	return last;
 }
 
+/* Interactive: each pipeline is a job of its own, for Ctrl-C (see the top). */
+static int job_control;
+
 /* Fork one process per command, joined by pipes; the number started. */
 static int start_pipeline(const struct pipeline *p, int *pids)
 {
@@ -419,8 +429,16 @@ static int start_pipeline(const struct pipeline *p, int *pids)
 			break;
 		}
 		pid = fork();
+		/*
+		 * The job is the first process's pid. Both sides set it, so it
+		 * is set before either goes on, whichever runs first.
+		 */
+		if (pid == 0 && job_control)
+			setjob(0, i == 0 ? 0 : pids[0]);
 		if (pid == 0)
 			child_run(&p->cmd[i], in, fds[1], fds[0]);
+		if (pid > 0 && job_control)
+			setjob(pid, i == 0 ? pid : pids[0]);
 		if (in >= 0)
 			close(in);
 		if (fds[1] >= 0)
@@ -449,8 +467,14 @@ static int run_pipeline(const struct pipeline *p)
 		wait_pids(pids, n);
 		return 1;
 	}
-	if (!p->background)
-		return wait_pids(pids, n);
+	if (!p->background) {
+		if (job_control)
+			fgjob(pids[0]);
+		status = wait_pids(pids, n);
+		if (job_control)
+			fgjob(0);
+		return status;
+	}
 	for (int i = 0; i < n; i++)
 		bg_remember(pids[i]);
 	fprintf(2, "[%d]\n", pids[n - 1]);
@@ -529,6 +553,7 @@ static int interactive(void)
 	static char line[LINE_MAX];
 	int len;
 
+	job_control = 1;
 	for (;;) {
 		write(2, "$ ", 2);
 		len = read_line(line, sizeof(line));

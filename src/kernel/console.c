@@ -11,13 +11,31 @@
  * UART's interrupt are echoed and collected into the current line
  * (backspace and DEL erase, Ctrl-U kills the line); Enter or Ctrl-D hands
  * the line to readers (console_read), who sleep until a line is complete.
- * input_lock guards the input buffer and its indices.
+ * input_lock guards the input buffer, its indices and input_paused.
+ *
+ * Flow control: the UART driver asks console_input_ready() before it takes
+ * each byte from the device. With the ring full the answer is no, and the
+ * receive interrupt is masked (arch_console_rx_pause): the bytes then wait
+ * in the UART and behind it (QEMU's chardev, or the sender's flow control)
+ * instead of being dropped. The reader that makes room unmasks it
+ * (arch_console_rx_resume), and the pending interrupt takes the rest.
+ * A full ring is always committed (see console_input), so a reader can
+ * always make room. (So, too, a Ctrl-C typed behind a full ring waits
+ * with the other bytes until a reader takes some.)
+ *
+ * Ctrl-C ends the foreground job: the one the interactive shell named
+ * with the fgjob system call (fg_job; 0: none). Its processes are killed
+ * (proc_kill_job) after input_lock is let go, so the console never holds
+ * its lock across the process table's. With no foreground job, Ctrl-C
+ * throws the line being typed away and hands readers an empty line, so a
+ * shell at its prompt prompts again.
  */
 #include "src/arch/riscv/machine.h"
 #include "src/kernel/kernel.h"
 #include "src/kernel/panic.h"
 #include "src/lib/fmt.h"
 #include "src/sched/hart.h"
+#include "src/sched/proc.h"
 #include "src/sync/spinlock.h"
 #include "src/sync/waitq.h"
 #include "user/include/kine/errno.h"
@@ -80,6 +98,8 @@ static char input_buf[INPUT_SIZE]; /* a ring, guarded by input_lock */
 static unsigned input_read;        /* next byte readers take */
 static unsigned input_committed;   /* end of the complete lines */
 static unsigned input_edit;        /* end of the line being typed */
+static bool input_paused;          /* receive interrupt masked: the ring was full */
+static int fg_job;                 /* atomic: the foreground job, Ctrl-C's (0: none) */
 
 #define CTRL(x) ((x) - '@')
 
@@ -91,12 +111,42 @@ static void input_erase(void)
 	}
 }
 
+bool console_input_ready(void)
+{
+	bool room;
+
+	spin_lock(&input_lock);
+	room = input_edit - input_read < INPUT_SIZE;
+	if (!room && !input_paused) {
+		input_paused = true;
+		arch_console_rx_pause();
+	}
+	spin_unlock(&input_lock);
+	return room;
+}
+
+int console_set_foreground(int job)
+{
+	return __atomic_exchange_n(&fg_job, job, __ATOMIC_ACQ_REL);
+}
+
 void console_input(int c)
 {
 	char ch = c == '\r' ? '\n' : (char)c;
+	int job = 0;
 
 	spin_lock(&input_lock);
-	if (ch == '\b' || ch == 0x7f) {
+	if (ch == CTRL('C')) {
+		console_write("^C\n", 3);
+		/* The line being typed goes, erased or not (it is not echoed again). */
+		input_edit = input_committed;
+		job = __atomic_load_n(&fg_job, __ATOMIC_ACQUIRE);
+		if (job == 0 && input_edit - input_read < INPUT_SIZE) {
+			input_buf[input_edit++ % INPUT_SIZE] = '\n';
+			input_committed = input_edit;
+			waitq_wake_all(&input_wait);
+		}
+	} else if (ch == '\b' || ch == 0x7f) {
 		input_erase();
 	} else if (ch == CTRL('U')) {
 		while (input_edit != input_committed)
@@ -111,6 +161,8 @@ void console_input(int c)
 		}
 	}
 	spin_unlock(&input_lock);
+	if (job != 0)
+		proc_kill_job(job);
 }
 
 long console_read(char *dst, long n, const bool *killed)
@@ -137,6 +189,11 @@ long console_read(char *dst, long n, const bool *killed)
 		dst[got++] = ch;
 		if (ch == '\n')
 			break;
+	}
+	/* Room again: let the bytes that waited in the UART in. */
+	if (input_paused && input_edit - input_read < INPUT_SIZE) {
+		input_paused = false;
+		arch_console_rx_resume();
 	}
 	spin_unlock(&input_lock);
 	return got;

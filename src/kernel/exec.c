@@ -38,6 +38,19 @@ bool bootimage_find(const char *name, const void **data, size_t *size)
 	return bootimage != NULL && cpio_find(bootimage, bootimage_size, name, data, size) == 0;
 }
 
+bool bootimage_file(long index, struct cpio_entry *e)
+{
+	struct cpio_iter it;
+
+	if (bootimage == NULL || index < 0)
+		return false;
+	cpio_iter_init(&it, bootimage, bootimage_size);
+	while (cpio_next(&it, e) == 1)
+		if ((e->mode & CPIO_S_IFMT) == CPIO_S_IFREG && index-- == 0)
+			return true;
+	return false;
+}
+
 static unsigned segment_perm(uint32_t flags)
 {
 	return ((flags & ELF_PF_R) ? VM_READ : 0) | ((flags & ELF_PF_W) ? VM_WRITE : 0) |
@@ -191,12 +204,15 @@ int exec_replace(const char *name, int argc, const char *const argv[])
 	spin_unlock(&p->lock);
 	if (err < 0 || (err = exec_build(name, argc, argv, &new, &entry, &sp, &uargv)) < 0)
 		return err;
+	/* Under p->lock: ps reads both, and must not walk the old mm as it goes. */
+	spin_lock(&p->lock);
 	p->mm = new;
 	/* The process takes the program's name (console messages name it). */
 	for (size_t i = 0, end = 0; i < sizeof(p->name); i++) {
 		end |= i + 1 == sizeof(p->name) || name[i] == '\0';
 		p->name[i] = end ? '\0' : name[i];
 	}
+	spin_unlock(&p->lock);
 	mm_activate(new);
 	mm_destroy(old);
 	user_frame_init(t->uframe, entry, sp, (uint64_t)argc, uargv);

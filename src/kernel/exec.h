@@ -21,6 +21,15 @@ void bootimage_init(uint64_t pa, uint64_t size);
 /* A regular file of the boot image by name (a leading '/' ignored). */
 bool bootimage_find(const char *name, const void **data, size_t *size);
 
+struct cpio_entry;
+
+/*
+ * The boot image's regular file number index (from 0, in the image's
+ * order) into *e; false past the last one (or in a damaged image, which
+ * ends the list where the damage starts).
+ */
+bool bootimage_file(long index, struct cpio_entry *e);
+
 /*
  * Load program argv[0] from the boot image into a new process and start
  * it. Returns 0 and the process in *out, or -ENOENT (no such program),

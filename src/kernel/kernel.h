@@ -59,8 +59,25 @@ void kine_finish(bool pass, const char *why_fmt, ...)
  */
 void kine_finish_status(int status) __attribute__((noreturn));
 
-/* A byte arrived at the console (from the UART's interrupt). */
+/*
+ * The UART driver asks before taking each received byte from the device:
+ * true if console_input() has room for one; false if the input ring is
+ * full, in which case receive interrupts are now paused until a reader
+ * makes room (the byte stays in the device: flow control, nothing lost).
+ */
+bool console_input_ready(void);
+
+/*
+ * A byte arrived at the console (from the UART's interrupt), after
+ * console_input_ready(). Ctrl-C kills the foreground job (below).
+ */
 void console_input(int c);
+
+/*
+ * Make job the console's foreground job, the one Ctrl-C kills (0: none);
+ * returns the one before.
+ */
+int console_set_foreground(int job);
 
 /*
  * Read at most n bytes of typed input, up to and including a newline;

@@ -14,6 +14,7 @@
 #include "src/kernel/file.h"
 #include "src/kernel/kernel.h"
 #include "src/kernel/pipe.h"
+#include "src/lib/cpio.h"
 #include "src/mm/asid.h"
 #include "src/mm/cow.h"
 #include "src/mm/memstat.h"
@@ -29,10 +30,12 @@
 #include "src/sched/sleep.h"
 #include "src/sched/thread.h"
 #include "src/sync/lockstat.h"
+#include "user/include/kine/bootfile.h"
 #include "user/include/kine/errno.h"
 #include "user/include/kine/lockstat.h"
 #include "user/include/kine/memstat.h"
 #include "user/include/kine/mman.h"
+#include "user/include/kine/procinfo.h"
 #include "user/include/kine/stat.h"
 #include "user/include/kine/syscall.h"
 
@@ -300,6 +303,7 @@ static long sys_memstat(const uint64_t *a)
 	    .ptshare_copies = __atomic_load_n(&ptshare_stats.copies, __ATOMIC_RELAXED),
 	    .ptshare_takeovers = __atomic_load_n(&ptshare_stats.takeovers, __ATOMIC_RELAXED),
 	    .ptshare_frees = __atomic_load_n(&ptshare_stats.frees, __ATOMIC_RELAXED),
+	    .ptshare_drops = __atomic_load_n(&ptshare_stats.drops, __ATOMIC_RELAXED),
 	};
 	return copyout(proc_current()->mm, a[0], &out, sizeof(out));
 }
@@ -391,6 +395,68 @@ static long sys_lockstat(const uint64_t *a)
 	return full;
 }
 
+/*
+ * procinfo(struct kine_procinfo *buf, long n): ps's snapshot (kine/
+ * procinfo.h). Built in a kernel buffer under the process locks, then
+ * copied out with none held: a copyout may fault and sleep, and the
+ * caller's own process is in the snapshot.
+ */
+static long sys_procinfo(const uint64_t *a)
+{
+	long n = (long)a[1];
+	int max = n <= 0 ? 0 : n < PROC_MAX * PROC_THREADS ? (int)n : PROC_MAX * PROC_THREADS;
+	struct kine_procinfo *buf = NULL;
+	int total;
+
+	if (max > 0 && (buf = kzalloc((size_t)max * sizeof(*buf))) == NULL)
+		return -ENOMEM;
+	total = proc_snapshot(buf, max);
+	if (max > total)
+		max = total;
+	if (max > 0 && copyout(proc_current()->mm, a[0], buf, (size_t)max * sizeof(*buf)) < 0)
+		total = -EFAULT;
+	kfree(buf);
+	return total;
+}
+
+/* setjob(pid, job): see proc_set_job. */
+static long sys_setjob(const uint64_t *a)
+{
+	return proc_set_job((int)a[0], (int)a[1]);
+}
+
+/* fgjob(job): the console's foreground job, which Ctrl-C kills (0: none); the one before. */
+static long sys_fgjob(const uint64_t *a)
+{
+	int job = (int)a[0];
+
+	if (job < 0)
+		return -EINVAL;
+	return console_set_foreground(job);
+}
+
+/* bootfile(index, struct kine_bootfile *out): the boot image's files (kine/bootfile.h). */
+static long sys_bootfile(const uint64_t *a)
+{
+	long index = (long)(int)a[0];
+	struct kine_bootfile out = {0};
+	struct cpio_entry e;
+	size_t len;
+
+	if (index < 0)
+		return -EINVAL;
+	if (!bootimage_file(index, &e))
+		return -ENOENT;
+	len = strlen(e.name);
+	/* Longer than open() takes: shown cut, as no one could open it anyway. */
+	if (len >= sizeof(out.name))
+		len = sizeof(out.name) - 1;
+	memcpy(out.name, e.name, len);
+	out.size = e.size;
+	out.mode = e.mode;
+	return copyout(proc_current()->mm, a[1], &out, sizeof(out));
+}
+
 static long (*const syscalls[])(const uint64_t *) = {
     [SYS_fork] = sys_fork,
     [SYS_exit] = sys_exit,
@@ -419,6 +485,10 @@ static long (*const syscalls[])(const uint64_t *) = {
     [SYS_open] = sys_open,
     [SYS_fstat] = sys_fstat,
     [SYS_lockstat] = sys_lockstat,
+    [SYS_procinfo] = sys_procinfo,
+    [SYS_setjob] = sys_setjob,
+    [SYS_fgjob] = sys_fgjob,
+    [SYS_bootfile] = sys_bootfile,
 };
 
 long syscall_dispatch(uint64_t num, const uint64_t args[6])

@@ -320,11 +320,57 @@ int ptshare_own(struct mm *mm, uintptr_t va, size_t size)
 	return 0;
 }
 
-bool ptshare_private(const pte_t *pte)
-{
-	uint32_t word = share_read(virt_to_phys(pte) & ~(paddr_t)(PAGE_SIZE - 1));
+/* Shared tables unmap_shared let go of at once: a batch's worth, one flush. */
+#define UNMAP_SHARED_BATCH 32
 
-	return (word & PT_SHARE_LINKS) == 1 && !(word & PT_SHARE_PROTECTED);
+/* Bit 0 of a page-aligned table address in a batch: its link was valid. */
+#define WAS_VALID 1ul
+
+static void unmap_shared_release(struct mm *mm, paddr_t *gone, int n, bool flush)
+{
+	if (flush)
+		tlb_shootdown_tables(mm);
+	for (int i = 0; i < n; i++) {
+		paddr_t table = gone[i] & ~WAS_VALID;
+
+		if (gone[i] & WAS_VALID)
+			tlb_shadow_table_free(mm,
+					      table); /* panics if a hart of mm may still walk it */
+		ptshare_put(table, mm);
+	}
+}
+
+void ptshare_unmap_shared(struct mm *mm, uintptr_t va, size_t size)
+{
+	uintptr_t lo = (va + SV39_SIZE_2M - 1) & ~(SV39_SIZE_2M - 1);
+	uintptr_t hi = (va + size) & ~(SV39_SIZE_2M - 1);
+	paddr_t gone[UNMAP_SHARED_BATCH];
+	bool flush = false;
+	int n = 0;
+
+	assert(spin_holding(&mm->lock));
+	for (uintptr_t slot = lo; slot < hi && slot < USER_END; slot += SV39_SIZE_2M) {
+		pte_t *link = link_of(mm, slot);
+		paddr_t table;
+
+		if (link == NULL || (share_read(pte_pa(*link)) & PT_SHARE_LINKS) == 1)
+			continue; /* no table, or mm's alone: pt_unmap's to empty */
+		table = pte_pa(*link);
+		gone[n] = table;
+		if (pte_valid(*link)) {
+			gone[n] |= WAS_VALID;
+			flush = true;
+			tlb_shadow_table_unlinked(mm, table);
+		}
+		__atomic_store_n(link, 0, __ATOMIC_RELEASE);
+		ptshare_count(&ptshare_stats.drops, 1);
+		if (++n == UNMAP_SHARED_BATCH) {
+			unmap_shared_release(mm, gone, n, flush);
+			n = 0;
+			flush = false;
+		}
+	}
+	unmap_shared_release(mm, gone, n, flush);
 }
 
 /* ---- Letting go ---- */

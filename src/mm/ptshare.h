@@ -69,6 +69,7 @@ struct ptshare_stats {
 	uint64_t copies;    /* shared tables copied for one sharer (a frame reference per leaf) */
 	uint64_t takeovers; /* shared tables taken over in place by their last sharer */
 	uint64_t frees;     /* shared tables freed by their last put (their frames dropped there) */
+	uint64_t drops;     /* shared tables an unmap of their whole 2 MiB let go of, uncopied */
 };
 
 extern struct ptshare_stats ptshare_stats;
@@ -102,11 +103,34 @@ bool ptshare_wake(struct mm *mm, uintptr_t va);
 int ptshare_own(struct mm *mm, uintptr_t va, size_t size);
 
 /*
+ * munmap or an sbrk shrink of [va, va + size): every table fork shared
+ * whose whole 2 MiB lies inside the range leaves mm without a copy (no
+ * memory needed, no frame count touched): its link is cleared, and put
+ * after the whole flush that drops it from mm's walk caches. Tables of mm
+ * alone, and the partial ends, are left to the caller (ptshare_own, then
+ * pt_unmap, which also takes away a level-1 table this leaves empty).
+ */
+void ptshare_unmap_shared(struct mm *mm, uintptr_t va, size_t size);
+
+/* How many address spaces link table now (a snapshot: others may fork or exit). */
+static inline uint32_t ptshare_links(paddr_t table)
+{
+	return __atomic_load_n(&pa_to_frame(table)->pt_share, __ATOMIC_ACQUIRE) & PT_SHARE_LINKS;
+}
+
+/*
  * Is the level-0 table that holds pte (a pointer into it) mm's alone and
  * free to change, with no ptshare_own owed? A write fault asks this before
  * it makes a leaf writable.
  */
-bool ptshare_private(const pte_t *pte);
+static inline bool ptshare_private(const pte_t *pte)
+{
+	paddr_t table = virt_to_phys(pte) & ~(paddr_t)(PAGE_SIZE - 1);
+	uint32_t word = __atomic_load_n(&pa_to_frame(table)->pt_share, __ATOMIC_ACQUIRE);
+
+	/* Inline: the write fault asks it every time. */
+	return (word & (PT_SHARE_LINKS | PT_SHARE_PROTECTED)) == 1;
+}
 
 /*
  * In the debug image (KINE_MM_CHECK), check every link of mm against the

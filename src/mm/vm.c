@@ -167,8 +167,9 @@ static void unmap_batch_release(struct unmap_batch *b, uintptr_t va, size_t size
 }
 
 /*
- * Unmap [va, va + size): own the tables of the range (a shared one is
- * copied first: -ENOMEM, with nothing unmapped, if that finds no page),
+ * Unmap [va, va + size): let go of the shared tables the range covers
+ * whole, own the rest (a shared table at an end is copied first: -ENOMEM,
+ * with nothing more unmapped, if that finds no page),
  * clear the PTEs and unlink the tables they empty, flush, then drop the
  * frames and free the tables.
  */
@@ -178,6 +179,7 @@ static int mm_unmap_locked(struct mm *mm, uintptr_t va, size_t size)
 	struct pt_release rel = {.frame = unmap_collect, .table = unmap_retire, .ctx = &b};
 
 	assert(spin_holding(&mm->lock));
+	ptshare_unmap_shared(mm, va, size); /* whole shared tables go uncopied */
 	if (ptshare_own(mm, va, size) != 0)
 		return -ENOMEM;
 	pt_retired_init(&b.tables, mm);

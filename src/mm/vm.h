@@ -151,8 +151,9 @@ long mm_mmap(struct mm *mm, size_t len, unsigned perm, bool shared);
 
 /*
  * Unmap every page in [va, va + len) (holes allowed). 0, -EINVAL, or
- * -ENOMEM when a table fork shared found no page for this process's copy
- * (ptshare.h; nothing is unmapped then).
+ * -ENOMEM when a table fork shared, at an end of the range, found no page
+ * for this process's copy (ptshare.h; the shared tables the range covers
+ * whole may be gone by then, nothing else is unmapped).
  */
 int mm_munmap(struct mm *mm, uintptr_t va, size_t len);
 

@@ -14,8 +14,10 @@
 #include "src/arch/riscv/user.h"
 #include "src/kernel/kernel.h"
 #include "src/mm/slab.h"
+#include "src/mm/vm_usage.h"
 #include "src/sched/thread.h"
 #include "user/include/kine/errno.h"
+#include "user/include/kine/procinfo.h"
 
 static struct spinlock proc_table_lock = SPINLOCK_INIT("proc_table");
 static struct proc *proc_table[PROC_MAX]; /* guarded by proc_table_lock */
@@ -58,7 +60,15 @@ struct proc *proc_create(const char *name, struct mm *mm, struct proc *parent)
 	if (slot >= 0) {
 		p->pid = next_pid++;
 		p->parent = parent;
+		p->job = parent != NULL ? parent->job : p->pid;
 		p->kernel_owned = parent == NULL;
+		/*
+		 * A kill of the parent (proc_kill, proc_kill_job: under this lock)
+		 * came before this child was in the table to be found: pass it on,
+		 * or a process killed while it forks leaves a live child behind.
+		 */
+		if (parent != NULL && __atomic_load_n(&parent->killed, __ATOMIC_ACQUIRE))
+			__atomic_store_n(&p->killed, true, __ATOMIC_RELEASE);
 		proc_table[slot] = p;
 		__atomic_add_fetch(&procs_held, 1, __ATOMIC_RELAXED);
 	}
@@ -370,6 +380,19 @@ int proc_count(void)
 	return __atomic_load_n(&procs_held, __ATOMIC_ACQUIRE);
 }
 
+/* Make p exit at its next return to user mode. */
+static void proc_kill_locked(struct proc *p)
+{
+	assert(spin_holding(&proc_table_lock));
+	__atomic_store_n(&p->killed, true, __ATOMIC_RELEASE);
+	/* Sleeping threads wake and see it; running ones at their next trap. */
+	spin_lock(&p->lock);
+	for (int i = 0; i < PROC_THREADS; i++)
+		if (proc_thread_at(p, i) != NULL)
+			thread_interrupt(p->threads[i]);
+	spin_unlock(&p->lock);
+}
+
 int proc_kill(int pid)
 {
 	int found = -ESRCH;
@@ -379,18 +402,126 @@ int proc_kill(int pid)
 		struct proc *p = proc_table[s];
 
 		if (p != NULL && p->pid == pid && !p->exited) {
-			__atomic_store_n(&p->killed, true, __ATOMIC_RELEASE);
-			/* Sleeping threads wake and see it; running ones at their next trap. */
-			spin_lock(&p->lock);
-			for (int i = 0; i < PROC_THREADS; i++)
-				if (proc_thread_at(p, i) != NULL)
-					thread_interrupt(p->threads[i]);
-			spin_unlock(&p->lock);
+			proc_kill_locked(p);
 			found = 0;
 		}
 	}
 	spin_unlock(&proc_table_lock);
 	return found;
+}
+
+int proc_kill_job(int job)
+{
+	int n = 0;
+
+	spin_lock(&proc_table_lock);
+	for (int s = 0; s < PROC_MAX; s++) {
+		struct proc *p = proc_table[s];
+
+		if (p != NULL && p->job == job && !p->exited) {
+			proc_kill_locked(p);
+			n++;
+		}
+	}
+	spin_unlock(&proc_table_lock);
+	return n;
+}
+
+int proc_set_job(int pid, int job)
+{
+	struct proc *me = proc_current();
+	int err = -ESRCH;
+
+	if (pid < 0 || job < 0)
+		return -EINVAL;
+	spin_lock(&proc_table_lock);
+	for (int s = 0; s < PROC_MAX; s++) {
+		struct proc *p = proc_table[s];
+
+		if (p != NULL && (pid == 0 ? p == me : p->pid == pid && p->parent == me)) {
+			p->job = job != 0 ? job : p->pid;
+			err = 0;
+		}
+	}
+	spin_unlock(&proc_table_lock);
+	return err;
+}
+
+static int32_t thread_state_info(enum thread_state st)
+{
+	switch (st) {
+	case THREAD_RUNNABLE:
+		return KINE_PS_RUNNABLE;
+	case THREAD_RUNNING:
+		return KINE_PS_RUNNING;
+	case THREAD_SLEEPING:
+		return KINE_PS_SLEEPING;
+	default:
+		return KINE_PS_EXITED;
+	}
+}
+
+/*
+ * p's records, from the fields common to all of its threads in *common.
+ * Under proc_table_lock (p stays in the table, so neither it nor its mm
+ * is freed) and p->lock (its threads stay in their slots, exec does not
+ * swap its mm).
+ */
+static int proc_snapshot_one(struct proc *p, const struct kine_procinfo *common,
+			     struct kine_procinfo *buf, int n, int max)
+{
+	if (p->exited) {
+		if (n < max) {
+			buf[n] = *common;
+			buf[n].state = KINE_PS_EXITED;
+		}
+		return n + 1;
+	}
+	for (int i = 0; i < PROC_THREADS; i++) {
+		struct thread *t = proc_thread_at(p, i);
+
+		if (t == NULL)
+			continue;
+		if (n < max) {
+			buf[n] = *common;
+			buf[n].tid = t->tid;
+			spin_lock(&t->lock);
+			buf[n].state =
+			    t->user_exited ? KINE_PS_EXITED : thread_state_info(t->state);
+			buf[n].hart = t->hart;
+			spin_unlock(&t->lock);
+		}
+		n++;
+	}
+	return n;
+}
+
+int proc_snapshot(struct kine_procinfo *buf, int max)
+{
+	int n = 0;
+
+	spin_lock(&proc_table_lock);
+	for (int s = 0; s < PROC_MAX; s++) {
+		struct proc *p = proc_table[s];
+		struct kine_procinfo common = {.hart = -1};
+
+		if (p == NULL)
+			continue;
+		common.pid = p->pid;
+		common.ppid = p->parent != NULL ? p->parent->pid : 0;
+		common.job = p->job;
+		spin_lock(&p->lock);
+		common.threads = p->exited ? 0 : p->live;
+		memcpy(common.name, p->name, sizeof(common.name));
+		common.name[sizeof(common.name) - 1] = '\0';
+		/* Only records that will be copied need the walk. */
+		if (n < max)
+			mm_usage(p->mm, &common.resident, &common.shared);
+		n = proc_snapshot_one(p, &common, buf, n, max);
+		spin_unlock(&p->lock);
+	}
+	spin_unlock(&proc_table_lock);
+	return n;
 }
 
 int proc_thread_create(uint64_t pc, uint64_t a0, uint64_t a1)

@@ -2,13 +2,19 @@
  * proc.h: processes: an address space, a pid, a parent and an exit status
  * around one or more threads.
  *
- * Locking: p->lock guards the thread list (below); proc_table_lock
- * (proc.c) guards the table of processes, every
- * p->parent, p->exited and p->exit_status; waiting
- * parents sleep on their child_exit queue under it. Everything else is set
- * before the process's thread starts and stays until the process is
- * reaped, except mm, which only exec replaces (by the process's own, only
- * thread).
+ * Locking: p->lock guards the thread list (below), and mm and name
+ * against readers other than the process itself (ps); proc_table_lock
+ * (proc.c) guards the table of processes, every p->parent, p->job,
+ * p->exited and p->exit_status; waiting parents sleep on their child_exit
+ * queue under it. Everything else is set before the process's thread
+ * starts and stays until the process is reaped, except mm and name, which
+ * only exec replaces (by the process's own, only thread, under p->lock).
+ * Lock order: proc_table_lock, p->lock, then a thread's lock or mm_lock.
+ *
+ * Jobs: a job is what the shell starts for one pipeline; Ctrl-C at the
+ * console kills the job the shell named the foreground one (console.c).
+ * A process starts in its parent's job (a process without a parent in a
+ * job of its own, numbered by its pid), and setjob moves it.
  */
 #ifndef KINE_SCHED_PROC_H
 #define KINE_SCHED_PROC_H
@@ -28,10 +34,11 @@ struct user_frame;
 
 struct proc {
 	int pid;
-	char name[16];
-	struct mm *mm;
 	struct thread *thread;
+	char name[16];           /* p->lock for readers other than p itself */
+	struct mm *mm;           /* p->lock for readers other than p itself */
 	struct proc *parent;     /* proc_table_lock; NULL: none (see kernel_owned) */
+	int job;                 /* proc_table_lock: its job, for Ctrl-C (setjob) */
 	bool kernel_owned;       /* started by the kernel, which proc_waits for it */
 	bool exited;             /* proc_table_lock */
 	int exit_status;         /* proc_table_lock */
@@ -107,5 +114,30 @@ int proc_count(void);
 
 /* kill: make process pid exit (status -1) at its next return to user mode. */
 int proc_kill(int pid);
+
+/*
+ * setjob: move process pid (0: the caller; else the caller's child) into
+ * job (0: a job of its own, numbered by its pid). 0, -ESRCH (no such
+ * child), -EINVAL (a negative argument).
+ */
+int proc_set_job(int pid, int job);
+
+/*
+ * Kill every process of job (as proc_kill); how many there were. A child
+ * forked meanwhile by one of them is killed too (proc_create passes the
+ * kill on), so a job cannot outrun its Ctrl-C by forking.
+ */
+int proc_kill_job(int job);
+
+struct kine_procinfo;
+
+/*
+ * ps's snapshot: a record per thread of every process (kine/procinfo.h)
+ * into buf, at most max of them; returns how many there were. Taken
+ * under proc_table_lock, each p->lock, and each thread's lock and
+ * mm_lock in turn, so buf must be kernel memory: the caller copies it
+ * out after, with no lock held.
+ */
+int proc_snapshot(struct kine_procinfo *buf, int max);
 
 #endif

@@ -128,6 +128,26 @@ long lockstat(char *buf, long len, int flags)
 	return SC3(SYS_lockstat, buf, len, flags);
 }
 
+long procinfo(struct kine_procinfo *buf, long n)
+{
+	return SC2(SYS_procinfo, buf, n);
+}
+
+int setjob(int pid, int job)
+{
+	return SC2(SYS_setjob, pid, job);
+}
+
+int fgjob(int job)
+{
+	return SC1(SYS_fgjob, job);
+}
+
+int bootfile(int index, struct kine_bootfile *out)
+{
+	return SC2(SYS_bootfile, index, out);
+}
+
 /* ---- Files ---- */
 
 int open(const char *path, int flags)

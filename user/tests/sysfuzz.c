@@ -100,6 +100,7 @@ static int live_kids;  /* atomic: this process's children not yet reaped */
 static int heap_pages; /* atomic: pages this process's sbrk calls added */
 static uint64_t seed;  /* the run's seed */
 static bool nocowprot; /* skip writes through mprotect(PROT_WRITE)'d pages */
+static int my_job;     /* the job the run started in (setjob and fgjob keep it) */
 static int rounds;     /* calls per thread */
 
 /* ---- the random stream ---- */
@@ -833,12 +834,110 @@ static void op_exec(struct fz *f)
 	      E(EFAULT) | E(E2BIG) | E(EINVAL) | E(ENOENT) | E(ENOEXEC) | E(EBUSY) | E(ENOMEM));
 }
 
+#define PROCINFO_MAX 1024 /* records: PROC_MAX processes x PROC_THREADS threads */
+
+/*
+ * procinfo into its own buffer, the edge, or a bad pointer. With every
+ * record copied into the buffer, the caller itself must be among them.
+ */
+static void op_procinfo(struct fz *f)
+{
+	long room = BUF / (long)sizeof(struct kine_procinfo), a, b, r;
+	const struct kine_procinfo *rec = (const struct kine_procinfo *)f->buf;
+	int me = getpid(), found = 0;
+
+	a = below(f, 3) ? (long)f->buf : below(f, 2) ? (long)f->edge : bad_ptr(f);
+	b = below(f, 2) ? below(f, room + 1) : any_len(f);
+	if (a == (long)f->buf && b > room)
+		b = room;
+	r = sys(f, SYS_procinfo, a, b, 0, 0);
+	/* Nothing copied (b <= 0) is no fault, whatever the pointer. */
+	if (!check(f, "procinfo", a, b, 0, r, 1, PROCINFO_MAX,
+		   (b > 0 && a != (long)f->buf ? E(EFAULT) : 0) | E(ENOMEM)))
+		return;
+	if (a != (long)f->buf || r <= 0 || r > b)
+		return;
+	for (long i = 0; i < r; i++)
+		found |= rec[i].pid == me && rec[i].job == my_job;
+	if (!found)
+		check(f, "procinfo (own record)", a, b, me, NO_RESULT, 0, 0, 0);
+}
+
+/*
+ * setjob and fgjob. Valid calls name the run's own job, so a Ctrl-C still
+ * ends the whole run; the rest are refused: a negative pid or job, a pid
+ * that is not a child (init's 1, a huge one).
+ */
+static void op_jobs(struct fz *f)
+{
+	static const long bad_pids[] = {1, 1l << 30, 0x7fffffff};
+	long a, b, r;
+
+	switch (below(f, 3)) {
+	case 0:
+		a = below(f, 2) ? 0 : f->kid[below(f, MAX_KIDS)];
+		b = below(f, 4) ? my_job : -1 - below(f, 3);
+		r = sys(f, SYS_setjob, a, b, 0, 0);
+		/* A child of its own may be gone (reaped): ESRCH. */
+		check(f, "setjob", a, b, 0, r, b < 0 ? 1 : 0, 0,
+		      b < 0    ? E(EINVAL)
+		      : a == 0 ? 0
+			       : E(ESRCH));
+		return;
+	case 1:
+		a = bad_pids[below(f, sizeof(bad_pids) / sizeof(bad_pids[0]))];
+		b = below(f, 2) ? my_job : 0;
+		if (below(f, 3) == 0)
+			a = -1 - below(f, 1 << 20);
+		r = sys(f, SYS_setjob, a, b, 0, 0);
+		check(f, "setjob", a, b, 0, r, NO_RESULT, NO_RESULT, a < 0 ? E(EINVAL) : E(ESRCH));
+		return;
+	default:
+		a = below(f, 2) ? my_job : -1 - below(f, 1 << 20);
+		r = sys(f, SYS_fgjob, a, 0, 0, 0);
+		check(f, "fgjob", a, 0, 0, r, a < 0 ? 1 : 0, a < 0 ? 0 : 0x7fffffff,
+		      a < 0 ? E(EINVAL) : 0);
+	}
+}
+
+/* bootfile: a file number (real, past the end, negative, huge) into good or bad memory. */
+static void op_bootfile(struct fz *f)
+{
+	static const long idx[] = {-1, -0x7fffffff - 1, 0x7fffffff, 1l << 32, 1000};
+	const struct kine_bootfile *bf = (const struct kine_bootfile *)f->buf;
+	long a, b, r;
+	int index;
+
+	a = below(f, 2) ? below(f, 48) : idx[below(f, sizeof(idx) / sizeof(idx[0]))];
+	b = below(f, 3) ? (long)f->buf : below(f, 2) ? (long)f->edge : bad_ptr(f);
+	index = (int)a; /* the kernel takes an int: 1 << 32 is file 0 */
+	r = sys(f, SYS_bootfile, a, b, 0, 0);
+	if (index < 0)
+		check(f, "bootfile", a, b, 0, r, NO_RESULT, NO_RESULT, E(EINVAL));
+	else if (b == (long)f->buf)
+		/* File 0 is always there (the image holds at least init). */
+		check(f, "bootfile", a, b, 0, r, 0, 0, index == 0 ? 0 : E(ENOENT));
+	else
+		check(f, "bootfile", a, b, 0, r, NO_RESULT, NO_RESULT, E(EFAULT) | E(ENOENT));
+	if (r == 0 && b == (long)f->buf && (bf->name[0] == '\0' || bf->pad != 0))
+		check(f, "bootfile (record)", a, b, 0, NO_RESULT, 0, 0, 0);
+}
+
 static void op_misc(struct fz *f)
 {
-	static const long nums[] = {0, 17, 18, 19, 20, 33, 99, 1000, -1, 1l << 40};
+	static const long nums[] = {0, 17, 18, 19, 20, 37, 99, 1000, -1, 1l << 40};
 	long r, a, b;
 
-	switch (below(f, 10)) {
+	switch (below(f, 13)) {
+	case 10:
+		op_procinfo(f);
+		return;
+	case 11:
+		op_jobs(f);
+		return;
+	case 12:
+		op_bootfile(f);
+		return;
 	case 0:
 		a = below(f, 4) ? below(f, 2) : -1 - below(f, 3);
 		r = sys(f, SYS_sleep, a, 0, 0, 0);
@@ -993,6 +1092,18 @@ static void worker(int w, int threads)
 	exit(bad != 0 || fzs[0].bad != 0 ? 1 : 0);
 }
 
+/* The job this process is in, from procinfo (0 if it cannot tell). */
+static int own_job(void)
+{
+	static struct kine_procinfo recs[PROCINFO_MAX];
+	long n = procinfo(recs, PROCINFO_MAX);
+
+	for (long i = 0; i < n && i < PROCINFO_MAX; i++)
+		if (recs[i].pid == getpid())
+			return recs[i].job;
+	return 0;
+}
+
 static uint64_t parse_u64(const char *s)
 {
 	uint64_t v = 0;
@@ -1032,6 +1143,7 @@ int main(int argc, char **argv)
 	wait(NULL);
 	if (memstat(&before, 1) < 0)
 		return 2;
+	my_job = own_job();
 	start = uptime();
 	for (int w = 0; w < procs; w++) {
 		pid = fork();

@@ -32,6 +32,15 @@ void arch_power_off(int status) __attribute__((noreturn));
 /* Write one byte to the console device (the caller serializes). */
 void arch_console_putc(int c);
 
+/*
+ * Stop / restart the console's receive interrupt (console input flow
+ * control; the console's input lock serializes callers). Bytes that
+ * arrive meanwhile wait in the device; restarting raises the interrupt at
+ * once if any do. No-ops when input is not interrupt driven.
+ */
+void arch_console_rx_pause(void);
+void arch_console_rx_resume(void);
+
 /* Remember the test device from the device tree, for arch_power_off. */
 void power_init(const struct platform *plat);
 

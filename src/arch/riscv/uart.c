@@ -57,6 +57,23 @@ uint32_t uart_irq(void)
 	return uart_irq_source;
 }
 
+/* Mask or unmask the receive interrupt, where input is interrupt driven at all. */
+static void uart_rx_irq(bool on)
+{
+	if (uart_irq_source == 0)
+		return;
+	switch (console_kind) {
+	case UART_NS16550A:
+		ns16550_rx_irq(on);
+		break;
+	case UART_SIFIVE:
+		sifive_uart_rx_irq(on);
+		break;
+	default:
+		break;
+	}
+}
+
 void arch_console_putc(int c)
 {
 	switch (__atomic_load_n(&console_kind, __ATOMIC_ACQUIRE)) {
@@ -70,6 +87,16 @@ void arch_console_putc(int c)
 		sbi_console_putchar(c);
 		break;
 	}
+}
+
+void arch_console_rx_pause(void)
+{
+	uart_rx_irq(false);
+}
+
+void arch_console_rx_resume(void)
+{
+	uart_rx_irq(true);
 }
 
 void uart_interrupt(void)

@@ -35,15 +35,20 @@ void uart_interrupt(void);
 /*
  * Driver entry points. init: set the device up at `base` (a virtual
  * address), with receive interrupts when rx_irq; putc: write one byte,
- * polling (the console lock serializes callers); rx: drain the receive
- * FIFO into console_input().
+ * polling (the console lock serializes callers); rx: move waiting bytes
+ * into console_input() while console_input_ready() says there is room
+ * (a byte is popped from the device only then); rx_irq: mask or unmask
+ * the receive interrupt (console flow control, serialized by the
+ * console's input lock).
  */
 void ns16550_init(uintptr_t base, uint32_t reg_shift, bool rx_irq);
 void ns16550_putc(int c);
 void ns16550_rx(void);
+void ns16550_rx_irq(bool on);
 
 void sifive_uart_init(uintptr_t base, bool rx_irq);
 void sifive_uart_putc(int c);
 void sifive_uart_rx(void);
+void sifive_uart_rx_irq(bool on);
 
 #endif

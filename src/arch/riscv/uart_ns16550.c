@@ -5,7 +5,10 @@
  * (src/kernel/console.c) serializes writers, so only one hart at a time is
  * here. Input is interrupt driven when uart.c asks for it: the receive
  * interrupt goes to the boot hart's PLIC context, and every byte to
- * console_input(). Registers are 8 bits wide, 1 << reg_shift bytes apart.
+ * console_input(), but only while the console has room: otherwise the
+ * byte stays in the receive FIFO, the console masks the interrupt (IER)
+ * until a reader drains it, and a full FIFO holds the sender back (QEMU's
+ * chardev stops reading its backend). Registers are 8 bits wide, 1 << reg_shift bytes apart.
  */
 #include "src/arch/riscv/uart.h"
 
@@ -53,6 +56,13 @@ void ns16550_putc(int c)
 
 void ns16550_rx(void)
 {
-	while (*uart_reg(UART_LSR) & LSR_DATA_READY)
+	/* Reading RBR pops the byte: only once the console can take it. */
+	while ((*uart_reg(UART_LSR) & LSR_DATA_READY) && console_input_ready())
 		console_input(*uart_reg(UART_RBR));
+}
+
+/* IER is written only here and at init; the console's input lock orders the callers. */
+void ns16550_rx_irq(bool on)
+{
+	*uart_reg(UART_IER) = on ? IER_RX_AVAILABLE : 0;
 }

@@ -15,7 +15,10 @@
  * the full bit under the console lock; input is interrupt driven when
  * uart.c asks for it (receive watermark 0: any byte raises it), and every
  * byte goes to console_input(). Each rxdata read pops a byte, so it is
- * read exactly once per byte.
+ * read exactly once per byte, and only once the console has room for it
+ * (ip's rxwm bit says a byte waits without popping it); with the console
+ * full, its interrupt is masked (ie) until a reader drains it, and the
+ * full FIFO holds the sender back.
  */
 #include "src/arch/riscv/uart.h"
 
@@ -26,11 +29,13 @@
 #define SIFIVE_TXCTRL 0x08
 #define SIFIVE_RXCTRL 0x0c
 #define SIFIVE_IE     0x10
+#define SIFIVE_IP     0x14
 
 #define TXDATA_FULL  (1u << 31)
 #define RXDATA_EMPTY (1u << 31)
 #define CTRL_ENABLE  1u /* txen / rxen; watermark bits 18..16 left at 0 */
 #define IE_RXWM      (1u << 1)
+#define IP_RXWM      (1u << 1) /* the receive FIFO holds more than the watermark (0) */
 
 /* Set once by the boot hart during boot; read-only after. */
 static uintptr_t uart_base;
@@ -63,6 +68,15 @@ void sifive_uart_rx(void)
 {
 	uint32_t v;
 
-	while (((v = *uart_reg(SIFIVE_RXDATA)) & RXDATA_EMPTY) == 0)
+	while ((*uart_reg(SIFIVE_IP) & IP_RXWM) && console_input_ready()) {
+		if ((v = *uart_reg(SIFIVE_RXDATA)) & RXDATA_EMPTY)
+			break;
 		console_input((int)(v & 0xff));
+	}
+}
+
+/* ie is written only here and at init; the console's input lock orders the callers. */
+void sifive_uart_rx_irq(bool on)
+{
+	*uart_reg(SIFIVE_IE) = on ? IE_RXWM : 0;
 }

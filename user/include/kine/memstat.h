@@ -47,6 +47,7 @@ struct kine_memstat {
 	uint64_t ptshare_copies;     /* shared tables copied for one sharer at its first change */
 	uint64_t ptshare_takeovers;  /* shared tables taken over in place by their last sharer */
 	uint64_t ptshare_frees;      /* shared tables freed by their last link (frames dropped) */
+	uint64_t ptshare_drops;      /* shared tables an unmap of their whole 2 MiB let go of */
 };
 
 #endif

@@ -35,5 +35,9 @@
 #define SYS_hart          30
 #define SYS_memstat       31
 #define SYS_lockstat      32
+#define SYS_procinfo      33
+#define SYS_setjob        34
+#define SYS_fgjob         35
+#define SYS_bootfile      36
 
 #endif

@@ -19,10 +19,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "kine/bootfile.h"
 #include "kine/errno.h"
 #include "kine/lockstat.h"
 #include "kine/memstat.h"
 #include "kine/mman.h"
+#include "kine/procinfo.h"
 #include "kine/syscall.h"
 #include "src/lib/string.h"
 
@@ -51,6 +53,12 @@ int yield(void);
 int hart(void);
 /* Run the calling thread on hart only (-1: any hart). */
 int set_affinity(int hart);
+/* A record per thread of every process into buf (at most n): how many there were. */
+long procinfo(struct kine_procinfo *buf, long n);
+/* Move process pid (0: self; else a child) into job (0: one of its own). */
+int setjob(int pid, int job);
+/* Make job the console's foreground job, which Ctrl-C kills (0: none): the one before. */
+int fgjob(int job);
 
 /* Memory. */
 /* Move the heap's end: the old end, or (void *)-1. */
@@ -69,6 +77,8 @@ long lockstat(char *buf, long len, int flags);
 /* Files (the boot image's files are read-only; 0, 1, 2 are the console). */
 /* Open a file of the boot image: a descriptor. */
 int open(const char *path, int flags);
+/* The boot image's file number index (from 0): 0, or -ENOENT past the last. */
+int bootfile(int index, struct kine_bootfile *out);
 /* Up to n bytes: the count, 0 at end of file. */
 int read(int fd, void *buf, int n);
 /* Up to n bytes: the count written. */
