@@ -141,6 +141,64 @@ static inline bool ptshare_private(const pte_t *pte)
  */
 void ptshare_check(struct mm *mm, const char *when);
 
+/*
+ * The debug image's global audit (nothing elsewhere): every live mm is on
+ * the audit's list (ptshare_audit_add at creation, off it around its
+ * teardown). At a settle (memstat_settle), ptshare_audit walks every
+ * mm's links, one mm lock at a time, and compares, for every table page,
+ * its links with the address spaces that link it, and for every frame a
+ * table maps, its reference count with the number of tables that map it.
+ * It holds no lock across mms, so it trusts its result only if nothing
+ * changed meanwhile: every mm_lock, every user fault, every frame
+ * allocation and free bumps ptshare_audit_gen (ptshare_audit_touch), and
+ * an audit that sees it move is skipped, not failed. A quiet audit with a
+ * mismatch panics, naming the frame.
+ */
+void ptshare_audit_add(struct mm *mm);
+void ptshare_audit(void);
+
+/*
+ * mm_destroy's teardown runs between these two: off the list and under the
+ * audit's lock, so that no audit sees its links gone from the list while
+ * they are still in the tables, nor walks a tree being freed.
+ */
+void ptshare_audit_remove_begin(struct mm *mm);
+void ptshare_audit_remove_end(void);
+
+#ifdef KINE_MM_CHECK
+extern uint64_t ptshare_audit_gen, ptshare_audit_inflight;
+static inline void ptshare_audit_touch(void)
+{
+	__atomic_fetch_add(&ptshare_audit_gen, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * A COW copy's temporary frame reference (cow.c), taken under the lock and
+ * dropped without it: an audit that begins while one is held is skipped.
+ */
+static inline void ptshare_audit_inflight_add(int64_t n)
+{
+	__atomic_fetch_add(&ptshare_audit_inflight, (uint64_t)n, __ATOMIC_RELEASE);
+}
+#else
+static inline void ptshare_audit_touch(void)
+{
+}
+
+static inline void ptshare_audit_inflight_add(int64_t n)
+{
+	(void)n;
+}
+#endif
+
+/* Audits run, skipped (something changed meanwhile) and their counts (debug image). */
+struct ptshare_audit_stats {
+	uint64_t runs, skipped;
+	uint64_t tables, frames; /* what the last quiet audit checked */
+};
+
+extern struct ptshare_audit_stats ptshare_audit_stats;
+
 /* Whether this image checks (the debug image): ptshare_check does something. */
 bool ptshare_check_enabled(void);
 
@@ -150,6 +208,12 @@ bool ptshare_check_enabled(void);
  * above catching the broken protocol.
  */
 extern bool ptshare_skip_protect;
+
+/*
+ * Fault injection, the debug image only (ptshare=extraref): the first table
+ * copy takes one frame reference too many, which the audit must catch.
+ */
+extern bool ptshare_extra_ref;
 
 /*
  * mm (a struct mm *) lets go of its link to table, valid or dormant: at
