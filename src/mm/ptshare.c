@@ -74,7 +74,7 @@ static void ptshare_protect(paddr_t table)
 
 	while (__atomic_fetch_or(word, PT_SHARE_LOCK, __ATOMIC_ACQUIRE) & PT_SHARE_LOCK)
 		spin_wait_once();
-	if (!(*word & PT_SHARE_PROTECTED)) {
+	if (!(__atomic_load_n(word, __ATOMIC_RELAXED) & PT_SHARE_PROTECTED)) {
 		for (unsigned i = 0; i < SV39_ENTRIES; i++) {
 			pte_t e = t[i];
 
