@@ -249,12 +249,18 @@ inline touch(hh, m, p, w, fr)
 	:: w ->
 		fval[fr] = VAL(m);
 		exp[(m) * NP + p] = VAL(m);
+		printf("MSC: hart %d (mm %d) stores %d to page %d: frame %d\n", hh, m, VAL(m), p, fr);
 #ifdef REACH
 		assert(!(REACH == 7 && (hh) == 1 && forking));  /* probe 7 */
 		assert(!(REACH == 8 && (hh) == 1 && forked && fr >= 2)); /* probe 8 */
 #endif
 		skip
 	:: !w ->
+		if
+		:: fval[fr] != exp[(m) * NP + p] ->
+			printf("MSC: hart %d (mm %d) loads %d from page %d (frame %d), not %d\n", hh, m, fval[fr], p, fr, exp[(m) * NP + p])
+		:: else -> skip
+		fi;
 		assert(fval[fr] == exp[(m) * NP + p])
 	fi
 }
@@ -276,6 +282,11 @@ inline access(hh, m, p, w)
 	:: atomic { tlb[(hh) * NP + p] == 0 ->
 		if
 		:: wc[hh] != 0 -> t = wc[hh] - 1;
+			if
+			:: LTAB(link[m]) != t || !(link[m] & LV) ->
+				printf("MSC: hart %d walks through its stale cached link to table %d\n", hh, t)
+			:: else -> skip
+			fi;
 #ifdef REACH
 			assert(!(REACH == 10 && LTAB(link[m]) != t)); /* probe 10 */
 #endif
@@ -290,6 +301,10 @@ inline access(hh, m, p, w)
 		if
 		:: midwalk[hh] ->
 			atomic {
+				if
+				:: tstate[t] != LIVE -> printf("MSC: hart %d's walk reads table %d, freed\n", hh, t)
+				:: else -> skip
+				fi;
 				assert(tstate[t] == LIVE);  /* (3): no walk reads a freed table */
 				e = leaf[t * NP + p];
 				if
@@ -344,10 +359,13 @@ inline claim_alone(tt)
 #endif
 }
 
-/* The protection pass, under the table's bit lock: one plain store per writable leaf. */
-inline protect(m, tt)
+/*
+ * The protection pass of table tt, with its bit lock held (taken by the
+ * caller): one plain store per writable leaf, then PROTECTED, and the lock
+ * let go.
+ */
+inline protect_locked(m, tt)
 {
-	atomic { !blk[tt] -> blk[tt] = 1 }
 	if
 	:: !prot[tt] ->
 		claim_alone(tt);
@@ -363,30 +381,32 @@ inline protect(m, tt)
 		:: leaf[(tt) * NP + 1] & EW -> leaf[(tt) * NP + 1] = leaf[(tt) * NP + 1] & ~EW
 		:: else -> skip
 		fi;
-		prot[tt] = 1
-	:: else -> skip
-	fi;
-	blk[tt] = 0
+		atomic { prot[tt] = 1; blk[tt] = 0 }
+	:: else -> blk[tt] = 0
+	fi
 }
 
 /* ptshare_wake: the link of m is dormant. */
 inline wake(hh, m)
 {
-	t = LTAB(link[m]);
-	printf("MSC: hart %d (mm %d) wakes its link to table %d\n", hh, m, t);
 #ifdef WAKE_BEFORE_PROTECT
-	link[m] = t | LV;
+	atomic { link[m] = LTAB(link[m]) | LV; printf("MSC: hart %d (mm %d) makes its link valid before the pass\n", hh, m) }
 #endif
-	protect(m, t);
-	atomic { link[m] = t | LV; flush_hart(hh) };
-	t = 0
+	atomic {
+		!blk[LTAB(link[m])] ->
+		t = LTAB(link[m]);
+		blk[t] = 1;
+		printf("MSC: hart %d (mm %d) wakes its link to table %d (protected %d)\n", hh, m, t, prot[t])
+	}
+	protect_locked(m, t);
+	atomic { link[m] = t | LV; flush_hart(hh); t = 0 }
 }
 
 /*
  * put: one link less. The put that takes the count to 0 drops the table's
  * frame references and frees it. c: own's count at its decision.
  */
-inline put(tt, fromown)
+inline put(m, tt, fromown)
 {
 	atomic {
 		assert(tstate[tt] == LIVE && cnt[tt] > 0);
@@ -398,11 +418,11 @@ inline put(tt, fromown)
 #else
 		cnt[tt]--;
 #endif
-		last = (cnt[tt] == 0)
-	}
+		last = (cnt[tt] == 0);
+		printf("MSC: mm %d puts table %d: count %d\n", m, tt, cnt[tt]);
+	/* the last put: nobody links the table, nobody can reach it */
 	if
 	:: last ->
-		atomic {
 			printf("MSC: the last put frees table %d\n", tt);
 #ifdef REACH
 			assert(!(REACH == 5 && fromown && (tt) == 0)); /* probe 5 */
@@ -420,43 +440,49 @@ inline put(tt, fromown)
 			prot[tt] = 0;
 			tstate[tt] = FREED;
 			last = 0
-		}
 	:: else -> skip
 	fi
+	}
 }
 
 /* ptshare_own: before mm m changes a leaf of the table it links. */
 inline own(hh, m)
 {
-	t = LTAB(link[m]);
-	c = cnt[t];
-	if
-	:: c == 1 ->
-		/* the last sharer: take the table over in place */
-		printf("MSC: hart %d (mm %d) takes table %d over in place\n", hh, m, t);
+	atomic {
+		t = LTAB(link[m]);
+		c = cnt[t];     /* the atomic read the decision rests on */
+		if
+		:: c == 1 ->
+			/* the last sharer: take the table over in place */
+			printf("MSC: hart %d (mm %d) takes table %d over in place\n", hh, m, t);
 #ifdef REACH
-		assert(!(REACH == 2 && tcopied[t])); /* probe 2 */
-		assert(!(REACH == 9 && (link[m] & LD))); /* probe 9 */
+			assert(!(REACH == 2 && tcopied[t])); /* probe 2 */
+			assert(!(REACH == 9 && (link[m] & LD))); /* probe 9 */
 #endif
 #ifndef TAKEOVER_KEEPS_PROTECTED
-		prot[t] = 0;
+			prot[t] = 0;
 #endif
-		if
-		:: link[m] & LD -> atomic { link[m] = t | LV; flush_hart(hh) }
-		:: else -> skip
-		fi
-	:: c != 1 ->
-		/* a copy for this mm alone */
+			if
+			:: link[m] & LD -> link[m] = t | LV; flush_hart(hh)
+			:: else -> skip
+			fi;
+			t = 0; c = 0
+		:: c != 1 ->
+			/* a copy for this mm alone */
 #ifdef REACH
-		assert(!(REACH == 1 && (copying[0] || copying[1]
+			assert(!(REACH == 1 && (copying[0] || copying[1]
 #ifdef NESTED
-		                        || copying[2]
+			                        || copying[2]
 #endif
-		                        ))); /* probe 1 */
+			                        ))); /* probe 1 */
 #endif
-		PROBE(copying[m] = 1);
-		printf("MSC: hart %d (mm %d) copies table %d (count %d)\n", hh, m, t, c);
-		old = link[m];
+			PROBE(copying[m] = 1);
+			printf("MSC: hart %d (mm %d) copies table %d (count %d)\n", hh, m, t, c);
+			old = link[m]
+		fi
+	}
+	if
+	:: old != 0 ->
 #ifdef OWN_WAKES_NO_FLUSH
 		if
 		:: (link[m] & LD) -> wake(hh, m); t = LTAB(link[m])
@@ -464,8 +490,11 @@ inline own(hh, m)
 		fi;
 #else
 #ifndef COPY_NO_PROTECT
+		/* an unprotected table seen through a dormant link: protect it first */
 		if
-		:: (link[m] & LD) && !prot[t] -> protect(m, t)
+		:: (link[m] & LD) && !prot[t] ->
+			atomic { !blk[t] -> blk[t] = 1 }
+			protect_locked(m, t)
 		:: else -> skip
 		fi;
 #endif
@@ -494,40 +523,41 @@ inline own(hh, m)
 			cnt[nt] = 1;
 			prot[nt] = 0;
 			tstate[nt] = LIVE;
-			PROBE(tcopied[t] = 1)
+			PROBE(tcopied[t] = 1);
+			link[m] = nt | LV
 		}
-		link[m] = nt | LV;
 #ifdef PUT_BEFORE_FLUSH
-		put(t, 1);
+		put(m, t, 1);
 #endif
 		if
 		:: old & LV -> flush_mm(m, hh)
 		:: else -> atomic { flush_hart(hh) }
 		fi;
 #ifndef PUT_BEFORE_FLUSH
-		put(t, 1);
+		put(m, t, 1);
 #endif
-		PROBE(copying[m] = 0);
-		nt = 0; old = 0
-	fi;
-	t = 0; c = 0
+		atomic { PROBE(copying[m] = 0); nt = 0; old = 0; t = 0; c = 0 }
+	:: else -> skip
+	fi
 }
 
 /* The COW fault of page p in the table mm m now owns alone. */
 inline cow_fault(hh, m, p)
 {
-	t = LTAB(link[m]);
-	e = leaf[t * NP + p];
-	f = EFR(e);
-	if
-	:: fref[f] == 1 ->
-		printf("MSC: hart %d (mm %d) reuses frame %d in place\n", hh, m, f);
+	atomic {
+		t = LTAB(link[m]);
+		e = leaf[t * NP + p];
+		f = EFR(e);
+		if
+		:: fref[f] == 1 ->
+			printf("MSC: hart %d (mm %d) reuses frame %d in place\n", hh, m, f);
 #ifdef REACH
-		assert(!(REACH == 11 && t == 0)); /* probe 11 */
+			assert(!(REACH == 11 && t == 0)); /* probe 11 */
 #endif
-		atomic { leaf[t * NP + p] = e | EW; flush_hart(hh) }
-	:: fref[f] != 1 ->
-		atomic {
+			leaf[t * NP + p] = e | EW;
+			flush_hart(hh);
+			t = 0; e = 0; f = 0
+		:: fref[f] != 1 ->
 			copy = nframes;
 			if
 			:: copy >= NF -> copy = 255
@@ -539,11 +569,14 @@ inline cow_fault(hh, m, p)
 			fval[copy] = fval[f];
 			leaf[t * NP + p] = copy | EV | EW;
 			printf("MSC: hart %d (mm %d) copies frame %d to frame %d\n", hh, m, f, copy)
-		}
+		fi
+	}
+	if
+	:: copy != 0 ->
 		flush_mm(m, hh);
-		atomic { frame_put(f) }
-	fi;
-	t = 0; e = 0; f = 0; copy = 0
+		atomic { frame_put(f); t = 0; e = 0; f = 0; copy = 0 }
+	:: else -> skip
+	fi
 }
 
 /* A page fault of hart hh (mm m) on page p, under m's lock. */
@@ -559,18 +592,14 @@ inline fault(hh, m, p, w)
 		:: !(leaf[LTAB(link[m]) * NP + p] & EW) -> cow_fault(hh, m, p)
 		:: else -> skip
 		fi
-	:: link[m] & LV ->
-		if
-		:: w && (leaf[LTAB(link[m]) * NP + p] & EV) && !(leaf[LTAB(link[m]) * NP + p] & EW) ->
+	:: w && (link[m] & LV) && (leaf[LTAB(link[m]) * NP + p] & EV) && !(leaf[LTAB(link[m]) * NP + p] & EW) ->
 #ifndef FAULT_NO_OWN
-			own(hh, m);
+		own(hh, m);
 #endif
-			cow_fault(hh, m, p)
-		:: else ->
-			/* a stale entry (another thread resolved it): flush this hart, retry */
-			atomic { flush_hart(hh) }
-		fi
-	:: else -> assert(0) /* no link: cannot happen */
+		cow_fault(hh, m, p)
+	:: (link[m] & LV) && (!w || !(leaf[LTAB(link[m]) * NP + p] & EV) || (leaf[LTAB(link[m]) * NP + p] & EW)) ->
+		/* a stale entry (another thread resolved it): flush this hart, retry */
+		atomic { flush_hart(hh) }
 	fi;
 	mm_unlock(m)
 }
@@ -593,7 +622,8 @@ inline op(hh, m, p, w)
 /* ptshare_fork, by hart hh of mm src, for the new mm dst (under src's lock). */
 inline fork(hh, src, dst)
 {
-	mm_lock(src, hh);
+	atomic {
+	mmlock[src] == 0 -> mmlock[src] = (hh) + 1;
 	t = LTAB(link[src]);
 	if
 	:: prot[t] ->
@@ -601,23 +631,23 @@ inline fork(hh, src, dst)
 #ifdef REACH
 		assert(REACH != 12); /* probe 12 */
 #endif
-		atomic { link[dst] = t | LV; cnt[t]++ }
+		link[dst] = t | LV; cnt[t]++
 	:: !prot[t] ->
-		atomic {
 			fl = (link[src] & LV) != 0;
 			link[src] = t | LD;
 			link[dst] = t | LD;
 			cnt[t]++;
 			PROBE(forking = 1);
 			printf("MSC: mm %d forks mm %d: both links to table %d dormant\n", src, dst, t)
-		}
+	fi
+	}
+	if
+	:: fl ->
 #ifndef FORK_NO_FLUSH
-		if
-		:: fl -> flush_mm(src, hh)
-		:: else -> skip
-		fi;
+		flush_mm(src, hh);
 #endif
 		fl = 0
+	:: else -> skip
 	fi;
 #ifdef REACH
 	assert(!(REACH == 13 && cnt[0] == 3)); /* probe 13 */
@@ -628,17 +658,16 @@ inline fork(hh, src, dst)
 		exp[(dst) * NP + 1] = exp[(src) * NP + 1];
 		PROBE(forking = 0);
 		PROBE(forked = 1);
-		t = 0
+		t = 0;
+		mm_unlock(src)
 	}
-	mm_unlock(src)
 }
 
 /* mm_destroy: no hart runs m any more. */
 inline exit_mm(m)
 {
-	t = LTAB(link[m]);
-	printf("MSC: mm %d exits\n", m);
-	put(t, 0);
+	atomic { t = LTAB(link[m]); printf("MSC: mm %d exits\n", m) }
+	put(m, t, 0);
 	atomic { link[m] = 0; exp[(m) * NP + 0] = 0; exp[(m) * NP + 1] = 0; t = 0 }
 }
 
@@ -648,9 +677,8 @@ inline exit_mm(m)
 proctype thread_G()
 {
 	LOCALS;
-	op(3, MG, 0, 0);
 	op(3, MG, 1, 1);
-	op(3, MG, 1, 0);
+	op(3, MG, 0, 0);
 	HART_DONE(3);
 	exit_mm(MG)
 }
@@ -659,15 +687,19 @@ proctype thread_G()
 proctype thread_C()
 {
 	LOCALS;
-	op(2, MC, 0, 0);
 #ifdef NESTED
+	op(2, MC, 0, 0);
 	if
 	:: fork(2, MC, MG); run thread_G(); op(2, MC, 1, 1)
 	:: op(2, MC, 1, 1); fork(2, MC, MG); run thread_G()
 	fi;
 	op(2, MC, 1, 0);
 #else
-	op(2, MC, 1, 1);
+	/* its first touch a load (a wake), or a store (own first, as copyout may) */
+	if
+	:: op(2, MC, 0, 0); op(2, MC, 1, 1)
+	:: op(2, MC, 1, 1)
+	fi;
 	op(2, MC, 0, 0);
 #endif
 	HART_DONE(2);
@@ -677,8 +709,8 @@ proctype thread_C()
 proctype thread_B()
 {
 	LOCALS;
-	op(1, MP, 0, 1);
 	op(1, MP, 1, 0);
+	op(1, MP, 0, 1);
 	HART_DONE(1);
 	b_done = 1
 }
@@ -690,7 +722,9 @@ proctype thread_A()
 	run thread_C();
 	op(0, MP, 0, 1);
 	op(0, MP, 1, 0);
+#ifndef NESTED
 	op(0, MP, 0, 0);
+#endif
 	HART_DONE(0);
 	b_done;
 	exit_mm(MP)
