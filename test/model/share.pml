@@ -182,7 +182,7 @@ bool b_done = 0;        /* thread_B finished (thread_A joins it) */
 #define PROBE(x) skip
 #endif
 
-#define LOCALS byte t, e, f, c, nt, old, copy, i, g, h2; bool ok, last, fl
+#define LOCALS byte t, e, f, c, nt, old, copy, i, g, x; bool ok, last, fl
 
 #define VAL(m) ((m) + 1)    /* what process m stores */
 
@@ -256,12 +256,14 @@ inline touch(hh, m, p, w, fr)
 #endif
 		skip
 	:: !w ->
+		x = exp[(m) * NP + p];  /* what this process must read */
 		if
-		:: fval[fr] != exp[(m) * NP + p] ->
-			printf("MSC: hart %d (mm %d) loads %d from page %d (frame %d), not %d\n", hh, m, fval[fr], p, fr, exp[(m) * NP + p])
+		:: fval[fr] != x ->
+			printf("MSC: hart %d (mm %d) loads %d from page %d (frame %d), not %d\n", hh, m, fval[fr], p, fr, x)
 		:: else -> skip
 		fi;
-		assert(fval[fr] == exp[(m) * NP + p])
+		assert(fval[fr] == x);  /* (1): the snapshot */
+		x = 0
 	fi
 }
 
@@ -614,7 +616,7 @@ inline op(hh, m, p, w)
 		:: else -> fault(hh, m, p, w)
 		fi
 	od;
-	ok = 0
+	atomic { ok = 0; pc++ }     /* the next operation of the thread's program */
 }
 
 /* ---- fork and exit ---- */
@@ -629,7 +631,7 @@ inline fork(hh, src, dst)
 	:: prot[t] ->
 		printf("MSC: mm %d forks mm %d: table %d is protected, the child's link is valid\n", src, dst, t);
 #ifdef REACH
-		assert(REACH != 12); /* probe 12 */
+		assert(!(REACH == 12)); /* probe 12 */
 #endif
 		link[dst] = t | LV; cnt[t]++
 	:: !prot[t] ->
@@ -673,61 +675,66 @@ inline exit_mm(m)
 
 /* ---- the threads ---- */
 
-#ifdef NESTED
-proctype thread_G()
-{
-	LOCALS;
-	op(3, MG, 1, 1);
-	op(3, MG, 0, 0);
-	HART_DONE(3);
-	exit_mm(MG)
-}
-#endif
+/*
+ * Each thread runs a program, CODE(pc) (one proctype, so that pan.c holds
+ * one copy of each inline and compiles in seconds): a load or a store of a
+ * page, a fork (the child's hart, mm and program follow from the parent's),
+ * the end of thread_B, or the end of a process (thread_A first joins
+ * thread_B).
+ */
+#define OP_L0   1   /* load page 0 */
+#define OP_L1   2   /* load page 1 */
+#define OP_S0   3   /* store to page 0 */
+#define OP_S1   4   /* store to page 1 */
+#define OP_FORK 5   /* fork; the child runs the program at CODE(pc + 1) or CODE(pc + 2) */
+#define OP_BEND 6   /* thread_B ends */
+#define OP_EXIT 7   /* the process exits */
 
-proctype thread_C()
-{
-	LOCALS;
+/*
+ * The programs (CODE(pc): a constant, no state; each line is one program).
+ * Default: thread_A (0): fork (the child runs C1 or C2), store 0, load 1,
+ * load 0, exit. thread_B (8): load 1, store 0 (through its cached entry, or
+ * faulting), end. thread_C, C1 (11): load 0 (a wake), store 1, load 0, exit;
+ * C2 (15): store 1 first (own through the dormant link, as copyout may),
+ * load 0, exit.
+ * -DNESTED: thread_A (0): fork (the child runs N1 or N2), store 0, load 1,
+ * exit. thread_C, N1 (7): load 0, fork G, store 1, load 1, exit; N2 (14):
+ * load 0, store 1, fork G, load 1, exit. thread_G (21): store 1, load 0,
+ * exit.
+ */
 #ifdef NESTED
-	op(2, MC, 0, 0);
-	if
-	:: fork(2, MC, MG); run thread_G(); op(2, MC, 1, 1)
-	:: op(2, MC, 1, 1); fork(2, MC, MG); run thread_G()
-	fi;
-	op(2, MC, 1, 0);
+#define CODE(pc) (pc == 0 -> OP_FORK : (pc == 1 -> 7 : (pc == 2 -> 14 : (pc == 3 -> OP_S0 : (pc == 4 -> OP_L1 : (pc == 5 -> OP_EXIT : (pc == 7 -> OP_L0 : (pc == 8 -> OP_FORK : (pc == 9 -> 21 : (pc == 10 -> 0 : (pc == 11 -> OP_S1 : (pc == 12 -> OP_L1 : (pc == 13 -> OP_EXIT : (pc == 14 -> OP_L0 : (pc == 15 -> OP_S1 : (pc == 16 -> OP_FORK : (pc == 17 -> 21 : (pc == 18 -> 0 : (pc == 19 -> OP_L1 : (pc == 20 -> OP_EXIT : (pc == 21 -> OP_S1 : (pc == 22 -> OP_L0 : (pc == 23 -> OP_EXIT : 0)))))))))))))))))))))))
 #else
-	/* its first touch a load (a wake), or a store (own first, as copyout may) */
+#define CODE(pc) (pc == 0 -> OP_FORK : (pc == 1 -> 11 : (pc == 2 -> 15 : (pc == 3 -> OP_S0 : (pc == 4 -> OP_L1 : (pc == 5 -> OP_L0 : (pc == 6 -> OP_EXIT : (pc == 8 -> OP_L1 : (pc == 9 -> OP_S0 : (pc == 10 -> OP_BEND : (pc == 11 -> OP_L0 : (pc == 12 -> OP_S1 : (pc == 13 -> OP_L0 : (pc == 14 -> OP_EXIT : (pc == 15 -> OP_S1 : (pc == 16 -> OP_L0 : (pc == 17 -> OP_EXIT : 0)))))))))))))))))
+#endif
+
+proctype thread(byte hh; byte m; byte start; byte alt)
+{
+	LOCALS;
+	byte pc;
 	if
-	:: op(2, MC, 0, 0); op(2, MC, 1, 1)
-	:: op(2, MC, 1, 1)
+	:: pc = start
+	:: alt != 0 -> pc = alt
 	fi;
-	op(2, MC, 0, 0);
-#endif
-	HART_DONE(2);
-	exit_mm(MC)
-}
-
-proctype thread_B()
-{
-	LOCALS;
-	op(1, MP, 1, 0);
-	op(1, MP, 0, 1);
-	HART_DONE(1);
-	b_done = 1
-}
-
-proctype thread_A()
-{
-	LOCALS;
-	fork(0, MP, MC);
-	run thread_C();
-	op(0, MP, 0, 1);
-	op(0, MP, 1, 0);
-#ifndef NESTED
-	op(0, MP, 0, 0);
-#endif
-	HART_DONE(0);
-	b_done;
-	exit_mm(MP)
+	do
+	:: CODE(pc) >= OP_L0 && CODE(pc) <= OP_S1 ->
+		op(hh, m, ((CODE(pc) - 1) % 2), (CODE(pc) >= OP_S0))
+	:: CODE(pc) == OP_FORK ->
+		fork(hh, m, m + 1);
+		atomic {
+			run thread((hh == 0 -> 2 : 3), m + 1, CODE(pc + 1), CODE(pc + 2));
+			pc = pc + 3
+		}
+	:: CODE(pc) == OP_BEND ->
+		HART_DONE(hh);
+		b_done = 1;
+		break
+	:: CODE(pc) == OP_EXIT ->
+		HART_DONE(hh);
+		(hh != 0 || b_done);    /* thread_A joins thread_B */
+		exit_mm(m);
+		break
+	od
 }
 
 init {
@@ -752,9 +759,9 @@ init {
 		running[1] = 1;
 		tlb[1 * NP + 0] = (0 + 1) | TW;
 		wc[1] = 0 + 1;
-		run thread_B();
+		run thread(1, MP, 8, 0);
 #endif
-		run thread_A()
+		run thread(0, MP, 0, 0)
 	}
 	_nr_pr == 1;
 	/* (2): every table and every frame freed exactly once, every count 0 */
