@@ -12,17 +12,22 @@
  * frame's count is the number of tables that map it. Every table,
  * T and the private copies, has such a share word (ptshare_init_table).
  *
- * The address spaces (mm) and their threads, each pinned to a hart:
+ * The address spaces (mm) and their threads, each pinned to a hart (one
+ * proctype, thread, runs each thread's program, CODE below):
  *  - P, the parent (mm 0). thread_A (hart 0) forks C, stores to page 0,
  *    loads page 1 and page 0, joins thread_B and exits. thread_B (hart 1)
  *    ran before the fork: its TLB holds page 0 writable and its walk cache
- *    the link to T. It stores to page 0 at any moment, before, during or
- *    after the fork (the fork-during-write race), and loads page 1.
+ *    the link to T. It loads page 1 and stores to page 0, at any moment:
+ *    before, during or after the fork (the fork-during-write race).
  *  - C, the child (mm 1, hart 2), starts when fork returns: loads page 0,
- *    stores to page 1, loads page 0 again, and exits. With -DNESTED, C
- *    forks the grandchild G (mm 2, hart 3) after its first load; G loads
- *    page 1, stores to page 0, loads page 1 and exits; thread_B is left out
- *    there (its race is the default configuration's).
+ *    stores to page 1, loads page 0 again, and exits; or its first touch is
+ *    the store to page 1 (own through its dormant link, as copyout, munmap
+ *    or mprotect would), then it loads page 0 and exits.
+ *  - -DNESTED, without thread_B (its race is the default configuration's):
+ *    thread_A forks C, stores to page 0, loads page 1 and exits; C loads
+ *    page 0, forks the grandchild G (mm 2, hart 3) before or after its store
+ *    to page 1, loads page 1 and exits; G stores to page 1, loads page 0 and
+ *    exits.
  *
  * The protocol (ptshare.h), each step under the mm lock of the address
  * space whose link it reads or changes:
