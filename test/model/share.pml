@@ -28,6 +28,11 @@
  *    page 0, forks the grandchild G (mm 2, hart 3) before or after its store
  *    to page 1, loads page 1 and exits; G stores to page 1, loads page 0 and
  *    exits.
+ *  - -DFORK_FAIL: thread_A's first fork runs out of memory after it made
+ *    its link dormant (the child's address space destroyed at once); then
+ *    it loads page 1 (a wake: the protection pass), forks C (which finds
+ *    T protected), loads page 0 and exits; thread_B stores to page 0 at any
+ *    moment; C loads page 0 and exits.
  *
  * The protocol (ptshare.h), each step under the mm lock of the address
  * space whose link it reads or changes:
@@ -102,6 +107,8 @@
  *                      (valid) before it copies, and then skips the flush
  *                      because the link "was dormant"
  *  TAKEOVER_KEEPS_PROTECTED  the take-over leaves PROTECTED set (-DNESTED)
+ *  FORK_FAIL_NO_FLUSH  a fork that fails with -ENOMEM skips the flush it
+ *                      owes for the parent's link made dormant (-DFORK_FAIL)
  *
  * Reachability probes (-DREACH=N): 1, two address spaces copy T at once
  * (one decides while the other is between its decision and its put); 2, a
@@ -670,6 +677,37 @@ inline fork(hh, src, dst)
 	}
 }
 
+/*
+ * -DFORK_FAIL: ptshare_fork runs out of memory after it linked the table
+ * into the child: the parent's link is dormant (if the table was not
+ * protected) and *flush set; the child's address space is destroyed (its
+ * put, which cannot free the table: the parent links it). The flush is
+ * still owed before the unlock.
+ */
+inline fork_fail(hh, src)
+{
+	atomic {
+		mmlock[src] == 0 -> mmlock[src] = (hh) + 1;
+		t = LTAB(link[src]);
+		if
+		:: prot[t] -> skip
+		:: !prot[t] -> fl = (link[src] & LV) != 0; link[src] = t | LD
+		fi;
+		cnt[t]++;
+		printf("MSC: mm %d forks and runs out of memory: its link to table %d dormant %d\n", src, t, (link[src] & LD) != 0)
+	}
+	atomic { cnt[t]--; printf("MSC: the child's address space is destroyed: table %d count %d\n", t, cnt[t]) }
+	if
+	:: fl ->
+#ifndef FORK_FAIL_NO_FLUSH
+		flush_mm(src, hh);
+#endif
+		fl = 0
+	:: else -> skip
+	fi;
+	atomic { t = 0; mm_unlock(src) }
+}
+
 /* mm_destroy: no hart runs m any more. */
 inline exit_mm(m)
 {
@@ -694,6 +732,7 @@ inline exit_mm(m)
 #define OP_FORK 5   /* fork; the child runs the program at CODE(pc + 1) or CODE(pc + 2) */
 #define OP_BEND 6   /* thread_B ends */
 #define OP_EXIT 7   /* the process exits */
+#define OP_FFAIL 8  /* a fork that runs out of memory (-DFORK_FAIL) */
 
 /*
  * The programs (CODE(pc): a constant, no state; each line is one program).
@@ -706,8 +745,13 @@ inline exit_mm(m)
  * exit. thread_C, N1 (7): load 0, fork G, store 1, load 1, exit; N2 (14):
  * load 0, store 1, fork G, load 1, exit. thread_G (21): store 1, load 0,
  * exit.
+ * -DFORK_FAIL: thread_A (0): a fork that runs out of memory, load 1 (a
+ * wake), fork (the child runs 10), load 0, exit. thread_B (7): store 0
+ * (through its cached entry, or faulting), end. thread_C (10): load 0, exit.
  */
-#ifdef NESTED
+#if defined(FORK_FAIL)
+#define CODE(pc) (pc == 0 -> OP_FFAIL : (pc == 1 -> OP_L1 : (pc == 2 -> OP_FORK : (pc == 3 -> 10 : (pc == 4 -> 0 : (pc == 5 -> OP_L0 : (pc == 6 -> OP_EXIT : (pc == 7 -> OP_S0 : (pc == 8 -> OP_BEND : (pc == 10 -> OP_L0 : (pc == 11 -> OP_EXIT : 0)))))))))))
+#elif defined(NESTED)
 #define CODE(pc) (pc == 0 -> OP_FORK : (pc == 1 -> 7 : (pc == 2 -> 14 : (pc == 3 -> OP_S0 : (pc == 4 -> OP_L1 : (pc == 5 -> OP_EXIT : (pc == 7 -> OP_L0 : (pc == 8 -> OP_FORK : (pc == 9 -> 21 : (pc == 10 -> 0 : (pc == 11 -> OP_S1 : (pc == 12 -> OP_L1 : (pc == 13 -> OP_EXIT : (pc == 14 -> OP_L0 : (pc == 15 -> OP_S1 : (pc == 16 -> OP_FORK : (pc == 17 -> 21 : (pc == 18 -> 0 : (pc == 19 -> OP_L1 : (pc == 20 -> OP_EXIT : (pc == 21 -> OP_S1 : (pc == 22 -> OP_L0 : (pc == 23 -> OP_EXIT : 0)))))))))))))))))))))))
 #else
 #define CODE(pc) (pc == 0 -> OP_FORK : (pc == 1 -> 11 : (pc == 2 -> 15 : (pc == 3 -> OP_S0 : (pc == 4 -> OP_L1 : (pc == 5 -> OP_L0 : (pc == 6 -> OP_EXIT : (pc == 8 -> OP_L1 : (pc == 9 -> OP_S0 : (pc == 10 -> OP_BEND : (pc == 11 -> OP_L0 : (pc == 12 -> OP_S1 : (pc == 13 -> OP_L0 : (pc == 14 -> OP_EXIT : (pc == 15 -> OP_S1 : (pc == 16 -> OP_L0 : (pc == 17 -> OP_EXIT : 0)))))))))))))))))
@@ -730,6 +774,9 @@ proctype thread(byte hh; byte m; byte start; byte alt)
 			run thread((hh == 0 -> 2 : 3), m + 1, CODE(pc + 1), CODE(pc + 2));
 			pc = pc + 3
 		}
+	:: CODE(pc) == OP_FFAIL ->
+		fork_fail(hh, m);
+		pc++
 	:: CODE(pc) == OP_BEND ->
 		HART_DONE(hh);
 		b_done = 1;
@@ -764,7 +811,11 @@ init {
 		running[1] = 1;
 		tlb[1 * NP + 0] = (0 + 1) | TW;
 		wc[1] = 0 + 1;
+#ifdef FORK_FAIL
+		run thread(1, MP, 7, 0);
+#else
 		run thread(1, MP, 8, 0);
+#endif
 #endif
 		run thread(0, MP, 0, 0)
 	}

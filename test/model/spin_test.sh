@@ -314,6 +314,12 @@ check "UNSHARE_NO_RECHECK/share" "fail" "-DUNSHARE_NO_RECHECK -DNO_CLAIM_ASSERT"
 # leaves were made writable: the child forks in the nested configuration.
 check "TAKEOVER_KEEPS_PROTECTED/share+nested" "fail" \
   "-DTAKEOVER_KEEPS_PROTECTED -DNESTED -DNO_CLAIM_ASSERT" "$QUICK_CC" ""
+# A fork that runs out of memory still owes the flush of the parent's
+# links it made dormant: a later wake protects the table with no flush, and
+# the next fork hands out a valid link while a sibling holds a writable entry.
+check "share+forkfail" "pass" "-DFORK_FAIL" "$SMALL_CC" "$FULL_RUN"
+check "FORK_FAIL_NO_FLUSH/share+forkfail" "fail" "-DFORK_FAIL_NO_FLUSH -DFORK_FAIL -DNO_CLAIM_ASSERT" \
+  "$QUICK_CC" ""
 for n in 1 2 3 4 5 6 7 8 9 10 11; do
   check "REACH=$n/share" "reach:$n" "-DREACH=$n" "$QUICK_CC" ""
 done
