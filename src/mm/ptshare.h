@@ -37,6 +37,21 @@
  *    flush that drops the link from every walk cache of that address space,
  *    or when no hart can run it any more; so the last link's put may free
  *    the table and drop its frames at once.
+ * And four steps the rules above imply, each of which the model
+ * (test/model/share.pml) shows necessary by a broken variant:
+ *  - own's copy through a dormant link protects the shared table itself
+ *    first, without making its link valid (COPY_NO_PROTECT);
+ *  - an own that made its link valid before copying owes the whole flush
+ *    before its put, like any valid link (OWN_WAKES_NO_FLUSH);
+ *  - a take-over in place clears PROTECTED before any leaf may become
+ *    writable, so the next fork makes the links dormant again
+ *    (TAKEOVER_KEEPS_PROTECTED);
+ *  - the flush a fork asks for is owed on its -ENOMEM path too: the links
+ *    it made dormant stay so (FORK_FAIL_NO_FLUSH).
+ * One more the model does not reach (its COW fault keeps the lock): a COW
+ * copy that drops mm->lock must find its table still private when it comes
+ * back, not only its PTE unchanged (cow.c): a fork meanwhile may share the
+ * table, and a sibling's wake make the link valid with the leaf unchanged.
  *
  * Locking: the caller holds mm->lock (mm_lock) of the address space whose
  * link it reads or changes. Different address spaces meet only on the
