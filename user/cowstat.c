@@ -42,6 +42,10 @@ int main(int argc, char **argv)
 	       (unsigned long)ms.ptshare_wakes, (unsigned long)ms.ptshare_protects,
 	       (unsigned long)ms.ptshare_copies, (unsigned long)ms.ptshare_takeovers,
 	       (unsigned long)ms.ptshare_frees, (unsigned long)ms.ptshare_drops);
+	if (ms.audit_runs + ms.audit_skipped != 0)
+		printf("count audits  %lu run (the last: %lu tables, %lu frames), %lu skipped\n",
+		       (unsigned long)ms.audit_runs, (unsigned long)ms.audit_tables,
+		       (unsigned long)ms.audit_frames, (unsigned long)ms.audit_skipped);
 	printf("frames free   %lu of %lu (%lu in per-hart caches)\n", (unsigned long)ms.free,
 	       (unsigned long)ms.managed, (unsigned long)ms.cached);
 	printf("frame allocs  %lu, frees %lu (%lu on another hart), global lock %lu, refills %lu, "

@@ -16,8 +16,10 @@
  *                 whether fork shares level-0 page tables with the child
  *                 (src/mm/ptshare.h; on by default) or copies their
  *                 leaves one by one (per-page copy-on-write); the debug
- *                 image also takes ptshare=unprotected (fault injection:
- *                 wakers skip the protection, which its check must catch)
+ *                 image also takes ptshare=unprotected and ptshare=extraref
+ *                 (fault injection: wakers skip the protection; a table
+ *                 copy takes a reference too many: its checks must catch
+ *                 each)
  *   pagecopy=scalar | pagecopy=vector
  *                 how whole pages are copied (src/arch/riscv/pagecopy.h);
  *                 vector needs V on every hart, scalar is the default
@@ -112,8 +114,11 @@ static void boot_ptshare(void)
 		ptshare_enabled = false;
 	else if (strcmp(how, "unprotected") == 0 && ptshare_check_enabled())
 		ptshare_skip_protect = true; /* fault injection: the check must catch it */
+	else if (strcmp(how, "extraref") == 0 && ptshare_check_enabled())
+		ptshare_extra_ref = true; /* fault injection: the audit must catch it */
 	else
 		kine_finish(false, "unknown ptshare=%s (on or off)", how);
+	memstat_on_settle(ptshare_audit); /* the debug image's global audit; nothing elsewhere */
 }
 
 static void boot_memory(void)

@@ -20,6 +20,7 @@
 #include "src/mm/kstack.h"
 #include "src/mm/memstat.h"
 #include "src/sched/hart.h"
+#include "src/sched/hart_local.h"
 #include "src/sched/thread.h"
 
 #define KSTACK_ROUNDS         8
@@ -39,8 +40,14 @@ static void guard_probe(void *arg)
 	struct guard_result *r = arg;
 	const struct kstack *ks = thread_current()->kstack;
 
+	/*
+	 * The fault is recorded in this hart's slot: no preemption (and no
+	 * move to another hart, whose slot may hold 0) until it is read.
+	 */
+	(void)hart_local_begin();
 	r->below = probe_write_byte((volatile void *)(ks->base - 1));
 	r->cause = this_hart()->arch.probe_fault.scause;
+	hart_local_end();
 	r->bottom = probe_write_byte((volatile void *)ks->base);
 	r->top = probe_write_byte((volatile void *)(ks->top - 1));
 }

@@ -304,6 +304,10 @@ static long sys_memstat(const uint64_t *a)
 	    .ptshare_takeovers = __atomic_load_n(&ptshare_stats.takeovers, __ATOMIC_RELAXED),
 	    .ptshare_frees = __atomic_load_n(&ptshare_stats.frees, __ATOMIC_RELAXED),
 	    .ptshare_drops = __atomic_load_n(&ptshare_stats.drops, __ATOMIC_RELAXED),
+	    .audit_runs = __atomic_load_n(&ptshare_audit_stats.runs, __ATOMIC_RELAXED),
+	    .audit_skipped = __atomic_load_n(&ptshare_audit_stats.skipped, __ATOMIC_RELAXED),
+	    .audit_tables = __atomic_load_n(&ptshare_audit_stats.tables, __ATOMIC_RELAXED),
+	    .audit_frames = __atomic_load_n(&ptshare_audit_stats.frames, __ATOMIC_RELAXED),
 	};
 	return copyout(proc_current()->mm, a[0], &out, sizeof(out));
 }

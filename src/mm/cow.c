@@ -35,6 +35,16 @@ static void cow_count(uint64_t *counter)
 	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
 }
 
+/*
+ * Let mm->lock go. The debug image's audit clock moves first (ptshare.h):
+ * a change made under the lock is bracketed by two ticks.
+ */
+static void fault_unlock(struct mm *mm)
+{
+	ptshare_audit_touch();
+	spin_unlock(&mm->lock);
+}
+
 /* The PTE of va in mm now, or 0 if there is none (its table may be gone). */
 static pte_t vm_pte_now(struct mm *mm, uintptr_t va, pte_t **where)
 {
@@ -91,12 +101,12 @@ static void vm_copy_replace(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, 
 	if (!(was & PTE_A)) {
 		__atomic_store_n(pte, vm_copy_pte(old, copy), __ATOMIC_RELEASE);
 		cow_count(&cow_stats.untouched);
-		spin_unlock(&mm->lock);
+		fault_unlock(mm);
 		return;
 	}
 	__atomic_fetch_add(&mm->busy, 1, __ATOMIC_RELAXED);
 	irq_push_off();
-	spin_unlock(&mm->lock); /* its release orders the busy count before the next owner */
+	fault_unlock(mm); /* its release orders the busy count before the next owner */
 	vm_copy_install(mm, va, pte, old, copy);
 	irq_pop_off();
 }
@@ -131,7 +141,8 @@ static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t old, uint32_t refs)
 	 * (docs/cow.md; the model's NO_TEMP_REF).
 	 */
 	frame_get(f);
-	spin_unlock(&mm->lock);
+	ptshare_audit_inflight_add(1); /* the debug audit's: until our last put */
+	fault_unlock(mm);
 	perturb_window(); /* seed=N: let another hart act inside the window */
 	copy = frame_alloc(0);
 	if (copy != 0)
@@ -140,9 +151,11 @@ static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t old, uint32_t refs)
 	fell = frame_refcount(f) < refs + 1;
 	if (copy == 0) {
 		frame_put(f);
+		ptshare_audit_inflight_add(-1);
 		return -ENOMEM;
 	}
 	spin_lock(&mm->lock);
+	ptshare_audit_touch();
 	/*
 	 * The same PTE, and still in a table of our own: a fork meanwhile may
 	 * have shared the table, and a sibling thread's wake made our link
@@ -150,16 +163,18 @@ static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t old, uint32_t refs)
 	 * the copy into the child's view too (docs/cow.md, "Shared tables").
 	 */
 	if ((vm_pte_now(mm, va, &pte) | PTE_A) != (old | PTE_A) || !ptshare_private(pte)) {
-		spin_unlock(&mm->lock);
+		fault_unlock(mm);
 		cow_count(&cow_stats.overlaps);
 		frame_free(copy, 0); /* never mapped: no flush owed */
 		frame_put(f);
+		ptshare_audit_inflight_add(-1);
 		return 0;
 	}
 	vm_copy_replace(mm, va, pte, old, copy);
 	/* Drop this process's reference and ours; the last one frees (the sharers are gone). */
 	last = frame_put(f);
 	last |= frame_put(f);
+	ptshare_audit_inflight_add(-1);
 	if (last)
 		cow_count(&cow_stats.last_frees);
 	/*
@@ -216,7 +231,7 @@ static int vm_fault_write_pte(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old
 	assert(spin_holding(&mm->lock) && !vm_pte_busy(old));
 	if (pte == NULL || ((old & PTE_COW) && !ptshare_private(pte))) {
 		if (ptshare_own(mm, va, PAGE_SIZE) != 0) {
-			spin_unlock(&mm->lock);
+			fault_unlock(mm);
 			return -ENOMEM;
 		}
 		old = vm_wait_pte(mm, va, &pte); /* the walk again, in the table now ours */
@@ -226,7 +241,7 @@ static int vm_fault_write_pte(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old
 	if (old & PTE_W) {
 		cow_count(&cow_stats.overlaps);
 		tlb_flush_local(mm, va); /* a stale read-only entry here sent us in */
-		spin_unlock(&mm->lock);
+		fault_unlock(mm);
 		return 0;
 	}
 	if (!(old & PTE_COW))
@@ -245,10 +260,10 @@ static int vm_fault_write_pte(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old
 		tlb_flush_local(mm, va);
 	cow_count(&cow_stats.faults);
 	cow_count(&cow_stats.reuses);
-	spin_unlock(&mm->lock);
+	fault_unlock(mm);
 	return 0;
 fail:
-	spin_unlock(&mm->lock);
+	fault_unlock(mm);
 	return -EFAULT;
 }
 
@@ -258,7 +273,7 @@ int vm_fault_write(struct mm *mm, uintptr_t va)
 
 	assert(spin_holding(&mm->lock));
 	if (va >= USER_END) {
-		spin_unlock(&mm->lock);
+		fault_unlock(mm);
 		return -EFAULT;
 	}
 	old = vm_wait_pte(mm, va, &pte);
@@ -304,6 +319,7 @@ int vm_user_fault(struct mm *mm, uintptr_t va, enum vm_access access)
 	if (va >= USER_END)
 		return -EFAULT;
 	spin_lock(&mm->lock);          /* not mm_lock: wait for this page alone if it is busy */
+	ptshare_audit_touch();         /* the debug audit's clock: a fault may change counts */
 	e = vm_wait_pte(mm, va, &pte); /* one walk serves both checks below */
 	if (vm_access_ok(pte, e, access)) {
 		/*
@@ -312,15 +328,15 @@ int vm_user_fault(struct mm *mm, uintptr_t va, enum vm_access access)
 		 * by address drops leaf entries only, so flush the whole ASID.
 		 */
 		tlb_flush_local_all(mm);
-		spin_unlock(&mm->lock);
+		fault_unlock(mm);
 		return 0;
 	}
 	if (access == VM_ACCESS_WRITE)
 		return vm_fault_write_pte(mm, va, pte, e); /* lets the lock go */
 	if (pte == NULL && ptshare_wake(mm, va)) {
-		spin_unlock(&mm->lock); /* the access runs again, through the woken link */
+		fault_unlock(mm); /* the access runs again, through the woken link */
 		return 0;
 	}
-	spin_unlock(&mm->lock);
+	fault_unlock(mm);
 	return -EFAULT;
 }

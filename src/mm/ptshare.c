@@ -21,6 +21,7 @@
 #include "src/arch/riscv/mmu.h"
 #include "src/kernel/kernel.h"
 #include "src/mm/frame.h"
+#include "src/mm/memstat.h"
 #include "src/mm/pagetable.h"
 #include "src/mm/tlb.h"
 #include "src/mm/tlb_shadow.h"
@@ -73,7 +74,7 @@ static void ptshare_protect(paddr_t table)
 
 	while (__atomic_fetch_or(word, PT_SHARE_LOCK, __ATOMIC_ACQUIRE) & PT_SHARE_LOCK)
 		spin_wait_once();
-	if (!(*word & PT_SHARE_PROTECTED)) {
+	if (!(__atomic_load_n(word, __ATOMIC_RELAXED) & PT_SHARE_PROTECTED)) {
 		for (unsigned i = 0; i < SV39_ENTRIES; i++) {
 			pte_t e = t[i];
 
@@ -93,6 +94,13 @@ static void ptshare_protect(paddr_t table)
  * a shared, writable table the check must catch.
  */
 bool ptshare_skip_protect;
+
+/*
+ * Fault injection for the debug image's audit (ptshare=extraref): a table
+ * copy takes one reference too many on its first frame, the leak the
+ * audit must name at the next settle (nothing else would, before exit).
+ */
+bool ptshare_extra_ref;
 
 #ifdef KINE_MM_CHECK
 static int check_link(uintptr_t va, pte_t *link, void *ctx);
@@ -251,6 +259,10 @@ static paddr_t table_copy(paddr_t table)
 			continue;
 		assert(pte_is_leaf(e) && ((e & PTE_COW) || !(e & PTE_W) || (e & VM_PTE_SHARED)));
 		frame_get(pa_to_frame(pte_pa(e)));
+		if (ptshare_extra_ref) {
+			frame_get(pa_to_frame(pte_pa(e))); /* injected: the audit must catch it */
+			ptshare_extra_ref = false;
+		}
 		to[i] = e;
 	}
 	return copy;
@@ -462,6 +474,178 @@ static int check_links(uintptr_t va, pte_t *links, unsigned n, void *ctx)
 	return 0;
 }
 #endif
+
+/* ---- The debug image's global audit ---- */
+
+struct ptshare_audit_stats ptshare_audit_stats;
+
+#ifdef KINE_MM_CHECK
+uint64_t ptshare_audit_gen, ptshare_audit_inflight;
+
+/* Guards the list of live mms (through mm->audit_next); taken before an mm's lock. */
+static struct spinlock audit_lock = SPINLOCK_INIT("mm_audit");
+static struct mm *audit_mms;
+
+/* counts[i] for frame i: tables (AUDIT_TABLE, with links counted) or leaves' tables. */
+#define AUDIT_TABLE 0x80000000u
+
+struct audit {
+	uint32_t *counts;
+	uint64_t tables, frames;
+};
+
+/* A level-0 table reached through one more link; its leaves counted at the first. */
+static void audit_table(struct audit *a, paddr_t table)
+{
+	uint32_t *c = &a->counts[frame_index(pa_to_frame(table))];
+	const pte_t *t = phys_to_virt(table);
+
+	if (*c != 0) {
+		if (!(*c & AUDIT_TABLE))
+			panic("ptshare audit: table %#lx is also mapped as a user page", table);
+		(*c)++;
+		return;
+	}
+	*c = AUDIT_TABLE | 1;
+	a->tables++;
+	for (unsigned i = 0; i < SV39_ENTRIES; i++) {
+		uint32_t *f;
+
+		if (!pte_valid(t[i]))
+			continue;
+		f = &a->counts[frame_index(pa_to_frame(pte_pa(t[i])))];
+		if (*f & AUDIT_TABLE)
+			panic("ptshare audit: frame %#lx is mapped as a user page and is a table",
+			      pte_pa(t[i]));
+		if ((*f)++ == 0)
+			a->frames++;
+	}
+}
+
+static int audit_links(uintptr_t va, pte_t *links, unsigned n, void *ctx)
+{
+	(void)va;
+	for (unsigned i = 0; i < n; i++)
+		if (pte_is_table(links[i]) || pte_is_dormant(links[i]))
+			audit_table(ctx, pte_pa(links[i]));
+	return 0;
+}
+
+/* Every frame the walk counted: a table's links, a mapped frame's references. */
+static void audit_compare(const struct audit *a)
+{
+	for (uint64_t i = 0; i < frame_table_len; i++) {
+		uint32_t c = a->counts[i], want = c & ~AUDIT_TABLE;
+		struct frame *f = &frame_table[i];
+		uint32_t have =
+		    (c & AUDIT_TABLE)
+			? __atomic_load_n(&f->pt_share, __ATOMIC_RELAXED) & PT_SHARE_LINKS
+			: frame_refcount(f);
+
+		if (c != 0 && have != want)
+			panic("ptshare audit: %s %#lx: %u %s, but %u %s",
+			      (c & AUDIT_TABLE) ? "table" : "frame", frame_to_pa(f), have,
+			      (c & AUDIT_TABLE) ? "links" : "references", want,
+			      (c & AUDIT_TABLE) ? "address spaces link it" : "tables map it");
+	}
+}
+
+/* What may change the counts: any mm_lock, user fault, frame allocation or free. */
+static uint64_t audit_clock(void)
+{
+	struct memstat ms;
+
+	memstat_read(&ms);
+	return __atomic_load_n(&ptshare_audit_gen, __ATOMIC_ACQUIRE) + ms.events[MEMSTAT_ALLOC] +
+	       ms.events[MEMSTAT_FREE];
+}
+
+/* Walk every mm under audit_lock, each under its own lock; false if one was busy. */
+static bool audit_walk(struct audit *a)
+{
+	bool quiet = true;
+
+	spin_lock(&audit_lock);
+	for (struct mm *mm = audit_mms; mm != NULL && quiet; mm = mm->audit_next) {
+		spin_lock(&mm->lock); /* bare: mm_lock would bump the clock */
+		quiet = __atomic_load_n(&mm->busy, __ATOMIC_ACQUIRE) == 0;
+		if (quiet)
+			(void)pt_for_each_link_table(mm->root, 0, USER_END, audit_links, a);
+		spin_unlock(&mm->lock);
+	}
+	spin_unlock(&audit_lock);
+	return quiet;
+}
+#endif
+
+void ptshare_audit_add(struct mm *mm)
+{
+#ifdef KINE_MM_CHECK
+	spin_lock(&audit_lock);
+	mm->audit_next = audit_mms;
+	audit_mms = mm;
+	spin_unlock(&audit_lock);
+#else
+	(void)mm;
+#endif
+}
+
+void ptshare_audit_remove_begin(struct mm *mm)
+{
+#ifdef KINE_MM_CHECK
+	spin_lock(&audit_lock);
+	for (struct mm **p = &audit_mms; *p != NULL; p = &(*p)->audit_next) {
+		if (*p == mm) {
+			*p = mm->audit_next;
+			break;
+		}
+	}
+#else
+	(void)mm;
+#endif
+}
+
+void ptshare_audit_remove_end(void)
+{
+#ifdef KINE_MM_CHECK
+	ptshare_audit_touch();
+	spin_unlock(&audit_lock);
+#endif
+}
+
+void ptshare_audit(void)
+{
+#ifdef KINE_MM_CHECK
+	uint64_t bytes = frame_table_len * sizeof(uint32_t), before;
+	unsigned order = 0;
+	struct audit a = {0};
+	paddr_t pa;
+
+	while ((PAGE_SIZE << order) < bytes && order < BUDDY_MAX_ORDER)
+		order++;
+	if ((PAGE_SIZE << order) < bytes || (pa = frame_alloc_zeroed(order)) == 0) {
+		__atomic_fetch_add(&ptshare_audit_stats.skipped, 1, __ATOMIC_RELAXED);
+		return; /* no room to count in: nothing to say */
+	}
+	a.counts = phys_to_virt(pa);
+	before = audit_clock();
+	/*
+	 * No temporary reference may be out now; a new one takes a lock that
+	 * moves the clock. So an unmoved clock at the end says the walk saw
+	 * one state of every count.
+	 */
+	if (__atomic_load_n(&ptshare_audit_inflight, __ATOMIC_ACQUIRE) == 0 && audit_walk(&a) &&
+	    audit_clock() == before) {
+		audit_compare(&a);
+		__atomic_store_n(&ptshare_audit_stats.tables, a.tables, __ATOMIC_RELAXED);
+		__atomic_store_n(&ptshare_audit_stats.frames, a.frames, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&ptshare_audit_stats.runs, 1, __ATOMIC_RELAXED);
+	} else {
+		__atomic_fetch_add(&ptshare_audit_stats.skipped, 1, __ATOMIC_RELAXED);
+	}
+	frame_free(pa, order);
+#endif
+}
 
 bool ptshare_check_enabled(void)
 {

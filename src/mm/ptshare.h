@@ -37,6 +37,21 @@
  *    flush that drops the link from every walk cache of that address space,
  *    or when no hart can run it any more; so the last link's put may free
  *    the table and drop its frames at once.
+ * And four steps the rules above imply, each of which the model
+ * (test/model/share.pml) shows necessary by a broken variant:
+ *  - own's copy through a dormant link protects the shared table itself
+ *    first, without making its link valid (COPY_NO_PROTECT);
+ *  - an own that made its link valid before copying owes the whole flush
+ *    before its put, like any valid link (OWN_WAKES_NO_FLUSH);
+ *  - a take-over in place clears PROTECTED before any leaf may become
+ *    writable, so the next fork makes the links dormant again
+ *    (TAKEOVER_KEEPS_PROTECTED);
+ *  - the flush a fork asks for is owed on its -ENOMEM path too: the links
+ *    it made dormant stay so (FORK_FAIL_NO_FLUSH).
+ * One more the model does not reach (its COW fault keeps the lock): a COW
+ * copy that drops mm->lock must find its table still private when it comes
+ * back, not only its PTE unchanged (cow.c): a fork meanwhile may share the
+ * table, and a sibling's wake make the link valid with the leaf unchanged.
  *
  * Locking: the caller holds mm->lock (mm_lock) of the address space whose
  * link it reads or changes. Different address spaces meet only on the
@@ -141,6 +156,64 @@ static inline bool ptshare_private(const pte_t *pte)
  */
 void ptshare_check(struct mm *mm, const char *when);
 
+/*
+ * The debug image's global audit (nothing elsewhere): every live mm is on
+ * the audit's list (ptshare_audit_add at creation, off it around its
+ * teardown). At a settle (memstat_settle), ptshare_audit walks every
+ * mm's links, one mm lock at a time, and compares, for every table page,
+ * its links with the address spaces that link it, and for every frame a
+ * table maps, its reference count with the number of tables that map it.
+ * It holds no lock across mms, so it trusts its result only if nothing
+ * changed meanwhile: every mm_lock, every user fault, every frame
+ * allocation and free bumps ptshare_audit_gen (ptshare_audit_touch), and
+ * an audit that sees it move is skipped, not failed. A quiet audit with a
+ * mismatch panics, naming the frame.
+ */
+void ptshare_audit_add(struct mm *mm);
+void ptshare_audit(void);
+
+/*
+ * mm_destroy's teardown runs between these two: off the list and under the
+ * audit's lock, so that no audit sees its links gone from the list while
+ * they are still in the tables, nor walks a tree being freed.
+ */
+void ptshare_audit_remove_begin(struct mm *mm);
+void ptshare_audit_remove_end(void);
+
+#ifdef KINE_MM_CHECK
+extern uint64_t ptshare_audit_gen, ptshare_audit_inflight;
+static inline void ptshare_audit_touch(void)
+{
+	__atomic_fetch_add(&ptshare_audit_gen, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * A COW copy's temporary frame reference (cow.c), taken under the lock and
+ * dropped without it: an audit that begins while one is held is skipped.
+ */
+static inline void ptshare_audit_inflight_add(int64_t n)
+{
+	__atomic_fetch_add(&ptshare_audit_inflight, (uint64_t)n, __ATOMIC_RELEASE);
+}
+#else
+static inline void ptshare_audit_touch(void)
+{
+}
+
+static inline void ptshare_audit_inflight_add(int64_t n)
+{
+	(void)n;
+}
+#endif
+
+/* Audits run, skipped (something changed meanwhile) and their counts (debug image). */
+struct ptshare_audit_stats {
+	uint64_t runs, skipped;
+	uint64_t tables, frames; /* what the last quiet audit checked */
+};
+
+extern struct ptshare_audit_stats ptshare_audit_stats;
+
 /* Whether this image checks (the debug image): ptshare_check does something. */
 bool ptshare_check_enabled(void);
 
@@ -150,6 +223,12 @@ bool ptshare_check_enabled(void);
  * above catching the broken protocol.
  */
 extern bool ptshare_skip_protect;
+
+/*
+ * Fault injection, the debug image only (ptshare=extraref): the first table
+ * copy takes one frame reference too many, which the audit must catch.
+ */
+extern bool ptshare_extra_ref;
 
 /*
  * mm (a struct mm *) lets go of its link to table, valid or dormant: at

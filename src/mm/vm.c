@@ -60,6 +60,7 @@ struct mm *mm_create(void)
 	kroot = phys_to_virt(kernel_root);
 	for (int i = KERNEL_HALF_FIRST; i < ROOT_ENTRIES; i++)
 		root[i] = kroot[i];
+	ptshare_audit_add(mm);
 	return mm;
 }
 
@@ -76,6 +77,7 @@ void mm_destroy(struct mm *mm)
 	 * handed out again only after a rollover's full flush, asid.c): its
 	 * frames and tables may go without a shootdown.
 	 */
+	ptshare_audit_remove_begin(mm);
 	mm_lock(mm);
 	assert(mm->busy == 0); /* no thread is left to fault */
 	tlb_shadow_mm_destroy(mm);
@@ -84,12 +86,14 @@ void mm_destroy(struct mm *mm)
 	/* Each level-0 table: the last link drops its frames and frees it. */
 	pt_destroy_leaf_tables(mm->root, ptshare_put_links, mm);
 	mm_unlock(mm);
+	ptshare_audit_remove_end();
 	kfree(mm);
 }
 
 void mm_lock(struct mm *mm)
 {
 	spin_lock(&mm->lock);
+	ptshare_audit_touch(); /* the debug audit's clock: this may change counts */
 	if (__atomic_load_n(&mm->busy, __ATOMIC_ACQUIRE) == 0)
 		return;
 	__atomic_fetch_add(&cow_stats.busy_waits, 1, __ATOMIC_RELAXED);
@@ -100,6 +104,7 @@ void mm_lock(struct mm *mm)
 
 void mm_unlock(struct mm *mm)
 {
+	ptshare_audit_touch(); /* the debug audit's clock: the change is over */
 	spin_unlock(&mm->lock);
 }
 

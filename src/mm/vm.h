@@ -66,6 +66,7 @@ struct mm {
 	 * install): with lock held, 0 stays 0.
 	 */
 	uint64_t busy;
+	struct mm *audit_next; /* debug image: the audit's list of live mms (ptshare.c) */
 };
 
 /*

@@ -48,6 +48,10 @@ struct kine_memstat {
 	uint64_t ptshare_takeovers;  /* shared tables taken over in place by their last sharer */
 	uint64_t ptshare_frees;      /* shared tables freed by their last link (frames dropped) */
 	uint64_t ptshare_drops;      /* shared tables an unmap of their whole 2 MiB let go of */
+	uint64_t audit_runs;         /* debug image: global count audits that ran (at settles) */
+	uint64_t audit_skipped;      /* ... skipped: something changed the counts meanwhile */
+	uint64_t audit_tables;       /* ... tables the last one checked */
+	uint64_t audit_frames;       /* ... frames the last one checked */
 };
 
 #endif
