@@ -1159,6 +1159,7 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
+	struct kine_memstat audit0, audit1;
 	bool ok = true, chosen[NSCEN] = {false}, any = false;
 	int a = 1;
 
@@ -1190,9 +1191,15 @@ int main(int argc, char **argv)
 		exit(0);
 	wait(0);
 	sharing = detect_sharing();
+	ms(&audit0);
 	for (unsigned i = 0; i < NSCEN; i++)
 		if (!any || chosen[i])
 			ok &= run((int)i);
+	ms(&audit1);
+	/* The debug image audits every count at each settle (a broken count panics there). */
+	if (D(audit0, audit1, audit_runs) + D(audit0, audit1, audit_skipped) > 0)
+		printf("sharetest: debug count audits at the settles: %lu ran, %lu skipped\n",
+		       D(audit0, audit1, audit_runs), D(audit0, audit1, audit_skipped));
 	printf("sharetest: %s\n", ok ? "PASS" : "FAIL");
 	return ok ? 0 : 1;
 }
