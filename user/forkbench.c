@@ -228,14 +228,6 @@ static int bench_fork(int do_exec, int reps, int mib)
 
 #define SD(f) ((unsigned long)(sb.f - sa.f))
 
-static unsigned long settled_free(void)
-{
-	struct kine_memstat m;
-
-	memstat(&m, 1);
-	return (unsigned long)m.free;
-}
-
 /* A record that a size could not be measured (a fork or sbrk failed: out of memory). */
 static void share_error(const char *what, int mib, int err)
 {

@@ -13,31 +13,16 @@ Boots the interactive shell (kine_qemu.py run, stdin a pipe) and, at its prompts
 """
 import os
 import re
-import select
 import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from console_io import read_until  # noqa: E402 (beside this script)
+
 DEADLINE_S = 100  # under Bazel's 300 s for a moderate test
 STEP_S = 15
 FREE = re.compile(rb"frames free +([0-9]+) of")
-
-
-def read_until(proc, out, want, since, deadline):
-    """Read the console into out until the regex want matches at or after since: the match."""
-    while True:
-        m = re.compile(want).search(out, since)
-        if m:
-            return m
-        if time.monotonic() >= deadline:
-            return None
-        ready, _, _ = select.select([proc.stdout], [], [], 0.2)
-        if ready:
-            chunk = os.read(proc.stdout.fileno(), 4096)
-            if not chunk:
-                return None
-            out += chunk
-            sys.stdout.write(chunk.decode("latin-1"))
 
 
 def main():

@@ -15,36 +15,17 @@ the test failed about one run in three.
 Arguments: MACHINE SMP (virt 2: the ns16550a; sifive_u 2: the SiFive UART).
 """
 import os
-import select
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from console_io import read_past  # noqa: E402 (beside this script)
 
 DEADLINE_S = 40  # under Bazel's 60 s for a short test, so a failure is reported
 STEP_S = 10      # for each answer once the shell is up
 LONG = "echo " + "x" * 695  # 700 bytes: past the shell's 511
 ERROR = "sh: line too long (at most 511 bytes)"
-
-
-def read_until(proc, out, want, since, deadline):
-    """Read the console into out (a bytearray) until want appears at or after index since.
-
-    Returns the index just past the match (where the next search starts), or None at the
-    deadline or at the end of the output.
-    """
-    while True:
-        at = out.find(want, since)
-        if at >= 0:
-            return at + len(want)
-        if time.monotonic() >= deadline:
-            return None
-        ready, _, _ = select.select([proc.stdout], [], [], 0.5)
-        if ready:
-            chunk = os.read(proc.stdout.fileno(), 4096)
-            if not chunk:
-                return None
-            out += chunk
-            sys.stdout.write(chunk.decode("latin-1"))
 
 
 def main():
@@ -64,22 +45,22 @@ def main():
     def step_deadline():
         return min(deadline, time.monotonic() + STEP_S)
 
-    mark = read_until(proc, out, b"$ ", 0, deadline)
+    mark = read_past(proc, out, b"$ ", 0, deadline)
     if mark is None:
         problems.append("no shell prompt")
     else:
         # The whole line and its return in one write, as a paste would send it.
         proc.stdin.write((LONG + "\r").encode())
         proc.stdin.flush()
-        mark = read_until(proc, out, ERROR.encode(), mark, step_deadline())
+        mark = read_past(proc, out, ERROR.encode(), mark, step_deadline())
         if mark is None:
             problems.append("no %r for a 700-byte line" % ERROR)
         else:
             # Type the next line at the next prompt, so its echo and its output stay apart.
-            mark = read_until(proc, out, b"$ ", mark, step_deadline())
+            mark = read_past(proc, out, b"$ ", mark, step_deadline())
             proc.stdin.write(b"echo after\r")
             proc.stdin.flush()
-            if mark is None or read_until(proc, out, b"\nafter", mark, step_deadline()) is None:
+            if mark is None or read_past(proc, out, b"\nafter", mark, step_deadline()) is None:
                 problems.append("the shell did not run the next line")
     proc.stdin.close()
     try:

@@ -52,26 +52,6 @@ static void add(long *c)
 	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
 }
 
-static uint64_t settled_free(void)
-{
-	struct kine_memstat st;
-
-	memstat(&st, 1);
-	return st.free;
-}
-
-/* The settled count once orphans (reaped by the kernel) are gone: up to 4 s. */
-static uint64_t settled_free_like(uint64_t want)
-{
-	uint64_t now = settled_free();
-
-	for (int i = 0; i < 200 && now != want; i++) {
-		sleep(2);
-		now = settled_free();
-	}
-	return now;
-}
-
 /* ---- fork bomb ---- */
 
 /* Hold up to `mib` MiB (mmap maps eagerly), one MiB at a time. */

@@ -109,26 +109,6 @@ static void ms(struct kine_memstat *m)
 	memstat(m, 0);
 }
 
-static uint64_t settled_free(void)
-{
-	struct kine_memstat st;
-
-	memstat(&st, 1);
-	return st.free;
-}
-
-/* The settled count once orphans (reaped by the kernel) are gone: up to 4 s. */
-static uint64_t settled_free_like(uint64_t want)
-{
-	uint64_t now = settled_free();
-
-	for (int i = 0; i < 200 && now != want; i++) {
-		sleep(2);
-		now = settled_free();
-	}
-	return now;
-}
-
 /*
  * Move the mmap area's next address to a 2 MiB boundary: mmap a pad up to
  * there and unmap it again (the area never hands an address out twice).

@@ -71,6 +71,10 @@ int munmap(void *addr, size_t len);
 int mprotect(void *addr, size_t len, int prot);
 /* The frame allocator's counters (settle != 0: per-hart caches emptied first). */
 int memstat(struct kine_memstat *st, int settle);
+/* The settled free-frame count (memstat with settle), the number leak checks compare. */
+uint64_t settled_free(void);
+/* settled_free() once it equals want (exited processes reaped), or after about 4 s. */
+uint64_t settled_free_like(uint64_t want);
 /* The kernel's lock statistics as text (kine/lockstat.h): the dump's full length. */
 long lockstat(char *buf, long len, int flags);
 
