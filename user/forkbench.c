@@ -186,36 +186,55 @@ static void touch(volatile char *p, long pages, char v)
 
 /* ---- fork and exec ---- */
 
+/*
+ * One timed fork+exit+wait (do_exec: fork+exec+wait) of this process, its
+ * pages p[0 .. pages) written first with v (every page private and
+ * writable, as in a busy parent): the time in *took, the counters just
+ * before the fork in *before (if not NULL). 0, or fork's error or the
+ * child's wrong status.
+ */
+static int fork_once(int do_exec, char *p, long pages, char v, unsigned long *took,
+		     struct kine_memstat *before)
+{
+	char *argv[] = {"forkbench", "nop", 0};
+	unsigned long t0;
+	int pid, status = -1;
+
+	touch(p, pages, v);
+	if (before != NULL)
+		memstat(before, 0);
+	t0 = now();
+	pid = fork();
+	if (pid == 0) {
+		if (do_exec)
+			exec("forkbench", argv);
+		exit(do_exec ? 1 : 0);
+	}
+	if (pid < 0)
+		return pid;
+	if (wait(&status) != pid || status != 0)
+		return status != 0 ? status : -1;
+	*took = now() - t0;
+	return 0;
+}
+
 /* fork+exit+wait (exec: fork+exec+wait) with mib MiB written just before. */
 static int bench_fork(int do_exec, int reps, int mib)
 {
 	long pages = (long)mib * 256;
 	char *p = sbrk(pages * PAGE);
-	char *argv[] = {"forkbench", "nop", 0};
-	int status;
 
 	if (p == (void *)-1 || reps > MAX_SAMPLE)
 		return 0;
 	for (int r = 0; r < reps; r++) {
-		unsigned long t0;
-		int pid;
+		int err = fork_once(do_exec, p, pages, (char)r, &samples[r], NULL);
 
-		/* Written again each time: every page private writable, as in a busy parent. */
-		touch(p, pages, (char)r);
-		t0 = now();
-		pid = fork();
-		if (pid == 0) {
-			if (do_exec)
-				exec("forkbench", argv);
-			exit(do_exec ? 1 : 0);
-		}
-		if (pid < 0 || wait(&status) != pid || status != 0) {
-			printf("forkbench: %s with %d MiB: pid %d status %d\n",
-			       do_exec ? "exec" : "fork", mib, pid, status);
+		if (err != 0) {
+			printf("forkbench: %s with %d MiB: failed (%d)\n",
+			       do_exec ? "exec" : "fork", mib, err);
 			sbrk(-pages * PAGE);
 			return 0;
 		}
-		samples[r] = now() - t0;
 	}
 	sbrk(-pages * PAGE);
 	printf("kine: bench {\"bench\":\"%s\",\"mib\":%d,",
@@ -238,28 +257,15 @@ static void share_error(const char *what, int mib, int err)
 static int share_fork(int do_exec, int reps, int mib, char *p, long pages)
 {
 	const char *name = do_exec ? "share_fork_exec" : "share_fork_exit_wait";
-	char *argv[] = {"forkbench", "nop", 0};
 	struct kine_memstat sa, sb;
-	int status = -1;
 
 	for (int r = 0; r < reps; r++) {
-		unsigned long t0;
-		int pid;
+		int err = fork_once(do_exec, p, pages, (char)r, &samples[r], &sa);
 
-		touch(p, pages, (char)r); /* every page private and writable, as in a busy parent */
-		memstat(&sa, 0);
-		t0 = now();
-		pid = fork();
-		if (pid == 0) {
-			if (do_exec)
-				exec("forkbench", argv);
-			exit(do_exec ? 1 : 0);
-		}
-		if (pid < 0 || wait(&status) != pid || status != 0) {
-			share_error(name, mib, pid < 0 ? pid : status);
+		if (err != 0) {
+			share_error(name, mib, err);
 			return 0;
 		}
-		samples[r] = now() - t0;
 		memstat(&sb, 0);
 	}
 	printf("kine: bench {\"bench\":\"%s\",\"mib\":%d,\"links\":%lu,\"leaves\":%lu,"

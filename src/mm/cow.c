@@ -323,11 +323,18 @@ int vm_user_fault(struct mm *mm, uintptr_t va, enum vm_access access)
 	e = vm_wait_pte(mm, va, &pte); /* one walk serves both checks below */
 	if (vm_access_ok(pte, e, access)) {
 		/*
-		 * A stale entry on this hart sent us here: a leaf, or an invalid
-		 * link another thread has woken since (ptshare_wake). A flush
-		 * by address drops leaf entries only, so flush the whole ASID.
+		 * A was clear: the fault was the A bit's (a hart that does not
+		 * set it, vm_access_ok set it now), and a flush of the page is
+		 * enough. Otherwise a stale entry on this hart sent us here: a
+		 * leaf, or an invalid link another thread has woken since
+		 * (ptshare_wake), which a flush by address need not drop: flush
+		 * the whole ASID. (A hart that met both faults once more, A set
+		 * by then, and takes the whole flush.)
 		 */
-		tlb_flush_local_all(mm);
+		if (e & PTE_A)
+			tlb_flush_local_all(mm);
+		else
+			tlb_flush_local(mm, va);
 		fault_unlock(mm);
 		return 0;
 	}

@@ -66,7 +66,11 @@ struct mm {
 	 * install): with lock held, 0 stays 0.
 	 */
 	uint64_t busy;
-	struct mm *audit_next; /* debug image: the audit's list of live mms (ptshare.c) */
+	/*
+	 * audit_next: the debug image's list of live mms (ptshare.c), guarded
+	 * by the audit's lock (mm_audit), which is taken before any mm->lock.
+	 */
+	struct mm *audit_next;
 };
 
 /*
