@@ -20,6 +20,11 @@
  *                 (fault injection: wakers skip the protection; a table
  *                 copy takes a reference too many: its checks must catch
  *                 each)
+ *   faultlock=table | faultlock=mm
+ *                 what a page fault locks: the level-0 table of its PTE
+ *                 alone (src/mm/ptlock.h; the default), or also the
+ *                 process-wide mm->lock (the baseline split locks are
+ *                 measured against)
  *   pagecopy=scalar | pagecopy=vector
  *                 how whole pages are copied (src/arch/riscv/pagecopy.h);
  *                 vector needs V on every hart, scalar is the default
@@ -51,6 +56,7 @@
 #include "src/kernel/kernel.h"
 #include "src/lib/bootargs.h"
 #include "src/lib/fmt.h"
+#include "src/mm/cow.h"
 #include "src/mm/frame.h"
 #include "src/mm/frame_cache.h"
 #include "src/mm/kstack.h"
@@ -121,6 +127,19 @@ static void boot_ptshare(void)
 	memstat_on_settle(ptshare_audit); /* the debug image's global audit; nothing elsewhere */
 }
 
+/* faultlock=table|mm (src/mm/cow.h), before any process faults. */
+static void boot_faultlock(void)
+{
+	const char *how = bootargs_get(&bootargs, "faultlock");
+
+	if (how == NULL || strcmp(how, "table") == 0)
+		vm_fault_serialized = false;
+	else if (strcmp(how, "mm") == 0)
+		vm_fault_serialized = true; /* the baseline: every fault takes mm->lock too */
+	else
+		kine_finish(false, "unknown faultlock=%s (table or mm)", how);
+}
+
 static void boot_memory(void)
 {
 	static struct physmem pm;
@@ -146,6 +165,7 @@ static void boot_memory(void)
 		memstat_free_frames(), frames_managed(), frames_managed() >> (20 - PAGE_SHIFT),
 		frame_cache_enabled() ? "on" : "off", frame_poison_enabled() ? "on" : "off");
 	boot_ptshare();
+	boot_faultlock();
 	kprintf("kine: fork: %s\n", mm_fork_mode());
 	kprintf("kine: kernel page table at %#lx: text r-x, rodata r--, data rw-, guard pages "
 		"unmapped, direct map rw-, thread stacks at %#lx with %lu KiB guards\n",

@@ -19,6 +19,7 @@
 #include "src/mm/cow.h"
 #include "src/mm/memstat.h"
 #include "src/mm/pt_retired.h"
+#include "src/mm/ptlock.h"
 #include "src/mm/ptshare.h"
 #include "src/mm/slab.h"
 #include "src/mm/tlb.h"
@@ -264,10 +265,12 @@ static long sys_memstat(const uint64_t *a)
 {
 	struct kine_memstat out;
 	struct memstat ms;
+	struct cow_stats cow;
 
 	if (a[1] != 0)
 		memstat_settle();
 	memstat_read(&ms);
+	cow_stats_read(&cow);
 	out = (struct kine_memstat){
 	    .managed = ms.managed,
 	    .free = ms.free,
@@ -280,13 +283,13 @@ static long sys_memstat(const uint64_t *a)
 	    .drains = ms.events[MEMSTAT_DRAIN],
 	    .remote_drains = ms.events[MEMSTAT_REMOTE_DRAIN],
 	    .remote_frees = ms.events[MEMSTAT_REMOTE_FREE],
-	    .cow_faults = __atomic_load_n(&cow_stats.faults, __ATOMIC_RELAXED),
-	    .cow_copies = __atomic_load_n(&cow_stats.copies, __ATOMIC_RELAXED),
-	    .cow_reuses = __atomic_load_n(&cow_stats.reuses, __ATOMIC_RELAXED),
-	    .cow_overlaps = __atomic_load_n(&cow_stats.overlaps, __ATOMIC_RELAXED),
-	    .cow_last_frees = __atomic_load_n(&cow_stats.last_frees, __ATOMIC_RELAXED),
-	    .cow_busy_waits = __atomic_load_n(&cow_stats.busy_waits, __ATOMIC_RELAXED),
-	    .cow_untouched = __atomic_load_n(&cow_stats.untouched, __ATOMIC_RELAXED),
+	    .cow_faults = cow.faults,
+	    .cow_copies = cow.copies,
+	    .cow_reuses = cow.reuses,
+	    .cow_overlaps = cow.overlaps,
+	    .cow_last_frees = cow.last_frees,
+	    .cow_busy_waits = cow.busy_waits,
+	    .cow_untouched = cow.untouched,
 	    .tlb_shootdowns = __atomic_load_n(&tlb_stats.shootdowns, __ATOMIC_RELAXED),
 	    .tlb_harts = __atomic_load_n(&tlb_stats.harts_targeted, __ATOMIC_RELAXED),
 	    .tlb_local_only = __atomic_load_n(&tlb_stats.local_only, __ATOMIC_RELAXED),
@@ -308,6 +311,8 @@ static long sys_memstat(const uint64_t *a)
 	    .audit_skipped = __atomic_load_n(&ptshare_audit_stats.skipped, __ATOMIC_RELAXED),
 	    .audit_tables = __atomic_load_n(&ptshare_audit_stats.tables, __ATOMIC_RELAXED),
 	    .audit_frames = __atomic_load_n(&ptshare_audit_stats.frames, __ATOMIC_RELAXED),
+	    .ptlock_retries = __atomic_load_n(&ptlock_stats.retries, __ATOMIC_RELAXED),
+	    .ptlock_grace_waits = __atomic_load_n(&ptlock_stats.grace_waits, __ATOMIC_RELAXED),
 	};
 	return copyout(proc_current()->mm, a[0], &out, sizeof(out));
 }

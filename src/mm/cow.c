@@ -2,54 +2,98 @@
  * cow.c: the user page fault and the copy-on-write fault (cow.h, and
  * docs/cow.md for the protocol, step by step).
  *
- * Owns cow_stats and the busy state of a PTE: the one path in src/mm that
- * takes the bare mm->lock (not mm_lock) and may leave a PTE busy without
- * it (vm.h). Invariants it keeps:
+ * A fault takes no process-wide lock: it finds the level-0 table of its
+ * PTE without one and locks that table alone (ptlock_find, ptlock.h). Only
+ * a link fork left dormant, or a COW leaf in a table another address space
+ * still links, sends it to mm->lock first, to make the table its own
+ * (vm_fault_own); then it starts over.
+ *
+ * Owns the COW counters (per hart) and the busy state of a PTE: the one
+ * path in src/mm that may leave a PTE busy without holding its table's
+ * lock (vm.h). Invariants it keeps:
  *  - a COW frame is never written and never freed while a PTE of a
  *    sharer may still reach it through a TLB: a copy holds a temporary
  *    reference, and drops the process's reference only after the new PTE
  *    is in and every hart that may cache the old one has flushed;
- *  - a busy PTE is made only under mm->lock and counted in mm->busy, and
- *    its owner finishes it with interrupts off and without the lock, so
- *    whoever waits for it with the lock held cannot wait forever;
- *  - a copy installs only over the PTE it copied for (but for A): any
- *    other change meanwhile throws the copy away.
+ *  - a leaf changes only under its table's lock, in a table that is mm's
+ *    own (links 1, not protected); a busy PTE is made only so and counted
+ *    in its table (ptlock_busy_add), and its owner finishes it with
+ *    interrupts off and without the lock, so whoever waits for it with the
+ *    lock held cannot wait forever;
+ *  - a copy installs only over the PTE it copied for (but for A), in a
+ *    table still mm's own: any other change meanwhile throws the copy away.
  */
 #include "src/mm/cow.h"
+
+#include <stddef.h>
 
 #include "src/arch/riscv/pagecopy.h"
 #include "src/arch/riscv/pte.h"
 #include "src/kernel/kernel.h"
 #include "src/mm/frame.h"
 #include "src/mm/pagetable.h"
+#include "src/mm/ptlock.h"
 #include "src/mm/ptshare.h"
 #include "src/mm/tlb.h"
 #include "src/sched/hart.h"
+#include "src/sched/hart_local.h"
 #include "src/sched/perturb.h"
 #include "user/include/kine/errno.h"
 
-struct cow_stats cow_stats;
-
-static void cow_count(uint64_t *counter)
-{
-	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
-}
+bool vm_fault_serialized;
 
 /*
- * Let mm->lock go. The debug image's audit clock moves first (ptshare.h):
- * a change made under the lock is bracketed by two ticks.
+ * The counters, one set per hart on a line of its own: a fault writes no
+ * cache line that the faults of other harts write. (The index may be stale
+ * if the thread moves: the add is atomic, so a count is never lost.)
  */
-static void fault_unlock(struct mm *mm)
+static struct {
+	struct cow_stats s;
+} __attribute__((aligned(64))) cow_hart[HART_LOCAL_MAX];
+
+#define cow_count(field) __atomic_fetch_add(&cow_hart[hart_local_index()].s.field, 1, __ATOMIC_RELAXED)
+
+void cow_stats_read(struct cow_stats *out)
 {
-	ptshare_audit_touch();
-	spin_unlock(&mm->lock);
+	uint64_t *sum = (uint64_t *)out;
+
+	*out = (struct cow_stats){0};
+	for (int h = 0; h < HART_LOCAL_MAX; h++) {
+		const uint64_t *c = (const uint64_t *)&cow_hart[h].s;
+
+		for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
+			sum[i] += __atomic_load_n(&c[i], __ATOMIC_RELAXED);
+	}
 }
 
-/* The PTE of va in mm now, or 0 if there is none (its table may be gone). */
-static pte_t vm_pte_now(struct mm *mm, uintptr_t va, pte_t **where)
+/* vm_user_fault's internal answer: make the table mm's own first, then start over. */
+#define FAULT_OWN 1
+
+/*
+ * Around each stretch under a table lock. The debug image's audit clock
+ * moves at both ends (ptshare.h): a change made under the lock is
+ * bracketed by two ticks. The faultlock=mm baseline also takes the bare
+ * mm->lock, as every fault did before tables had locks.
+ */
+static void fault_enter(struct mm *mm)
 {
-	*where = pt_walk(mm->root, PAGE_ALIGN_DOWN(va), false);
-	return *where != NULL ? __atomic_load_n(*where, __ATOMIC_ACQUIRE) : 0;
+	if (vm_fault_serialized)
+		spin_lock(&mm->lock);
+	ptshare_audit_touch();
+}
+
+static void fault_exit(struct mm *mm)
+{
+	ptshare_audit_touch();
+	if (vm_fault_serialized)
+		spin_unlock(&mm->lock);
+}
+
+/* Let the table that holds pte go, and leave. */
+static void fault_unlock(struct mm *mm, pte_t *pte)
+{
+	ptlock_unlock(ptlock_table_of(pte));
+	fault_exit(mm);
 }
 
 /* The PTE a copy installs: the copy's frame, the old flags, writable, no longer COW. */
@@ -60,25 +104,23 @@ static pte_t vm_copy_pte(pte_t old, paddr_t copy)
 
 /*
  * The busy window of a copy: pte is busy (vm_pte_busy) and belongs to us,
- * mm->lock is free, and interrupts are off, so nobody who waits for the
- * PTE with the lock held can wait for a thread that is not running. Flush
- * every hart that may cache the old translation, then install the copy.
- * Several such windows of one mm may overlap, and overlap a shootdown
- * under the lock (fork, munmap, mprotect); tlb.c allows it.
+ * its table's lock is free, and interrupts are off, so nobody who waits
+ * for the PTE with the lock held can wait for a thread that is not
+ * running. Flush every hart that may cache the old translation, then
+ * install the copy. Several such windows of one mm may overlap, and
+ * overlap a shootdown under mm->lock (fork, munmap, mprotect); tlb.c
+ * allows it. The table cannot go meanwhile: its unlink waits for the busy
+ * count to fall (ptlock_lock_quiet).
  */
 static void vm_copy_install(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, paddr_t copy)
 {
-	uint64_t was;
-
 	tlb_shootdown(mm, va, PAGE_SIZE);
 	__atomic_store_n(pte, vm_copy_pte(old, copy), __ATOMIC_RELEASE);
-	/* Release: whoever sees busy fall to 0 sees the PTE above. */
-	was = __atomic_fetch_sub(&mm->busy, 1, __ATOMIC_RELEASE);
-	assert(was != 0); /* ours was counted */
+	ptlock_busy_done(ptlock_table_of(pte)); /* its release: the install before the count */
 }
 
 /*
- * Replace the COW PTE old (still in place, under mm->lock) by the copy,
+ * Replace the COW PTE old (still in place, its table locked) by the copy,
  * then let the lock go. A hart caches a translation only once the PTE's A
  * bit is set in memory, and fork left it clear (vm_cow_accessed): if the
  * swap below finds it still clear, no hart can use a translation of the
@@ -100,38 +142,73 @@ static void vm_copy_replace(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, 
 	assert((was | PTE_A) == (old | PTE_A));
 	if (!(was & PTE_A)) {
 		__atomic_store_n(pte, vm_copy_pte(old, copy), __ATOMIC_RELEASE);
-		cow_count(&cow_stats.untouched);
-		fault_unlock(mm);
+		cow_count(untouched);
+		fault_unlock(mm, pte);
 		return;
 	}
-	__atomic_fetch_add(&mm->busy, 1, __ATOMIC_RELAXED);
+	ptlock_busy_add(ptlock_table_of(pte));
 	irq_push_off();
-	fault_unlock(mm); /* its release orders the busy count before the next owner */
+	fault_unlock(mm, pte); /* its release orders the busy count before the next owner */
 	vm_copy_install(mm, va, pte, old, copy);
 	irq_pop_off();
 }
 
 /*
- * The copy path, entered under mm->lock with old, the COW PTE, and refs,
- * the frame's count when we chose to copy; returns with the lock let go.
- * The allocation and the copy run without the lock, so other threads of
- * this process keep faulting meanwhile: our own reference keeps the old
- * frame from being freed (and from being taken over in place by another
- * sharer: with it the count stays above 1), and nobody writes a frame that
- * is COW everywhere. Back under the lock, the PTE must be the one we
- * copied for (but for A, which an MMU may have set); if another thread
- * resolved, unmapped or made it busy meanwhile, or a fork shared its
- * table, the copy is thrown away (an overlap) and the store is simply
- * retried. Otherwise the copy
- * replaces it (vm_copy_replace), and only then are the references on the
- * old frame dropped, so that no hart can reach the old frame through a
- * stale entry once it may be reused.
+ * Under the table lock: the PTE, once it is not busy. Another thread's
+ * copy owns a busy PTE and finishes it without the lock, so wait with the
+ * lock held (the table cannot go meanwhile).
  */
-static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t old, uint32_t refs)
+pte_t vm_pte_settled(pte_t *pte)
+{
+	pte_t e = __atomic_load_n(pte, __ATOMIC_ACQUIRE);
+
+	if (!vm_pte_busy(e))
+		return e;
+	cow_count(busy_waits);
+	while (vm_pte_busy(e)) {
+		spin_wait_once();
+		e = __atomic_load_n(pte, __ATOMIC_ACQUIRE);
+	}
+	return e;
+}
+
+/* Enter, find and lock va's table; NULL (and left) unless it is mm's own. */
+static pte_t *fault_find_own(struct mm *mm, uintptr_t va, uintptr_t pc)
+{
+	pte_t *pte;
+	enum ptlock_found found;
+
+	fault_enter(mm);
+	found = ptlock_find(mm, va, &pte, pc);
+	if (found == PTLOCK_OWN)
+		return pte;
+	if (found == PTLOCK_SHARED)
+		ptlock_unlock(ptlock_table_of(pte));
+	fault_exit(mm);
+	return NULL;
+}
+
+/*
+ * The copy path, entered with old, the COW PTE at pte (its table locked,
+ * mm's own), and refs, the frame's count when we chose to copy; returns
+ * with the lock let go. The allocation and the copy run without the lock,
+ * so other threads keep faulting in this table meanwhile: our own
+ * reference keeps the old frame from being freed (and from being taken
+ * over in place by another sharer: with it the count stays above 1), and
+ * nobody writes a frame that is COW everywhere. Then the walk again: the
+ * table must be the PTE's, still mm's own, and the PTE the one we copied
+ * for (but for A, which an MMU may have set); if another thread resolved,
+ * unmapped or made it busy meanwhile, or a fork shared its table, the copy
+ * is thrown away (an overlap) and the store is simply retried. Otherwise
+ * the copy replaces it (vm_copy_replace), and only then are the references
+ * on the old frame dropped, so that no hart can reach the old frame
+ * through a stale entry once it may be reused.
+ */
+static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, uint32_t refs,
+			 uintptr_t pc)
 {
 	struct frame *f = pa_to_frame(pte_pa(old));
 	paddr_t copy;
-	pte_t *pte;
 	bool fell, last;
 
 	/*
@@ -142,7 +219,7 @@ static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t old, uint32_t refs)
 	 */
 	frame_get(f);
 	ptshare_audit_inflight_add(1); /* the debug audit's: until our last put */
-	fault_unlock(mm);
+	fault_unlock(mm, pte);
 	perturb_window(); /* seed=N: let another hart act inside the window */
 	copy = frame_alloc(0);
 	if (copy != 0)
@@ -154,17 +231,17 @@ static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t old, uint32_t refs)
 		ptshare_audit_inflight_add(-1);
 		return -ENOMEM;
 	}
-	spin_lock(&mm->lock);
-	ptshare_audit_touch();
 	/*
-	 * The same PTE, and still in a table of our own: a fork meanwhile may
+	 * The same PTE, and in a table still our own: a fork meanwhile may
 	 * have shared the table, and a sibling thread's wake made our link
 	 * valid again with the leaf unchanged; installing there would write
 	 * the copy into the child's view too (docs/cow.md, "Shared tables").
 	 */
-	if ((vm_pte_now(mm, va, &pte) | PTE_A) != (old | PTE_A) || !ptshare_private(pte)) {
-		fault_unlock(mm);
-		cow_count(&cow_stats.overlaps);
+	pte = fault_find_own(mm, va, pc);
+	if (pte == NULL || (vm_pte_settled(pte) | PTE_A) != (old | PTE_A)) {
+		if (pte != NULL)
+			fault_unlock(mm, pte);
+		cow_count(overlaps);
 		frame_free(copy, 0); /* never mapped: no flush owed */
 		frame_put(f);
 		ptshare_audit_inflight_add(-1);
@@ -176,79 +253,50 @@ static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t old, uint32_t refs)
 	last |= frame_put(f);
 	ptshare_audit_inflight_add(-1);
 	if (last)
-		cow_count(&cow_stats.last_frees);
+		cow_count(last_frees);
 	/*
 	 * We chose to copy because others held the frame; if one of them let
 	 * go before our drop (its own copy, exit or munmap), we raced it.
 	 */
 	if (fell || last)
-		cow_count(&cow_stats.overlaps);
-	cow_count(&cow_stats.faults);
-	cow_count(&cow_stats.copies);
+		cow_count(overlaps);
+	cow_count(faults);
+	cow_count(copies);
 	return 0;
 }
 
 /*
- * Under mm->lock: the PTE of va, once it is not busy. Another thread's
- * copy owns a busy PTE and finishes it without the lock, so wait with the
- * lock held (its table cannot go meanwhile).
- */
-static pte_t vm_wait_pte(struct mm *mm, uintptr_t va, pte_t **where)
-{
-	pte_t e = vm_pte_now(mm, va, where);
-
-	if (!vm_pte_busy(e))
-		return e;
-	cow_count(&cow_stats.busy_waits);
-	while (vm_pte_busy(e)) {
-		spin_wait_once();
-		e = __atomic_load_n(*where, __ATOMIC_ACQUIRE);
-	}
-	return e;
-}
-
-/*
- * The copy-on-write fault (docs/cow.md). Under mm->lock, with the PTE once
- * it is not busy:
+ * A write fault on old, the PTE at pte (not busy; its table locked, found
+ * as `found`); returns with the lock let go:
  *  - a PTE that is already writable was resolved by another thread of
  *    this process meanwhile (an overlap): nothing to do;
  *  - a PTE without PTE_COW is a real protection fault: -EFAULT;
+ *  - a COW leaf in a table that is not mm's own: FAULT_OWN;
  *  - the last owner of the frame (refcount 1) takes it over in place;
- *  - otherwise copy the frame (vm_fault_copy, which drops mm->lock while
- *    it allocates and copies, and for the shootdown).
+ *  - otherwise copy the frame (vm_fault_copy).
  */
-/*
- * vm_fault_write, with the PTE of va (pte, old: not busy) already found,
- * pte NULL if no level-0 entry is reachable. A COW leaf in a table fork
- * shared, or a link fork left dormant, first makes the table this
- * process's own (ptshare_own: a copy, or the table itself when this
- * process is its last sharer), so that the leaf may change.
- */
-static int vm_fault_write_pte(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old)
+static int vm_fault_write(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old,
+			  enum ptlock_found found, uintptr_t pc)
 {
 	uint32_t refs;
 
-	assert(spin_holding(&mm->lock) && !vm_pte_busy(old));
-	if (pte == NULL || ((old & PTE_COW) && !ptshare_private(pte))) {
-		if (ptshare_own(mm, va, PAGE_SIZE) != 0) {
-			fault_unlock(mm);
-			return -ENOMEM;
-		}
-		old = vm_wait_pte(mm, va, &pte); /* the walk again, in the table now ours */
-	}
 	if (!(old & PTE_V) || !(old & PTE_U))
 		goto fail;
 	if (old & PTE_W) {
-		cow_count(&cow_stats.overlaps);
+		cow_count(overlaps);
 		tlb_flush_local(mm, va); /* a stale read-only entry here sent us in */
-		fault_unlock(mm);
+		fault_unlock(mm, pte);
 		return 0;
 	}
 	if (!(old & PTE_COW))
 		goto fail;
+	if (found != PTLOCK_OWN) {
+		fault_unlock(mm, pte);
+		return FAULT_OWN;
+	}
 	refs = frame_refcount(pa_to_frame(pte_pa(old)));
 	if (refs > 1)
-		return vm_fault_copy(mm, va, old, refs);
+		return vm_fault_copy(mm, va, pte, old, refs, pc);
 	__atomic_store_n(pte, (old & ~PTE_COW) | PTE_W | PTE_A | PTE_D, __ATOMIC_RELEASE);
 	/*
 	 * Gaining W needs no shootdown: a stale read-only entry elsewhere only
@@ -258,26 +306,13 @@ static int vm_fault_write_pte(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old
 	 */
 	if (old & PTE_A)
 		tlb_flush_local(mm, va);
-	cow_count(&cow_stats.faults);
-	cow_count(&cow_stats.reuses);
-	fault_unlock(mm);
+	cow_count(faults);
+	cow_count(reuses);
+	fault_unlock(mm, pte);
 	return 0;
 fail:
-	fault_unlock(mm);
+	fault_unlock(mm, pte);
 	return -EFAULT;
-}
-
-int vm_fault_write(struct mm *mm, uintptr_t va)
-{
-	pte_t *pte, old;
-
-	assert(spin_holding(&mm->lock));
-	if (va >= USER_END) {
-		fault_unlock(mm);
-		return -EFAULT;
-	}
-	old = vm_wait_pte(mm, va, &pte);
-	return vm_fault_write_pte(mm, va, pte, old);
 }
 
 /* Does the PTE e allow the access? */
@@ -301,7 +336,8 @@ static bool vm_pte_allows(pte_t e, enum vm_access access)
  * is installed): once it is not busy that fault is over, and the access
  * only needs to run again. A hart that faults on a clear A bit instead of
  * setting it (fork leaves COW pages unaccessed, vm.c) comes here too: set
- * it for the hart, which may then cache the translation.
+ * it for the hart, which may then cache the translation. (Setting A is
+ * the one change a table other address spaces link may see: ptshare.h.)
  */
 static bool vm_access_ok(pte_t *pte, pte_t e, enum vm_access access)
 {
@@ -312,15 +348,19 @@ static bool vm_access_ok(pte_t *pte, pte_t e, enum vm_access access)
 	return true;
 }
 
-int vm_user_fault(struct mm *mm, uintptr_t va, enum vm_access access)
+/* The fault under va's table lock alone: 0, -EFAULT, -ENOMEM or FAULT_OWN. */
+static int vm_fault_table(struct mm *mm, uintptr_t va, enum vm_access access, uintptr_t pc)
 {
+	enum ptlock_found found;
 	pte_t *pte, e;
 
-	if (va >= USER_END)
-		return -EFAULT;
-	spin_lock(&mm->lock);          /* not mm_lock: wait for this page alone if it is busy */
-	ptshare_audit_touch();         /* the debug audit's clock: a fault may change counts */
-	e = vm_wait_pte(mm, va, &pte); /* one walk serves both checks below */
+	fault_enter(mm);
+	found = ptlock_find(mm, va, &pte, pc);
+	if (found == PTLOCK_NONE || found == PTLOCK_DORMANT) {
+		fault_exit(mm);
+		return found == PTLOCK_NONE ? -EFAULT : FAULT_OWN;
+	}
+	e = vm_pte_settled(pte);
 	if (vm_access_ok(pte, e, access)) {
 		/*
 		 * A was clear: the fault was the A bit's (a hart that does not
@@ -335,15 +375,46 @@ int vm_user_fault(struct mm *mm, uintptr_t va, enum vm_access access)
 			tlb_flush_local_all(mm);
 		else
 			tlb_flush_local(mm, va);
-		fault_unlock(mm);
+		fault_unlock(mm, pte);
 		return 0;
 	}
 	if (access == VM_ACCESS_WRITE)
-		return vm_fault_write_pte(mm, va, pte, e); /* lets the lock go */
-	if (pte == NULL && ptshare_wake(mm, va)) {
-		fault_unlock(mm); /* the access runs again, through the woken link */
-		return 0;
-	}
-	fault_unlock(mm);
+		return vm_fault_write(mm, va, pte, e, found, pc); /* lets the lock go */
+	fault_unlock(mm, pte);
 	return -EFAULT;
+}
+
+/*
+ * The slow path, under mm->lock: wake a dormant link for a read or an
+ * instruction fetch; for a write, make the table mm's own (ptshare_own:
+ * a copy, or the table itself for its last sharer). 0 or -ENOMEM.
+ */
+static int vm_fault_own(struct mm *mm, uintptr_t va, enum vm_access access)
+{
+	int err = 0;
+
+	mm_lock(mm);
+	if (access == VM_ACCESS_WRITE)
+		err = ptshare_own(mm, va, PAGE_SIZE);
+	else
+		(void)ptshare_wake(mm, va); /* false: woken meanwhile, or gone */
+	mm_unlock(mm);
+	return err;
+}
+
+__attribute__((noinline)) int vm_user_fault(struct mm *mm, uintptr_t va, enum vm_access access)
+{
+	uintptr_t pc = (uintptr_t)__builtin_return_address(0);
+
+	if (va >= USER_END)
+		return -EFAULT;
+	for (;;) {
+		int err = vm_fault_table(mm, va, access, pc);
+
+		if (err != FAULT_OWN)
+			return err;
+		err = vm_fault_own(mm, va, access);
+		if (err != 0)
+			return err;
+	}
 }

@@ -5,29 +5,40 @@
 #ifndef KINE_MM_COW_H
 #define KINE_MM_COW_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "src/arch/riscv/pte.h"
 #include "src/mm/vm.h"
-
-/*
- * A write to user address va found no writable page: resolve it if the
- * page is copy-on-write (0; -ENOMEM if no frame is left for the copy),
- * else -EFAULT. Call with mm->lock held; it comes back released (a copy
- * drops it while it allocates and copies, and again for its shootdown),
- * so the caller must lock and look the page up again afterwards (0 may
- * also mean "another thread changed the page meanwhile: retry").
- */
-int vm_fault_write(struct mm *mm, uintptr_t va);
 
 enum vm_access { VM_ACCESS_READ, VM_ACCESS_WRITE, VM_ACCESS_EXEC };
 
 /*
- * A user access faulted at va. Under mm->lock, once the page is not busy
- * (vm.h): if it now allows the access (another thread's COW fault was
- * installing it), 0 to retry; a write to a COW page is resolved
- * (vm_fault_write); anything else is -EFAULT. -ENOMEM if a COW copy found
- * no frame.
+ * A user access faulted at va (a page fault of a thread of mm, or
+ * copyin/copyout's). Under va's table lock alone (ptlock.h), once the PTE
+ * is not busy (vm.h): if it now allows the access (another thread's COW
+ * fault was installing it, or a hart faulted on a clear A), 0 to retry; a
+ * write to a COW page is resolved; a link fork left dormant is woken, or
+ * for a write the table made mm's own, under mm->lock; anything else is
+ * -EFAULT. -ENOMEM if a COW copy or a table's copy found no frame. 0 may
+ * also mean "another thread changed the page meanwhile: retry".
  */
 int vm_user_fault(struct mm *mm, uintptr_t va, enum vm_access access);
+
+/*
+ * The PTE at pte (its table locked, ptlock.h) once it is not busy: waits,
+ * lock held, for the copy that owns a busy one to install.
+ */
+pte_t vm_pte_settled(pte_t *pte);
+
+/* The COW counters, every hart's summed (a snapshot). */
+void cow_stats_read(struct cow_stats *out);
+
+/*
+ * The faultlock=mm baseline (boot option; off by default): every fault
+ * also takes the bare mm->lock around its table lock, as all faults did
+ * before tables had locks, to measure the split locks against.
+ */
+extern bool vm_fault_serialized;
 
 #endif

@@ -20,7 +20,9 @@
  *    for slab pages).
  *  - pt_share (shares its bytes with slab_inuse and slab_free): a page-table
  *    page's count of links and its protection bits, atomic, by every
- *    address space that links the table (ptshare.h).
+ *    address space that links the table (ptshare.h); its lock bit is the
+ *    table's lock (ptlock.h).
+ *  - pt_lock_last: a page-table page: written by the holder of its lock.
  * Free frames (in the buddy or a cache) have refs == 0; an allocated block's
  * head frame holds the block's count; tail frames of a block keep refs == 0
  * and state FRAME_TAIL.
@@ -70,8 +72,9 @@ struct frame {
 		uint32_t pt_share; /* a page-table page: its links and bits (ptshare.h); atomic */
 	};
 	uint8_t slab_class; /* slab: size class index */
-	uint8_t alloc_hart; /* the hart that allocated the block (remote-free statistics) */
-	uint8_t pad[2];
+	uint8_t alloc_hart;   /* the hart that allocated the block (remote-free statistics) */
+	uint8_t pt_lock_last; /* a page-table page: its lock's last holder (ptlock.h) */
+	uint8_t pad;
 };
 
 /*

@@ -704,8 +704,9 @@ static void check_table(struct checker *c, paddr_t table, unsigned level, uintpt
 		uintptr_t va = slot_va(base, level, i);
 		pte_t e = t[i];
 
-		if (pte_is_dormant(e) && level != 1)
-			problem(c, va, e, "dormant link outside level 1");
+		/* At level 0 the same bits are a busy PTE (vm.h), not a link. */
+		if (pte_is_dormant(e) && level == 2)
+			problem(c, va, e, "dormant link at level 2");
 		if (!pte_valid(e))
 			continue;
 		if (e & PTE_RESERVED_MASK)

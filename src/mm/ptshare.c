@@ -7,14 +7,19 @@
  * ptshare.h's; the ones this file makes, in the order it makes them:
  *  - fork counts a link before it stores the child's entry, and makes a
  *    link of the parent dormant (with the whole flush that follows, owed
- *    by the caller) unless the table is protected;
- *  - a waker protects a table under its bit lock before any link to it is
+ *    by the caller) unless the table is protected, all under the table's
+ *    lock once none of its PTEs is busy (the parent's faults change its
+ *    leaves under that lock alone, ptlock.h);
+ *  - a waker protects a table under its lock before any link to it is
  *    made valid again, so no hart ever walks a shared table whose private
  *    leaves are writable;
  *  - own's copy takes a frame reference for every leaf before its link
  *    goes in, and puts the old table only after the whole flush of this
- *    address space (if its link was valid), so a table and its frames go
- *    only once no walk cache of any sharer can reach them.
+ *    address space and the end of its faults' walks to it (if its link
+ *    was valid), so a table and its frames go only once no walk cache of
+ *    any sharer, and no lockless walk, can reach them;
+ *  - every link it takes away (own's copy, unmap's drop, fork's dormant
+ *    link) changes under the table's lock.
  */
 #include "src/mm/ptshare.h"
 
@@ -23,6 +28,7 @@
 #include "src/mm/frame.h"
 #include "src/mm/memstat.h"
 #include "src/mm/pagetable.h"
+#include "src/mm/ptlock.h"
 #include "src/mm/tlb.h"
 #include "src/mm/tlb_shadow.h"
 #include "user/include/kine/errno.h"
@@ -61,7 +67,7 @@ static pte_t protect_accessed(void)
 
 /*
  * Write-protect the private writable leaves of table, once per sharing:
- * under the table's bit lock, so two sharers waking it at once on two harts
+ * under the table's lock, so two sharers waking it at once on two harts
  * do it once, and neither makes its link valid before the pass is over.
  * No hart can walk the table meanwhile (ptshare.h), so each leaf is one
  * plain store. MAP_SHARED leaves stay writable: they are meant to be shared.
@@ -72,8 +78,7 @@ static void ptshare_protect(paddr_t table)
 	pte_t *t = phys_to_virt(table);
 	pte_t cow_a = protect_accessed();
 
-	while (__atomic_fetch_or(word, PT_SHARE_LOCK, __ATOMIC_ACQUIRE) & PT_SHARE_LOCK)
-		spin_wait_once();
+	ptlock_lock(table);
 	if (!(__atomic_load_n(word, __ATOMIC_RELAXED) & PT_SHARE_PROTECTED)) {
 		for (unsigned i = 0; i < SV39_ENTRIES; i++) {
 			pte_t e = t[i];
@@ -84,8 +89,7 @@ static void ptshare_protect(paddr_t table)
 		__atomic_fetch_or(word, PT_SHARE_PROTECTED, __ATOMIC_RELAXED);
 		ptshare_count(&ptshare_stats.protects, 1);
 	}
-	/* Release: the stores above before any waker's valid link. */
-	__atomic_fetch_and(word, ~PT_SHARE_LOCK, __ATOMIC_RELEASE);
+	ptlock_unlock(table); /* its release: the stores above before any waker's valid link */
 }
 
 /*
@@ -129,13 +133,20 @@ static inline void fork_one(struct fork_ctx *c, pte_t *link, pte_t *child)
 	pte_t e = *link;
 	paddr_t table = pte_pa(e);
 	uint32_t *word = share_word(table);
-	uint32_t old = __atomic_fetch_add(word, 1, __ATOMIC_RELAXED);
+	uint32_t old;
 
+	/*
+	 * Under the table's lock, once no PTE of it is busy: the parent's
+	 * faults change its leaves under that lock while it is theirs alone.
+	 */
+	ptlock_lock_quiet(table);
+	old = __atomic_fetch_add(word, 1, __ATOMIC_RELAXED);
 	assert((old & PT_SHARE_LINKS) - 1 < PT_SHARE_LINKS - 1); /* 1 .. max - 1 */
 	if (__builtin_expect(!(old & PT_SHARE_WAS_SHARED), 0))
 		__atomic_fetch_or(word, PT_SHARE_WAS_SHARED, __ATOMIC_RELAXED);
 	if (pte_valid(e) && (old & PT_SHARE_PROTECTED)) {
 		pte_store(child, e);
+		ptlock_unlock(table);
 		return;
 	}
 	e = pa_to_pte(table) | PTE_DORMANT;
@@ -144,6 +155,7 @@ static inline void fork_one(struct fork_ctx *c, pte_t *link, pte_t *child)
 		c->flush = true;
 	}
 	pte_store(child, e);
+	ptlock_unlock(table);
 }
 
 /*
@@ -285,10 +297,13 @@ static int own_by_copy(struct mm *mm, pte_t *link)
 	copy = table_copy(table);
 	if (copy == 0)
 		return -ENOMEM;
+	ptlock_lock(table); /* an unlink (ptlock.h) */
 	__atomic_store_n(link, pa_to_pte(copy) | PTE_V, __ATOMIC_RELEASE);
+	ptlock_unlock(table);
 	if (was_valid) {
 		tlb_shadow_table_unlinked(mm, table);
 		tlb_shootdown_tables(mm);
+		ptwalk_wait(mm); /* no fault of mm is on its way to the old table's lock */
 		tlb_shadow_table_free(mm, table); /* panics if a hart of mm may still walk it */
 	} else {
 		tlb_flush_local_all(mm); /* as link_validate: an invalid entry may be cached */
@@ -340,8 +355,10 @@ int ptshare_own(struct mm *mm, uintptr_t va, size_t size)
 
 static void unmap_shared_release(struct mm *mm, paddr_t *gone, int n, bool flush)
 {
-	if (flush)
+	if (flush) {
 		tlb_shootdown_tables(mm);
+		ptwalk_wait(mm); /* no fault of mm is on its way to a valid link's table */
+	}
 	for (int i = 0; i < n; i++) {
 		paddr_t table = gone[i] & ~WAS_VALID;
 
@@ -374,7 +391,9 @@ void ptshare_unmap_shared(struct mm *mm, uintptr_t va, size_t size)
 			flush = true;
 			tlb_shadow_table_unlinked(mm, table);
 		}
+		ptlock_lock(table); /* an unlink (ptlock.h) */
 		__atomic_store_n(link, 0, __ATOMIC_RELEASE);
+		ptlock_unlock(table);
 		ptshare_count(&ptshare_stats.drops, 1);
 		if (++n == UNMAP_SHARED_BATCH) {
 			unmap_shared_release(mm, gone, n, flush);
@@ -560,21 +579,22 @@ static uint64_t audit_clock(void)
 	       ms.events[MEMSTAT_FREE];
 }
 
-/* Walk every mm under audit_lock, each under its own lock; false if one was busy. */
-static bool audit_walk(struct audit *a)
+/*
+ * Walk every mm under audit_lock, each under its own lock (so that no table
+ * of it is freed meanwhile). Faults change leaves without that lock, under
+ * their tables' locks: each moves the clock, and a busy PTE's copy holds
+ * an in-flight reference throughout, so the caller's checks of both tell
+ * a quiet walk from one that raced a fault.
+ */
+static void audit_walk(struct audit *a)
 {
-	bool quiet = true;
-
 	spin_lock(&audit_lock);
-	for (struct mm *mm = audit_mms; mm != NULL && quiet; mm = mm->audit_next) {
+	for (struct mm *mm = audit_mms; mm != NULL; mm = mm->audit_next) {
 		spin_lock(&mm->lock); /* bare: mm_lock would bump the clock */
-		quiet = __atomic_load_n(&mm->busy, __ATOMIC_ACQUIRE) == 0;
-		if (quiet)
-			(void)pt_for_each_link_table(mm->root, 0, USER_END, audit_links, a);
+		(void)pt_for_each_link_table(mm->root, 0, USER_END, audit_links, a);
 		spin_unlock(&mm->lock);
 	}
 	spin_unlock(&audit_lock);
-	return quiet;
 }
 #endif
 
@@ -630,12 +650,15 @@ void ptshare_audit(void)
 	a.counts = phys_to_virt(pa);
 	before = audit_clock();
 	/*
-	 * No temporary reference may be out now; a new one takes a lock that
-	 * moves the clock. So an unmoved clock at the end says the walk saw
+	 * No temporary reference may be out now; a new one comes after a
+	 * table lock that moves the clock (cow.c). So an unmoved clock at the end says the walk saw
 	 * one state of every count.
 	 */
-	if (__atomic_load_n(&ptshare_audit_inflight, __ATOMIC_ACQUIRE) == 0 && audit_walk(&a) &&
-	    audit_clock() == before) {
+	bool quiet = __atomic_load_n(&ptshare_audit_inflight, __ATOMIC_ACQUIRE) == 0;
+
+	if (quiet)
+		audit_walk(&a);
+	if (quiet && audit_clock() == before) {
 		audit_compare(&a);
 		__atomic_store_n(&ptshare_audit_stats.tables, a.tables, __ATOMIC_RELAXED);
 		__atomic_store_n(&ptshare_audit_stats.frames, a.frames, __ATOMIC_RELAXED);

@@ -30,7 +30,7 @@
  *    link to a shared table exists only if it is protected; a table that is
  *    not protected has no valid link in any address space but, when
  *    links == 1, its owner's.
- *  - The protection pass runs under the table's own bit lock (PT_SHARE_LOCK)
+ *  - The protection pass runs under the table's lock (ptlock.h)
  *    at a moment no hart can walk the table (every link dormant, and every
  *    address space that made its link dormant flushed its whole ASID).
  *  - A link leaves an address space (own's copy, exit) only after the whole
@@ -54,9 +54,11 @@
  * table, and a sibling's wake make the link valid with the leaf unchanged.
  *
  * Locking: the caller holds mm->lock (mm_lock) of the address space whose
- * link it reads or changes. Different address spaces meet only on the
- * table's pt_share word: its count is atomic, its protection pass is under
- * its bit lock.
+ * link it reads or changes, and takes the table's lock (ptlock.h) to unlink
+ * it or make it dormant, as every unlink does. Different address spaces
+ * meet only on the table's pt_share word: its count is atomic, its
+ * protection pass is under the table's lock. Faults meet a shared table
+ * only to read it: they change no leaf of a table they do not own.
  */
 #ifndef KINE_MM_PTSHARE_H
 #define KINE_MM_PTSHARE_H
@@ -70,10 +72,16 @@
 #include "src/mm/phys.h"
 #include "src/mm/vm.h"
 
-/* The struct frame.pt_share word of a page-table page (atomic). */
-#define PT_SHARE_LINKS     0x00ffffffu /* links: address spaces that point at it */
-#define PT_SHARE_PROTECTED (1u << 24)  /* no private leaf is writable */
-#define PT_SHARE_LOCK      (1u << 25)  /* the protection pass runs */
+/*
+ * The struct frame.pt_share word of a page-table page (atomic). Busy PTEs
+ * are one per hart at most (a busy window runs with interrupts off), so
+ * five bits count them.
+ */
+#define PT_SHARE_LINKS     0x0007ffffu /* links: address spaces that point at it */
+#define PT_SHARE_BUSY_ONE  (1u << 19)  /* one busy PTE (ptlock.h) */
+#define PT_SHARE_BUSY      (0x1fu << 19)
+#define PT_SHARE_PROTECTED (1u << 24) /* no private leaf is writable */
+#define PT_SHARE_LOCK      (1u << 25) /* the table's lock (ptlock.h) */
 
 /* Counters (atomic; read through the memstat system call). */
 struct ptshare_stats {

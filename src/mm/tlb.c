@@ -9,7 +9,7 @@
  *
  * Shootdowns of one mm may overlap: one under mm->lock (fork, munmap,
  * mprotect) with any number from COW copies in their busy window, which
- * run without the lock (vm.h). Nothing here relies on them taking turns:
+ * run without any lock (vm.h). Nothing here relies on them taking turns:
  * each stores its PTEs, bumps tlb_gen, and fences whoever is active then.
  *
  * Invariant (checked by tlb_shadow.c in the debug image): a hart that may
@@ -303,8 +303,10 @@ static void tlb_shoot(struct mm *mm, uintptr_t va, size_t pages, bool whole)
 	unsigned asid;
 	int self;
 
-	/* Under mm->lock, or in a COW copy's busy window (cow.c): mm->busy counts it. */
-	assert(spin_holding(&mm->lock) || __atomic_load_n(&mm->busy, __ATOMIC_RELAXED) != 0);
+	/*
+	 * Under mm->lock, or in a COW copy's busy window (cow.c), where its
+	 * table's busy count holds the PTE for it: nothing here needs either.
+	 */
 	self = hart_local_begin();
 	/* Order the caller's PTE stores before reading who may cache them. */
 	gen = __atomic_add_fetch(&mm->tlb_gen, 1, __ATOMIC_SEQ_CST);

@@ -1,14 +1,19 @@
 /*
  * uaccess.c: copyin, copyout, copyinstr (see uaccess.h).
  *
- * The copy goes page by page under mm->lock (mm_lock), which keeps each
- * page mapped while it is copied (the direct-map pointer stays valid).
- * copyout breaks copy-on-write through the write fault (cow.c).
+ * The copy goes page by page, each under the lock of the level-0 table
+ * that maps it (ptlock_find, as a fault finds it): no fault of another
+ * thread can change or unmap the PTE meanwhile, so the frame stays mapped
+ * (and referenced) and the direct-map pointer valid while it is copied.
+ * A page that does not allow the access goes through the fault path
+ * (vm_user_fault), which wakes a dormant link, owns a shared table and
+ * breaks copy-on-write, then the page is looked up again.
  */
 #include "src/mm/uaccess.h"
 
 #include "src/kernel/kernel.h"
 #include "src/mm/cow.h"
+#include "src/mm/ptlock.h"
 #include "user/include/kine/errno.h"
 
 static size_t chunk(uintptr_t va, size_t left)
@@ -18,85 +23,111 @@ static size_t chunk(uintptr_t va, size_t left)
 	return left < in_page ? left : in_page;
 }
 
-int copyin(struct mm *mm, void *dst, uintptr_t usrc, size_t n)
+/* Does the PTE let the kernel copy for the user: mapped, user, readable (and writable)? */
+static bool uaccess_allows(pte_t e, bool write)
 {
+	return (e & PTE_V) && (e & PTE_U) && (e & PTE_R) && (!write || (e & PTE_W));
+}
+
+/*
+ * The direct-map address of user page va with its table locked (*table:
+ * ptlock_unlock it when done), or NULL with nothing locked if the access
+ * cannot be had. pc: the system call's call site, for lockstat.
+ */
+static uint8_t *uaccess_page(struct mm *mm, uintptr_t va, bool write, paddr_t *table,
+			     uintptr_t pc)
+{
+	if (va >= USER_END)
+		return NULL;
+	for (;;) {
+		pte_t *pte;
+		enum ptlock_found found = ptlock_find(mm, va, &pte, pc);
+
+		if (found == PTLOCK_NONE)
+			return NULL;
+		if (found != PTLOCK_DORMANT) {
+			pte_t e = vm_pte_settled(pte);
+
+			*table = ptlock_table_of(pte);
+			if (uaccess_allows(e, write))
+				return phys_to_virt(pte_pa(e));
+			ptlock_unlock(*table);
+		}
+		/* 0: the access may go now (or the page changed meanwhile): look again. */
+		if (vm_user_fault(mm, va, write ? VM_ACCESS_WRITE : VM_ACCESS_READ) != 0)
+			return NULL; /* -ENOMEM too: the call cannot copy there */
+	}
+}
+
+__attribute__((noinline)) int copyin(struct mm *mm, void *dst, uintptr_t usrc, size_t n)
+{
+	uintptr_t pc = (uintptr_t)__builtin_return_address(0);
 	uint8_t *d = dst;
 
 	if (usrc + n < usrc)
 		return -EFAULT;
-	mm_lock(mm);
 	while (n > 0) {
 		size_t c = chunk(usrc, n);
-		const uint8_t *page = mm_user_page(mm, PAGE_ALIGN_DOWN(usrc), false);
+		paddr_t table;
+		const uint8_t *page = uaccess_page(mm, PAGE_ALIGN_DOWN(usrc), false, &table, pc);
 
-		if (page == NULL) {
-			mm_unlock(mm);
+		if (page == NULL)
 			return -EFAULT;
-		}
 		memcpy(d, page + usrc % PAGE_SIZE, c);
+		ptlock_unlock(table);
 		d += c;
 		usrc += c;
 		n -= c;
 	}
-	mm_unlock(mm);
 	return 0;
 }
 
-int copyout(struct mm *mm, uintptr_t udst, const void *src, size_t n)
+__attribute__((noinline)) int copyout(struct mm *mm, uintptr_t udst, const void *src, size_t n)
 {
+	uintptr_t pc = (uintptr_t)__builtin_return_address(0);
 	const uint8_t *s = src;
 
 	if (udst + n < udst)
 		return -EFAULT;
-	mm_lock(mm);
 	while (n > 0) {
 		size_t c = chunk(udst, n);
-		uint8_t *page = mm_user_page(mm, PAGE_ALIGN_DOWN(udst), true);
+		paddr_t table;
+		uint8_t *page = uaccess_page(mm, PAGE_ALIGN_DOWN(udst), true, &table, pc);
 
-		/*
-		 * vm_fault_write lets the lock go. 0 without a writable page
-		 * after it: another thread changed the page meanwhile; look again.
-		 */
-		while (page == NULL) {
-			int err = vm_fault_write(mm, udst);
-
-			if (err != 0)
-				return -EFAULT; /* -ENOMEM too: the call cannot write there */
-			mm_lock(mm);
-			page = mm_user_page(mm, PAGE_ALIGN_DOWN(udst), true);
-		}
+		if (page == NULL)
+			return -EFAULT;
 		memcpy(page + udst % PAGE_SIZE, s, c);
+		ptlock_unlock(table);
 		s += c;
 		udst += c;
 		n -= c;
 	}
-	mm_unlock(mm);
 	return 0;
 }
 
-long copyinstr(struct mm *mm, char *dst, uintptr_t usrc, size_t max)
+__attribute__((noinline)) long copyinstr(struct mm *mm, char *dst, uintptr_t usrc, size_t max)
 {
+	uintptr_t pc = (uintptr_t)__builtin_return_address(0);
 	size_t len = 0;
 	long ret = -E2BIG;
 
-	mm_lock(mm);
 	while (len < max && ret == -E2BIG) {
 		uintptr_t va = usrc + len;
 		size_t c = chunk(va, max - len);
-		const char *page = mm_user_page(mm, PAGE_ALIGN_DOWN(va), false);
+		paddr_t table;
+		const char *page =
+		    (const char *)uaccess_page(mm, PAGE_ALIGN_DOWN(va), false, &table, pc);
 
-		if (page == NULL) {
-			ret = -EFAULT;
-			break;
-		}
+		if (page == NULL)
+			return -EFAULT;
 		/* Scan for the NUL, then copy what it ends (memcpy goes by words). */
 		size_t n = strnlen(page + va % PAGE_SIZE, c);
 
 		memcpy(dst + len, page + va % PAGE_SIZE, n < c ? n + 1 : c);
+		ptlock_unlock(table);
 		len += n;
 		if (n < c)
 			ret = (long)len;
 	}
-	mm_unlock(mm);
 	return ret;
 }

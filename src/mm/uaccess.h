@@ -4,9 +4,10 @@
  * Every user pointer and length a system call gets goes through these.
  * They check each page in the process's page table (mapped, user, readable
  * or writable as needed) and copy through the kernel's direct map, so a
- * bad pointer is an -EFAULT return, never a kernel fault. copyout resolves
- * a page that is not writable through vm_fault_write() (cow.h), the same
- * path a user store takes, so it breaks copy-on-write for free.
+ * bad pointer is an -EFAULT return, never a kernel fault. A page that does
+ * not allow the access goes through vm_user_fault() (cow.h), the path a
+ * user access takes, so copyout breaks copy-on-write for free. Each page is
+ * copied under its level-0 table's lock alone (ptlock.h), not mm->lock.
  */
 #ifndef KINE_MM_UACCESS_H
 #define KINE_MM_UACCESS_H

@@ -2,8 +2,10 @@
  * vm.c: creating, filling, copying (fork) and destroying user address
  * spaces.
  *
- * Owns the user half of each mm's table, under mm->lock (vm.h). User
- * mappings are 4 KiB leaves only. Every level-0 table holds one reference
+ * Owns the user half of each mm's table: its layout under mm->lock, and
+ * each level-0 table it changes under that table's lock as well, which
+ * the faults take instead of mm->lock (vm.h, ptlock.h). User mappings are
+ * 4 KiB leaves only. Every level-0 table holds one reference
  * on each frame it maps (docs/cow.md); fork shares the tables themselves
  * between parent and child (ptshare.h), so every change of leaves here
  * owns the tables of its range first (ptshare_own).
@@ -24,6 +26,7 @@
 #include "src/mm/frame.h"
 #include "src/mm/pagetable.h"
 #include "src/mm/pt_retired.h"
+#include "src/mm/ptlock.h"
 #include "src/mm/ptshare.h"
 #include "src/mm/slab.h"
 #include "src/mm/tlb.h"
@@ -79,8 +82,7 @@ void mm_destroy(struct mm *mm)
 	 */
 	ptshare_audit_remove_begin(mm);
 	mm_lock(mm);
-	assert(mm->busy == 0); /* no thread is left to fault */
-	tlb_shadow_mm_destroy(mm);
+	tlb_shadow_mm_destroy(mm); /* no thread is left to fault (nor to walk) */
 	for (int i = KERNEL_HALF_FIRST; i < ROOT_ENTRIES; i++)
 		root[i] = 0;
 	/* Each level-0 table: the last link drops its frames and frees it. */
@@ -94,12 +96,6 @@ void mm_lock(struct mm *mm)
 {
 	spin_lock(&mm->lock);
 	ptshare_audit_touch(); /* the debug audit's clock: this may change counts */
-	if (__atomic_load_n(&mm->busy, __ATOMIC_ACQUIRE) == 0)
-		return;
-	__atomic_fetch_add(&cow_stats.busy_waits, 1, __ATOMIC_RELAXED);
-	/* The owners finish without the lock; the acquire pairs with their release. */
-	while (__atomic_load_n(&mm->busy, __ATOMIC_ACQUIRE) != 0)
-		spin_wait_once();
 }
 
 void mm_unlock(struct mm *mm)
@@ -157,13 +153,16 @@ static void unmap_retire(paddr_t table, void *ctx)
  * The flush the batch owes, then its frames and tables go. Table pages
  * make it a whole-ASID shootdown, this hart included; the harts it skips
  * (not running mm now) flush mm's ASID before they next load it, and
- * cannot walk mm's tree until then (tlb.c), so the pages may go at once.
+ * cannot walk mm's tree until then (tlb.c). A fault's lockless walk may
+ * still be reading the pages (ptlock.h): the pages go once every walk
+ * section of mm open at the unlink has ended.
  */
 static void unmap_batch_release(struct unmap_batch *b, uintptr_t va, size_t size)
 {
-	if (!pt_retired_empty(&b->tables))
+	if (!pt_retired_empty(&b->tables)) {
 		tlb_shootdown_tables(b->mm);
-	else if (b->n != 0)
+		ptwalk_wait(b->mm);
+	} else if (b->n != 0)
 		tlb_shootdown(b->mm, va, size);
 	for (int i = 0; i < b->n; i++)
 		frame_free(b->pa[i], 0);
@@ -172,33 +171,73 @@ static void unmap_batch_release(struct unmap_batch *b, uintptr_t va, size_t size
 }
 
 /*
+ * Under mm->lock: lock the level-0 table that covers va for a change of
+ * its leaves or its link, once none of its PTEs is busy (ptlock.h).
+ * Returns the table, or 0 if there is none (nothing there to change).
+ * Owned first (ptshare_own): no link of the range is dormant.
+ */
+static paddr_t vm_lock_table(struct mm *mm, uintptr_t va)
+{
+	pte_t *link = pt_walk_link(mm->root, va, false);
+	paddr_t table;
+
+	if (link == NULL || !pte_is_table(*link))
+		return 0;
+	table = pte_pa(*link);
+	ptlock_lock_quiet(table);
+	return table;
+}
+
+/* The bytes from va to the end of its level-0 table's 2 MiB, at most left. */
+static size_t vm_table_chunk(uintptr_t va, size_t left)
+{
+	size_t in_table = SV39_SIZE_2M - (va & (SV39_SIZE_2M - 1));
+
+	return left < in_table ? left : in_table;
+}
+
+/*
  * Unmap [va, va + size): let go of the shared tables the range covers
  * whole, own the rest (a shared table at an end is copied first: -ENOMEM,
  * with nothing more unmapped, if that finds no page),
- * clear the PTEs and unlink the tables they empty, flush, then drop the
- * frames and free the tables.
+ * clear the PTEs and unlink the tables they empty, each under its table's
+ * lock, flush, then drop the frames and free the tables.
  */
 static int mm_unmap_locked(struct mm *mm, uintptr_t va, size_t size)
 {
 	struct unmap_batch b = {.mm = mm};
 	struct pt_release rel = {.frame = unmap_collect, .table = unmap_retire, .ctx = &b};
+	size_t c;
 
 	assert(spin_holding(&mm->lock));
 	ptshare_unmap_shared(mm, va, size); /* whole shared tables go uncopied */
 	if (ptshare_own(mm, va, size) != 0)
 		return -ENOMEM;
 	pt_retired_init(&b.tables, mm);
-	for (size_t done = 0; done < size; done += UNMAP_BATCH * PAGE_SIZE) {
-		size_t c =
-		    size - done < UNMAP_BATCH * PAGE_SIZE ? size - done : UNMAP_BATCH * PAGE_SIZE;
-		int err = pt_unmap(mm->root, va + done, c, &rel);
+	for (size_t done = 0; done < size; done += c) {
+		paddr_t table;
+		int err;
 
+		c = vm_table_chunk(va + done, size - done);
+		if (c > UNMAP_BATCH * PAGE_SIZE)
+			c = UNMAP_BATCH * PAGE_SIZE;
+		table = vm_lock_table(mm, va + done);
+		err = pt_unmap(mm->root, va + done, c, &rel); /* may unlink the table: locked */
+		if (table != 0)
+			ptlock_unlock(table);
 		assert(err == PT_OK);
 		unmap_batch_release(&b, va + done, c);
 	}
 	return 0;
 }
 
+/*
+ * Map fresh pages into [va, va + size), under mm->lock but no table lock:
+ * pt_map writes only entries that are 0 (and links that are 0), and a
+ * fault never changes an entry that is 0 (a fault there is -EFAULT), so
+ * the two touch different words of a table. A new table is zeroed and
+ * counted (pt_page_alloc) before its link is published.
+ */
 static int mm_map_anon_locked(struct mm *mm, uintptr_t va, size_t size, unsigned perm,
 			      uint64_t extra)
 {
@@ -361,11 +400,13 @@ static int mm_copy_table(uintptr_t va, pte_t *src, unsigned n, void *arg)
 {
 	struct mm_copy_ctx *c = arg;
 	pte_t *dst = pt_walk(c->dst->root, va, true);
+	paddr_t table = ptlock_table_of(src);
 	uint64_t copied = 0;
 	int err = 0;
 
 	if (dst == NULL)
 		return PT_ERR_NOMEM;
+	ptlock_lock_quiet(table); /* the parent's faults change its leaves under it */
 	for (unsigned i = 0; i < n; i++) {
 		pte_t pte;
 
@@ -380,6 +421,7 @@ static int mm_copy_table(uintptr_t va, pte_t *src, unsigned n, void *arg)
 		pte_store(&dst[i], pte);
 		copied++;
 	}
+	ptlock_unlock(table);
 	c->leaves += copied;
 	return err;
 }
@@ -484,7 +526,6 @@ void *mm_user_page(struct mm *mm, uintptr_t va, bool write)
 	unsigned level;
 
 	assert(spin_holding(&mm->lock));
-	assert(__atomic_load_n(&mm->busy, __ATOMIC_RELAXED) == 0); /* taken by mm_lock */
 	if (va >= USER_END)
 		return NULL;
 	/* A link fork left dormant is woken, as the MMU's fault would. */
@@ -579,6 +620,28 @@ static int mprotect_leaf(uintptr_t va, pte_t *pte, unsigned level, void *arg)
 	return 0;
 }
 
+/*
+ * mprotect's walk over [va, va + len), each level-0 table under its lock
+ * (a busy PTE would look like a hole, and a fault may change a leaf).
+ */
+static int mprotect_walk(struct mm *mm, uintptr_t va, size_t len, struct mprotect_ctx *c)
+{
+	size_t n;
+
+	for (size_t done = 0; done < len; done += n) {
+		paddr_t table = vm_lock_table(mm, va + done);
+		int err;
+
+		n = vm_table_chunk(va + done, len - done);
+		err = pt_for_each_leaf(mm->root, va + done, n, mprotect_leaf, c);
+		if (table != 0)
+			ptlock_unlock(table);
+		if (err != 0)
+			return err;
+	}
+	return 0;
+}
+
 int mm_mprotect(struct mm *mm, uintptr_t va, size_t len, unsigned perm)
 {
 	struct mprotect_ctx c = {.want = vm_perm_to_pte(perm) & (PTE_R | PTE_W | PTE_X)};
@@ -592,14 +655,14 @@ int mm_mprotect(struct mm *mm, uintptr_t va, size_t len, unsigned perm)
 		mm_unlock(mm);
 		return -ENOMEM;
 	}
-	err = pt_for_each_leaf(mm->root, va, len, mprotect_leaf, &c);
+	err = mprotect_walk(mm, va, len, &c);
 	if (err == 0 && c.pages != len / PAGE_SIZE) {
 		mm_unlock(mm);
 		return -ENOMEM; /* a hole: nothing changed */
 	}
 	if (err == 0) {
 		c.apply = true;
-		err = pt_for_each_leaf(mm->root, va, len, mprotect_leaf, &c);
+		err = mprotect_walk(mm, va, len, &c);
 		tlb_shootdown(mm, va, len);
 		mm_check(mm, "mprotect");
 	}

@@ -7,15 +7,18 @@
  * kernel's own, shared lower-level tables), and whose lower half holds the
  * program's mappings, all with PTE_U.
  *
- * mm->lock guards the user half of the table and the mm's fields; take it
- * with mm_lock() for every change and for every walk that must not race
- * one. One exception keeps copy-on-write faults of one process from
- * waiting on each other's TLB shootdowns: a COW copy makes its PTE busy
- * (vm_pte_busy) under the lock, then lets the lock go while it shoots the
- * old translation down and installs the copy. A busy PTE belongs to that
- * fault alone; mm_lock() waits until the mm has none, and a fault that
- * meets one waits for that PTE (cow.c). The owner never needs the
- * lock to finish, so waiting with the lock held cannot deadlock.
+ * mm->lock serializes the changes of the address space's layout (mmap,
+ * munmap, mprotect, sbrk, fork, exec, exit) and guards the mm's fields;
+ * take it with mm_lock(). Page faults do not take it: a fault locks the
+ * level-0 table of its PTE alone (ptlock.h), and a layout change locks
+ * each table whose leaves or link it changes, after mm->lock. A COW copy
+ * makes its PTE busy (vm_pte_busy) under the table's lock, then lets the
+ * lock go while it shoots the old translation down and installs the copy,
+ * so that the other faults in the table do not wait for its remote fence.
+ * A busy PTE belongs to that fault alone: a layout change waits until its
+ * table has none (ptlock_lock_quiet), and a fault that meets one waits
+ * for that PTE (cow.c). The owner never needs a lock to finish, so waiting
+ * with a lock held cannot deadlock.
  */
 #ifndef KINE_MM_VM_H
 #define KINE_MM_VM_H
@@ -61,12 +64,6 @@ struct mm {
 	uint64_t tlb_seen[HART_LOCAL_MAX];
 	uint64_t tlb_done; /* debug TLB shadow: the highest shootdown whose shadow update is done */
 	/*
-	 * busy: how many PTEs are busy (vm_pte_busy). Raised only under lock,
-	 * lowered by the busy PTE's owner without it (release, after its
-	 * install): with lock held, 0 stays 0.
-	 */
-	uint64_t busy;
-	/*
 	 * audit_next: the debug image's list of live mms (ptshare.c), guarded
 	 * by the audit's lock (mm_audit), which is taken before any mm->lock.
 	 */
@@ -83,9 +80,9 @@ static inline bool vm_pte_busy(pte_t e)
 }
 
 /*
- * Take mm->lock for any walk or change of mm's PTEs: comes back holding
- * it once no PTE of mm is busy (the COW fault path alone takes the bare
- * lock). mm_unlock() lets it go.
+ * Take mm->lock for a change of mm's layout (and the debug image's walks
+ * of the whole tree); mm_unlock() lets it go. Faults may still run in the
+ * tables it does not lock (ptlock.h).
  */
 void mm_lock(struct mm *mm);
 void mm_unlock(struct mm *mm);
@@ -105,8 +102,11 @@ int mm_map_anon(struct mm *mm, uintptr_t va, size_t size, unsigned perm);
 
 /*
  * The direct-map address of user address va if the page is mapped with
- * PTE_U and allows `write` (or reading); NULL otherwise. Call with
- * mm->lock held; the result is valid until it is released.
+ * PTE_U and allows `write` (or reading); NULL otherwise. For an mm no
+ * thread runs yet (exec's new image): call with mm->lock held; the result
+ * is valid until it is released. (A running mm's faults may change its
+ * pages without that lock: copyin and copyout lock each page's table,
+ * uaccess.c.)
  */
 void *mm_user_page(struct mm *mm, uintptr_t va, bool write);
 
@@ -117,7 +117,7 @@ void *mm_user_page(struct mm *mm, uintptr_t va, bool write);
  */
 struct mm *mm_copy(struct mm *src);
 
-/* Copy-on-write counters (atomic; see docs/cow.md). */
+/* Copy-on-write counters (per hart, summed by cow_stats_read; see docs/cow.md). */
 struct cow_stats {
 	uint64_t faults;     /* write faults on a COW page */
 	uint64_t copies;     /* resolved by copying the frame */
@@ -125,11 +125,9 @@ struct cow_stats {
 	uint64_t overlaps;   /* races met: resolved by another thread meanwhile, or the
 			    * frame copied or released by another sharer during the copy */
 	uint64_t last_frees; /* old frames a copy's drop freed: the other sharers were gone */
-	uint64_t busy_waits; /* faults and walks that waited for another fault's busy PTE */
+	uint64_t busy_waits; /* faults and copies that waited for another fault's busy PTE */
 	uint64_t untouched;  /* copies of a page no hart had accessed since fork: no flush */
 };
-
-extern struct cow_stats cow_stats;
 
 /*
  * In the debug image (KINE_MM_CHECK), run the A/D checker over mm's table

@@ -52,6 +52,8 @@ struct kine_memstat {
 	uint64_t audit_skipped;      /* ... skipped: something changed the counts meanwhile */
 	uint64_t audit_tables;       /* ... tables the last one checked */
 	uint64_t audit_frames;       /* ... frames the last one checked */
+	uint64_t ptlock_retries;     /* faults whose table's link changed while they locked it */
+	uint64_t ptlock_grace_waits; /* table frees that waited for a fault's lockless walk */
 };
 
 #endif

@@ -1,0 +1,185 @@
+/*
+ * ptlock.c: the lock of each level-0 page table, and the lockless walk
+ * that reaches it (ptlock.h; docs/cow.md, "Split table locks").
+ *
+ * Owns the per-hart walk marks and the table lock's class. Invariants:
+ *  - walker[h] is written by hart h alone, with interrupts off: seq is odd
+ *    exactly while hart h is inside a walk section of walker[h].mm;
+ *  - a table's busy count (pt_share) rises only under its lock.
+ *
+ * Why a walk section suffices (the argument of docs/cow.md in short): an
+ * unlink is a store to a level-1 or root entry, then a full fence, then
+ * ptwalk_wait reads every walker's mark. A walk section begins with its
+ * mark, a full fence, and only then reads the entries. By the two fences,
+ * either the waiter sees the mark (and waits for the section to end), or
+ * the walk reads the entries after the unlink and never reaches the
+ * unlinked page. Entries are read once each (a plain aligned 64-bit load:
+ * the old value or the new), and a later load through the pointer one
+ * gave is ordered by its address dependency (RVWMO).
+ */
+#include "src/mm/ptlock.h"
+
+#include "src/kernel/kernel.h"
+#include "src/mm/frame.h"
+#include "src/mm/pagetable.h"
+#include "src/mm/ptshare.h"
+#include "src/sched/hart_local.h"
+#include "src/sync/bitlock.h"
+#include "src/sync/spinlock.h"
+
+struct ptlock_stats ptlock_stats;
+
+static struct bitlock_class pte_class = BITLOCK_CLASS("pte");
+
+/* walker[h]: hart h's walk mark, on a cache line of its own. */
+static struct {
+	struct mm *mm; /* the address space of the open (or last) section */
+	uint64_t seq;  /* odd: inside a section */
+} __attribute__((aligned(64))) walker[HART_LOCAL_MAX];
+
+static uint32_t *lock_word(paddr_t table)
+{
+	return &pa_to_frame(table)->pt_share;
+}
+
+static void ptlock_lock_at(paddr_t table, uintptr_t pc)
+{
+	struct frame *f = pa_to_frame(table);
+
+	bit_lock(&f->pt_share, PT_SHARE_LOCK, &pte_class, &f->pt_lock_last, pc);
+}
+
+__attribute__((noinline)) void ptlock_lock(paddr_t table)
+{
+	ptlock_lock_at(table, (uintptr_t)__builtin_return_address(0));
+}
+
+void ptlock_unlock(paddr_t table)
+{
+	bit_unlock(lock_word(table), PT_SHARE_LOCK);
+}
+
+bool ptlock_holding(paddr_t table)
+{
+	return bit_lock_holding(lock_word(table), PT_SHARE_LOCK);
+}
+
+__attribute__((noinline)) void ptlock_lock_quiet(paddr_t table)
+{
+	uint32_t *word = lock_word(table);
+
+	ptlock_lock_at(table, (uintptr_t)__builtin_return_address(0));
+	/* Acquire: pairs with each owner's release in ptlock_busy_done. */
+	while (__atomic_load_n(word, __ATOMIC_ACQUIRE) & PT_SHARE_BUSY)
+		spin_wait_once();
+}
+
+void ptlock_busy_add(paddr_t table)
+{
+	uint32_t old;
+
+	assert(ptlock_holding(table));
+	old = __atomic_fetch_add(lock_word(table), PT_SHARE_BUSY_ONE, __ATOMIC_RELAXED);
+	assert((old & PT_SHARE_BUSY) < PT_SHARE_BUSY - PT_SHARE_BUSY_ONE);
+}
+
+void ptlock_busy_done(paddr_t table)
+{
+	/* Release: whoever sees the count fall sees the install before it. */
+	uint32_t old = __atomic_fetch_sub(lock_word(table), PT_SHARE_BUSY_ONE, __ATOMIC_RELEASE);
+
+	assert((old & PT_SHARE_BUSY) != 0); /* ours was counted */
+}
+
+void ptwalk_begin(struct mm *mm)
+{
+	int self = hart_local_begin();
+
+	assert(!(walker[self].seq & 1)); /* sections do not nest */
+	__atomic_store_n(&walker[self].mm, mm, __ATOMIC_RELAXED);
+	__atomic_store_n(&walker[self].seq, walker[self].seq + 1, __ATOMIC_RELEASE);
+	/* The mark before any load of the walk (see the top of this file). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+void ptwalk_end(void)
+{
+	int self = hart_local_index();
+
+	assert(walker[self].seq & 1);
+	/* Release: the walk's loads before the end of the section. */
+	__atomic_store_n(&walker[self].seq, walker[self].seq + 1, __ATOMIC_RELEASE);
+	hart_local_end();
+}
+
+void ptwalk_wait(struct mm *mm)
+{
+	bool waited = false;
+
+	/* The caller's unlink before any load of a mark. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (int h = 0; h < HART_LOCAL_MAX; h++) {
+		uint64_t seq = __atomic_load_n(&walker[h].seq, __ATOMIC_ACQUIRE);
+
+		if (!(seq & 1) || __atomic_load_n(&walker[h].mm, __ATOMIC_RELAXED) != mm)
+			continue;
+		/* Any change of seq ends that section (a new one began after the unlink). */
+		while (__atomic_load_n(&walker[h].seq, __ATOMIC_ACQUIRE) == seq)
+			spin_wait_once();
+		waited = true;
+	}
+	if (waited)
+		__atomic_fetch_add(&ptlock_stats.grace_waits, 1, __ATOMIC_RELAXED);
+}
+
+/* The level-1 entry for va in mm, read without mm->lock; NULL if no level-1 table. */
+static pte_t *walk_link(struct mm *mm, uintptr_t va)
+{
+	const pte_t *root = phys_to_virt(mm->root);
+	pte_t e = __atomic_load_n(&root[sv39_vpn(va, 2)], __ATOMIC_RELAXED);
+
+	if (!pte_is_table(e))
+		return NULL;
+	return &((pte_t *)phys_to_virt(pte_pa(e)))[sv39_vpn(va, 1)];
+}
+
+/* Is the table, locked, mm's own and free to change? */
+static bool table_own(paddr_t table)
+{
+	uint32_t word = __atomic_load_n(lock_word(table), __ATOMIC_ACQUIRE);
+
+	return (word & (PT_SHARE_LINKS | PT_SHARE_PROTECTED)) == 1;
+}
+
+enum ptlock_found ptlock_find(struct mm *mm, uintptr_t va, pte_t **pte, uintptr_t pc)
+{
+	assert(va < USER_END);
+	for (;;) {
+		pte_t *link, e;
+		paddr_t table;
+
+		ptwalk_begin(mm);
+		link = walk_link(mm, va);
+		e = link != NULL ? __atomic_load_n(link, __ATOMIC_RELAXED) : 0;
+		if (!pte_is_table(e)) {
+			ptwalk_end();
+			return pte_is_dormant(e) ? PTLOCK_DORMANT : PTLOCK_NONE;
+		}
+		table = pte_pa(e);
+		ptlock_lock_at(table, pc);
+		/*
+		 * Still the link? Then the table stays linked while we hold its
+		 * lock (every unlink takes it), and the section may end. (If the
+		 * page was freed and came back as this very table meanwhile, it
+		 * is this table now all the same.)
+		 */
+		if (__atomic_load_n(link, __ATOMIC_ACQUIRE) == e) {
+			ptwalk_end();
+			*pte = &((pte_t *)phys_to_virt(table))[sv39_vpn(va, 0)];
+			return table_own(table) ? PTLOCK_OWN : PTLOCK_SHARED;
+		}
+		ptlock_unlock(table);
+		ptwalk_end();
+		__atomic_fetch_add(&ptlock_stats.retries, 1, __ATOMIC_RELAXED);
+	}
+}

@@ -1,0 +1,99 @@
+/*
+ * ptlock.h: the lock of each level-0 page table, and the lockless walk
+ * that reaches it (ptlock.c; docs/cow.md, "Split table locks").
+ *
+ * A user page fault takes no process-wide lock: it walks mm's tree without
+ * one, locks the level-0 table that holds its PTE, and checks again that
+ * the table is still linked where it found it. mm->lock serializes the
+ * changes of the layout (mmap, munmap, mprotect, sbrk, fork, exec, exit)
+ * among themselves; they meet the faults only in the tables they change,
+ * under those tables' locks.
+ *
+ * The rules, each kept where the code changes a table:
+ *  - The table lock is a bit of the table page's struct frame (pt_share,
+ *    ptshare.h), class "pte" in lockstat. A leaf of a table linked in a
+ *    live mm changes only under that table's lock (but for A, which an
+ *    MMU or vm_access_ok may set at any time, and a busy PTE's install by
+ *    its owner, below). Taken after mm->lock, never before it, and a hart
+ *    holds at most one.
+ *  - Unlinking a table from mm (munmap, an sbrk shrink, ptshare's copy or
+ *    drop of a shared table, fork making a link dormant) holds its lock.
+ *    So a fault that holds the lock and found the link unchanged after
+ *    taking it knows the table stays linked, and its own, until it lets go.
+ *  - Walk sections: a fault walks mm's root and level-1 table and locks the
+ *    level-0 table inside ptwalk_begin .. ptwalk_end, a per-hart mark. A
+ *    table page unlinked from mm is freed only after ptwalk_wait(mm) has
+ *    seen every walk section of mm that was open at the unlink end. So a
+ *    walk never reads a freed table page, nor takes the lock bit of a frame
+ *    that is no longer a table (the bit shares its word with the slab's
+ *    fields). The mark is a store to this hart's own cache line: no fault
+ *    writes anything that every fault of mm writes.
+ *  - Busy PTEs (vm.h) are counted per table (ptlock_busy_add, under the
+ *    lock; ptlock_busy_done, by the owner, without it). A layout change
+ *    takes the lock with ptlock_lock_quiet, which also waits for the count
+ *    to reach 0: with the lock held, 0 stays 0.
+ */
+#ifndef KINE_MM_PTLOCK_H
+#define KINE_MM_PTLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "src/arch/riscv/pte.h"
+#include "src/mm/phys.h"
+#include "src/mm/vm.h"
+
+/* Lock and unlock level-0 table (its page's physical address). */
+void ptlock_lock(paddr_t table);
+void ptlock_unlock(paddr_t table);
+
+/* ptlock_lock, then wait until no PTE of the table is busy: for layout changes. */
+void ptlock_lock_quiet(paddr_t table);
+
+/* Does this hart hold table's lock? (For asserts.) */
+bool ptlock_holding(paddr_t table);
+
+/* The table that holds pte (a pointer into a level-0 table). */
+static inline paddr_t ptlock_table_of(const pte_t *pte)
+{
+	return virt_to_phys(pte) & ~(paddr_t)(PAGE_SIZE - 1);
+}
+
+/* A PTE of table becomes busy (under its lock), and its owner is done (without it). */
+void ptlock_busy_add(paddr_t table);
+void ptlock_busy_done(paddr_t table);
+
+/*
+ * Walk sections of mm on this hart (interrupts off in between; they do not
+ * nest), and the wait for every section of mm open now to end.
+ */
+void ptwalk_begin(struct mm *mm);
+void ptwalk_end(void);
+void ptwalk_wait(struct mm *mm);
+
+/* What ptlock_find found for va. */
+enum ptlock_found {
+	PTLOCK_NONE,    /* no level-0 table (nothing is mapped there) */
+	PTLOCK_DORMANT, /* a dormant link: wake or own it first (ptshare.h) */
+	PTLOCK_SHARED,  /* locked: a table other address spaces link, or protected */
+	PTLOCK_OWN,     /* locked: mm's own table, free to change */
+};
+
+/*
+ * The fault path's walk: find va's level-0 table in mm without mm->lock,
+ * lock it, and make sure it is still linked there. For PTLOCK_OWN and
+ * PTLOCK_SHARED, *pte points at va's entry and the table is locked
+ * (ptlock_unlock(ptlock_table_of(*pte))). pc: the caller's call site, for
+ * lockstat.
+ */
+enum ptlock_found ptlock_find(struct mm *mm, uintptr_t va, pte_t **pte, uintptr_t pc);
+
+/* Counters (atomic; read through the memstat system call). */
+struct ptlock_stats {
+	uint64_t retries;     /* finds whose link changed while they took the lock */
+	uint64_t grace_waits; /* ptwalk_waits that waited for a hart's walk section */
+};
+
+extern struct ptlock_stats ptlock_stats;
+
+#endif
