@@ -42,6 +42,8 @@ int main(int argc, char **argv)
 	       (unsigned long)ms.ptshare_wakes, (unsigned long)ms.ptshare_protects,
 	       (unsigned long)ms.ptshare_copies, (unsigned long)ms.ptshare_takeovers,
 	       (unsigned long)ms.ptshare_frees, (unsigned long)ms.ptshare_drops);
+	printf("table locks   %lu finds started over (link changed), %lu frees waited for a walk\n",
+	       (unsigned long)ms.ptlock_retries, (unsigned long)ms.ptlock_grace_waits);
 	if (ms.audit_runs + ms.audit_skipped != 0)
 		printf("count audits  %lu run (the last: %lu tables, %lu frames), %lu skipped\n",
 		       (unsigned long)ms.audit_runs, (unsigned long)ms.audit_tables,

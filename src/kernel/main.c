@@ -25,6 +25,11 @@
  *                 alone (src/mm/ptlock.h; the default), or also the
  *                 process-wide mm->lock (the baseline split locks are
  *                 measured against)
+ *   ptlock=nograce | ptlock=norecheck
+ *                 the debug image only: fault injection into the split
+ *                 locks (table frees skip the wait for lockless walks; a
+ *                 fault trusts the link it read before its lock): their
+ *                 checks must catch each
  *   pagecopy=scalar | pagecopy=vector
  *                 how whole pages are copied (src/arch/riscv/pagecopy.h);
  *                 vector needs V on every hart, scalar is the default
@@ -63,6 +68,7 @@
 #include "src/mm/memstat.h"
 #include "src/mm/phys.h"
 #include "src/mm/physmem.h"
+#include "src/mm/ptlock.h"
 #include "src/mm/ptshare.h"
 #include "src/mm/slab.h"
 #include "src/mm/tlb.h"
@@ -138,6 +144,16 @@ static void boot_faultlock(void)
 		vm_fault_serialized = true; /* the baseline: every fault takes mm->lock too */
 	else
 		kine_finish(false, "unknown faultlock=%s (table or mm)", how);
+	how = bootargs_get(&bootargs, "ptlock");
+	if (how == NULL)
+		return;
+	if (strcmp(how, "nograce") == 0 && ptshare_check_enabled())
+		ptlock_skip_grace = true; /* fault injection: the walk shadow must catch it */
+	else if (strcmp(how, "norecheck") == 0 && ptshare_check_enabled())
+		ptlock_skip_recheck = true; /* fault injection: the held-link check must catch it */
+	else
+		kine_finish(false, "unknown ptlock=%s (nograce or norecheck, debug image only)",
+			    how);
 }
 
 static void boot_memory(void)

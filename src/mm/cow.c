@@ -51,7 +51,8 @@ static struct {
 	struct cow_stats s;
 } __attribute__((aligned(64))) cow_hart[HART_LOCAL_MAX];
 
-#define cow_count(field) __atomic_fetch_add(&cow_hart[hart_local_index()].s.field, 1, __ATOMIC_RELAXED)
+#define cow_count(field)                                                                           \
+	__atomic_fetch_add(&cow_hart[hart_local_index()].s.field, 1, __ATOMIC_RELAXED)
 
 void cow_stats_read(struct cow_stats *out)
 {

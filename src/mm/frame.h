@@ -71,7 +71,7 @@ struct frame {
 		};
 		uint32_t pt_share; /* a page-table page: its links and bits (ptshare.h); atomic */
 	};
-	uint8_t slab_class; /* slab: size class index */
+	uint8_t slab_class;   /* slab: size class index */
 	uint8_t alloc_hart;   /* the hart that allocated the block (remote-free statistics) */
 	uint8_t pt_lock_last; /* a page-table page: its lock's last holder (ptlock.h) */
 	uint8_t pad;

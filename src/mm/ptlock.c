@@ -24,10 +24,12 @@
 #include "src/mm/pagetable.h"
 #include "src/mm/ptshare.h"
 #include "src/sched/hart_local.h"
+#include "src/sched/perturb.h"
 #include "src/sync/bitlock.h"
 #include "src/sync/spinlock.h"
 
 struct ptlock_stats ptlock_stats;
+bool ptlock_skip_grace, ptlock_skip_recheck;
 
 static struct bitlock_class pte_class = BITLOCK_CLASS("pte");
 
@@ -35,7 +37,86 @@ static struct bitlock_class pte_class = BITLOCK_CLASS("pte");
 static struct {
 	struct mm *mm; /* the address space of the open (or last) section */
 	uint64_t seq;  /* odd: inside a section */
+#ifdef KINE_MM_CHECK
+	paddr_t seen[2]; /* debug: the level-1 and level-0 table pages this section loaded */
+	pte_t *link;     /* debug: the link a fault's lock was found through (ptlock_find) */
+	pte_t link_e;    /* ... and its value then */
+#endif
 } __attribute__((aligned(64))) walker[HART_LOCAL_MAX];
+
+/*
+ * The debug image's shadow of the lockless walks: each section records the
+ * table pages it loads, and a table page of mm freed while an open section
+ * of mm has loaded it is a use after free the grace wait exists to prevent
+ * (ptwalk_check_free; fault injection ptlock=nograce shows it firing).
+ * A fault's lock also remembers the link it was found through, and its
+ * release checks the link still names the table: a table that left mm
+ * while a fault held its lock (ptlock=norecheck shows that one).
+ */
+#ifdef KINE_MM_CHECK
+static void walk_saw(int level, paddr_t page)
+{
+	__atomic_store_n(&walker[hart_local_index()].seen[level], page, __ATOMIC_SEQ_CST);
+}
+
+void ptwalk_check_free(struct mm *mm, paddr_t table)
+{
+	for (int h = 0; h < HART_LOCAL_MAX; h++) {
+		if (!(__atomic_load_n(&walker[h].seq, __ATOMIC_SEQ_CST) & 1) ||
+		    __atomic_load_n(&walker[h].mm, __ATOMIC_RELAXED) != mm)
+			continue;
+		if (__atomic_load_n(&walker[h].seen[0], __ATOMIC_RELAXED) == table ||
+		    __atomic_load_n(&walker[h].seen[1], __ATOMIC_RELAXED) == table)
+			panic(
+			    "ptlock: table page %#lx of mm %lu freed while hart %d's lockless walk "
+			    "may still read it (no ptwalk_wait since its unlink)",
+			    (unsigned long)table, (unsigned long)mm->id, h);
+	}
+}
+
+static void held_link_set(pte_t *link, pte_t e)
+{
+	int self = hart_local_index();
+
+	walker[self].link = link;
+	walker[self].link_e = e;
+}
+
+/* At a fault's unlock: the link it found the table through must still name it. */
+static void held_link_check(paddr_t table)
+{
+	int self = hart_local_index();
+	pte_t *link = walker[self].link;
+
+	if (link == NULL)
+		return; /* a layout change's lock */
+	walker[self].link = NULL;
+	if (__atomic_load_n(link, __ATOMIC_RELAXED) != walker[self].link_e)
+		panic("ptlock: a fault held table %#lx's lock after the table left its address "
+		      "space (link now %#lx; the find did not check the link again)",
+		      (unsigned long)table, (unsigned long)*link);
+}
+#else
+static void walk_saw(int level, paddr_t page)
+{
+	(void)level, (void)page;
+}
+
+void ptwalk_check_free(struct mm *mm, paddr_t table)
+{
+	(void)mm, (void)table;
+}
+
+static void held_link_set(pte_t *link, pte_t e)
+{
+	(void)link, (void)e;
+}
+
+static void held_link_check(paddr_t table)
+{
+	(void)table;
+}
+#endif
 
 static uint32_t *lock_word(paddr_t table)
 {
@@ -56,6 +137,7 @@ __attribute__((noinline)) void ptlock_lock(paddr_t table)
 
 void ptlock_unlock(paddr_t table)
 {
+	held_link_check(table);
 	bit_unlock(lock_word(table), PT_SHARE_LOCK);
 }
 
@@ -96,6 +178,9 @@ void ptwalk_begin(struct mm *mm)
 	int self = hart_local_begin();
 
 	assert(!(walker[self].seq & 1)); /* sections do not nest */
+#ifdef KINE_MM_CHECK
+	walker[self].seen[0] = walker[self].seen[1] = 0;
+#endif
 	__atomic_store_n(&walker[self].mm, mm, __ATOMIC_RELAXED);
 	__atomic_store_n(&walker[self].seq, walker[self].seq + 1, __ATOMIC_RELEASE);
 	/* The mark before any load of the walk (see the top of this file). */
@@ -116,6 +201,8 @@ void ptwalk_wait(struct mm *mm)
 {
 	bool waited = false;
 
+	if (ptlock_skip_grace)
+		return; /* fault injection: ptwalk_check_free must catch it */
 	/* The caller's unlink before any load of a mark. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (int h = 0; h < HART_LOCAL_MAX; h++) {
@@ -140,6 +227,7 @@ static pte_t *walk_link(struct mm *mm, uintptr_t va)
 
 	if (!pte_is_table(e))
 		return NULL;
+	walk_saw(0, pte_pa(e));
 	return &((pte_t *)phys_to_virt(pte_pa(e)))[sv39_vpn(va, 1)];
 }
 
@@ -166,6 +254,8 @@ enum ptlock_found ptlock_find(struct mm *mm, uintptr_t va, pte_t **pte, uintptr_
 			return pte_is_dormant(e) ? PTLOCK_DORMANT : PTLOCK_NONE;
 		}
 		table = pte_pa(e);
+		walk_saw(1, table);
+		perturb_window(); /* seed=N: let an unlink act inside the walk */
 		ptlock_lock_at(table, pc);
 		/*
 		 * Still the link? Then the table stays linked while we hold its
@@ -173,7 +263,8 @@ enum ptlock_found ptlock_find(struct mm *mm, uintptr_t va, pte_t **pte, uintptr_
 		 * page was freed and came back as this very table meanwhile, it
 		 * is this table now all the same.)
 		 */
-		if (__atomic_load_n(link, __ATOMIC_ACQUIRE) == e) {
+		if (ptlock_skip_recheck || __atomic_load_n(link, __ATOMIC_ACQUIRE) == e) {
+			held_link_set(link, e);
 			ptwalk_end();
 			*pte = &((pte_t *)phys_to_virt(table))[sv39_vpn(va, 0)];
 			return table_own(table) ? PTLOCK_OWN : PTLOCK_SHARED;

@@ -88,6 +88,21 @@ enum ptlock_found {
  */
 enum ptlock_found ptlock_find(struct mm *mm, uintptr_t va, pte_t **pte, uintptr_t pc);
 
+/*
+ * The debug image's shadow check (nothing elsewhere): panic if an open
+ * walk section of mm has loaded table page table, now being freed. Called
+ * by the TLB shadow's check of every user table page freed
+ * (tlb_shadow_table_free).
+ */
+void ptwalk_check_free(struct mm *mm, paddr_t table);
+
+/*
+ * Fault injection, the debug image only: ptlock=nograce (table frees skip
+ * ptwalk_wait) and ptlock=norecheck (ptlock_find trusts the link it read
+ * before taking the lock), the broken protocols the checks must catch.
+ */
+extern bool ptlock_skip_grace, ptlock_skip_recheck;
+
 /* Counters (atomic; read through the memstat system call). */
 struct ptlock_stats {
 	uint64_t retries;     /* finds whose link changed while they took the lock */

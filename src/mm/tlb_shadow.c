@@ -28,6 +28,7 @@
 #include "src/kernel/kernel.h"
 #include "src/lib/check.h"
 #include "src/mm/asid.h"
+#include "src/mm/ptlock.h"
 #include "src/mm/vm.h"
 #include "src/sched/hart.h"
 #include "src/sched/hart_local.h"
@@ -304,6 +305,7 @@ void tlb_shadow_table_free(struct mm *mm, uint64_t pa)
 		      (unsigned long)t->harts);
 	t->pa = 0;
 	spin_unlock(&shadow_lock);
+	ptwalk_check_free(mm, pa); /* and no lockless walk of mm may read it either */
 }
 
 void tlb_shadow_mm_destroy(struct mm *mm)

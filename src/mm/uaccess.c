@@ -34,8 +34,7 @@ static bool uaccess_allows(pte_t e, bool write)
  * ptlock_unlock it when done), or NULL with nothing locked if the access
  * cannot be had. pc: the system call's call site, for lockstat.
  */
-static uint8_t *uaccess_page(struct mm *mm, uintptr_t va, bool write, paddr_t *table,
-			     uintptr_t pc)
+static uint8_t *uaccess_page(struct mm *mm, uintptr_t va, bool write, paddr_t *table, uintptr_t pc)
 {
 	if (va >= USER_END)
 		return NULL;
