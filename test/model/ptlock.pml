@@ -1,0 +1,627 @@
+/*
+ * ptlock.pml: the fault's fast path under a lock per level-0 table
+ * instead of mm->lock (issue 21; docs/model.md, "Split table locks").
+ *
+ * One address space. Its level-1 slot of a region (its link) names a
+ * level-0 table, valid or dormant, or is 0. Every table has a lock (in its
+ * frame's bookkeeping), a count of the address spaces that link it, a
+ * PROTECTED bit, a count of its BUSY leaves (busy) and a state: unused,
+ * live, or freed (the page given back; it may be handed out again as a new
+ * table). A table maps one page (one leaf). A frame's count is the number
+ * of leaves that map it, plus the copies' temporary references, plus (frame
+ * 0) the reference of an outside holder (another process that shares the
+ * frame COW) that it may drop at any moment.
+ *
+ * Each hart has a walk section flag, walking[h]: hart h is inside a
+ * lockless walk of the mm. Setting and clearing it are sequentially
+ * consistent (Promela's interleaving).
+ *
+ * The fault's fast path (fault below), no mm lock:
+ *  1. walking = 1;  2. read the link: 0 or dormant: walking = 0, the slow
+ *  path (not modelled here: the fault gives up);  3. lock the table the
+ *  link names;  4. read the link again: another table, or none: unlock,
+ *  walking = 0, retry from 1;  5. walking = 0 (the table is locked and
+ *  linked: every unlink takes its lock);  6. a table that is not private
+ *  (count != 1, or PROTECTED): unlock, the slow path;  7. the COW write:
+ *  frame count 1, reuse in place (W); otherwise a temporary reference on the
+ *  old frame, unlock, a new frame with the old one's contents, 1..5 again,
+ *  then the re-check: the leaf is the one the copy was made from and the
+ *  table still private. If not, the copy is freed and the temporary
+ *  reference put, and the fault retries. If so, the leaf is marked BUSY,
+ *  busy + 1, unlock, the shootdown (abstract: no TLBs here), the copy
+ *  installed (writable), busy - 1, and the old frame put twice (the leaf's
+ *  reference and the temporary one). A fault that finds its leaf BUSY
+ *  unlocks and retries (the wait of vm_wait_pte).
+ *
+ * munmap of the whole table (under mm->lock, which the model leaves out:
+ * one hart makes every layout change of the mm): lock the table, wait for
+ * busy == 0, clear the leaf (its frame put), unlink (link = 0, count - 1),
+ * unlock; the whole-ASID shootdown (abstract); the grace wait: for every
+ * other hart, wait until walking[h] == 0 (one hart at a time); then free
+ * the table. A later map may allocate the same table page again (its
+ * bookkeeping reset) and link it at the same slot, with a new frame:
+ * the ABA the re-check of step 4 and the copy's leaf re-check must survive.
+ *
+ * fork (-DFORK; under mm->lock): lock the table, wait for busy == 0,
+ * count + 1, the parent's link and the child's dormant, unlock; the whole
+ * shootdown (abstract). A wake of a dormant link (the parent's load, the
+ * child's): lock the table, wait for busy == 0, clear W in the leaf, set
+ * PROTECTED, the link valid, unlock (share.pml checks the wake's finer
+ * protocol: its bit lock and flushes).
+ *
+ * The configurations:
+ *  - default: harts 0 and 1 each take a store fault on the page (COW,
+ *    frame 0, count 2 with the outside holder's); hart 2 unmaps the table,
+ *    then may map the region again (a new table, perhaps the same page);
+ *  - -DTWO_TABLES: hart 0 faults in region 0, hart 1 in region 1, each
+ *    with a table of its own (the point of split locks); hart 2 unmaps
+ *    region 0;
+ *  - -DFORK: hart 0 takes a store fault on the page, then stores to it
+ *    (only through a writable leaf, as a hart would); hart 1 forks, then
+ *    loads the page (a wake); the child's hart 2 loads the page.
+ *
+ * The properties, as assertions:
+ *  (1) no hart locks, unlocks, reads or writes a table that is freed;
+ *  (2) a copy installs only into a table the mm links;
+ *  (3) no frame is put below 0 or once freed; at the end every frame's
+ *      count is the number of leaves of live tables that map it (plus the
+ *      outside holder's), and a frame nobody maps is freed: none lost;
+ *  (4) -DFORK: the child's load returns what the page held when fork
+ *      returned (the snapshot), never a later store of the parent.
+ *
+ * Broken variants (-D), each of which spin must refute:
+ *  NO_RECHECK          the fault does not read the link again after it
+ *                      took the table lock (step 4)
+ *  FREE_NO_WAIT        munmap frees the table without the grace wait
+ *  UNMAP_NO_TABLE_LOCK munmap clears the leaf and unlinks without the
+ *                      table lock
+ *  WALK_END_EARLY      the fault ends its walk section before it takes the
+ *                      table lock
+ *  UNMAP_IGNORES_BUSY  munmap does not wait for the table's busy count
+ *  COPY_NO_LEAF_RECHECK  the copy's re-check after the relock checks that
+ *                      the table is private, not that its leaf is the one
+ *                      the copy was made from
+ *  COPY_NO_PRIVATE_RECHECK  the copy's re-check after the relock checks the
+ *                      leaf only, not that the table is still private (-DFORK)
+ *  SHARE_IGNORES_BUSY  fork and the wake both take the table lock without
+ *                      waiting for busy == 0 (-DFORK; either wait alone is
+ *                      enough here: a link becomes valid again only by a wake)
+ *
+ * Reachability probes (-DREACH=N): 1, both faults hold their table locks
+ * at once, in two tables (-DTWO_TABLES); 2, a fault's re-check of the link
+ * fails and it retries; 3, the grace wait waits on a hart inside its walk
+ * section; 4, a copy thrown away; 5, a reuse in place; 6, fork shares the
+ * table while a copy holds its temporary reference (-DFORK); 7, a copy's
+ * re-check finds the table shared (-DFORK); 8, munmap waits for a BUSY
+ * leaf; 9, the copy's second walk locks the same table page, freed and
+ * mapped again meanwhile (ABA).
+ */
+
+#define NH 3        /* harts */
+#define NT 2        /* table pages */
+#define NF 6        /* frames */
+#ifdef TWO_TABLES
+#define NR 2        /* regions (level-1 slots) */
+#else
+#define NR 1
+#endif
+
+/* A link: the table's number in bits 0-1, and V or DORMANT; 0: no table. */
+#define LV 4
+#define LD 8
+#define LTAB(l) ((l) & 3)
+
+/* A leaf: the frame's number in bits 0-2, V, W (no W: COW), BUSY. */
+#define EV 8
+#define EW 16
+#define EB 32
+#define EFR(e) ((e) & 7)
+
+#define UNUSED 0
+#define LIVE   1
+#define FREED  2
+
+#define NOT 255     /* no table: the slow path */
+
+byte link[NR];
+byte tstate[NT];
+byte tlock[NT];     /* 0, or the holder's hart + 1 */
+byte links[NT];     /* address spaces that link the table */
+bool prot[NT];      /* PROTECTED */
+byte busy[NT];      /* BUSY leaves of the table */
+byte leaf[NT];
+
+byte fref[NF];
+byte fstate[NF];
+byte fval[NF];      /* the frame's contents */
+byte nframes;
+
+bool walking[NH];
+bool holder;        /* the outside holder still has its reference to frame 0 */
+
+#ifdef FORK
+byte link_c;        /* the child's link */
+byte exp_c;         /* the child's snapshot of the page */
+bool forked;
+#endif
+
+#ifdef REACH
+bool copying[NH];   /* probe 6: a copy holds its temporary reference */
+bool aba;           /* probe 9: the map took table 0 again */
+#define PROBE(x) x
+#else
+#define PROBE(x) skip
+#endif
+
+#define LOCALS byte t, t0, l, e, f, c, g; bool done, same
+
+/* Every touch of a table's page or of its bookkeeping: (1). */
+#define TCHECK(tt) assert(tstate[tt] == LIVE)
+
+inline tlock_take(tt, h)
+{
+	atomic {
+		tlock[tt] == 0 ->
+		printf("MSC: hart %d locks table %d\n", h, tt);
+		TCHECK(tt);
+		tlock[tt] = (h) + 1
+	}
+}
+
+inline tunlock(tt, h)
+{
+	atomic { TCHECK(tt); assert(tlock[tt] == (h) + 1); tlock[tt] = 0 }
+}
+
+inline frame_put(fr)
+{
+	atomic {
+		assert(fstate[fr] == LIVE && fref[fr] > 0);
+		fref[fr]--;
+		if
+		:: fref[fr] == 0 -> fstate[fr] = FREED; fval[fr] = 0
+		:: else -> skip
+		fi
+	}
+}
+
+inline frame_alloc(fr)
+{
+	atomic {
+		assert(nframes < NF);
+		fr = nframes;
+		nframes++;
+		fref[fr] = 1;
+		fstate[fr] = LIVE
+	}
+}
+
+/*
+ * Steps 1 to 5: the lockless walk to region r's table, locked, the link
+ * read again. t: the table, locked; or NOT (no table, or a dormant link).
+ */
+inline walk_lock(h, r)
+{
+	do
+	:: walking[h] = 1;
+		atomic {
+			l = link[r];
+			printf("MSC: hart %d walks: link %d\n", h, l);
+			if
+			:: l == 0 || (l & LD) -> walking[h] = 0; t = NOT
+			:: else -> t = LTAB(l)
+			fi
+		}
+		if
+		:: t == NOT -> break
+		:: else -> skip
+		fi;
+#ifdef WALK_END_EARLY
+		walking[h] = 0;
+#endif
+		tlock_take(t, h);
+#ifndef NO_RECHECK
+		if
+		:: link[r] != l ->
+			printf("MSC: hart %d: link %d changed under the lock of table %d: retry\n", h, l, t);
+#ifdef REACH
+			assert(!(REACH == 2));  /* probe 2 */
+#endif
+			tunlock(t, h);
+			walking[h] = 0
+		:: else ->
+			walking[h] = 0;
+#ifdef REACH
+			/* probe 1: the two faults hold their tables' locks at once */
+			assert(!(REACH == 1 && tlock[0] + tlock[1] == 3 && tlock[0] != 0 && tlock[1] != 0));
+#endif
+			break
+		fi
+#else
+		walking[h] = 0;
+		break
+#endif
+	od;
+	l = 0
+}
+
+/*
+ * The install of the copy c into table t (locked, leaf re-checked): BUSY,
+ * unlock, shootdown, install, busy - 1.
+ */
+inline install(h, r)
+{
+	atomic { TCHECK(t); leaf[t] = e | EB; busy[t]++ }
+	tunlock(t, h);
+	/* the shootdown of the mm's harts: abstract */
+	atomic {
+		printf("MSC: hart %d installs frame %d in table %d\n", h, c, t);
+		TCHECK(t);
+		assert(link[r] != 0 && LTAB(link[r]) == t);    /* (2) */
+		leaf[t] = c | EV | EW
+	}
+	atomic { TCHECK(t); busy[t]-- }
+}
+
+/* A store fault of hart h on the page of region r. done: resolved (W). */
+inline fault(h, r)
+{
+	do
+	:: walk_lock(h, r);
+		if
+		:: t == NOT -> break    /* the slow path */
+		:: else -> skip
+		fi;
+		atomic {
+			TCHECK(t);
+			e = leaf[t];
+			same = (links[t] == 1 && !prot[t])
+		}
+		if
+		:: !same -> tunlock(t, h); break    /* not private: the slow path */
+		:: same && !(e & EV) -> tunlock(t, h); break
+		:: same && (e & EW) -> tunlock(t, h); done = 1; break
+		:: same && (e & EB) -> tunlock(t, h) /* wait for it, retry */
+		:: same && (e & EV) && !(e & (EW | EB)) ->
+			atomic {
+				f = EFR(e);
+				if
+				:: fref[f] == 1 ->
+					printf("MSC: hart %d reuses frame %d in table %d\n", h, f, t);
+#ifdef REACH
+					assert(!(REACH == 5));  /* probe 5 */
+#endif
+					TCHECK(t);
+					leaf[t] = e | EW;
+					done = 1
+				:: else ->
+					fref[f]++;  /* the temporary reference */
+					PROBE(copying[h] = 1);
+					printf("MSC: hart %d copies frame %d of table %d\n", h, f, t)
+				fi
+			}
+			tunlock(t, h);
+			if
+			:: done -> break
+			:: else -> skip
+			fi;
+			frame_alloc(c);
+			fval[c] = fval[f];
+			t0 = t;
+			walk_lock(h, r);
+			if
+			:: t == NOT ->  /* the slow path: throw the copy away */
+				frame_put(c); frame_put(f); PROBE(copying[h] = 0);
+				break
+			:: else -> skip
+			fi;
+			atomic {
+				TCHECK(t);
+#ifdef REACH
+				assert(!(REACH == 7 && links[t] != 1)); /* probe 7 */
+				assert(!(REACH == 9 && aba && t == t0)); /* probe 9 */
+#endif
+#if defined(COPY_NO_PRIVATE_RECHECK)
+				same = (leaf[t] == e)
+#elif defined(COPY_NO_LEAF_RECHECK)
+				same = (links[t] == 1 && !prot[t])
+#else
+				same = (leaf[t] == e && links[t] == 1 && !prot[t])
+#endif
+			}
+			if
+			:: !same ->
+				printf("MSC: hart %d throws its copy, frame %d, away\n", h, c);
+#ifdef REACH
+				assert(!(REACH == 4));  /* probe 4 */
+#endif
+				tunlock(t, h);
+				frame_put(c);
+				frame_put(f);
+				PROBE(copying[h] = 0)   /* and retries */
+			:: same ->
+				install(h, r);
+				frame_put(f);
+				frame_put(f);
+				PROBE(copying[h] = 0);
+				done = 1;
+				break
+			fi
+		fi
+	od;
+	atomic { t = 0; t0 = 0; e = 0; f = 0; c = 0; same = 0 }
+}
+
+/* munmap of region r's whole table, by hart h (which holds mm->lock). */
+inline unmap(h, r)
+{
+	t = LTAB(link[r]);
+#ifndef UNMAP_NO_TABLE_LOCK
+	tlock_take(t, h);
+#endif
+#ifndef UNMAP_IGNORES_BUSY
+#ifdef REACH
+	assert(!(REACH == 8 && busy[t] != 0));  /* probe 8 */
+#endif
+	busy[t] == 0;
+#endif
+	atomic {
+		TCHECK(t);
+		e = leaf[t];
+		if
+		:: e & EV -> frame_put(EFR(e))
+		:: else -> skip
+		fi;
+		leaf[t] = 0;
+		link[r] = 0;
+		links[t]--;
+		printf("MSC: hart %d clears the leaf and unlinks table %d\n", h, t)
+	}
+#ifndef UNMAP_NO_TABLE_LOCK
+	tunlock(t, h);
+#endif
+	/* the whole-ASID shootdown: abstract */
+#ifndef FREE_NO_WAIT
+	/* the grace wait: every walk section that began before the unlink has ended */
+	g = 0;
+	do
+	:: g < NH && g != (h) ->
+		if
+		:: walking[g] ->
+			printf("MSC: hart %d waits for hart %d's walk\n", h, g);
+#ifdef REACH
+			assert(!(REACH == 3));  /* probe 3 */
+#endif
+			walking[g] == 0
+		:: else -> skip
+		fi;
+		g++
+	:: g == (h) -> g++
+	:: g == NH -> break
+	od;
+#endif
+	atomic {
+		TCHECK(t);
+		tstate[t] = FREED;
+		links[t] = 0;
+		prot[t] = 0;
+		printf("MSC: hart %d frees table %d\n", h, t);
+		g = 0; e = 0
+	}
+}
+
+/* A map of region r after the unmap: a new table (perhaps the page just freed), a new frame. */
+inline map(h, r)
+{
+	atomic {
+		if
+		:: tstate[0] != LIVE -> t = 0
+		:: tstate[1] != LIVE -> t = 1
+		fi;
+		PROBE(aba = (t == 0))
+	}
+	frame_alloc(f);
+	atomic {
+		tstate[t] = LIVE;
+		tlock[t] = 0;
+		busy[t] = 0;
+		links[t] = 1;
+		prot[t] = 0;
+		leaf[t] = f | EV | EW;
+		link[r] = t | LV;
+		printf("MSC: hart %d maps table %d, frame %d\n", h, t, f);
+		t = 0; f = 0
+	}
+}
+
+proctype faulter(byte h; byte r)
+{
+	LOCALS;
+	fault(h, r);
+#ifdef FORK
+	/* the store the fault was for: through a valid link to a writable leaf, or a fault again (given up) */
+	if
+	:: done ->
+		atomic {
+			if
+			:: link[r] & LV ->
+				t = LTAB(link[r]);
+				TCHECK(t);
+				if
+				:: leaf[t] & EW ->
+					fval[EFR(leaf[t])] = 1;
+					printf("MSC: hart %d stores 1 to frame %d\n", h, EFR(leaf[t]))
+				:: else -> skip
+				fi
+			:: else -> skip
+			fi;
+			t = 0
+		}
+	:: else -> skip
+	fi;
+#endif
+	done = 0
+}
+
+proctype unmapper(byte h)
+{
+	LOCALS;
+	unmap(h, 0);
+#ifndef TWO_TABLES
+	if
+	:: map(h, 0)
+	:: skip
+	fi
+#endif
+}
+
+/* The outside holder of frame 0 lets it go, or not. */
+proctype outside()
+{
+	if
+	:: atomic { frame_put(0); holder = 0; printf("MSC: the outside holder puts frame 0\n") }
+	:: skip
+	fi
+}
+
+#ifdef FORK
+/* The wake of a dormant link lk (the parent's or the child's), by hart h. */
+inline wake(lk, h)
+{
+	t = LTAB(lk);
+	tlock_take(t, h);
+#ifndef SHARE_IGNORES_BUSY
+	busy[t] == 0;
+#endif
+	atomic {
+		TCHECK(t);
+		leaf[t] = leaf[t] & ~EW;
+		prot[t] = 1;
+		lk = t | LV;
+		printf("MSC: hart %d wakes its link to table %d\n", h, t)
+	}
+	tunlock(t, h);
+	t = 0
+}
+
+/* Hart 1: fork, then a load of the page (a wake). */
+proctype forker(byte h)
+{
+	LOCALS;
+	t = LTAB(link[0]);
+	tlock_take(t, h);
+#ifndef SHARE_IGNORES_BUSY
+	busy[t] == 0;
+#endif
+	atomic {
+		TCHECK(t);
+		links[t]++;
+		link[0] = t | LD;
+		link_c = t | LD;
+		exp_c = fval[EFR(leaf[t])];
+#ifdef REACH
+		assert(!(REACH == 6 && (copying[0] || copying[1]))); /* probe 6 */
+#endif
+		printf("MSC: hart %d forks: table %d shared, the page holds %d\n", h, t, exp_c)
+	}
+	tunlock(t, h);
+	/* the whole shootdown of the parent: abstract */
+	forked = 1;
+	if
+	:: link[0] & LD -> wake(link[0], h)
+	:: else -> skip
+	fi
+}
+
+/* Hart 2: the child loads the page. */
+proctype child(byte h)
+{
+	LOCALS;
+	forked;
+	if
+	:: link_c & LD -> wake(link_c, h)
+	:: else -> skip
+	fi;
+	atomic {
+		t = LTAB(link_c);
+		TCHECK(t);
+		e = leaf[t];
+		assert(e & EV);
+		if
+		:: fval[EFR(e)] != exp_c ->
+			printf("MSC: the child loads %d from frame %d, not %d\n", fval[EFR(e)], EFR(e), exp_c)
+		:: else -> skip
+		fi;
+		assert(fval[EFR(e)] == exp_c);  /* (4) */
+		t = 0; e = 0
+	}
+}
+#endif
+
+init {
+	byte k, j, n;
+	atomic {
+		/* table 0: the page, COW over frame 0, which the outside holder shares */
+		tstate[0] = LIVE; links[0] = 1; leaf[0] = 0 | EV;
+		link[0] = 0 | LV;
+		fref[0] = 2; fstate[0] = LIVE; holder = 1;
+		nframes = 1;
+#ifdef TWO_TABLES
+		/* table 1: region 1's page, COW over frame 1, shared the same way (for good) */
+		tstate[1] = LIVE; links[1] = 1; leaf[1] = 1 | EV;
+		link[1] = 1 | LV;
+		fref[1] = 2; fstate[1] = LIVE;
+		nframes = 2;
+		run faulter(0, 0);
+		run faulter(1, 1);
+		run unmapper(2);
+#elif defined(FORK)
+		run faulter(0, 0);
+		run forker(1);
+		run child(2);
+#else
+		run faulter(0, 0);
+		run faulter(1, 0);
+		run unmapper(2);
+#endif
+		run outside()
+	}
+	_nr_pr == 1;
+	/* (3): every frame's count is its leaves (and holders); none lost */
+	k = 0;
+	do
+	:: k < nframes ->
+		n = 0;
+		if
+		:: k == 0 && holder -> n++
+		:: else -> skip
+		fi;
+#ifdef TWO_TABLES
+		if
+		:: k == 1 -> n++    /* region 1's outside holder keeps its reference */
+		:: else -> skip
+		fi;
+#endif
+		j = 0;
+		do
+		:: j < NT ->
+			if
+			:: tstate[j] == LIVE && (leaf[j] & EV) && EFR(leaf[j]) == k -> n++
+			:: else -> skip
+			fi;
+			j++
+		:: else -> break
+		od;
+		assert(fref[k] == n);
+		assert((n == 0) == (fstate[k] == FREED));
+		k++
+	:: else -> break
+	od;
+	k = 0;
+	do
+	:: k < NT ->
+		assert(tlock[k] == 0 && (tstate[k] != LIVE || busy[k] == 0));
+		k++
+	:: else -> break
+	od
+}
