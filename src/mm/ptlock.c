@@ -13,9 +13,11 @@
  * mark, a full fence, and only then reads the entries. By the two fences,
  * either the waiter sees the mark (and waits for the section to end), or
  * the walk reads the entries after the unlink and never reaches the
- * unlinked page. Entries are read once each (a plain aligned 64-bit load:
- * the old value or the new), and a later load through the pointer one
- * gave is ordered by its address dependency (RVWMO).
+ * unlinked page. Entries are read once each (an aligned 64-bit load: the
+ * old value or the new), with acquire order, so that a table page linked
+ * since (zeroed and counted first, then published with release) is seen
+ * whole; RVWMO would order the dependent loads anyway, C does not promise
+ * it.
  */
 #include "src/mm/ptlock.h"
 
@@ -223,7 +225,7 @@ void ptwalk_wait(struct mm *mm)
 static pte_t *walk_link(struct mm *mm, uintptr_t va)
 {
 	const pte_t *root = phys_to_virt(mm->root);
-	pte_t e = __atomic_load_n(&root[sv39_vpn(va, 2)], __ATOMIC_RELAXED);
+	pte_t e = __atomic_load_n(&root[sv39_vpn(va, 2)], __ATOMIC_ACQUIRE);
 
 	if (!pte_is_table(e))
 		return NULL;
@@ -248,7 +250,7 @@ enum ptlock_found ptlock_find(struct mm *mm, uintptr_t va, pte_t **pte, uintptr_
 
 		ptwalk_begin(mm);
 		link = walk_link(mm, va);
-		e = link != NULL ? __atomic_load_n(link, __ATOMIC_RELAXED) : 0;
+		e = link != NULL ? __atomic_load_n(link, __ATOMIC_ACQUIRE) : 0;
 		if (!pte_is_table(e)) {
 			ptwalk_end();
 			return pte_is_dormant(e) ? PTLOCK_DORMANT : PTLOCK_NONE;

@@ -78,7 +78,7 @@ static void ptshare_protect(paddr_t table)
 	pte_t *t = phys_to_virt(table);
 	pte_t cow_a = protect_accessed();
 
-	ptlock_lock(table);
+	ptlock_lock_quiet(table); /* a busy PTE would be skipped, then installed writable */
 	if (!(__atomic_load_n(word, __ATOMIC_RELAXED) & PT_SHARE_PROTECTED)) {
 		for (unsigned i = 0; i < SV39_ENTRIES; i++) {
 			pte_t e = t[i];
@@ -511,7 +511,22 @@ static struct mm *audit_mms;
 struct audit {
 	uint32_t *counts;
 	uint64_t tables, frames;
+	/*
+	 * A page seen both as a table and as a user page: reported only if
+	 * the walk was quiet (a table freed and its frame mapped again
+	 * between two mms' walks, or during a fault's, is no mismatch).
+	 */
+	paddr_t clash;
+	const char *clash_why;
 };
+
+static void audit_clash(struct audit *a, paddr_t pa, const char *why)
+{
+	if (a->clash_why == NULL) {
+		a->clash = pa;
+		a->clash_why = why;
+	}
+}
 
 /* A level-0 table reached through one more link; its leaves counted at the first. */
 static void audit_table(struct audit *a, paddr_t table)
@@ -521,21 +536,23 @@ static void audit_table(struct audit *a, paddr_t table)
 
 	if (*c != 0) {
 		if (!(*c & AUDIT_TABLE))
-			panic("ptshare audit: table %#lx is also mapped as a user page", table);
+			audit_clash(a, table, "is a table and is also mapped as a user page");
 		(*c)++;
 		return;
 	}
 	*c = AUDIT_TABLE | 1;
 	a->tables++;
 	for (unsigned i = 0; i < SV39_ENTRIES; i++) {
+		pte_t e = __atomic_load_n(&t[i], __ATOMIC_RELAXED); /* faults change leaves */
 		uint32_t *f;
 
-		if (!pte_valid(t[i]))
+		if (!pte_valid(e))
 			continue;
-		f = &a->counts[frame_index(pa_to_frame(pte_pa(t[i])))];
-		if (*f & AUDIT_TABLE)
-			panic("ptshare audit: frame %#lx is mapped as a user page and is a table",
-			      pte_pa(t[i]));
+		f = &a->counts[frame_index(pa_to_frame(pte_pa(e)))];
+		if (*f & AUDIT_TABLE) {
+			audit_clash(a, pte_pa(e), "is mapped as a user page and is a table");
+			continue;
+		}
 		if ((*f)++ == 0)
 			a->frames++;
 	}
@@ -553,6 +570,8 @@ static int audit_links(uintptr_t va, pte_t *links, unsigned n, void *ctx)
 /* Every frame the walk counted: a table's links, a mapped frame's references. */
 static void audit_compare(const struct audit *a)
 {
+	if (a->clash_why != NULL)
+		panic("ptshare audit: frame %#lx %s", a->clash, a->clash_why);
 	for (uint64_t i = 0; i < frame_table_len; i++) {
 		uint32_t c = a->counts[i], want = c & ~AUDIT_TABLE;
 		struct frame *f = &frame_table[i];
