@@ -158,6 +158,17 @@ __attribute__((noinline)) void ptlock_lock_quiet(paddr_t table)
 		spin_wait_once();
 }
 
+__attribute__((noinline)) bool ptlock_lock_batch_slow(paddr_t table, bool taken)
+{
+	uint32_t *word = lock_word(table);
+
+	if (!taken)
+		ptlock_lock_at(table, (uintptr_t)__builtin_return_address(0));
+	while (__atomic_load_n(word, __ATOMIC_ACQUIRE) & PT_SHARE_BUSY)
+		spin_wait_once();
+	return !taken;
+}
+
 void ptlock_busy_add(paddr_t table)
 {
 	uint32_t old;

@@ -40,7 +40,9 @@
 #include <stdint.h>
 
 #include "src/arch/riscv/pte.h"
+#include "src/mm/frame.h"
 #include "src/mm/phys.h"
+#include "src/mm/ptshare.h"
 #include "src/mm/vm.h"
 
 /* Lock and unlock level-0 table (its page's physical address). */
@@ -49,6 +51,34 @@ void ptlock_unlock(paddr_t table);
 
 /* ptlock_lock, then wait until no PTE of the table is busy: for layout changes. */
 void ptlock_lock_quiet(paddr_t table);
+
+/*
+ * ptlock_lock_quiet for a layout change that locks many tables in a row
+ * under mm->lock (fork: one per 2 MiB resident), where interrupts are off
+ * already: an uncontended take is one AMO and is not counted by lockstat
+ * (counting it would double fork's cost per table); a contended one goes
+ * the counted way. Returns which, for ptlock_unlock_batch.
+ */
+bool ptlock_lock_batch_slow(paddr_t table, bool taken);
+
+static inline bool ptlock_lock_batch(paddr_t table)
+{
+	uint32_t *word = &pa_to_frame(table)->pt_share;
+	uint32_t old = __atomic_fetch_or(word, PT_SHARE_LOCK, __ATOMIC_ACQUIRE);
+
+	if (__builtin_expect((old & (PT_SHARE_LOCK | PT_SHARE_BUSY)) == 0, 1))
+		return false; /* taken, uncounted, and nothing busy: it cannot become so */
+	/* Contended (taken the counted way), or taken with a busy PTE to wait out. */
+	return ptlock_lock_batch_slow(table, !(old & PT_SHARE_LOCK));
+}
+
+static inline void ptlock_unlock_batch(paddr_t table, bool counted)
+{
+	if (counted)
+		ptlock_unlock(table);
+	else
+		__atomic_fetch_and(&pa_to_frame(table)->pt_share, ~PT_SHARE_LOCK, __ATOMIC_RELEASE);
+}
 
 /* Does this hart hold table's lock? (For asserts.) */
 bool ptlock_holding(paddr_t table);

@@ -134,19 +134,19 @@ static inline void fork_one(struct fork_ctx *c, pte_t *link, pte_t *child)
 	paddr_t table = pte_pa(e);
 	uint32_t *word = share_word(table);
 	uint32_t old;
-
 	/*
 	 * Under the table's lock, once no PTE of it is busy: the parent's
 	 * faults change its leaves under that lock while it is theirs alone.
 	 */
-	ptlock_lock_quiet(table);
+	bool counted = ptlock_lock_batch(table);
+
 	old = __atomic_fetch_add(word, 1, __ATOMIC_RELAXED);
 	assert((old & PT_SHARE_LINKS) - 1 < PT_SHARE_LINKS - 1); /* 1 .. max - 1 */
 	if (__builtin_expect(!(old & PT_SHARE_WAS_SHARED), 0))
 		__atomic_fetch_or(word, PT_SHARE_WAS_SHARED, __ATOMIC_RELAXED);
 	if (pte_valid(e) && (old & PT_SHARE_PROTECTED)) {
 		pte_store(child, e);
-		ptlock_unlock(table);
+		ptlock_unlock_batch(table, counted);
 		return;
 	}
 	e = pa_to_pte(table) | PTE_DORMANT;
@@ -155,7 +155,7 @@ static inline void fork_one(struct fork_ctx *c, pte_t *link, pte_t *child)
 		c->flush = true;
 	}
 	pte_store(child, e);
-	ptlock_unlock(table);
+	ptlock_unlock_batch(table, counted);
 }
 
 /*

@@ -403,10 +403,11 @@ static int mm_copy_table(uintptr_t va, pte_t *src, unsigned n, void *arg)
 	paddr_t table = ptlock_table_of(src);
 	uint64_t copied = 0;
 	int err = 0;
+	bool counted;
 
 	if (dst == NULL)
 		return PT_ERR_NOMEM;
-	ptlock_lock_quiet(table); /* the parent's faults change its leaves under it */
+	counted = ptlock_lock_batch(table); /* the parent's faults change its leaves under it */
 	for (unsigned i = 0; i < n; i++) {
 		pte_t pte;
 
@@ -421,7 +422,7 @@ static int mm_copy_table(uintptr_t va, pte_t *src, unsigned n, void *arg)
 		pte_store(&dst[i], pte);
 		copied++;
 	}
-	ptlock_unlock(table);
+	ptlock_unlock_batch(table, counted);
 	c->leaves += copied;
 	return err;
 }
