@@ -415,7 +415,14 @@ __attribute__((noinline)) int vm_user_fault(struct mm *mm, uintptr_t va, enum vm
 		if (err != FAULT_OWN)
 			return err;
 		err = vm_fault_own(mm, va, access);
-		if (err != 0)
+		/*
+		 * A read or fetch just runs again through the woken link (and
+		 * faults once more only if the page does not allow it, or on a
+		 * clear A where the hart does not set it). A write goes on here:
+		 * its COW leaf is still to resolve, and a second trap costs more
+		 * than a second walk.
+		 */
+		if (err != 0 || access != VM_ACCESS_WRITE)
 			return err;
 	}
 }
