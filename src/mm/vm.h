@@ -48,7 +48,7 @@
 
 struct mm {
 	struct spinlock lock;
-	paddr_t root;        /* guarded by lock (the user half of what it points to) */
+	paddr_t root;        /* fixed; its user half's layout guarded by lock, leaves by ptlock.h */
 	uintptr_t brk;       /* guarded by lock: end of the heap (sbrk) */
 	uintptr_t brk_base;  /* guarded by lock: where the heap starts; sbrk never goes below */
 	uintptr_t mmap_next; /* guarded by lock: where the next mmap region goes */
