@@ -68,6 +68,7 @@
 #include "src/mm/memstat.h"
 #include "src/mm/phys.h"
 #include "src/mm/physmem.h"
+#include "src/mm/pt_retired.h"
 #include "src/mm/ptlock.h"
 #include "src/mm/ptshare.h"
 #include "src/mm/slab.h"
@@ -174,6 +175,7 @@ static void boot_memory(void)
 		panic("physical memory map: %s", err);
 	frames_init(&pm);
 	slab_init();
+	pt_pool_init();
 	bootimage_init(platform.initrd.base, platform.initrd.size);
 	kmap_init(&platform);
 	kstack_init();

@@ -244,19 +244,37 @@ static bool frame_put_from(struct frame *f, void *caller)
 
 /* ---- the allocation API ---- */
 
-paddr_t frame_alloc(unsigned order)
+static void (*shortage_hook)(void); /* set once at boot (frame_on_shortage) */
+
+void frame_on_shortage(void (*fn)(void))
+{
+	shortage_hook = fn;
+}
+
+static struct frame *frame_take(unsigned order)
 {
 	struct frame *f;
-	int hart;
+	int hart = hart_local_begin();
 
-	CHECK(order <= BUDDY_MAX_ORDER);
-	hart = hart_local_begin();
 	f = order == 0 ? frame_cache_alloc(hart) : buddy_alloc(order);
 	if (f) {
 		memstat_count(MEMSTAT_ALLOC);
 		f->alloc_hart = (uint8_t)hart;
 	}
 	hart_local_end();
+	return f;
+}
+
+paddr_t frame_alloc(unsigned order)
+{
+	struct frame *f;
+
+	CHECK(order <= BUDDY_MAX_ORDER);
+	f = frame_take(order);
+	if (f == NULL && order == 0 && shortage_hook != NULL) {
+		shortage_hook(); /* free frames held in reserve come back: try once more */
+		f = frame_take(order);
+	}
 	if (f == NULL)
 		return 0;
 	CHECK(f->state == FRAME_ALLOCATED && f->order == order);
@@ -287,6 +305,34 @@ paddr_t frame_alloc_zeroed(unsigned order)
 	if (pa)
 		block_zero(pa, order);
 	return pa;
+}
+
+void frame_split(paddr_t pa, unsigned order)
+{
+	struct frame *head = pa_to_frame(pa);
+
+	if ((pa & (PAGE_SIZE - 1)) != 0 || head->state != FRAME_ALLOCATED || head->order != order ||
+	    frame_refcount(head) != 1)
+		fatal("frame_split: %#llx order %u is not a block held once (state %u, order %u, "
+		      "refs %u)",
+		      (unsigned long long)pa, order, head->state, head->order,
+		      frame_refcount(head));
+	for (size_t i = 1; i < ((size_t)1 << order); i++) {
+		struct frame *f = head + i;
+
+		CHECK(f->state == FRAME_TAIL && frame_refcount(f) == 0);
+		f->flags = 0;
+		f->order = 0;
+		f->alloc_hart = head->alloc_hart;
+		f->state = FRAME_ALLOCATED;
+		__atomic_store_n(&f->refs, 1, __ATOMIC_RELAXED);
+	}
+	head->order = 0;
+	/* Each page is freed on its own now: count each as allocated, as a free counts it. */
+	(void)hart_local_begin();
+	for (size_t i = 1; i < ((size_t)1 << order); i++)
+		memstat_count(MEMSTAT_ALLOC);
+	hart_local_end();
 }
 
 bool frame_free(paddr_t pa, unsigned order)

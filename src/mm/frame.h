@@ -121,6 +121,23 @@ struct frame *frame_at(uint32_t index);
 uint64_t frames_total(void);
 uint64_t frames_managed(void);
 
+/*
+ * Make the allocated block at pa (2^order pages, one reference) into 2^order
+ * allocated order-0 frames of one reference each, to be freed one by one
+ * (page-table pages come so, in runs whose struct frames lie together:
+ * pt_frames.c). Fatal if pa is not such a block.
+ */
+void frame_split(paddr_t pa, unsigned order);
+
+/*
+ * fn gives back the free frames a user of the allocator keeps in reserve
+ * (the page-table runs, pt_frames.c): frame_alloc(0) calls it when it
+ * finds no frame, then tries once more, so that a reserve never makes an
+ * allocation fail that the free memory could serve. fn must take no lock
+ * that a caller of frame_alloc may hold. Set once, at boot.
+ */
+void frame_on_shortage(void (*fn)(void));
+
 /* Whether this build poisons freed frames (the debug image). */
 bool frame_poison_enabled(void);
 

@@ -43,6 +43,9 @@ struct pt_stats {
 
 extern struct pt_stats pt_stats;
 
+/* Set up the per-hart runs table pages come from (pt_frames.c), after slab_init. */
+void pt_pool_init(void);
+
 /* An empty batch for table pages that leave mm's tree (NULL: the kernel's). */
 void pt_retired_init(struct pt_retired *r, struct mm *mm);
 

@@ -3,7 +3,8 @@
  * page, get/put, the last put frees (order 0 into this hart's cache, larger
  * orders into the buddy), frame_free's order check, zeroed allocation, and
  * the fatal reports of a put below zero (with the frame and the caller), a
- * get on a free frame, and an address outside the table.
+ * get on a free frame, and an address outside the table; a block split
+ * into order-0 frames, and the shortage hook's reserve given back.
  */
 #include <stdlib.h>
 
@@ -108,6 +109,52 @@ static void test_zeroed(void)
 	CHECK_EQ(memstat_free_frames(), frames_managed());
 }
 
+static paddr_t short_reserve; /* test_shortage's frame held back */
+static int shortage_calls;
+
+static void give_back(void)
+{
+	shortage_calls++;
+	if (short_reserve != 0)
+		frame_free(short_reserve, 0);
+	short_reserve = 0;
+}
+
+static void test_split_and_shortage(void)
+{
+	paddr_t pa, got;
+	uint64_t free0;
+	int n = 0;
+
+	SECTION("frame_split makes a block into order-0 frames, each freed on its own");
+	shim_arena(&pm, BASE, 8 * MiB, NULL, 0);
+	frames_init(&pm);
+	free0 = memstat_free_frames();
+	pa = frame_alloc(3);
+	CHECK(pa != 0);
+	frame_split(pa, 3);
+	for (unsigned i = 0; i < 8; i++) {
+		struct frame *f = pa_to_frame(pa + i * PAGE_SIZE);
+
+		CHECK(f->state == FRAME_ALLOCATED && f->order == 0 && frame_refcount(f) == 1);
+	}
+	for (unsigned i = 8; i-- > 0;)
+		frame_free(pa + i * PAGE_SIZE, 0); /* any order: the buddy merges them again */
+	frame_cache_drain(0);
+	CHECK_EQ(memstat_free_frames(), free0);
+	CHECK(frame_alloc(3) == pa); /* whole again */
+	frame_free(pa, 3);
+
+	SECTION("a shortage gives the reserve back before frame_alloc(0) fails");
+	short_reserve = frame_alloc(0);
+	frame_on_shortage(give_back);
+	while ((got = frame_alloc(0)) != 0)
+		n++;
+	CHECK_EQ(shortage_calls, 2); /* once for the reserve, once more at the very end */
+	CHECK_EQ(n, (int)free0); /* every free frame, the reserve's too */
+	frame_on_shortage(NULL);
+}
+
 /* ---- fatal reports ---- */
 
 static void put_below_zero(void *arg)
@@ -181,6 +228,7 @@ int main(void)
 	test_table();
 	test_refcounts();
 	test_zeroed();
+	test_split_and_shortage();
 	test_fatal();
 	return check_summary("frame_test");
 }
