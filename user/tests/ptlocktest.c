@@ -175,7 +175,7 @@ static unsigned long rng_next(unsigned long *s)
 
 static volatile unsigned long *wr_region;
 static struct barrier wr_barrier;
-static bool wr_interleaved; /* onetable: page p by thread p mod N; else table t by thread t */
+static bool wr_interleaved;  /* onetable: page p by thread p mod N; else table t by thread t */
 static unsigned long wr_bad; /* atomic */
 
 static unsigned long wr_tag(long t)
@@ -195,8 +195,8 @@ static int wr_thread(void *arg)
 			fill(wr_region, p * WPP, (p + 1) * WPP, wr_tag(t));
 		barrier_wait(&wr_barrier);
 		for (unsigned long p = (unsigned long)t; p < TPAGES; p += (unsigned long)nthreads)
-			bad += check("onetable child", wr_region, p * WPP, (p + 1) * WPP,
-				     wr_tag(t));
+			bad +=
+			    check("onetable child", wr_region, p * WPP, (p + 1) * WPP, wr_tag(t));
 	} else {
 		fill(wr_region, (unsigned long)t * TWORDS, (unsigned long)(t + 1) * TWORDS,
 		     wr_tag(t));
@@ -294,19 +294,36 @@ static bool scenario_onetable(void)
 
 /* ---- writers for unmap and mprotect: stores, copyout and copyin in their own pages ---- */
 
-#define CH     512 /* bytes per pipe transfer */
-#define CHW    (CH / sizeof(unsigned long))
-#define SWEEPS 2
+#define CH       512 /* bytes per pipe transfer */
+#define CHW      (CH / sizeof(unsigned long))
+#define SWEEPS   2
 #define FA_PAGES 64 /* each writer's, at the start of its table */
 
 static volatile unsigned long *fa_region; /* writer t: pages [t * TPAGES, t * TPAGES + fa_pages) */
 static unsigned long fa_pages;            /* pages each writer owns in its table */
 static int fa_writers;
-static int fa_pipe[TH_MAX][2];
+/*
+ * The writers' pipes: writer t uses pipe t mod FA_PIPES, each write() and
+ * its read() together under that pipe's lock (a process has 16 descriptors).
+ */
+#define FA_PIPES 4
+static int fa_pipe[FA_PIPES][2];
+static int fa_plock[FA_PIPES]; /* atomic */
 static unsigned long fa_buf[TH_MAX][CHW];
-static unsigned long fa_bad;     /* atomic: wrong words the writers saw */
-static int fa_done;              /* atomic: writers finished */
-static int fa_stop;              /* atomic: the syscall threads stop */
+static unsigned long fa_bad; /* atomic: wrong words the writers saw */
+static int fa_done;          /* atomic: writers finished */
+static int fa_stop;          /* atomic: the syscall threads stop */
+
+static void pipe_lock(int *l)
+{
+	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+		yield();
+}
+
+static void pipe_unlock(int *l)
+{
+	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
 
 static unsigned long fa_tag(int sweep)
 {
@@ -324,7 +341,7 @@ static int fa_writer(void *arg)
 	long t = (long)arg;
 	volatile unsigned long *w = fa_region + (unsigned long)t * TWORDS;
 	unsigned long bad = 0, *buf = fa_buf[t];
-	int *pfd = fa_pipe[t];
+	int *pfd = fa_pipe[t % FA_PIPES], *lock = &fa_plock[t % FA_PIPES];
 
 	spread(t + 1);
 	for (int s = 1; s <= SWEEPS; s++) {
@@ -338,17 +355,21 @@ static int fa_writer(void *arg)
 				for (unsigned long c = 0; c < WPP; c += CHW) {
 					for (unsigned long i = 0; i < CHW; i++)
 						buf[i] = val(tag, from + c + i);
+					pipe_lock(lock);
 					if (write(pfd[1], buf, CH) != CH ||
 					    read(pfd[0], (void *)(w + from + c), CH) != CH)
 						bad++;
+					pipe_unlock(lock);
 				}
 			} else {
 				fill(w, from, from + WPP, tag);
 			}
 			if (p % 4 == 2) {
+				pipe_lock(lock);
 				if (write(pfd[1], (const void *)(w + from), CH) != CH ||
 				    read(pfd[0], buf, CH) != CH)
 					bad++;
+				pipe_unlock(lock);
 				for (unsigned long i = 0; i < CHW; i++)
 					bad += buf[i] != val(tag, from + i);
 			}
@@ -391,7 +412,7 @@ static bool fa_setup(unsigned long pages)
 	if (fa_region == NULL)
 		return false;
 	for (int t = 0; t < fa_writers; t++) {
-		if (pipe(fa_pipe[t]) < 0)
+		if (t < FA_PIPES && pipe(fa_pipe[t]) < 0)
 			return false;
 		fill(fa_region + (unsigned long)t * TWORDS, 0, pages * WPP, fa_tag(0));
 	}
@@ -404,8 +425,8 @@ static unsigned long fa_parent_check(const char *who)
 	unsigned long bad = 0;
 
 	for (int t = 0; t < fa_writers; t++)
-		bad += check(who, fa_region + (unsigned long)t * TWORDS, 0, fa_pages * WPP,
-			     fa_tag(0));
+		bad +=
+		    check(who, fa_region + (unsigned long)t * TWORDS, 0, fa_pages * WPP, fa_tag(0));
 	return bad;
 }
 
@@ -607,9 +628,9 @@ static bool scenario_unmap(void)
 #define G_TABLES 2
 
 static volatile unsigned long *g_region;
-static unsigned long g_want[G_TABLES * TPAGES];       /* the tag of each page of G */
-static unsigned long h_want[TH_MAX][TPAGES];          /* of each writer table's other half */
-static volatile long *mres;                           /* [0] wrong, [1] mprotects */
+static unsigned long g_want[G_TABLES * TPAGES]; /* the tag of each page of G */
+static unsigned long h_want[TH_MAX][TPAGES];    /* of each writer table's other half */
+static volatile long *mres;                     /* [0] wrong, [1] mprotects */
 
 /* Check the pages [from, to) of w against want[]. */
 static unsigned long want_check(const char *who, volatile unsigned long *w, unsigned long from,
@@ -663,8 +684,8 @@ static int mprotect_child(void)
 		for (unsigned long g = 0; g < G_TABLES; g++)
 			bad += toggle(g_region, g * TPAGES, TPAGES, g_want, g * TPAGES + wp, tag,
 				      &count);
-		bad += toggle(g_region, TPAGES - 8, 16, g_want, TPAGES - 8 + cycle % 16, tag,
-			      &count);
+		bad +=
+		    toggle(g_region, TPAGES - 8, 16, g_want, TPAGES - 8 + cycle % 16, tag, &count);
 	}
 	for (int t = 0; t < fa_writers; t++)
 		thread_join(tid[t], 0);
@@ -704,8 +725,8 @@ static bool scenario_mprotect(void)
 			failed++;
 		}
 		for (int t = 0; t < fa_writers; t++)
-			parent_bad += check("mprotect parent", fa_region + (unsigned long)t * TWORDS,
-					    0, TWORDS, 1);
+			parent_bad += check("mprotect parent",
+					    fa_region + (unsigned long)t * TWORDS, 0, TWORDS, 1);
 		parent_bad += check("mprotect parent", g_region, 0, G_TABLES * TWORDS, 1);
 	}
 	printf("ptlocktest: mprotect: %d rounds, %d writers in their tables under %ld mprotects "
@@ -909,9 +930,8 @@ static const struct {
 	const char *name;
 	bool (*fn)(void);
 } scenarios[] = {
-    {"tables", scenario_tables},     {"unmap", scenario_unmap},
-    {"fork", scenario_fork},         {"onetable", scenario_onetable},
-    {"mprotect", scenario_mprotect},
+    {"tables", scenario_tables},     {"unmap", scenario_unmap},       {"fork", scenario_fork},
+    {"onetable", scenario_onetable}, {"mprotect", scenario_mprotect},
 };
 
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
