@@ -592,6 +592,7 @@ static bool scenario_unmap(void)
 {
 	int nsame = nthreads >= 4 ? 2 : 1, failed = 0;
 	unsigned long parent_bad = 0;
+	struct kine_memstat m0, m1;
 
 	ures = (volatile struct unmap_res *)shared_page();
 	if (ures == NULL || !fa_setup(FA_PAGES)) {
@@ -603,6 +604,7 @@ static bool scenario_unmap(void)
 			printf("ptlocktest: unmap: pipe failed: FAIL\n");
 			return false;
 		}
+	memstat(&m0, 0);
 	for (int r = 0; r < rounds; r++) {
 		int pid = fork(), status = -2;
 
@@ -614,11 +616,16 @@ static bool scenario_unmap(void)
 		}
 		parent_bad += fa_parent_check("unmap parent");
 	}
+	memstat(&m1, 0);
+	/* Whether the frees met walks: the kernel's counters (any process's, mostly ours). */
 	printf("ptlocktest: unmap: %d rounds, %d writers in their tables under %ld munmaps of "
 	       "whole and emptied tables: %ld wrong in the children, %lu wrong in the parent; "
-	       "same pages: %ld calls, %ld moved, %ld -EFAULT, %ld wrong\n",
+	       "same pages: %ld calls, %ld moved, %ld -EFAULT, %ld wrong (%lu table pages freed, "
+	       "%lu waited for a walk, %lu faults retried)\n",
 	       rounds, fa_writers, ures->munmaps, ures->bad, parent_bad, ures->calls, ures->ok,
-	       ures->efault, ures->wrong);
+	       ures->efault, ures->wrong, (unsigned long)(m1.pt_freed - m0.pt_freed),
+	       (unsigned long)(m1.ptlock_grace_waits - m0.ptlock_grace_waits),
+	       (unsigned long)(m1.ptlock_retries - m0.ptlock_retries));
 	return failed == 0 && ures->bad == 0 && parent_bad == 0 && ures->wrong == 0 &&
 	       ures->calls == ures->ok + ures->efault;
 }
