@@ -34,6 +34,7 @@ BOOT_PROGRAMS = [
     "memleak",
     "pingpong",
     "pipetest",
+    "ptlocktest",
     "sh",
     "sharetest",
     "tabletest",
