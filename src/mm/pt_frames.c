@@ -155,11 +155,11 @@ void pt_retired_free(struct pt_retired *r)
 	while ((f = frame_list_pop(&r->tables)) != NULL) {
 		paddr_t table = frame_to_pa(f);
 
-		/* Every unlink and every fault let its lock go (ptlock.h). */
-		assert(!(__atomic_load_n(&f->pt_share, __ATOMIC_RELAXED) & PT_SHARE_LOCK));
 		if (r->mm != NULL)
 			tlb_shadow_table_free(r->mm,
 					      table); /* panics if a hart may still walk it */
+		/* Every unlink and every fault let its lock go (ptlock.h). */
+		assert(!(__atomic_load_n(&f->pt_share, __ATOMIC_RELAXED) & PT_SHARE_LOCK));
 		pt_page_free(table);
 		__atomic_fetch_add(&pt_stats.freed, 1, __ATOMIC_RELAXED);
 	}

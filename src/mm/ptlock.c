@@ -232,6 +232,20 @@ void ptwalk_wait(struct mm *mm)
 		__atomic_fetch_add(&ptlock_stats.grace_waits, 1, __ATOMIC_RELAXED);
 }
 
+/*
+ * With either fault injection (debug image), a walk lingers between reading
+ * the link and taking the lock (50000 spin turns, longer than an unmap's
+ * shootdown under QEMU), so that the broken protocol is caught within a few
+ * rounds of ptlocktest's unmap race, not once in millions of unlinks (the
+ * window is a dozen instructions wide). Lingering with the wait and the
+ * re-check in place, the same race never trips either check.
+ */
+static void walk_linger(void)
+{
+	for (int i = 0; i < 50000; i++)
+		spin_wait_once();
+}
+
 /* The level-1 entry for va in mm, read without mm->lock; NULL if no level-1 table. */
 static pte_t *walk_link(struct mm *mm, uintptr_t va)
 {
@@ -269,6 +283,8 @@ enum ptlock_found ptlock_find(struct mm *mm, uintptr_t va, pte_t **pte, uintptr_
 		table = pte_pa(e);
 		walk_saw(1, table);
 		perturb_window(); /* seed=N: let an unlink act inside the walk */
+		if (ptlock_skip_grace || ptlock_skip_recheck)
+			walk_linger(); /* fault injection: widen the window each closes */
 		ptlock_lock_at(table, pc);
 		/*
 		 * Still the link? Then the table stays linked while we hold its

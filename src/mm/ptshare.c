@@ -25,6 +25,7 @@
 
 #include "src/arch/riscv/mmu.h"
 #include "src/kernel/kernel.h"
+#include "src/lib/fmt.h"
 #include "src/mm/frame.h"
 #include "src/mm/memstat.h"
 #include "src/mm/pagetable.h"
@@ -567,11 +568,18 @@ static int audit_links(uintptr_t va, pte_t *links, unsigned n, void *ctx)
 	return 0;
 }
 
-/* Every frame the walk counted: a table's links, a mapped frame's references. */
-static void audit_compare(const struct audit *a)
+/*
+ * Every frame the walk counted against its live count: a table's links, a
+ * mapped frame's references. Records the first mismatch in *why (and its
+ * frame in *at) rather than panicking: the live counts may have moved
+ * since the walk, and only a clock unmoved past this read makes it real.
+ */
+static bool audit_compare(const struct audit *a, char *why, size_t n)
 {
-	if (a->clash_why != NULL)
-		panic("ptshare audit: frame %#lx %s", a->clash, a->clash_why);
+	if (a->clash_why != NULL) {
+		fmt_snprintf(why, n, "frame %#lx %s", a->clash, a->clash_why);
+		return false;
+	}
 	for (uint64_t i = 0; i < frame_table_len; i++) {
 		uint32_t c = a->counts[i], want = c & ~AUDIT_TABLE;
 		struct frame *f = &frame_table[i];
@@ -580,12 +588,16 @@ static void audit_compare(const struct audit *a)
 			? __atomic_load_n(&f->pt_share, __ATOMIC_RELAXED) & PT_SHARE_LINKS
 			: frame_refcount(f);
 
-		if (c != 0 && have != want)
-			panic("ptshare audit: %s %#lx: %u %s, but %u %s",
-			      (c & AUDIT_TABLE) ? "table" : "frame", frame_to_pa(f), have,
-			      (c & AUDIT_TABLE) ? "links" : "references", want,
-			      (c & AUDIT_TABLE) ? "address spaces link it" : "tables map it");
+		if (c != 0 && have != want) {
+			fmt_snprintf(why, n, "%s %#lx: %u %s, but %u %s",
+				     (c & AUDIT_TABLE) ? "table" : "frame", frame_to_pa(f), have,
+				     (c & AUDIT_TABLE) ? "links" : "references", want,
+				     (c & AUDIT_TABLE) ? "address spaces link it"
+						       : "tables map it");
+			return false;
+		}
 	}
+	return true;
 }
 
 /* What may change the counts: any mm_lock, user fault, frame allocation or free. */
@@ -670,15 +682,20 @@ void ptshare_audit(void)
 	before = audit_clock();
 	/*
 	 * No temporary reference may be out now; a new one comes after a
-	 * table lock that moves the clock (cow.c). So an unmoved clock at the end says the walk saw
-	 * one state of every count.
+	 * table lock that moves the clock (cow.c). So an unmoved clock at the
+	 * end says the walk and the compare saw one state of every count.
 	 */
-	bool quiet = __atomic_load_n(&ptshare_audit_inflight, __ATOMIC_ACQUIRE) == 0;
+	bool quiet = __atomic_load_n(&ptshare_audit_inflight, __ATOMIC_ACQUIRE) == 0, same = true;
+	char why[160];
 
-	if (quiet)
+	if (quiet) {
 		audit_walk(&a);
+		same = audit_compare(&a, why, sizeof(why));
+	}
+	/* Checked after the compare: it reads live counts, which a change may move too. */
 	if (quiet && audit_clock() == before) {
-		audit_compare(&a);
+		if (!same)
+			panic("ptshare audit: %s", why);
 		__atomic_store_n(&ptshare_audit_stats.tables, a.tables, __ATOMIC_RELAXED);
 		__atomic_store_n(&ptshare_audit_stats.frames, a.frames, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&ptshare_audit_stats.runs, 1, __ATOMIC_RELAXED);

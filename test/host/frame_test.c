@@ -151,7 +151,7 @@ static void test_split_and_shortage(void)
 	while ((got = frame_alloc(0)) != 0)
 		n++;
 	CHECK_EQ(shortage_calls, 2); /* once for the reserve, once more at the very end */
-	CHECK_EQ(n, (int)free0); /* every free frame, the reserve's too */
+	CHECK_EQ(n, (int)free0);     /* every free frame, the reserve's too */
 	frame_on_shortage(NULL);
 }
 
