@@ -6,8 +6,7 @@
 
 Live: boots the kernel with `OPTS -- lockstat -r ; WORKLOAD ; lockstat -d` (the kernel options
 OPTS, e.g. faultlock=mm, if given; reset the statistics, run the workload through the shell,
-dump them), shows the console's progress, and parses the
-dump. It exits with the run's status when that is not 0 (tools/qemu/README.md: 124 when
+dump them), shows the console's progress, and parses the dump. It exits with the run's status when that is not 0 (tools/qemu/README.md: 124 when
 --timeout struck, 125 when QEMU ended without a verdict), after writing what report it can.
 --from-log reads the dump out of a saved serial log instead (a board's, or a run's).
 Either way it symbolizes every contending call site with riscv64-unknown-elf-addr2line against
