@@ -10,10 +10,21 @@
  *                                          other thread running on hart 1,
  *                                          then asleep there), one store
  *                                          per page
- *   forkbench scale [-n PAGES] [-r REPS] procs|threads HARTS...
+ *   forkbench scale [-i] [-n PAGES] [-r REPS] procs|threads HARTS...
  *                                          COW fault throughput of HARTS
  *                                          processes (or threads of one),
- *                                          each on its own hart
+ *                                          each on its own hart, writing
+ *                                          PAGES pages each of a region
+ *                                          aligned to 2 MiB (a level-0
+ *                                          table): a slice each (with
+ *                                          PAGES a multiple of 512, whole
+ *                                          tables each), or with -i
+ *                                          (interleaved; after "scale",
+ *                                          unlike the clock's -i) worker w
+ *                                          pages w, w+N, w+2N, ... (N
+ *                                          workers: with N*PAGES <= 512
+ *                                          all in one table); lock
+ *                                          classes mm and pte counted
  *   forkbench pipe [-r REPS] MIB           MIB MiB through a pipe in 64 KiB
  *                                          writes, hart 0 to a reader on
  *                                          hart 1: MB/s
@@ -109,17 +120,37 @@ static unsigned long field(const char *line, const char *key)
 	return v;
 }
 
+/* One lock class's counts from the dump (docs/lockstat.md). */
+struct class_counts {
+	const char *name; /* the class to pick out, e.g. "mm" */
+	unsigned long acq, con, bounce;
+};
+
+/* Is the dump line's name= field exactly name? */
+static int is_class(const char *line, const char *name)
+{
+	const char *p = find(line, " name=");
+	size_t n = strlen(name);
+
+	return p != NULL && strncmp(p + 6, name, n) == 0 && (p[6 + n] == ' ' || p[6 + n] == '\0');
+}
+
 /*
  * Contentions since the last reset, all classes, and the most contended
- * class's name (into top, up to 23 characters); resets the counts.
+ * class's name (into top, up to 23 characters); resets the counts. The
+ * classes named in pick[0 .. npick) get their acquisitions, contentions
+ * and acquisition bounces (summed over kinds, spin and sleep).
  */
-static unsigned long lock_contentions(char *top, unsigned long *top_con)
+static unsigned long lock_contentions(char *top, unsigned long *top_con, struct class_counts *pick,
+				      int npick)
 {
 	unsigned long total = 0;
 	char *line = lockbuf;
 
 	top[0] = '\0';
 	*top_con = 0;
+	for (int i = 0; i < npick; i++)
+		pick[i].acq = pick[i].con = pick[i].bounce = 0;
 	if (lockstat(lockbuf, sizeof(lockbuf) - 1, LOCKSTAT_RESET) < 0)
 		return 0;
 	lockbuf[sizeof(lockbuf) - 1] = '\0';
@@ -135,6 +166,13 @@ static unsigned long lock_contentions(char *top, unsigned long *top_con)
 			const char *name = find(line, " name=");
 
 			total += con;
+			for (int i = 0; i < npick; i++) {
+				if (is_class(line, pick[i].name)) {
+					pick[i].acq += field(line, " acq=");
+					pick[i].con += con;
+					pick[i].bounce += field(line, " acq_bounce=");
+				}
+			}
 			if (con > *top_con && name != NULL) {
 				int i = 0;
 
@@ -665,14 +703,23 @@ struct scale_shared {
 	unsigned long t0[MAX_HARTS], t1[MAX_HARTS];
 };
 
-static struct scale_shared *sh;
-static volatile char *region;
-static int region_pages; /* per worker */
+#define TABLE_SPAN (512l * PAGE) /* what one level-0 table maps: 2 MiB */
 
-/* Worker w on hart w: wait for the start, then one store per page of its slice. */
+static struct scale_shared *sh;
+static volatile char *region; /* aligned to TABLE_SPAN */
+static int region_pages;      /* per worker */
+static int interleaved;       /* -i: worker w writes pages w, w+N, w+2N, ... */
+static int workers;           /* N of the measurement running */
+
+/*
+ * Worker w on hart w: wait for the start, then one store per page of its
+ * own: its slice (the region's pages w*PAGES ..), or interleaved, pages
+ * w, w+N, w+2N, ... of the region's first N*PAGES.
+ */
 static void scale_work(int w)
 {
-	volatile char *slice = region + (long)w * region_pages * PAGE;
+	long first = interleaved ? w : (long)w * region_pages;
+	long stride = interleaved ? workers : 1;
 
 	set_affinity(w);
 	__atomic_add_fetch(&sh->arrived, 1, __ATOMIC_ACQ_REL);
@@ -680,7 +727,7 @@ static void scale_work(int w)
 		yield();
 	sh->t0[w] = now();
 	for (long i = 0; i < region_pages; i++)
-		slice[i * PAGE] = (char)w;
+		region[(first + i * stride) * PAGE] = (char)w;
 	__atomic_store_n(&sh->t1[w], now(), __ATOMIC_RELEASE);
 }
 
@@ -695,18 +742,19 @@ static void scale_measure(const char *mode, int n, int rep)
 {
 	unsigned long first = ~0ul, last = 0, faults = (unsigned long)n * region_pages, el;
 	unsigned long con, top_con;
+	struct class_counts cls[2] = {{.name = "mm"}, {.name = "pte"}};
 	char top[24];
 
 	while (__atomic_load_n(&sh->arrived, __ATOMIC_ACQUIRE) < n)
 		yield();
 	memstat(&ms0, 0);
-	lock_contentions(top, &top_con); /* reset */
+	lock_contentions(top, &top_con, cls, 2); /* reset */
 	__atomic_store_n(&sh->go, 1, __ATOMIC_RELEASE);
 	for (int w = 0; w < n; w++)
 		while (__atomic_load_n(&sh->t1[w], __ATOMIC_ACQUIRE) == 0)
 			yield();
 	memstat(&ms1, 0);
-	con = lock_contentions(top, &top_con);
+	con = lock_contentions(top, &top_con, cls, 2);
 	for (int w = 0; w < n; w++) {
 		first = sh->t0[w] < first ? sh->t0[w] : first;
 		last = sh->t1[w] > last ? sh->t1[w] : last;
@@ -716,14 +764,17 @@ static void scale_measure(const char *mode, int n, int rep)
 	       "\"faults\":%lu,\"elapsed_ns\":%lu,\"faults_per_s\":%lu,\"cow_faults\":%lu,"
 	       "\"allocs\":%lu,\"global_lock\":%lu,\"remote_drains\":%lu,\"remote_frees\":%lu,"
 	       "\"remote_shootdowns\":%lu,\"contentions\":%lu,\"top_class\":\"%s\","
-	       "\"top_class_con\":%lu}\n",
+	       "\"top_class_con\":%lu,\"layout\":\"%s\",\"mm_acq\":%lu,\"mm_con\":%lu,"
+	       "\"mm_bounce\":%lu,\"pte_acq\":%lu,\"pte_con\":%lu,\"pte_bounce\":%lu}\n",
 	       mode, n, rep, faults, to_unit(el), el ? faults * timebase_hz / el : 0,
 	       (unsigned long)(ms1.cow_faults - ms0.cow_faults),
 	       (unsigned long)(ms1.allocs - ms0.allocs),
 	       (unsigned long)(ms1.global_lock - ms0.global_lock),
 	       (unsigned long)(ms1.remote_drains - ms0.remote_drains),
 	       (unsigned long)(ms1.remote_frees - ms0.remote_frees),
-	       (unsigned long)(ms1.tlb_shootdowns - ms0.tlb_shootdowns), con, top, top_con);
+	       (unsigned long)(ms1.tlb_shootdowns - ms0.tlb_shootdowns), con, top, top_con,
+	       interleaved ? "interleaved" : "slices", cls[0].acq, cls[0].con, cls[0].bounce,
+	       cls[1].acq, cls[1].con, cls[1].bounce);
 }
 
 /* procs: n processes, each writing its slice. threads: n threads of one child. */
@@ -731,6 +782,7 @@ static int bench_scale(int threads, int n, int reps)
 {
 	int pid, tid[MAX_HARTS];
 
+	workers = n;
 	for (int rep = 0; rep < reps; rep++) {
 		memset(sh, 0, sizeof(*sh));
 		touch(region, (long)n * region_pages,
@@ -846,7 +898,7 @@ static int bench_pipe(int reps, int mib)
 static int usage(void)
 {
 	printf("usage: forkbench [-i] fork|exec [-r REPS] MIB... | fault [-n PAGES] [-t 0] | "
-	       "scale [-n PAGES] [-r REPS] procs|threads HARTS... | pipe [-r REPS] MIB | "
+	       "scale [-i] [-n PAGES] [-r REPS] procs|threads HARTS... | pipe [-r REPS] MIB | "
 	       "share [-r REPS] [-w WMIB] MIB... | nop\n");
 	return 2;
 }
@@ -889,7 +941,10 @@ int main(int argc, char **argv)
 	if (strcmp(what, "nop") == 0)
 		return 0;
 	for (; a + 1 < argc && argv[a][0] == '-'; a += 2) {
-		if (strcmp(argv[a], "-r") == 0)
+		if (strcmp(argv[a], "-i") == 0 && strcmp(what, "scale") == 0) {
+			interleaved = 1; /* scale's -i: no value */
+			a--;
+		} else if (strcmp(argv[a], "-r") == 0)
 			reps = atoi(argv[a + 1]);
 		else if (strcmp(argv[a], "-n") == 0)
 			pages = atoi(argv[a + 1]);
@@ -917,6 +972,7 @@ int main(int argc, char **argv)
 		return usage();
 	{
 		int threads = strcmp(argv[a], "threads") == 0, most = 1;
+		char *map;
 
 		if (!threads && strcmp(argv[a], "procs") != 0)
 			return usage();
@@ -926,10 +982,12 @@ int main(int argc, char **argv)
 			return usage();
 		region_pages = pages;
 		sh = mmap(0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
-		region = mmap(0, (size_t)most * pages * PAGE, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS);
-		if (sh == (void *)-1 || region == (void *)-1)
+		/* A table's span more, to start the region at a table's first page. */
+		map = mmap(0, (size_t)most * pages * PAGE + TABLE_SPAN, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS);
+		if (sh == (void *)-1 || map == (void *)-1)
 			return 1;
+		region = (char *)(((unsigned long)map + TABLE_SPAN - 1) & ~(TABLE_SPAN - 1));
 		set_affinity(0);
 		for (int i = a + 1; i < argc; i++)
 			if (!bench_scale(threads, atoi(argv[i]), reps))

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """profile.py: lock-contention profile of a kine workload (what `./kine profile` runs).
 
-    profile.py --kernel ELF --initrd CPIO [--smp N] [--out DIR] "WORKLOAD"
+    profile.py --kernel ELF --initrd CPIO [--smp N] [--bootargs OPTS] [--out DIR] "WORKLOAD"
     profile.py --kernel ELF --from-log FILE [--out DIR]
 
-Live: boots the kernel with `-- lockstat -r ; WORKLOAD ; lockstat -d` (reset the statistics,
-run the workload through the shell, dump them), shows the console's progress, and parses the
-dump. It exits with the run's status when that is not 0 (tools/qemu/README.md: 124 when
+Live: boots the kernel with `OPTS -- lockstat -r ; WORKLOAD ; lockstat -d` (the kernel options
+OPTS, e.g. faultlock=mm, if given; reset the statistics, run the workload through the shell,
+dump them), shows the console's progress, and parses the dump. It exits with the run's status when that is not 0 (tools/qemu/README.md: 124 when
 --timeout struck, 125 when QEMU ended without a verdict), after writing what report it can.
 --from-log reads the dump out of a saved serial log instead (a board's, or a run's).
 Either way it symbolizes every contending call site with riscv64-unknown-elf-addr2line against
@@ -151,7 +151,10 @@ def run_live(args):
             "--run", cmd, "--timeout", str(args.timeout), "--eof-idle", "0"]
     if args.initrd:
         argv += ["--initrd", args.initrd]
-    print("profile: booting %d harts: %s" % (args.smp, cmd), file=sys.stderr)
+    if args.bootargs:
+        argv += ["--append", args.bootargs]
+    print("profile: booting %d harts: %s%s" % (args.smp, args.bootargs + " -- " if args.bootargs
+                                                else "", cmd), file=sys.stderr)
     start = time.monotonic()
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, universal_newlines=True,
@@ -176,6 +179,7 @@ def main():
     p.add_argument("--kernel", required=True)
     p.add_argument("--initrd")
     p.add_argument("--smp", type=int, default=4)
+    p.add_argument("--bootargs", help="kernel options before the command, e.g. faultlock=mm")
     p.add_argument("--timeout", type=int, default=300)
     p.add_argument("--from-log", dest="from_log")
     p.add_argument("--log", help="also save the console log here (live runs)")
@@ -196,7 +200,8 @@ def main():
             if not any("lockstat v1 end" in line for line in lines):
                 print("profile: no complete lock statistics dump: no report", file=sys.stderr)
                 return rc
-        title = "kine lockstat: '%s' at %d harts" % (args.workload, args.smp)
+        title = "kine lockstat: '%s' at %d harts%s" % (
+            args.workload, args.smp, ", %s" % args.bootargs if args.bootargs else "")
     else:
         p.error("give a WORKLOAD or --from-log FILE")
         return 2
