@@ -92,9 +92,10 @@ void mm_destroy(struct mm *mm)
 	kfree(mm);
 }
 
-void mm_lock(struct mm *mm)
+__attribute__((noinline)) void mm_lock(struct mm *mm)
 {
-	spin_lock(&mm->lock);
+	spin_lock_from(&mm->lock,
+		       (uintptr_t)__builtin_return_address(0)); /* lockstat: our caller */
 	ptshare_audit_touch(); /* the debug audit's clock: this may change counts */
 }
 

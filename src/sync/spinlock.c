@@ -83,7 +83,11 @@ static struct lock_class *spin_class(struct spinlock *lk)
 /* noinline: the caller's return address is the contending call site. */
 __attribute__((noinline)) void spin_lock(struct spinlock *lk)
 {
-	uintptr_t pc = (uintptr_t)__builtin_return_address(0);
+	spin_lock_from(lk, (uintptr_t)__builtin_return_address(0));
+}
+
+void spin_lock_from(struct spinlock *lk, uintptr_t pc)
+{
 	struct lock_class *c;
 	bool contended;
 	struct hart *h;

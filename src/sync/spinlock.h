@@ -54,6 +54,12 @@ void spin_lock(struct spinlock *lk);
 void spin_unlock(struct spinlock *lk);
 
 /*
+ * spin_lock for a wrapper (mm_lock): pc, the wrapper's own caller, is the
+ * call site lockstat and lockcheck record, rather than the wrapper.
+ */
+void spin_lock_from(struct spinlock *lk, uintptr_t pc);
+
+/*
  * Called, when set, from every spin-wait loop of a contended lock. The
  * IPI shootdown (src/mm/tlb.c, KINE_TLB_IPI) installs its poll here: a
  * hart that spins with interrupts off must still answer a TLB-flush
