@@ -129,33 +129,49 @@ struct fork_ctx {
  * first access of either faults and protects it (ptshare_wake). Inline in
  * fork's loop: fork's cost is this, once per table.
  */
+/* One more link counted in a table's pt_share word; the word before. */
+static inline uint32_t count_link(uint32_t *word)
+{
+	uint32_t old = __atomic_fetch_add(word, 1, __ATOMIC_RELAXED);
+
+	assert((old & PT_SHARE_LINKS) - 1 < PT_SHARE_LINKS - 1); /* 1 .. max - 1 */
+	if (__builtin_expect(!(old & PT_SHARE_WAS_SHARED), 0))
+		__atomic_fetch_or(word, PT_SHARE_WAS_SHARED, __ATOMIC_RELAXED);
+	return old;
+}
+
 static inline void fork_one(struct fork_ctx *c, pte_t *link, pte_t *child)
 {
 	pte_t e = *link;
 	paddr_t table = pte_pa(e);
 	uint32_t *word = share_word(table);
-	uint32_t old;
-	/*
-	 * Under the table's lock, once no PTE of it is busy: the parent's
-	 * faults change its leaves under that lock while it is theirs alone.
-	 */
-	bool counted = ptlock_lock_batch(table);
+	bool counted;
 
-	old = __atomic_fetch_add(word, 1, __ATOMIC_RELAXED);
-	assert((old & PT_SHARE_LINKS) - 1 < PT_SHARE_LINKS - 1); /* 1 .. max - 1 */
-	if (__builtin_expect(!(old & PT_SHARE_WAS_SHARED), 0))
-		__atomic_fetch_or(word, PT_SHARE_WAS_SHARED, __ATOMIC_RELAXED);
-	if (pte_valid(e) && (old & PT_SHARE_PROTECTED)) {
+	if (!pte_valid(e)) {
+		/*
+		 * Dormant already (an earlier fork's, not woken since): no fault
+		 * of the parent can be in the table, as waking the link needs
+		 * the lock fork holds, and the fork that made it dormant waited
+		 * out its busy PTEs. Counting one more link needs no table lock.
+		 */
+		(void)count_link(word);
 		pte_store(child, e);
-		ptlock_unlock_batch(table, counted);
 		return;
 	}
-	e = pa_to_pte(table) | PTE_DORMANT;
-	if (pte_valid(*link)) {
+	/*
+	 * A valid link: under the table's lock, once no PTE of it is busy, as
+	 * the parent's faults change its leaves under that lock while it is
+	 * theirs alone.
+	 */
+	counted = ptlock_lock_batch(table);
+	if (count_link(word) & PT_SHARE_PROTECTED) {
+		pte_store(child, e);
+	} else {
+		e = pa_to_pte(table) | PTE_DORMANT;
 		pte_store(link, e);
+		pte_store(child, e);
 		c->flush = true;
 	}
-	pte_store(child, e);
 	ptlock_unlock_batch(table, counted);
 }
 
