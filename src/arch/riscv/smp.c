@@ -7,8 +7,11 @@
  * loader released into _start instead has stopped itself through HSM (see
  * entry.S) and is started the same way once it reads STOPPED; without HSM
  * it waits in entry.S until the boot hart writes its struct hart into
- * entry_release[]. Harts whose node is disabled or has no MMU (hart 0 of a
- * SiFive FU540/FU740) are never started.
+ * entry_release[]. A hart that reads STOPPED before it has even entered
+ * _start (a vCPU the host starved) takes that start as pending, then enters
+ * _start late and stops itself: the boot hart sees it STOPPED again and
+ * starts it again (smp_restart_lost). Harts whose node is disabled or has
+ * no MMU (hart 0 of a SiFive FU540/FU740) are never started.
  *
  * The wait is bounded. A hart still missing at its end is given up on: one
  * compare-and-swap on its online word decides between its arrival and the
@@ -105,6 +108,9 @@ static bool smp_release_spinning(struct hart *h)
 
 enum start_result { START_WAIT, START_DONE, START_FAILED };
 
+/* Lost starts redone per hart, at most (smp_restart_lost). */
+#define SMP_RESTARTS_MAX 3
+
 static enum start_result smp_try_start(struct hart *h, bool spin_release)
 {
 	struct sbiret r;
@@ -120,6 +126,36 @@ static enum start_result smp_try_start(struct hart *h, bool spin_release)
 	if (r.value != SBI_HSM_STOPPED)
 		return START_WAIT;
 	/* The hart starts with the MMU off: the entry's physical address. */
+	r = sbi_hart_start(h->hartid, KERNEL_IMAGE_PA(secondary_entry), (uintptr_t)h);
+	if (r.error != SBI_SUCCESS) {
+		kprintf("kine: hart %u: hart_start: %s\n", h->hartid, sbi_error_name(r.error));
+		return START_FAILED;
+	}
+	return START_DONE;
+}
+
+/*
+ * A hart we started with hart_start that reads STOPPED again, not online:
+ * our start was lost. QEMU's firmware lets every hart into _start at
+ * reset, and a hart whose vCPU the host starved that long reads STOPPED
+ * before it has even arrived; it takes our start as pending, then enters
+ * _start late, loses the entry lottery and stops itself (entry.S), the
+ * only way a hart kine started goes back to STOPPED. Start it again.
+ * START_DONE while it may still come; START_FAILED once it has been
+ * restarted SMP_RESTARTS_MAX times, or the firmware refuses.
+ */
+static enum start_result smp_restart_lost(struct hart *h, int *restarts)
+{
+	struct sbiret r = sbi_hart_get_status(h->hartid);
+
+	if (r.error != SBI_SUCCESS || r.value != SBI_HSM_STOPPED || hart_is_online(h))
+		return START_DONE;
+	if (*restarts == SMP_RESTARTS_MAX)
+		return START_FAILED;
+	(*restarts)++;
+	kprintf("kine: hart %u stopped itself after its start (it entered _start late): "
+		"starting it again\n",
+		h->hartid);
 	r = sbi_hart_start(h->hartid, KERNEL_IMAGE_PA(secondary_entry), (uintptr_t)h);
 	if (r.error != SBI_SUCCESS) {
 		kprintf("kine: hart %u: hart_start: %s\n", h->hartid, sbi_error_name(r.error));
@@ -189,6 +225,7 @@ static bool smp_any_pending(const enum start_result *state)
 int smp_start_harts(uint64_t dtb_phys, const struct smp_start *how)
 {
 	enum start_result state[MAX_HARTS] = {0};
+	int restarts[MAX_HARTS] = {0};
 	uint64_t deadline = arch_time() + SMP_START_TIMEOUT_S * timer_timebase_hz();
 	int online;
 
@@ -199,9 +236,12 @@ int smp_start_harts(uint64_t dtb_phys, const struct smp_start *how)
 	if (how->simulate_release)
 		smp_simulate_release(dtb_phys, how->spin_release, how->wfi_release);
 	for (;;) {
-		for (int i = 1; i < nharts; i++)
+		for (int i = 1; i < nharts; i++) {
 			if (state[i] == START_WAIT)
 				state[i] = smp_try_start(&harts[i], how->spin_release);
+			else if (state[i] == START_DONE && !how->spin_release && sbi_has.hsm)
+				state[i] = smp_restart_lost(&harts[i], &restarts[i]);
+		}
 		if (!smp_any_pending(state) || arch_time() > deadline)
 			break;
 		arch_cpu_relax();
