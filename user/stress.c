@@ -32,6 +32,7 @@
  *
  * help: the COW race and a fork storm on every hart, for a time or rounds
  */
+#include <kine/barrier.h>
 #include <kine/user.h>
 
 #define PAGE        4096
@@ -41,32 +42,6 @@
 #define STORM_FORKS 20
 #define STORM_PAGES 16
 #define TICKS_HZ    100 /* uptime() ticks a second */
-
-/* A barrier for n processes in MAP_SHARED memory: a generation counter. */
-struct barrier {
-	volatile int arrived;
-	volatile int generation;
-	int n;
-};
-
-static void barrier_wait(struct barrier *b)
-{
-	int gen = __atomic_load_n(&b->generation, __ATOMIC_ACQUIRE);
-
-	if (__atomic_add_fetch(&b->arrived, 1, __ATOMIC_ACQ_REL) == b->n) {
-		/* Nobody leaves before the new generation, so the reset is safe. */
-		__atomic_store_n(&b->arrived, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&b->generation, gen + 1, __ATOMIC_RELEASE);
-		return;
-	}
-	/*
-	 * Yield while waiting: the children start pinned to the parent's
-	 * hart (affinity is inherited) and must get to run there to move.
-	 * The stores after the barrier still meet: all leave it at once.
-	 */
-	while (__atomic_load_n(&b->generation, __ATOMIC_ACQUIRE) == gen)
-		yield();
-}
 
 /* How many harts set_affinity accepts (kine numbers them 0..n-1). */
 static int count_harts(void)
@@ -86,7 +61,7 @@ static volatile long race_page[WORDS] __attribute__((aligned(PAGE)));
 /* One race: n processes, each pinned to hart i % nharts, write one page. */
 static int race_once(struct barrier *b, int nharts, long tag)
 {
-	int n = b->n, wrong = 0, status;
+	int n = b->parties, wrong = 0, status;
 
 	for (int i = 1; i < n; i++) {
 		int pid = fork();
@@ -255,7 +230,7 @@ int main(int argc, char **argv)
 		printf("stress: FAIL (mmap of the barrier page)\n");
 		return 1;
 	}
-	b->n = nharts > 1 ? nharts : 2;
+	barrier_init(b, nharts > 1 ? nharts : 2);
 	/* Touch every page the rounds write, so "before" already counts them. */
 	race_page[0] = 0;
 	storm_fill(0);

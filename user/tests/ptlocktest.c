@@ -46,6 +46,8 @@
  */
 #include <stdbool.h>
 
+#include "kine/barrier.h"
+#include "kine/region.h"
 #include "kine/user.h"
 
 #define PAGE   4096ul
@@ -92,68 +94,6 @@ static int capped(unsigned long bad)
 	return bad > 100 ? 100 : (int)bad;
 }
 
-/*
- * Move the mmap area's next address to a 2 MiB boundary: mmap a pad up to
- * there and unmap it again (the area never hands an address out twice).
- */
-static int align_mmap_next(void)
-{
-	char *probe = mmap(0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
-	unsigned long next, pad;
-
-	if (probe == (char *)-1)
-		return -1;
-	next = (unsigned long)probe + PAGE;
-	pad = (REGION - next % REGION) % REGION;
-	munmap(probe, PAGE);
-	if (pad == 0)
-		return 0;
-	probe = mmap(0, pad, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS);
-	if (probe == (char *)-1)
-		return -1;
-	return munmap(probe, pad);
-}
-
-/* size bytes of private memory starting on a 2 MiB boundary, or NULL. */
-static unsigned long *aligned_region(unsigned long size)
-{
-	unsigned long *p;
-
-	if (align_mmap_next() < 0)
-		return NULL;
-	p = mmap(0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
-	if (p == (unsigned long *)-1 || (unsigned long)p % REGION != 0)
-		return NULL;
-	return p;
-}
-
-/* A page of memory shared by a scenario's processes (MAP_SHARED). */
-static volatile long *shared_page(void)
-{
-	volatile long *s = mmap(0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
-
-	return s == (volatile long *)-1 ? NULL : s;
-}
-
-/* A barrier for the threads of one process. */
-struct barrier {
-	int arrived, generation; /* atomic */
-	int parties;
-};
-
-static void barrier_wait(struct barrier *b)
-{
-	int gen = __atomic_load_n(&b->generation, __ATOMIC_ACQUIRE);
-
-	if (__atomic_add_fetch(&b->arrived, 1, __ATOMIC_ACQ_REL) == b->parties) {
-		__atomic_store_n(&b->arrived, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&b->generation, gen + 1, __ATOMIC_RELEASE);
-	} else {
-		while (__atomic_load_n(&b->generation, __ATOMIC_ACQUIRE) == gen)
-			yield();
-	}
-}
-
 /* Thread t on hart t mod harts (a hint: the scheduler may still move it). */
 static void spread(long t)
 {
@@ -174,9 +114,9 @@ static unsigned long rng_next(unsigned long *s)
 /* ---- tables and onetable: N threads of a fork's child writing at once ---- */
 
 static volatile unsigned long *wr_region;
-static struct barrier wr_barrier;
-static bool wr_interleaved;  /* onetable: page p by thread p mod N; else table t by thread t */
-static unsigned long wr_bad; /* atomic */
+static struct barrier wr_barrier; /* the threads of the child */
+static bool wr_interleaved;       /* onetable: page p by thread p mod N; else table t by thread t */
+static unsigned long wr_bad;      /* atomic */
 
 static unsigned long wr_tag(long t)
 {
@@ -215,7 +155,7 @@ static int wr_child(void)
 	unsigned long bad = 0;
 
 	wr_bad = 0;
-	wr_barrier = (struct barrier){.parties = nthreads};
+	barrier_init(&wr_barrier, nthreads);
 	for (int t = 0; t < nthreads; t++) {
 		tid[t] = thread_create(wr_thread, (void *)(long)t);
 		if (tid[t] < 0) {

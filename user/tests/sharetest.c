@@ -60,6 +60,8 @@
  */
 #include <stdbool.h>
 
+#include "kine/barrier.h"
+#include "kine/region.h"
 #include "kine/user.h"
 
 #define PAGE   4096ul
@@ -107,49 +109,6 @@ static unsigned long check(const char *who, volatile unsigned long *w, unsigned 
 static void ms(struct kine_memstat *m)
 {
 	memstat(m, 0);
-}
-
-/*
- * Move the mmap area's next address to a 2 MiB boundary: mmap a pad up to
- * there and unmap it again (the area never hands an address out twice).
- */
-static int align_mmap_next(void)
-{
-	char *probe = mmap(0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
-	unsigned long next, pad;
-
-	if (probe == (char *)-1)
-		return -1;
-	next = (unsigned long)probe + PAGE;
-	pad = (REGION - next % REGION) % REGION;
-	munmap(probe, PAGE);
-	if (pad == 0)
-		return 0;
-	probe = mmap(0, pad, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS);
-	if (probe == (char *)-1)
-		return -1;
-	return munmap(probe, pad);
-}
-
-/* size bytes of private memory starting on a 2 MiB boundary, or NULL. */
-static unsigned long *aligned_region(unsigned long size)
-{
-	unsigned long *p;
-
-	if (align_mmap_next() < 0)
-		return NULL;
-	p = mmap(0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
-	if (p == (unsigned long *)-1 || (unsigned long)p % REGION != 0)
-		return NULL;
-	return p;
-}
-
-/* A page of memory shared by a scenario's processes (MAP_SHARED). */
-static volatile long *shared_page(void)
-{
-	volatile long *s = mmap(0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
-
-	return s == (volatile long *)-1 ? NULL : s;
 }
 
 /* One byte through a pipe: a step of a two-process scenario. */
@@ -576,26 +535,7 @@ static bool scenario_syscalls(void)
 
 #define RACE_ROUNDS 200
 
-/* A barrier for the processes and threads of a round, in MAP_SHARED memory. */
-struct race_barrier {
-	int arrived, generation; /* atomic */
-	int parties;
-};
-
-static void race_wait(struct race_barrier *b)
-{
-	int gen = __atomic_load_n(&b->generation, __ATOMIC_ACQUIRE);
-
-	if (__atomic_add_fetch(&b->arrived, 1, __ATOMIC_ACQ_REL) == b->parties) {
-		__atomic_store_n(&b->arrived, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&b->generation, gen + 1, __ATOMIC_RELEASE);
-	} else {
-		while (__atomic_load_n(&b->generation, __ATOMIC_ACQUIRE) == gen)
-			yield(); /* one hart, or fewer harts than parties: let the others on */
-	}
-}
-
-static struct race_barrier *race_b;
+static struct barrier *race_b; /* MAP_SHARED: the parent, its thread and the child meet */
 static volatile unsigned long *race_r;
 static int race_round;           /* atomic: the round the thread is to join */
 static unsigned long race_wrong; /* atomic: what the parent's thread saw wrong */
@@ -618,9 +558,9 @@ static int race_thread(void *arg)
 		while (__atomic_load_n(&race_round, __ATOMIC_ACQUIRE) <= r)
 			yield();
 		(void)RW((p + 1) % R_PAGES, 0);
-		race_wait(race_b);
+		barrier_wait(race_b);
 		RW(p, 3) = 3000 + (unsigned long)r;
-		race_wait(race_b);
+		barrier_wait(race_b);
 		if (RW(p, 3) != 3000 + (unsigned long)r)
 			__atomic_fetch_add(&race_wrong, 1, __ATOMIC_RELAXED);
 	}
@@ -641,12 +581,12 @@ static bool scenario_race(void)
 	struct kine_memstat m0, m1;
 
 	race_r = aligned_region(R_PAGES * PAGE);
-	race_b = (struct race_barrier *)shared_page();
+	race_b = (struct barrier *)shared_page();
 	if (race_r == NULL || race_b == NULL) {
 		printf("sharetest: race: set-up failed: FAIL\n");
 		return false;
 	}
-	race_b->parties = 3;
+	barrier_init(race_b, 3);
 	race_round = 0;
 	race_wrong = 0;
 	one_hart = set_affinity(1) < 0;
@@ -670,9 +610,9 @@ static bool scenario_race(void)
 		if (pid == 0) {
 			set_affinity(one_hart ? 0 : 1);
 			(void)RW((p + 2) % R_PAGES, 0);
-			race_wait(race_b);
+			barrier_wait(race_b);
 			RW(p, 1) = 1000 + (unsigned long)r;
-			race_wait(race_b);
+			barrier_wait(race_b);
 			/* Its own word, and the others as they were at fork. */
 			exit(RW(p, 1) != 1000 + (unsigned long)r || RW(p, 2) != b ||
 			     RW(p, 3) != 300 + (unsigned long)r);
@@ -684,9 +624,9 @@ static bool scenario_race(void)
 		}
 		__atomic_store_n(&race_round, r + 1, __ATOMIC_RELEASE);
 		(void)RW(p, 0);
-		race_wait(race_b);
+		barrier_wait(race_b);
 		RW(p, 2) = 2000 + (unsigned long)r;
-		race_wait(race_b);
+		barrier_wait(race_b);
 		if (wait(&status) != pid || status != 0)
 			wrong++;
 		/* Its own words (both threads'), and the child's never. */

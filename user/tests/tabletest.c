@@ -35,6 +35,7 @@
  * help: page-table pages freed while threads run (test)
  */
 #include <kine/clock.h>
+#include <kine/region.h>
 #include <kine/user.h>
 
 #define PAGE       4096ul
@@ -44,38 +45,15 @@
 #define MAX_ROUNDS 1000 /* bench */
 
 static int nharts;
-static unsigned long *shared_page; /* atomic: the page the readers read */
-static int phase;                  /* atomic: 0: read it; 1: keep off it; 2: exit */
-static int stop_round;             /* atomic: bumped each time phase goes to 1 */
-static int acks;                   /* atomic: readers that saw a stop_round and kept off */
-static int readers_ready;          /* atomic */
-
-/*
- * Move the mmap area's next address so that the next region starts `skip`
- * bytes below a 2 MiB boundary: mmap a pad up to there and unmap it again
- * (the area never hands an address out twice).
- */
-static int align_mmap_next(unsigned long skip)
-{
-	char *probe = mmap(0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
-	unsigned long next, pad;
-
-	if (probe == (char *)-1)
-		return -1;
-	next = (unsigned long)probe + PAGE;
-	pad = (REGION - (next + skip) % REGION) % REGION;
-	munmap(probe, PAGE);
-	if (pad == 0)
-		return 0;
-	probe = mmap(0, pad, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS);
-	if (probe == (char *)-1)
-		return -1;
-	return munmap(probe, pad);
-}
+static unsigned long *readers_page; /* atomic: the page the readers read */
+static int phase;                   /* atomic: 0: read it; 1: keep off it; 2: exit */
+static int stop_round;              /* atomic: bumped each time phase goes to 1 */
+static int acks;                    /* atomic: readers that saw a stop_round and kept off */
+static int readers_ready;           /* atomic */
 
 /*
  * A thread on its own hart that keeps this address space running there,
- * reading shared_page while phase is 0. Once it sees phase 1 it acks the
+ * reading readers_page while phase is 0. Once it sees phase 1 it acks the
  * stop round: its last load of the page is then over.
  */
 static int reader(void *arg)
@@ -88,7 +66,7 @@ static int reader(void *arg)
 	for (;;) {
 		int ph = __atomic_load_n(&phase, __ATOMIC_SEQ_CST);
 		int round = __atomic_load_n(&stop_round, __ATOMIC_SEQ_CST);
-		unsigned long *p = __atomic_load_n(&shared_page, __ATOMIC_SEQ_CST);
+		unsigned long *p = __atomic_load_n(&readers_page, __ATOMIC_SEQ_CST);
 
 		if (ph == 2)
 			break;
@@ -102,7 +80,7 @@ static int reader(void *arg)
 	return (int)(sum & 1);
 }
 
-/* Stop the readers' loads of shared_page, and wait until none is in flight. */
+/* Stop the readers' loads of readers_page, and wait until none is in flight. */
 static void readers_keep_off(void)
 {
 	int round;
@@ -152,7 +130,7 @@ static int test_munmap(void)
 			break;
 		}
 		p[0] = r;
-		__atomic_store_n(&shared_page, p, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&readers_page, p, __ATOMIC_SEQ_CST);
 		__atomic_store_n(&phase, 0, __ATOMIC_SEQ_CST);
 		for (int i = 0; i < 1000; i++) /* let the readers walk it */
 			wrong += ((volatile unsigned long *)p)[0] != (unsigned long)r;
