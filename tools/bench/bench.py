@@ -135,7 +135,7 @@ def cmd_run(args):
 
     cases = [suite.ALIASES.get(c, c) for c in args.cases] or list(suite.CASES)
     start = time.monotonic()
-    records, failed = suite.run_all(suite.plan(cases, args.quick), args.bin)
+    records, failed = suite.run_alternating(suite.plan(cases, args.quick), args.bin)
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "results.json")
     old = {}

@@ -128,7 +128,8 @@ def main():
     p.add_argument("--rounds", type=int, default=3)
     args = p.parse_args()
     imgs = images(args.before, args.bin)
-    records, failed = suite.run_all(plan(imgs, args.rounds), args.bin)
+    records, failed = suite.run_alternating(plan(imgs, args.rounds), args.bin,
+                                            "copies")
     med = medians(records)
     md = ["## icount (instructions; -icount shift=3, one hart, seed 1)",
           table(med, "icount", ["before", "after", "before_eager", "after_eager", "scalar_v",

@@ -51,35 +51,9 @@ def plan(args):
                                                  args.wmib, " ".join(map(str, args.mib)))
     # A boot's estimate: the per-page child writes dominate (about 10 us a page, 3 x WMIB).
     est = 30 + (3 * args.wmib * 256 * 10e-6) * 3
-    boots = []
-    for r in range(args.rounds):
-        for name, image, append in CONFIGS:
-            b = suite.Boot("forkshare", image, smp=args.smp, est_s=est, run=run, append=append,
-                           mem="2G", timeout=args.timeout,
+    return suite.alternate("forkshare", CONFIGS, args.rounds, smp=args.smp, est_s=est,
+                           run=run, mem="2G", timeout=args.timeout,
                            deterministic=1 if args.icount else None)
-            b.index = r
-            b.config = name
-            boots.append(b)
-    return boots
-
-
-def run_boots(boots, bindir):
-    records, failed = [], []
-    start = time.monotonic()
-    for k, b in enumerate(boots):
-        print("forkshare: [%d/%d] %s (%s), %.0f s so far"
-              % (k + 1, len(boots), b.describe(), b.config, time.monotonic() - start),
-              file=sys.stderr, flush=True)
-        try:
-            recs = suite.boot(b, bindir)
-        except (SystemExit, Exception) as err:  # one bad boot must not lose the others
-            print("forkshare: FAILED: %s" % err, file=sys.stderr, flush=True)
-            failed.append("%s round %d" % (b.config, b.index))
-            continue
-        for rec in recs:
-            rec["config"] = b.config
-        records += recs
-    return records, failed
 
 
 def collect(records):
@@ -230,7 +204,7 @@ def main():
     if args.icount:
         args.smp = 1  # instret counts every hart's instructions
     start = time.monotonic()
-    records, failed = run_boots(plan(args), args.bin)
+    records, failed = suite.run_alternating(plan(args), args.bin, "forkshare")
     md, summary, targets = tables(records, args)
     meta = ("%s; %s; %s; --mem 2G, -smp %d, %s, %d round(s) of %d forks per size; %d boots "
             "in %.0f s%s" % (time.strftime("%Y-%m-%d %H:%M %Z"), suite_qemu(), host(),

@@ -71,34 +71,8 @@ def cases(args):
 
 def plan(args):
     run = " ; ".join(c[4] for c in cases(args))
-    boots = []
-    for r in range(args.rounds):
-        for name, image, append in CONFIGS:
-            b = suite.Boot("ptlock", image, smp=args.smp, est_s=15, run=run, append=append,
+    return suite.alternate("ptlock", CONFIGS, args.rounds, smp=args.smp, est_s=15, run=run,
                            timeout=args.timeout)
-            b.index = r
-            b.config = name
-            boots.append(b)
-    return boots
-
-
-def run_boots(boots, bindir):
-    records, failed = [], []
-    start = time.monotonic()
-    for k, b in enumerate(boots):
-        print("ptlock: [%d/%d] %s (%s), %.0f s so far"
-              % (k + 1, len(boots), b.describe(), b.config, time.monotonic() - start),
-              file=sys.stderr, flush=True)
-        try:
-            recs = suite.boot(b, bindir)
-        except (SystemExit, Exception) as err:  # one bad boot must not lose the others
-            print("ptlock: FAILED: %s" % err, file=sys.stderr, flush=True)
-            failed.append("%s round %d" % (b.config, b.index))
-            continue
-        for rec in recs:
-            rec["config"] = b.config
-        records += recs
-    return records, failed
 
 
 def figures(records, config, mode, layout, harts):
@@ -229,7 +203,7 @@ def main():
     args = p.parse_args()
     start = time.monotonic()
     load0 = os.getloadavg()[0]
-    records, failed = run_boots(plan(args), args.bin)
+    records, failed = suite.run_alternating(plan(args), args.bin, "ptlock")
     load1 = os.getloadavg()[0]
     md, summary, targets = tables(records, args)
     meta = ("%s; %s; %s; -smp %d, %d round(s) of one boot per lock mode, forkbench scale -r %d; "

@@ -6,6 +6,10 @@ Each case is a list of boots; every boot runs one command line of the user progr
 number. Images compared in one case boot alternately (A B A B ...), so that a noisy host
 slows both alike; figures are compared as ratios within one run.
 
+alternate() plans such boots and run_alternating() runs them, for this suite and for the
+drivers of single comparisons (forkshare.py, ptlock.py, copies.py): progress and an
+estimate on stderr, and a boot that fails is reported and recorded without losing the rest.
+
 Images (bazel-bin/NAME.elf): kernel (copy-on-write, per-hart frame caches, SBI RFENCE),
 kernel_eager (fork copies every page), kernel_nocache (no per-hart frame caches),
 kernel_ipi (shootdowns by kine's own IPIs).
@@ -33,14 +37,18 @@ class Boot:
     """One QEMU boot of one image: the forkbench command (or kernel options) it runs."""
 
     def __init__(self, case, image, smp, est_s, run=None, append=None, mem="256M",
-                 deterministic=None, timeout=600, cpu=None, elf=None, initrd=None):
+                 deterministic=None, timeout=600, cpu=None, elf=None, initrd=None,
+                 config=None):
         self.case, self.image, self.smp, self.est_s = case, image, smp, est_s
         self.run, self.append, self.mem = run, append, mem
         self.deterministic, self.timeout = deterministic, timeout
         # QEMU -cpu, and paths that replace bindir/IMAGE.elf and bindir/user/boot.cpio
         # (copies.py boots a saved "before" build beside the current one).
         self.cpu, self.elf, self.initrd = cpu, elf, initrd
-        self.index = 0  # which boot of this case and image (set by plan())
+        # The configuration's name where one image boots under several kernel options
+        # (ptlock.py: "table" and "mm"); run_alternating() tags records and failures with it.
+        self.config = config
+        self.index = 0  # which boot of this case and image: the round (set by alternate())
 
     def describe(self):
         what = " ".join(x for x in (self.append, self.run) if x)
@@ -49,12 +57,18 @@ class Boot:
         return "%s on %s (-smp %d%s%s): %s" % (self.case, self.image, self.smp, det, cpu, what)
 
 
-def _alternate(case, images, boots, **kw):
-    """boots rounds of every image in turn: A B A B ..."""
+def alternate(case, configs, rounds, **kw):
+    """rounds rounds of every configuration in turn (A B A B ...), Boot.index the round.
+
+    A configuration is an image name, or a triple (name, image, append): that image with
+    those kernel options (None: none), its boots carrying Boot.config = name. kw: the other
+    Boot arguments, the same for every boot.
+    """
     out = []
-    for r in range(boots):
-        for image in images:
-            b = Boot(case, image, **kw)
+    for r in range(rounds):
+        for c in configs:
+            name, image, append = (None, c, kw.get("append")) if isinstance(c, str) else c
+            b = Boot(case, image, **dict(kw, append=append, config=name))
             b.index = r
             out.append(b)
     return out
@@ -68,43 +82,43 @@ def plan(cases, quick):
         case = ALIASES.get(case, case)
         if case == "fork":
             reps = 3 if quick else 5
-            boots += _alternate("fork", ["kernel", "kernel_eager"], rounds, smp=2, est_s=2,
-                                run="forkbench fork -r %d %s"
-                                % (reps, " ".join(map(str, FORK_MIB))))
+            boots += alternate("fork", ["kernel", "kernel_eager"], rounds, smp=2, est_s=2,
+                               run="forkbench fork -r %d %s"
+                               % (reps, " ".join(map(str, FORK_MIB))))
         elif case == "exec":
             reps = 5 if quick else 10
-            boots += _alternate("exec", ["kernel", "kernel_eager"], rounds, smp=2, est_s=2,
-                                run="forkbench exec -r %d %s"
-                                % (reps, " ".join(map(str, EXEC_MIB))))
+            boots += alternate("exec", ["kernel", "kernel_eager"], rounds, smp=2, est_s=2,
+                               run="forkbench exec -r %d %s"
+                               % (reps, " ".join(map(str, EXEC_MIB))))
         elif case == "fault":
             # fault_copy_mt fences a hart that runs the mm (its other thread spins there):
             # milliseconds per fault on a loaded host, where that hart's vCPU thread must
             # be scheduled by the host for each fence.
             pages = 256 if quick else 1024
-            boots += _alternate("fault", ["kernel", "kernel_ipi"], rounds, smp=2, est_s=10,
-                                run="forkbench fault -n %d" % pages)
+            boots += alternate("fault", ["kernel", "kernel_ipi"], rounds, smp=2, est_s=10,
+                               run="forkbench fault -n %d" % pages)
         elif case == "scale":
             # Processes, and threads of one process, with the same pages each: a thread
             # writes only its own slice, which no other hart has touched since fork, so its
             # copies need no shootdown (docs/cow.md) and take mm->lock only briefly.
             pages = 512 if quick else 1024
             reps = 2 if quick else 3
-            boots += _alternate(
+            boots += alternate(
                 "scale", ["kernel", "kernel_nocache"], 1 if quick else 2, smp=8, est_s=60,
                 run="forkbench scale -n %d -r %d procs 1 2 4 8 ; "
                     "forkbench scale -n %d -r %d threads 1 2 4 8" % (pages, reps, pages, reps))
         elif case == "frames":
-            boots += _alternate("frames", ["kernel", "kernel_nocache"], rounds, smp=4,
-                                est_s=2, append="test=frames_bench", timeout=120)
+            boots += alternate("frames", ["kernel", "kernel_nocache"], rounds, smp=4,
+                               est_s=2, append="test=frames_bench", timeout=120)
         elif case == "icount":
             # Instruction counts: deterministic, so two boots of one image must agree.
             # One hart (instret counts every hart's instructions), so no threaded fault
             # case: it needs a second hart, and fault_copy_mt's fence to a running hart
             # crawls under -icount (BENCHMARKS.md, "What surprised us").
-            boots += _alternate("icount", ["kernel", "kernel_eager"], 1 if quick else 2,
-                                smp=1, est_s=8, deterministic=1, timeout=240,
-                                run="forkbench -i fork -r 3 0 1 4 ; "
-                                    "forkbench -i fault -n 64 -t 0")
+            boots += alternate("icount", ["kernel", "kernel_eager"], 1 if quick else 2,
+                               smp=1, est_s=8, deterministic=1, timeout=240,
+                               run="forkbench -i fork -r 3 0 1 4 ; "
+                                   "forkbench -i fault -n 64 -t 0")
         else:
             raise SystemExit("bench: unknown case %r" % case)
     return boots
@@ -147,8 +161,17 @@ def _fmt_s(s):
     return "%d min %02d s" % (s // 60, s % 60) if s >= 60 else "%d s" % s
 
 
-def run_all(boots, bindir):
-    """Every boot in order, with progress and an estimate on stderr: (records, failed boots)."""
+def run_alternating(boots, bindir, who="bench"):
+    """Boot every boot in order, as planned (alternate(): A B A B ...): (records, failed).
+
+    Prints a progress line before each boot and a total at the end on stderr, each starting
+    "WHO: ", with the time spent and an estimate of the time left (the boots' est_s, scaled
+    by how fast this host has been so far). A boot that fails (no PASS, no bench line, a
+    timeout, anything boot() raises) is reported as "WHO: FAILED: ..." and the run goes on
+    with the others. records: every record of every boot that passed, tagged by boot() and,
+    for a boot with a configuration, with "config". failed: one entry per failed boot,
+    "CONFIG round N" for a boot with a configuration, else Boot.describe().
+    """
     records, failed = [], []
     start = time.monotonic()
     est_total = sum(b.est_s for b in boots)
@@ -158,19 +181,27 @@ def run_all(boots, bindir):
         # Scale the remaining estimate by how fast this host has been so far.
         speed = spent / est_done if est_done else 1.0
         left = (est_total - est_done) * speed
-        print("bench: [%d/%d] %s; %s so far, about %s left"
-              % (k + 1, len(boots), b.describe(), _fmt_s(spent), _fmt_s(left)),
-              file=sys.stderr, flush=True)
+        print("%s: [%d/%d] %s%s; %s so far, about %s left"
+              % (who, k + 1, len(boots), b.describe(),
+                 " (%s)" % b.config if b.config is not None else "", _fmt_s(spent),
+                 _fmt_s(left)), file=sys.stderr, flush=True)
+        est_done += b.est_s
         try:
-            records += boot(b, bindir)
-        except (SystemExit, subprocess.TimeoutExpired) as err:
+            recs = boot(b, bindir)
+        except (SystemExit, Exception) as err:
             # One bad boot (a hart that never came up on a loaded host) must not
             # throw away the rest of the run: report it, keep going.
-            print("bench: FAILED: %s" % err, file=sys.stderr, flush=True)
-            failed.append(b.describe())
-        est_done += b.est_s
-    print("bench: %d boots in %s, %d failed" % (len(boots), _fmt_s(time.monotonic() - start),
-                                                len(failed)), file=sys.stderr)
+            print("%s: FAILED: %s" % (who, err), file=sys.stderr, flush=True)
+            failed.append(b.describe() if b.config is None
+                          else "%s round %d" % (b.config, b.index))
+            continue
+        if b.config is not None:
+            for rec in recs:
+                rec["config"] = b.config
+        records += recs
+    print("%s: %d boots in %s, %d failed" % (who, len(boots),
+                                              _fmt_s(time.monotonic() - start), len(failed)),
+          file=sys.stderr)
     return records, failed
 
 
