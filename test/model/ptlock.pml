@@ -49,6 +49,27 @@
  * PROTECTED, the link valid, unlock (share.pml checks the wake's finer
  * protocol: its bit lock and flushes).
  *
+ * Two forks (-DFORK2), as ptshare.c has them (fork_one, ptshare_wake,
+ * own_link). The parent's mm->lock is modelled (mmlock): fork, the
+ * parent's wake and the parent's take-over hold it; each child's mm->lock
+ * is its own, taken by nobody else, so it is left out. fork_one reads the
+ * parent's link: a valid one is shared under the table's lock once
+ * busy == 0 (count + 1; the child's link valid too if PROTECTED, else both
+ * dormant); a link still dormant from the first fork is counted with one
+ * atomic add and no table lock (commit dec9bb0), and only the child's link
+ * is written. The child's snapshot is the page as fork returns (mm->lock
+ * released). A wake (ptshare_wake) reads the count: more than 1, the
+ * protection pass under the table's lock once busy == 0 (W cleared and
+ * PROTECTED set, unless set already); then the link made valid. The
+ * parent's store fault that finds its link dormant or its table not its
+ * own takes the slow path (vm_fault_own, under mm->lock): the last sharer
+ * (count 1) takes the table over in place (PROTECTED cleared, with no
+ * table lock, the link made valid), then the fast path again; with more
+ * sharers own would copy the table (not modelled: the fault gives up).
+ * A child may let go of its link (ptshare_unmap_shared: the unlink under
+ * the table's lock, then the put, count - 1), so that the parent's
+ * dormant link is the table's last when the second fork counts it.
+ *
  * The configurations:
  *  - default: harts 0 and 1 each take a store fault on the page (COW,
  *    frame 0, count 2 with the outside holder's); hart 2 unmaps the table,
@@ -59,6 +80,12 @@
  *  - -DFORK: hart 0 takes a store fault on the page, then stores to it
  *    (only through a writable leaf, as a hart would); hart 1 forks, then
  *    loads the page (a wake); the child's hart 2 loads the page.
+ *  - -DFORK2: hart 0 takes a store fault on the page (its slow path at
+ *    most twice), then stores to it; hart 1 forks, perhaps loads the page
+ *    (a wake), and forks again; the first child's hart 2 loads the page or
+ *    not, then lets go of its link or not; the second child's hart 3 loads
+ *    the page. The second fork finds the parent's link dormant (nothing
+ *    woke it) or valid (the parent's wake or take-over came between).
  *
  * The properties, as assertions:
  *  (1) no hart locks, unlocks, reads or writes a table that is freed;
@@ -67,7 +94,15 @@
  *      count is the number of leaves of live tables that map it (plus the
  *      outside holder's), and a frame nobody maps is freed: none lost;
  *  (4) -DFORK: the child's load returns what the page held when fork
- *      returned (the snapshot), never a later store of the parent.
+ *      returned (the snapshot), never a later store of the parent; with
+ *      -DFORK2, each child's of its own fork;
+ *  (5) -DFORK2 (but for -DNO_PRIVATE_ASSERT): a fault changes a leaf
+ *      (reuse, BUSY mark, install) only in a table of its own (count 1,
+ *      not PROTECTED): ptshare.h's claim that no leaf of a shared table
+ *      changes but for A and the protection pass;
+ *  (6) -DFORK2: the count is the number of links: a child's put is never
+ *      the last (the parent links the table), and at the end the count is
+ *      the links that name the table.
  *
  * Broken variants (-D), each of which spin must refute:
  *  NO_RECHECK          the fault does not read the link again after it
@@ -86,6 +121,21 @@
  *  SHARE_IGNORES_BUSY  fork and the wake both take the table lock without
  *                      waiting for busy == 0 (-DFORK; either wait alone is
  *                      enough here: a link becomes valid again only by a wake)
+ *  FORK_VALID_LOCKLESS fork counts a valid link (and makes it dormant)
+ *                      without the table lock, as it counts a dormant one
+ *                      (-DFORK2; refuted by (5))
+ *  FORK_DORMANT_NO_WAIT  the fork that makes a link dormant takes the table
+ *                      lock but does not wait for busy == 0, the wait the
+ *                      lockless count of the next fork rests on (-DFORK2;
+ *                      refuted by (5))
+ *  OWN_NO_MM_LOCK      the parent's take-over in place runs without its
+ *                      mm->lock, so it can make the dormant link valid
+ *                      between the second fork's read of it and its
+ *                      lockless count (-DFORK2 -DNO_PRIVATE_ASSERT; refuted
+ *                      by (4): the second child loads a later store)
+ *  COUNT_NOT_ATOMIC    the lockless count is a load and a store, not one
+ *                      atomic add (-DFORK2; refuted by (6): the first
+ *                      child's put between the two is lost)
  *
  * Reachability probes (-DREACH=N): 1, both faults hold their table locks
  * at once, in two tables (-DTWO_TABLES); 2, a fault's re-check of the link
@@ -94,10 +144,22 @@
  * table while a copy holds its temporary reference (-DFORK); 7, a copy's
  * re-check finds the table shared (-DFORK); 8, munmap waits for a BUSY
  * leaf; 9, the copy's second walk locks the same table page, freed and
- * mapped again meanwhile (ABA).
+ * mapped again meanwhile (ABA). -DFORK2: 10, the second fork counts the
+ * dormant link without the lock while the first child's hart holds the
+ * table lock (its wake's protection pass, or its drop); 11, the second
+ * fork finds the link valid again (woken or taken over between the
+ * forks); 12, the parent takes the table over in place (count 1); 13, the
+ * second fork counts a dormant link that is the table's last (the child
+ * let go of its own); 14, the second child loads the parent's store (made
+ * between the forks).
  */
 
-#define NH 3        /* harts */
+#ifdef FORK2
+#define FORK        /* FORK2 is FORK with a second fork, a take-over and a second child */
+#define NH 4        /* harts */
+#else
+#define NH 3
+#endif
 #define NT 2        /* table pages */
 #define NF 6        /* frames */
 #ifdef TWO_TABLES
@@ -144,6 +206,12 @@ byte link_c;        /* the child's link */
 byte exp_c;         /* the child's snapshot of the page */
 bool forked;
 #endif
+#ifdef FORK2
+byte mmlock;        /* the parent's mm->lock: 0, or the holder's hart + 1 */
+byte link_c2;       /* the second child's link */
+byte exp_c2;        /* the second child's snapshot */
+bool forked2;
+#endif
 
 #ifdef REACH
 bool copying[NH];   /* probe 6: a copy holds its temporary reference */
@@ -157,6 +225,24 @@ bool aba;           /* probe 9: the map took table 0 again */
 
 /* Every touch of a table's page or of its bookkeeping: (1). */
 #define TCHECK(tt) assert(tstate[tt] == LIVE)
+
+/*
+ * A fault's every change of a leaf (reuse, BUSY mark, install): (5),
+ * ptshare.h's claim that no leaf of a shared table changes (but for A and
+ * the protection pass). Checked with -DFORK2 (but for -DNO_PRIVATE_ASSERT);
+ * the other configurations' variants are refuted by what they break first.
+ */
+#if !defined(FORK2) || defined(NO_PRIVATE_ASSERT)
+#define PRIVATE(tt) /* nothing: (5) unchecked */
+#else
+#define PRIVATE(tt) \
+	if \
+	:: links[tt] != 1 || prot[tt] -> \
+		printf("MSC: a fault changes the leaf of table %d: %d links, protected %d\n", tt, links[tt], prot[tt]); \
+		assert(links[tt] == 1 && !prot[tt]) \
+	:: else -> skip \
+	fi;
+#endif
 
 inline tlock_take(tt, h)
 {
@@ -251,12 +337,13 @@ inline walk_lock(h, r)
  */
 inline install(h, r)
 {
-	atomic { TCHECK(t); leaf[t] = e | EB; busy[t]++ }
+	atomic { TCHECK(t); PRIVATE(t) leaf[t] = e | EB; busy[t]++ }
 	tunlock(t, h);
 	/* the shootdown of the mm's harts: abstract */
 	atomic {
 		printf("MSC: hart %d installs frame %d in table %d\n", h, c, t);
 		TCHECK(t);
+		PRIVATE(t)
 		assert(link[r] != 0 && LTAB(link[r]) == t);    /* (2) */
 		leaf[t] = c | EV | EW
 	}
@@ -292,6 +379,7 @@ inline fault(h, r)
 					assert(!(REACH == 5));  /* probe 5 */
 #endif
 					TCHECK(t);
+					PRIVATE(t)
 					leaf[t] = e | EW;
 					done = 1
 				:: else ->
@@ -434,10 +522,80 @@ inline map(h, r)
 	}
 }
 
+#ifdef FORK2
+inline mm_lock(h)
+{
+	atomic { mmlock == 0 -> mmlock = (h) + 1 }
+}
+
+inline mm_unlock(h)
+{
+	atomic { assert(mmlock == (h) + 1); mmlock = 0 }
+}
+
+/*
+ * ptshare_own (own_link) of the parent's link by hart 0, under mm->lock:
+ * one read of the count and PROTECTED; the last sharer takes the table
+ * over in place (PROTECTED cleared, with no table lock, then the link made
+ * valid if dormant); same: owned. Otherwise a copy (not modelled).
+ */
+inline own(h)
+{
+	atomic { l = link[0]; t = LTAB(l); TCHECK(t); g = links[t]; same = prot[t] }
+	if
+	:: g == 1 && (l & LV) && !same -> same = 1 /* private already */
+	:: g == 1 && !((l & LV) && !same) ->
+#ifdef REACH
+		assert(!(REACH == 12));     /* probe 12: a take-over in place */
+#endif
+		atomic { TCHECK(t); prot[t] = 0 };
+		atomic {
+			if
+			:: l & LD -> link[0] = t | LV
+			:: else -> skip
+			fi;
+			printf("MSC: hart %d takes table %d over (link %d)\n", h, t, l)
+		}
+		same = 1
+	:: g > 1 -> same = 0   /* a copy: the fault gives up */
+	fi;
+	t = 0; l = 0; g = 0
+}
+
+#endif
+
 proctype faulter(byte h; byte r)
 {
 	LOCALS;
+#ifdef FORK2
+	byte tries;
+again:
+#endif
 	fault(h, r);
+#ifdef FORK2
+	/*
+	 * The slow path (vm_fault_own) of a store to a dormant link or a
+	 * table not its own: under mm->lock, own it. Taken over in place if
+	 * the parent is its last sharer; a copy otherwise (not modelled: the
+	 * fault gives up). Then the fast path again. At most once per fork.
+	 */
+	if
+	:: !done && tries < 2 ->
+		tries++;
+#ifndef OWN_NO_MM_LOCK
+		mm_lock(h);
+#endif
+		own(h);
+#ifndef OWN_NO_MM_LOCK
+		mm_unlock(h);
+#endif
+		if
+		:: same -> same = 0; goto again
+		:: else -> skip
+		fi
+	:: else -> skip
+	fi;
+#endif
 #ifdef FORK
 	/* the store the fault was for: through a valid link to a writable leaf, or a fault again (given up) */
 	if
@@ -484,7 +642,7 @@ proctype outside()
 	fi
 }
 
-#ifdef FORK
+#if defined(FORK) && !defined(FORK2)
 /* The wake of a dormant link lk (the parent's or the child's), by hart h. */
 inline wake(lk, h)
 {
@@ -558,6 +716,203 @@ proctype child(byte h)
 }
 #endif
 
+#ifdef FORK2
+/*
+ * fork_one (ptshare.c): share the table behind the parent's link with a
+ * child whose link lk is 0, by hart h under the parent's mm->lock. A link
+ * dormant already (an earlier fork's, not woken since) is counted with
+ * one atomic add and no table lock; a valid one under the table's lock,
+ * once busy == 0: count + 1, then the child's link valid too if the table
+ * is PROTECTED, else both dormant (and the whole shootdown, abstract).
+ */
+inline fork_one(lk, h)
+{
+	atomic { l = link[0]; t = LTAB(l); TCHECK(t) }
+	if
+	:: l & LD ->
+		atomic {
+			TCHECK(t);
+#ifdef REACH
+			/* probe 10: a child's hart holds the table's lock (its wake's protection pass, its drop) */
+			assert(!(REACH == 10 && tlock[t] == 3));
+			/* probe 13: the parent's dormant link is the table's last (the child let go of its own) */
+			assert(!(REACH == 13 && links[t] == 1));
+#endif
+			printf("MSC: hart %d forks: link %d dormant, counted without the lock (%d links)\n", h, l, links[t] + 1);
+#ifdef COUNT_NOT_ATOMIC
+			g = links[t]
+		}
+		atomic {
+			TCHECK(t);
+			links[t] = g + 1;
+			g = 0;
+#else
+			links[t]++;
+#endif
+			lk = l
+		}
+	:: l & LV ->
+#ifdef REACH
+		assert(!(REACH == 11 && forked));   /* probe 11: the second fork finds the link woken */
+#endif
+#ifndef FORK_VALID_LOCKLESS
+		tlock_take(t, h);
+#ifndef FORK_DORMANT_NO_WAIT
+#ifndef SHARE_IGNORES_BUSY
+		busy[t] == 0;
+#endif
+#endif
+#endif
+		atomic {
+			TCHECK(t);
+			links[t]++;
+			if
+			:: prot[t] -> lk = l
+			:: else -> link[0] = t | LD; lk = t | LD
+			fi;
+			printf("MSC: hart %d forks: link %d, under the lock: child's link %d (%d links)\n", h, l, lk, links[t])
+		}
+#ifndef FORK_VALID_LOCKLESS
+		tunlock(t, h);
+#endif
+	fi;
+	/* the whole shootdown of the parent if its link became dormant: abstract */
+	t = 0; l = 0
+}
+
+/*
+ * ptshare_wake of the dormant link lk by hart h, under its own mm->lock
+ * (the parent's: mmlock, held by the caller; a child's: its own, which
+ * nobody else takes, so not modelled). Read the count; if shared, the
+ * protection pass under the table's lock once busy == 0 (W cleared and
+ * PROTECTED set, unless PROTECTED already); then the link made valid.
+ */
+inline wake(lk, h)
+{
+	atomic { t = LTAB(lk); TCHECK(t); g = links[t] }
+	if
+	:: g > 1 ->
+		tlock_take(t, h);
+#ifndef SHARE_IGNORES_BUSY
+		busy[t] == 0;
+#endif
+		atomic {
+			TCHECK(t);
+			if
+			:: !prot[t] ->
+				leaf[t] = leaf[t] & ~EW;
+				prot[t] = 1;
+				printf("MSC: hart %d protects table %d (%d links)\n", h, t, links[t])
+			:: else -> skip
+			fi
+		}
+		tunlock(t, h)
+	:: else ->
+		printf("MSC: hart %d: table %d has 1 link, no protection\n", h, t)
+	fi;
+	atomic {
+		lk = t | LV;
+		printf("MSC: hart %d wakes its link to table %d\n", h, t);
+		t = 0; g = 0
+	}
+}
+
+/* A load of the page by a process whose link is lk (waking it if dormant); it must read exp: (4). */
+inline load(lk, exp, h)
+{
+	if
+	:: lk & LD -> wake(lk, h)
+	:: else -> skip
+	fi;
+	atomic {
+		t = LTAB(lk);
+		TCHECK(t);
+		e = leaf[t];
+		assert(e & EV);
+		printf("MSC: hart %d loads %d from frame %d (the snapshot: %d)\n", h, fval[EFR(e)], EFR(e), exp);
+#ifdef REACH
+		assert(!(REACH == 14 && h == 3 && exp == 1));   /* probe 14: the second child sees the parent's store */
+#endif
+		assert(fval[EFR(e)] == exp);    /* (4) */
+		t = 0; e = 0
+	}
+}
+
+/*
+ * ptshare_unmap_shared of a child's whole link lk, by hart h: the unlink
+ * under the table's lock, the shootdown and grace wait (abstract: the
+ * child's harts), the put. The parent links the table, so the put is
+ * never the last: (6).
+ */
+inline drop(lk, h)
+{
+	atomic { t = LTAB(lk); TCHECK(t); g = links[t] }
+	if
+	:: g > 1 ->
+		tlock_take(t, h);
+		atomic { lk = 0; printf("MSC: hart %d drops its link to table %d\n", h, t) }
+		tunlock(t, h);
+		atomic { TCHECK(t); assert(links[t] > 1); links[t]-- }  /* (6) */
+	:: else -> skip     /* the child's alone: never while the parent links it */
+	fi;
+	t = 0; g = 0
+}
+
+/* Hart 1: the parent's layout changes, under its mm->lock: fork, perhaps a load (a wake), fork again. */
+proctype forker(byte h)
+{
+	LOCALS;
+	mm_lock(h);
+	fork_one(link_c, h);
+	atomic {
+		exp_c = fval[EFR(leaf[LTAB(link[0])])];
+		forked = 1;
+		printf("MSC: hart %d: fork returns, the page holds %d\n", h, exp_c);
+		mm_unlock(h)
+	}
+	if
+	:: mm_lock(h);
+		if
+		:: link[0] & LD -> wake(link[0], h)
+		:: else -> skip
+		fi;
+		mm_unlock(h)
+	:: skip
+	fi;
+	mm_lock(h);
+	fork_one(link_c2, h);
+	atomic {
+		exp_c2 = fval[EFR(leaf[LTAB(link[0])])];
+		forked2 = 1;
+		printf("MSC: hart %d: fork returns, the page holds %d\n", h, exp_c2);
+		mm_unlock(h)
+	}
+}
+
+/* Hart 2: the first child loads the page or not, then lets go of its link (munmap) or not. */
+proctype child(byte h)
+{
+	LOCALS;
+	forked;
+	if
+	:: load(link_c, exp_c, h)
+	:: skip
+	fi;
+	if
+	:: drop(link_c, h)
+	:: skip
+	fi
+}
+
+/* Hart 3: the second child loads the page. */
+proctype child2(byte h)
+{
+	LOCALS;
+	forked2;
+	load(link_c2, exp_c2, h)
+}
+#endif
+
 init {
 	byte k, j, n;
 	atomic {
@@ -579,6 +934,9 @@ init {
 		run faulter(0, 0);
 		run forker(1);
 		run child(2);
+#ifdef FORK2
+		run child2(3);
+#endif
 #else
 		run faulter(0, 0);
 		run faulter(1, 0);
@@ -623,5 +981,9 @@ init {
 		assert(tlock[k] == 0 && (tstate[k] != LIVE || busy[k] == 0));
 		k++
 	:: else -> break
-	od
+	od;
+#ifdef FORK2
+	/* (6): the count is the number of links */
+	assert(links[0] == (link[0] != 0) + (link_c != 0) + (link_c2 != 0))
+#endif
 }
