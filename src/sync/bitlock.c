@@ -15,7 +15,7 @@
 #include "src/kernel/kernel.h"
 #include "src/sched/hart.h"
 #include "src/sched/hart_local.h"
-#include "src/sync/lockstat.h"
+#include "src/sync/lockstat_record.h"
 #include "src/sync/spinlock.h"
 
 struct bitlock_held {
@@ -41,16 +41,24 @@ static struct bitlock_held *held_find(int hart, const uint32_t *word, uint32_t b
 	return NULL;
 }
 
-static struct lock_class *bit_class(struct bitlock_class *c)
+/* A free slot of hart's for word's bit; panics if the hart holds it already, or holds too many. */
+static struct bitlock_held *held_claim(int hart, const uint32_t *word, uint32_t bit,
+				       const char *name)
 {
-	struct lock_class *cls = __atomic_load_n(&c->cls, __ATOMIC_RELAXED);
+	struct bitlock_held *free_slot = NULL;
 
-	if (cls == NULL) {
-		/* Every hart that races here finds the same class. */
-		cls = lock_class_get(c->name, LOCK_SPIN);
-		__atomic_store_n(&c->cls, cls, __ATOMIC_RELAXED);
+	for (int i = 0; i < BITLOCK_HELD_MAX; i++) {
+		struct bitlock_held *s = &held[hart].slot[i];
+
+		if (s->word == word && s->bit == bit)
+			panic("bit_lock: hart %d already holds '%s' lock %p", hart, name,
+			      (void *)word);
+		if (s->word == NULL && free_slot == NULL)
+			free_slot = s;
 	}
-	return cls;
+	if (free_slot == NULL)
+		panic("bit_lock: hart %d holds %d bit locks already", hart, BITLOCK_HELD_MAX);
+	return free_slot;
 }
 
 /* The test-and-test-and-set loop; true if the bit was taken when we came. */
@@ -75,12 +83,8 @@ void bit_lock(uint32_t *word, uint32_t bit, struct bitlock_class *c, uint8_t *la
 
 	irq_push_off();
 	self = this_hart()->index;
-	if (held_find(self, word, bit) != NULL)
-		panic("bit_lock: hart %d already holds '%s' lock %p", self, c->name, (void *)word);
-	s = held_find(self, NULL, 0);
-	if (s == NULL)
-		panic("bit_lock: hart %d holds %d bit locks already", self, BITLOCK_HELD_MAX);
-	cls = bit_class(c);
+	s = held_claim(self, word, bit, c->name);
+	cls = lock_class_cached(&c->cls, c->name);
 #ifdef KINE_NO_LOCKSTAT
 	(void)bit_acquire(word, bit);
 	(void)last_hart;

@@ -6,8 +6,10 @@
  * registration takes class_lock (a bare ticket lock with interrupts off:
  * it must not itself be a spinlock with a class).
  *
- * counts[h][id] belongs to hart h (see lockstat.h). epoch is the reset
- * generation: written by lockstat_reset, read by every writer.
+ * lockstat_counts[h][id] belongs to hart h (see lockstat.h); the locks
+ * write it through lockstat_record.h's inline fast paths and the _slow
+ * functions here. lockstat_epoch is the reset generation: written by
+ * lockstat_reset, read by every writer.
  */
 #include "src/sync/lockstat.h"
 
@@ -17,6 +19,7 @@
 #include "src/sched/hart.h"
 #include "src/sync/lockcheck.h"
 #include "src/sync/lockstat_calc.h"
+#include "src/sync/lockstat_record.h"
 #include "src/sync/ticket.h"
 
 static struct lock_class classes[LOCK_CLASSES_MAX];
@@ -24,9 +27,9 @@ static int nclasses;                  /* release store after the entry is comple
 static struct ticket_lock class_lock; /* serializes registration */
 
 #ifndef KINE_NO_LOCKSTAT
-static struct lockstat_counts counts[MAX_HARTS][LOCK_CLASSES_MAX];
+struct lockstat_counts lockstat_counts[KINE_MAX_HARTS][LOCK_CLASSES_MAX];
 static const char *const kind_names[] = {[LOCK_SPIN] = "spin", [LOCK_SLEEP] = "sleep"};
-static uint64_t epoch = 1; /* counts of another epoch are stale */
+uint64_t lockstat_epoch = 1; /* counts of another epoch are stale */
 #endif
 
 /*
@@ -80,22 +83,19 @@ struct lock_class *lock_class_get(const char *name, enum lock_kind kind)
 
 static struct lockstat_counts *counts_of(struct lock_class *c, int hart)
 {
-	struct lockstat_counts *k = &counts[hart][c->id];
+	struct lockstat_counts *k = &lockstat_counts[hart][c->id];
 
-	lockstat_counts_begin(k, __atomic_load_n(&epoch, __ATOMIC_RELAXED));
+	lockstat_counts_begin(k, __atomic_load_n(&lockstat_epoch, __ATOMIC_RELAXED));
 	return k;
 }
 
-void lockstat_acquired(struct lock_class *c, int hart, int *last_hart, bool contended,
-		       uint64_t wait, uintptr_t pc)
+void lockstat_acquired_slow(struct lock_class *c, int hart, bool bounced, bool contended,
+			    uint64_t wait, uintptr_t pc)
 {
-	bool bounced = *last_hart != 0 && *last_hart != hart + 1;
-
-	*last_hart = hart + 1;
 	lockstat_note_acquire(counts_of(c, hart), contended, bounced, wait, pc);
 }
 
-void lockstat_released(struct lock_class *c, int hart, uint64_t hold)
+void lockstat_released_slow(struct lock_class *c, int hart, uint64_t hold)
 {
 	lockstat_note_hold(counts_of(c, hart), hold);
 }
@@ -105,8 +105,8 @@ static void merge_class(int id, uint64_t now, struct lockstat_counts *sum)
 {
 	lockstat_counts_reset(sum, now);
 	for (int h = 0; h < nharts; h++)
-		if (counts[h][id].epoch == now)
-			lockstat_merge(sum, &counts[h][id]);
+		if (lockstat_counts[h][id].epoch == now)
+			lockstat_merge(sum, &lockstat_counts[h][id]);
 }
 
 bool lockstat_read(const char *name, enum lock_kind kind, struct lockstat_counts *out)
@@ -115,13 +115,13 @@ bool lockstat_read(const char *name, enum lock_kind kind, struct lockstat_counts
 
 	if (c == NULL)
 		return false;
-	merge_class(c->id, __atomic_load_n(&epoch, __ATOMIC_RELAXED), out);
+	merge_class(c->id, __atomic_load_n(&lockstat_epoch, __ATOMIC_RELAXED), out);
 	return true;
 }
 
 void lockstat_reset(void)
 {
-	__atomic_fetch_add(&epoch, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&lockstat_epoch, 1, __ATOMIC_RELAXED);
 }
 
 bool lockstat_enabled(void)
@@ -139,7 +139,7 @@ static void put(char *buf, size_t n, size_t *pos, const char *line, int len)
 
 size_t lockstat_dump(char *buf, size_t n)
 {
-	uint64_t now = __atomic_load_n(&epoch, __ATOMIC_RELAXED);
+	uint64_t now = __atomic_load_n(&lockstat_epoch, __ATOMIC_RELAXED);
 	int nc = __atomic_load_n(&nclasses, __ATOMIC_ACQUIRE);
 	char line[LOCKSTAT_LINE_MAX];
 	size_t pos = 0;
@@ -177,15 +177,6 @@ size_t lockstat_dump(char *buf, size_t n)
 }
 
 #else /* KINE_NO_LOCKSTAT */
-
-void lockstat_acquired(struct lock_class *c, int hart, int *last_hart, bool contended,
-		       uint64_t wait, uintptr_t pc)
-{
-}
-
-void lockstat_released(struct lock_class *c, int hart, uint64_t hold)
-{
-}
 
 bool lockstat_read(const char *name, enum lock_kind kind, struct lockstat_counts *out)
 {

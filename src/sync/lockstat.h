@@ -43,16 +43,26 @@ struct lock_class {
 struct lock_class *lock_class_get(const char *name, enum lock_kind kind);
 
 /*
- * Count one acquisition of a lock of class c by hart `hart` (its index),
- * holding the lock. *last_hart is the lock's own record of the previous
- * holder (index + 1, 0: none), updated here; wait is in clock ticks, pc
- * the call site.
+ * The spin class named name, cached at *slot (a lock's or a bit-lock
+ * class's own field): looked up the first time, by whichever hart comes
+ * first (harts that race here find the same class, so the plain store
+ * is harmless).
  */
-void lockstat_acquired(struct lock_class *c, int hart, int *last_hart, bool contended,
-		       uint64_t wait, uintptr_t pc);
+static inline struct lock_class *lock_class_cached(struct lock_class **slot, const char *name)
+{
+	struct lock_class *c = __atomic_load_n(slot, __ATOMIC_RELAXED);
 
-/* Count one release after hold ticks (still holding the lock). */
-void lockstat_released(struct lock_class *c, int hart, uint64_t hold);
+	if (__builtin_expect(c == NULL, 0)) {
+		c = lock_class_get(name, LOCK_SPIN);
+		__atomic_store_n(slot, c, __ATOMIC_RELAXED);
+	}
+	return c;
+}
+
+/*
+ * The locks record into the counts through lockstat_record.h (inline, for
+ * src/sync's locks only).
+ */
 
 struct lockstat_counts;
 

@@ -52,16 +52,6 @@ void lockstat_note_acquire(struct lockstat_counts *c, bool contended, bool bounc
 	site_add(c, pc, 1);
 }
 
-void lockstat_note_hold(struct lockstat_counts *c, uint64_t hold)
-{
-	c->holds++;
-	c->hold_total += hold;
-	if (hold < c->hold_min)
-		c->hold_min = hold;
-	if (hold > c->hold_max)
-		c->hold_max = hold;
-}
-
 static uint64_t min64(uint64_t a, uint64_t b)
 {
 	return a < b ? a : b;

@@ -66,8 +66,16 @@ static inline void lockstat_counts_begin(struct lockstat_counts *c, uint64_t epo
 void lockstat_note_acquire(struct lockstat_counts *c, bool contended, bool bounced, uint64_t wait,
 			   uintptr_t pc);
 
-/* One release after holding for hold ticks. */
-void lockstat_note_hold(struct lockstat_counts *c, uint64_t hold);
+/* One release after holding for hold ticks (inline: every lock round pays it). */
+static inline void lockstat_note_hold(struct lockstat_counts *c, uint64_t hold)
+{
+	c->holds++;
+	c->hold_total += hold;
+	if (hold < c->hold_min)
+		c->hold_min = hold;
+	if (hold > c->hold_max)
+		c->hold_max = hold;
+}
 
 /*
  * Add part into sum (both of the same class): totals add, minimums and

@@ -11,7 +11,7 @@
 #include "src/sched/hart.h"
 #include "src/sched/thread.h"
 #include "src/sync/lockcheck.h"
-#include "src/sync/lockstat.h"
+#include "src/sync/lockstat_record.h"
 
 void sleeplock_init(struct sleeplock *sl, const char *name)
 {

@@ -21,7 +21,7 @@
 #include "src/kernel/kernel.h"
 #include "src/sched/hart.h"
 #include "src/sync/lockcheck.h"
-#include "src/sync/lockstat.h"
+#include "src/sync/lockstat_record.h"
 
 void (*spin_wait_hook)(void);
 void (*spin_wait_pace)(void);
@@ -68,18 +68,6 @@ bool spin_holding(const struct spinlock *lk)
 	return lk->owner == this_hart();
 }
 
-static struct lock_class *spin_class(struct spinlock *lk)
-{
-	struct lock_class *c = __atomic_load_n(&lk->cls, __ATOMIC_RELAXED);
-
-	if (c == NULL) {
-		/* A SPINLOCK_INIT lock: every hart that races here finds the same class. */
-		c = lock_class_get(lk->name, LOCK_SPIN);
-		__atomic_store_n(&lk->cls, c, __ATOMIC_RELAXED);
-	}
-	return c;
-}
-
 /* noinline: the caller's return address is the contending call site. */
 __attribute__((noinline)) void spin_lock(struct spinlock *lk)
 {
@@ -96,7 +84,7 @@ void spin_lock_from(struct spinlock *lk, uintptr_t pc)
 	h = this_hart();
 	if (lk->owner == h)
 		panic("spin_lock: hart %u already holds lock '%s'", h->hartid, lk->name);
-	c = spin_class(lk);
+	c = lock_class_cached(&lk->cls, lk->name); /* SPINLOCK_INIT locks start without */
 	lockcheck_acquire(lk, c, pc);
 #ifdef KINE_NO_LOCKSTAT
 	contended = qspin_acquire(&lk->raw);
