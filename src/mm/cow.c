@@ -52,7 +52,7 @@ static struct {
 } __attribute__((aligned(64))) cow_hart[HART_LOCAL_MAX];
 
 #define cow_count(field)                                                                           \
-	__atomic_fetch_add(&cow_hart[hart_local_index()].s.field, 1, __ATOMIC_RELAXED)
+	__atomic_fetch_add(&cow_hart[this_hart()->index].s.field, 1, __ATOMIC_RELAXED)
 
 void cow_stats_read(struct cow_stats *out)
 {

@@ -25,6 +25,7 @@
 #include "src/mm/frame.h"
 #include "src/mm/pagetable.h"
 #include "src/mm/ptshare.h"
+#include "src/sched/hart.h"
 #include "src/sched/hart_local.h"
 #include "src/sched/perturb.h"
 #include "src/sync/bitlock.h"
@@ -186,9 +187,13 @@ void ptlock_busy_done(paddr_t table)
 	assert((old & PT_SHARE_BUSY) != 0); /* ours was counted */
 }
 
-void ptwalk_begin(struct mm *mm)
+/* Inline: every fault opens a section, and a call would spill the find's registers. */
+static inline void ptwalk_begin(struct mm *mm)
 {
-	int self = hart_local_begin();
+	int self;
+
+	irq_push_off(); /* the section stays on this hart (inline: every fault opens one) */
+	self = this_hart()->index;
 
 	assert(!(walker[self].seq & 1)); /* sections do not nest */
 #ifdef KINE_MM_CHECK
@@ -200,14 +205,14 @@ void ptwalk_begin(struct mm *mm)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-void ptwalk_end(void)
+static inline void ptwalk_end(void)
 {
-	int self = hart_local_index();
+	int self = this_hart()->index;
 
 	assert(walker[self].seq & 1);
 	/* Release: the walk's loads before the end of the section. */
 	__atomic_store_n(&walker[self].seq, walker[self].seq + 1, __ATOMIC_RELEASE);
-	hart_local_end();
+	irq_pop_off();
 }
 
 void ptwalk_wait(struct mm *mm)

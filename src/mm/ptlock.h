@@ -94,11 +94,10 @@ void ptlock_busy_add(paddr_t table);
 void ptlock_busy_done(paddr_t table);
 
 /*
- * Walk sections of mm on this hart (interrupts off in between; they do not
- * nest), and the wait for every section of mm open now to end.
+ * The wait for every walk section of mm open now to end. (A section,
+ * ptlock.c's ptwalk_begin .. ptwalk_end, is per hart, with interrupts off
+ * in between; sections do not nest; only ptlock_find opens them.)
  */
-void ptwalk_begin(struct mm *mm);
-void ptwalk_end(void);
 void ptwalk_wait(struct mm *mm);
 
 /* What ptlock_find found for va. */

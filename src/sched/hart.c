@@ -95,29 +95,11 @@ int harts_online(void)
 	return n;
 }
 
-/*
- * Interrupts go off before the depth is touched, so an interrupt can never
- * see a half-updated depth on this hart.
- */
-void irq_push_off(void)
+void irq_pop_off_fail(void)
 {
-	bool was_enabled = arch_irq_save();
-	struct hart *h = this_hart();
-
-	if (h->irq_off_depth++ == 0)
-		h->irq_were_enabled = was_enabled;
-}
-
-void irq_pop_off(void)
-{
-	struct hart *h = this_hart();
-
 	if (arch_irq_enabled())
 		panic("irq_pop_off: interrupts are on");
-	if (h->irq_off_depth < 1)
-		panic("irq_pop_off: not pushed");
-	if (--h->irq_off_depth == 0)
-		arch_irq_restore(h->irq_were_enabled);
+	panic("irq_pop_off: not pushed");
 }
 
 int hart_local_begin(void)

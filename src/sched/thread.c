@@ -30,11 +30,16 @@ static int next_tid = 1; /* atomic */
 
 struct thread *thread_current(void)
 {
-	struct thread *t;
+	/*
+	 * Interrupts off between finding the hart and reading its current
+	 * thread, or a preemption in between could move us and we would read
+	 * another hart's. The bare save and restore, not irq_push_off: nothing
+	 * nests inside, and every trap asks this.
+	 */
+	bool was_enabled = arch_irq_save();
+	struct thread *t = this_hart()->current;
 
-	irq_push_off();
-	t = this_hart()->current;
-	irq_pop_off();
+	arch_irq_restore(was_enabled);
 	return t;
 }
 
