@@ -65,6 +65,8 @@ void cow_stats_read(struct cow_stats *out)
 		for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
 			sum[i] += __atomic_load_n(&c[i], __ATOMIC_RELAXED);
 	}
+	/* Every COW fault ends in one of the two: one count fewer per fault. */
+	out->faults = out->copies + out->reuses;
 }
 
 /* vm_user_fault's internal answer: make the table mm's own first, then start over. */
@@ -91,7 +93,7 @@ static void fault_exit(struct mm *mm)
 }
 
 /* Let the table that holds pte go, and leave. */
-static void fault_unlock(struct mm *mm, pte_t *pte)
+static inline __attribute__((always_inline)) void fault_unlock(struct mm *mm, pte_t *pte)
 {
 	ptlock_unlock(ptlock_table_of(pte));
 	fault_exit(mm);
@@ -155,16 +157,14 @@ static void vm_copy_replace(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, 
 }
 
 /*
- * Under the table lock: the PTE, once it is not busy. Another thread's
+ * vm_pte_settled's wait (cow.h), under the table lock, for a busy PTE. Another thread's
  * copy owns a busy PTE and finishes it without the lock, so wait with the
  * lock held (the table cannot go meanwhile).
  */
-pte_t vm_pte_settled(pte_t *pte)
+pte_t vm_pte_settle_wait(pte_t *pte)
 {
 	pte_t e = __atomic_load_n(pte, __ATOMIC_ACQUIRE);
 
-	if (!vm_pte_busy(e))
-		return e;
 	cow_count(busy_waits);
 	while (vm_pte_busy(e)) {
 		spin_wait_once();
@@ -261,7 +261,6 @@ static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, uin
 	 */
 	if (fell || last)
 		cow_count(overlaps);
-	cow_count(faults);
 	cow_count(copies);
 	return 0;
 }
@@ -307,7 +306,6 @@ static int vm_fault_write(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old,
 	 */
 	if (old & PTE_A)
 		tlb_flush_local(mm, va);
-	cow_count(faults);
 	cow_count(reuses);
 	fault_unlock(mm, pte);
 	return 0;

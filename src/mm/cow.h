@@ -29,7 +29,14 @@ int vm_user_fault(struct mm *mm, uintptr_t va, enum vm_access access);
  * The PTE at pte (its table locked, ptlock.h) once it is not busy: waits,
  * lock held, for the copy that owns a busy one to install.
  */
-pte_t vm_pte_settled(pte_t *pte);
+pte_t vm_pte_settle_wait(pte_t *pte);
+
+static inline pte_t vm_pte_settled(pte_t *pte)
+{
+	pte_t e = __atomic_load_n(pte, __ATOMIC_ACQUIRE);
+
+	return vm_pte_busy(e) ? vm_pte_settle_wait(pte) : e;
+}
 
 /* The COW counters, every hart's summed (a snapshot). */
 void cow_stats_read(struct cow_stats *out);

@@ -193,11 +193,6 @@ void frames_init(const struct physmem *pm)
 
 /* ---- reference counts ---- */
 
-uint32_t frame_refcount(const struct frame *f)
-{
-	return __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
-}
-
 void frame_bad_get(struct frame *f, uint32_t old, void *caller)
 {
 	fatal("frame_get: frame %#llx has reference count %u, caller %p",

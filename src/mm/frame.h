@@ -167,7 +167,11 @@ static inline bool frame_put(struct frame *f)
 	return frame_put_last(f, old, __builtin_return_address(0));
 }
 
-uint32_t frame_refcount(const struct frame *f);
+/* f's reference count now (a snapshot: other holders may change it at once). */
+static inline uint32_t frame_refcount(const struct frame *f)
+{
+	return __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
+}
 
 /*
  * The allocation API for the rest of the kernel. frame_alloc() returns the

@@ -34,7 +34,14 @@
 struct ptlock_stats ptlock_stats;
 bool ptlock_skip_grace, ptlock_skip_recheck;
 
-static struct bitlock_class pte_class = BITLOCK_CLASS("pte");
+/* The fault injections exist in the debug image only (main.c sets them there alone). */
+#ifdef KINE_MM_CHECK
+#define INJECTED(flag) (flag)
+#else
+#define INJECTED(flag) false
+#endif
+
+struct bitlock_class ptlock_class = BITLOCK_CLASS("pte");
 
 /* walker[h]: hart h's walk mark, on a cache line of its own. */
 static struct {
@@ -86,7 +93,7 @@ static void held_link_set(pte_t *link, pte_t e)
 }
 
 /* At a fault's unlock: the link it found the table through must still name it. */
-static void held_link_check(paddr_t table)
+void ptlock_held_link_check(paddr_t table)
 {
 	int self = hart_local_index();
 	pte_t *link = walker[self].link;
@@ -115,7 +122,7 @@ static void held_link_set(pte_t *link, pte_t e)
 	(void)link, (void)e;
 }
 
-static void held_link_check(paddr_t table)
+void ptlock_held_link_check(paddr_t table)
 {
 	(void)table;
 }
@@ -126,11 +133,11 @@ static uint32_t *lock_word(paddr_t table)
 	return &pa_to_frame(table)->pt_share;
 }
 
-static void ptlock_lock_at(paddr_t table, uintptr_t pc)
+static inline __attribute__((always_inline)) void ptlock_lock_at(paddr_t table, uintptr_t pc)
 {
 	struct frame *f = pa_to_frame(table);
 
-	bit_lock(&f->pt_share, PT_SHARE_LOCK, &pte_class, &f->pt_lock_last, pc);
+	bit_lock(&f->pt_share, PT_SHARE_LOCK, &ptlock_class, &f->pt_lock_last, pc);
 }
 
 __attribute__((noinline)) void ptlock_lock(paddr_t table)
@@ -138,15 +145,9 @@ __attribute__((noinline)) void ptlock_lock(paddr_t table)
 	ptlock_lock_at(table, (uintptr_t)__builtin_return_address(0));
 }
 
-void ptlock_unlock(paddr_t table)
-{
-	held_link_check(table);
-	bit_unlock(lock_word(table), PT_SHARE_LOCK);
-}
-
 bool ptlock_holding(paddr_t table)
 {
-	return bit_lock_holding(lock_word(table), PT_SHARE_LOCK);
+	return bit_lock_holding(lock_word(table), PT_SHARE_LOCK, &ptlock_class);
 }
 
 __attribute__((noinline)) void ptlock_lock_quiet(paddr_t table)
@@ -219,7 +220,7 @@ void ptwalk_wait(struct mm *mm)
 {
 	bool waited = false;
 
-	if (ptlock_skip_grace)
+	if (INJECTED(ptlock_skip_grace))
 		return; /* fault injection: ptwalk_check_free must catch it */
 	/* The caller's unlink before any load of a mark. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -263,10 +264,14 @@ static pte_t *walk_link(struct mm *mm, uintptr_t va)
 	return &((pte_t *)phys_to_virt(pte_pa(e)))[sv39_vpn(va, 1)];
 }
 
-/* Is the table, locked, mm's own and free to change? */
-static bool table_own(paddr_t table)
+/*
+ * Is the table, locked (f, its page's frame), mm's own and free to change?
+ * Relaxed: the lock's acquire already orders the load after it, and links
+ * and PROTECTED change under the lock (ptshare.h).
+ */
+static bool table_own(const struct frame *f)
 {
-	uint32_t word = __atomic_load_n(lock_word(table), __ATOMIC_ACQUIRE);
+	uint32_t word = __atomic_load_n(&f->pt_share, __ATOMIC_RELAXED);
 
 	return (word & (PT_SHARE_LINKS | PT_SHARE_PROTECTED)) == 1;
 }
@@ -277,6 +282,7 @@ enum ptlock_found ptlock_find(struct mm *mm, uintptr_t va, pte_t **pte, uintptr_
 	for (;;) {
 		pte_t *link, e;
 		paddr_t table;
+		struct frame *f;
 
 		ptwalk_begin(mm);
 		link = walk_link(mm, va);
@@ -286,22 +292,24 @@ enum ptlock_found ptlock_find(struct mm *mm, uintptr_t va, pte_t **pte, uintptr_
 			return pte_is_dormant(e) ? PTLOCK_DORMANT : PTLOCK_NONE;
 		}
 		table = pte_pa(e);
+		f = pa_to_frame(table);
 		walk_saw(1, table);
 		perturb_window(); /* seed=N: let an unlink act inside the walk */
-		if (ptlock_skip_grace || ptlock_skip_recheck)
+		if (INJECTED(ptlock_skip_grace) || INJECTED(ptlock_skip_recheck))
 			walk_linger(); /* fault injection: widen the window each closes */
-		ptlock_lock_at(table, pc);
+		bit_lock(&f->pt_share, PT_SHARE_LOCK, &ptlock_class, &f->pt_lock_last, pc);
 		/*
 		 * Still the link? Then the table stays linked while we hold its
 		 * lock (every unlink takes it), and the section may end. (If the
 		 * page was freed and came back as this very table meanwhile, it
-		 * is this table now all the same.)
+		 * is this table now all the same.) Relaxed: the lock's acquire
+		 * orders the load after the lock.
 		 */
-		if (ptlock_skip_recheck || __atomic_load_n(link, __ATOMIC_ACQUIRE) == e) {
+		if (INJECTED(ptlock_skip_recheck) || __atomic_load_n(link, __ATOMIC_RELAXED) == e) {
 			held_link_set(link, e);
 			ptwalk_end();
 			*pte = &((pte_t *)phys_to_virt(table))[sv39_vpn(va, 0)];
-			return table_own(table) ? PTLOCK_OWN : PTLOCK_SHARED;
+			return table_own(f) ? PTLOCK_OWN : PTLOCK_SHARED;
 		}
 		ptlock_unlock(table);
 		ptwalk_end();

@@ -44,10 +44,24 @@
 #include "src/mm/phys.h"
 #include "src/mm/ptshare.h"
 #include "src/mm/vm.h"
+#include "src/sync/bitlock.h"
+
+/* The table locks' class ("pte" in lockstat). */
+extern struct bitlock_class ptlock_class;
+
+/* The debug image's check at a fault's unlock (ptlock.c); nothing otherwise. */
+void ptlock_held_link_check(paddr_t table);
 
 /* Lock and unlock level-0 table (its page's physical address). */
 void ptlock_lock(paddr_t table);
-void ptlock_unlock(paddr_t table);
+
+static inline __attribute__((always_inline)) void ptlock_unlock(paddr_t table)
+{
+#ifdef KINE_MM_CHECK
+	ptlock_held_link_check(table);
+#endif
+	bit_unlock(&pa_to_frame(table)->pt_share, PT_SHARE_LOCK, &ptlock_class);
+}
 
 /* ptlock_lock, then wait until no PTE of the table is busy: for layout changes. */
 void ptlock_lock_quiet(paddr_t table);

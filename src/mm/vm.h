@@ -119,7 +119,7 @@ struct mm *mm_copy(struct mm *src);
 
 /* Copy-on-write counters (per hart, summed by cow_stats_read; see docs/cow.md). */
 struct cow_stats {
-	uint64_t faults;     /* write faults on a COW page */
+	uint64_t faults;     /* write faults on a COW page: copies + reuses (summed when read) */
 	uint64_t copies;     /* resolved by copying the frame */
 	uint64_t reuses;     /* resolved in place: this process was the last owner */
 	uint64_t overlaps;   /* races met: resolved by another thread meanwhile, or the

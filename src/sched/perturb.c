@@ -16,7 +16,7 @@
 
 static void perturb_pace_spin(void);
 
-static uint64_t seed;               /* set once at boot, read-only after */
+uint64_t perturb_seed_value;        /* set once at boot, read-only after */
 static uint64_t streams[MAX_HARTS]; /* streams[i] belongs to hart index i */
 
 /* splitmix64: spreads a small seed over all 64 bits; never 0 for xorshift. */
@@ -31,7 +31,7 @@ static uint64_t mix(uint64_t x)
 
 void perturb_init(uint64_t n)
 {
-	seed = n;
+	perturb_seed_value = n;
 	if (n != 0 && spin_wait_pace == NULL)
 		spin_wait_pace = perturb_pace_spin;
 	for (int i = 0; i < MAX_HARTS; i++)
@@ -40,7 +40,7 @@ void perturb_init(uint64_t n)
 
 uint64_t perturb_seed(void)
 {
-	return seed;
+	return perturb_seed_value;
 }
 
 /* The next number of this hart's stream; interrupts are off or turned off here. */
@@ -59,19 +59,21 @@ static uint64_t draw(void)
 	return x;
 }
 
-bool perturb_yield(void)
+/* perturb_yield's draw (perturb.h checks the seed inline). */
+bool perturb_yield_draw(void)
 {
-	return seed != 0 && draw() % 8 == 0;
+	return draw() % 8 == 0;
 }
 
 uint64_t perturb_timer_slack(uint64_t step)
 {
-	return seed != 0 && step >= 2 ? draw() % (step / 2) : 0;
+	return perturb_seed_value != 0 && step >= 2 ? draw() % (step / 2) : 0;
 }
 
-void perturb_window(void)
+/* perturb_window's draw (perturb.h checks the seed inline). */
+void perturb_window_draw(void)
 {
-	if (seed != 0 && draw() % 2 == 0)
+	if (draw() % 2 == 0)
 		timer_poke(0);
 }
 
@@ -103,11 +105,11 @@ static void perturb_pace_spin(void)
 
 void perturb_remote_wait(void)
 {
-	if (seed != 0)
+	if (perturb_seed_value != 0)
 		timer_poke(PACE_FENCE);
 }
 
 int perturb_start(int n)
 {
-	return seed != 0 && n > 1 ? (int)(draw() % (uint64_t)n) : 0;
+	return perturb_seed_value != 0 && n > 1 ? (int)(draw() % (uint64_t)n) : 0;
 }

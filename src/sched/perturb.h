@@ -27,8 +27,17 @@ void perturb_init(uint64_t seed);
 /* The seed given at boot, 0 when off. */
 uint64_t perturb_seed(void);
 
+/* The seed itself: set once at boot, read-only after (read inline: every trap asks). */
+extern uint64_t perturb_seed_value;
+
+bool perturb_yield_draw(void);
+void perturb_window_draw(void);
+
 /* At a preemption point: should the running thread yield now? (about 1 in 8 when on) */
-bool perturb_yield(void);
+static inline bool perturb_yield(void)
+{
+	return perturb_seed_value != 0 && perturb_yield_draw();
+}
 
 /* Extra delay for the next timer tick, in [0, step / 2); 0 when off. */
 uint64_t perturb_timer_slack(uint64_t step);
@@ -39,7 +48,11 @@ uint64_t perturb_timer_slack(uint64_t step);
  * hart's turn here (a timer poke: under -icount the other harts then run
  * first, at the same point every run). Nothing when off.
  */
-void perturb_window(void);
+static inline void perturb_window(void)
+{
+	if (perturb_seed_value != 0)
+		perturb_window_draw();
+}
 
 /*
  * Just before a synchronous wait for another hart (a remote fence through

@@ -147,13 +147,6 @@ int proc_start(struct proc *p, uint64_t pc, uint64_t sp, uint64_t argc, uint64_t
 	return proc_start_thread(p, &uf, THREAD_ANY_HART);
 }
 
-struct proc *proc_current(void)
-{
-	struct thread *t = thread_current();
-
-	return t != NULL ? t->proc : NULL;
-}
-
 /* The reaper: frees orphans that exited. */
 static void proc_reaper(void *arg)
 {

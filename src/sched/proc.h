@@ -24,6 +24,7 @@
 
 #include "src/kernel/file.h"
 #include "src/mm/vm.h"
+#include "src/sched/thread.h"
 #include "src/sync/waitq.h"
 
 struct thread;
@@ -76,8 +77,13 @@ void proc_free_unstarted(struct proc *p);
 /* The kernel waits for a process it started (parent NULL); its exit status. */
 int proc_wait(struct proc *p);
 
-/* The process of the calling thread, NULL for a kernel thread. */
-struct proc *proc_current(void);
+/* The process of the calling thread, NULL for a kernel thread (inline: every trap asks). */
+static inline struct proc *proc_current(void)
+{
+	struct thread *t = thread_current();
+
+	return t != NULL ? t->proc : NULL;
+}
 
 /* End the calling process with status. */
 void proc_exit(int status) __attribute__((noreturn));

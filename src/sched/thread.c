@@ -28,21 +28,6 @@
 
 static int next_tid = 1; /* atomic */
 
-struct thread *thread_current(void)
-{
-	/*
-	 * Interrupts off between finding the hart and reading its current
-	 * thread, or a preemption in between could move us and we would read
-	 * another hart's. The bare save and restore, not irq_push_off: nothing
-	 * nests inside, and every trap asks this.
-	 */
-	bool was_enabled = arch_irq_save();
-	struct thread *t = this_hart()->current;
-
-	arch_irq_restore(was_enabled);
-	return t;
-}
-
 void sched_current_stack(uintptr_t *lo, uintptr_t *hi)
 {
 	struct hart *h = this_hart();

@@ -23,6 +23,7 @@
 
 #include "src/arch/riscv/switch.h"
 #include "src/arch/riscv/user.h"
+#include "src/sched/hart.h"
 #include "src/sync/spinlock.h"
 #include "src/sync/waitq.h"
 
@@ -91,7 +92,20 @@ void thread_exit(void) __attribute__((noreturn));
 void thread_yield(void);
 
 /* The thread running on this hart, or NULL in the scheduler. */
-struct thread *thread_current(void);
+static inline struct thread *thread_current(void)
+{
+	/*
+	 * Interrupts off between finding the hart and reading its current
+	 * thread, or a preemption in between could move us and we would read
+	 * another hart's. The bare save and restore, not irq_push_off: nothing
+	 * nests inside, and every trap asks this (inline for the same reason).
+	 */
+	bool was_enabled = arch_irq_save();
+	struct thread *t = this_hart()->current;
+
+	arch_irq_restore(was_enabled);
+	return t;
+}
 
 /* Pin the calling thread to a hart (THREAD_ANY_HART to unpin); moves it there. */
 void thread_set_affinity(int hart);

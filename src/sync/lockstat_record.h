@@ -1,8 +1,10 @@
 /*
  * lockstat_record.h: how a lock records an acquisition and a release in
  * lockstat's per-hart counts (lockstat.h). For the locks of src/sync only
- * (spinlock.c, bitlock.c, sleeplock.c), which are built with the lockstat
- * setting's define.
+ * (spinlock.c, sleeplock.c, and bitlock.h's inline bit locks); whoever
+ * includes it sees the lockstat build setting's define (the
+ * //src/sync:lockstat_setting target), so the inline code and lockstat.c
+ * agree on whether the counts exist.
  *
  * Inline, because every lock round of the kernel pays it: the common case
  * (no contention, counts of the current epoch) is a handful of plain
