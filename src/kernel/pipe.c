@@ -7,6 +7,12 @@
  * pages), through a small bounce buffer; so the lock is held only for
  * memcpy-sized moments. The ring wraps, so a chunk is at most two memcpys;
  * a read takes everything there (up to its size), a bounce at a time.
+ *
+ * The ring is 16 KiB, a block of its own (four frames): with 4 KiB, a
+ * reader on one hart and a writer on another slept and woke each other
+ * every few kilobytes, and each sleep costs a wake-up across harts
+ * (BENCHMARKS.md, issue 19, "The fault path trimmed": the faster the two
+ * sides ran, the more often they slept).
  */
 #include "src/kernel/pipe.h"
 
@@ -18,7 +24,7 @@
 #include "src/sync/waitq.h"
 #include "user/include/kine/errno.h"
 
-#define PIPE_SIZE   4096
+#define PIPE_SIZE   (16 * 1024)
 #define PIPE_BOUNCE 1024 /* on the kernel stack: a quarter of the frame limit */
 
 struct pipe {
@@ -27,20 +33,23 @@ struct pipe {
 	struct waitq writable;         /* writers wait for room or the last reader's close */
 	uint64_t nread, nwritten;      /* guarded by lock; bytes ever moved */
 	bool reader_open, writer_open; /* guarded by lock */
-	char buf[PIPE_SIZE];           /* guarded by lock */
+	char *buf;                     /* PIPE_SIZE bytes; guarded by lock */
 };
 
 int pipe_create(struct file **rd, struct file **wr)
 {
 	struct pipe *p = kzalloc(sizeof(*p));
+	char *buf = kmalloc(PIPE_SIZE);
 	struct file *r = kzalloc(sizeof(*r)), *w = kzalloc(sizeof(*w));
 
-	if (p == NULL || r == NULL || w == NULL) {
+	if (p == NULL || buf == NULL || r == NULL || w == NULL) {
 		kfree(p);
+		kfree(buf);
 		kfree(r);
 		kfree(w);
 		return -ENOMEM;
 	}
+	p->buf = buf;
 	spin_init(&p->lock, "pipe");
 	waitq_init(&p->readable, "pipe_readable");
 	waitq_init(&p->writable, "pipe_writable");
@@ -66,8 +75,10 @@ void pipe_close(struct pipe *p, bool writer)
 	}
 	last = !p->reader_open && !p->writer_open;
 	spin_unlock(&p->lock);
-	if (last)
+	if (last) {
+		kfree(p->buf);
 		kfree(p);
+	}
 }
 
 static bool pipe_killed(const bool *killed)

@@ -8,7 +8,7 @@
  * Stage i is pinned with set_affinity(i % harts) and checks that it runs
  * there. The producer writes a pseudo-random stream in 1000-byte writes,
  * the relay moves it in 700-byte reads, the consumer reads 333 bytes at a
- * time (so short reads and writes that cross the 4 KiB ring happen), and
+ * time (so short reads and writes that cross the 16 KiB ring happen), and
  * a 64-bit FNV-1a checksum of what arrives must equal that of the stream.
  * Exits 0 on success.
  *
