@@ -19,10 +19,11 @@
  *           spin_lock/spin_unlock pair (statistics on or off depends on
  *           the image). One "kine: bench {json}" line each, for
  *           tools/bench/bench.py locks.
- *   lockcheck_order, lockcheck_unheld, lockcheck_sleep
+ *   lockcheck_order, lockcheck_unheld, lockcheck_sleep, bitlock_twice
  *           break a rule on purpose (take "thread" holding "runq"; release
- *           a free lock; take a sleep lock holding a spinlock): each must
- *           end in a lockcheck panic with a backtrace.
+ *           a free lock; take a sleep lock holding a spinlock; take a
+ *           second bit lock of one class): each must end in a panic
+ *           (lockcheck's, or bit_lock's) with a backtrace.
  */
 #include "src/arch/riscv/cpu.h"
 #include "src/arch/riscv/timer.h"
@@ -30,6 +31,7 @@
 #include "src/kernel/selftest.h"
 #include "src/sched/hart.h"
 #include "src/sched/ipi.h"
+#include "src/sync/bitlock.h"
 #include "src/sync/lockstat.h"
 #include "src/sync/lockstat_calc.h"
 #include "src/sync/mcs.h"
@@ -376,6 +378,19 @@ static void lockcheck_sleep(void)
 	panic("selftest lockcheck_sleep: sleeping with a spinlock was not caught");
 }
 
+/* Two locks of one bit-lock class on one hart: bitlock.h's rule, one per class and hart. */
+static void bitlock_twice(void)
+{
+	static struct bitlock_class cls = BITLOCK_CLASS("selftest_bits");
+	static uint32_t a, b;
+	static uint8_t last_a, last_b;
+
+	kprintf("kine: selftest bitlock_twice: taking a second 'selftest_bits' lock\n");
+	bit_lock(&a, 1, &cls, &last_a, 0);
+	bit_lock(&b, 1, &cls, &last_b, 0);
+	panic("selftest bitlock_twice: the second lock of the class was not caught");
+}
+
 bool selftest_lock_run(const char *name, bool *known)
 {
 	*known = true;
@@ -391,6 +406,8 @@ bool selftest_lock_run(const char *name, bool *known)
 		lockcheck_unheld();
 	if (strcmp(name, "lockcheck_sleep") == 0)
 		lockcheck_sleep();
+	if (strcmp(name, "bitlock_twice") == 0)
+		bitlock_twice();
 	*known = false;
 	return false;
 }

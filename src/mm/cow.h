@@ -25,12 +25,14 @@ enum vm_access { VM_ACCESS_READ, VM_ACCESS_WRITE, VM_ACCESS_EXEC };
  */
 int vm_user_fault(struct mm *mm, uintptr_t va, enum vm_access access);
 
-/*
- * The PTE at pte (its table locked, ptlock.h) once it is not busy: waits,
- * lock held, for the copy that owns a busy one to install.
- */
+/* vm_pte_settled's wait for a busy PTE (out of line: rare). */
 pte_t vm_pte_settle_wait(pte_t *pte);
 
+/*
+ * The PTE at pte (its table locked, ptlock.h) once it is not busy: waits,
+ * lock held, for the copy that owns a busy one to install. Inline: every
+ * fault reads its PTE through this.
+ */
 static inline pte_t vm_pte_settled(pte_t *pte)
 {
 	pte_t e = __atomic_load_n(pte, __ATOMIC_ACQUIRE);

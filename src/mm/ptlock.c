@@ -133,16 +133,15 @@ static uint32_t *lock_word(paddr_t table)
 	return &pa_to_frame(table)->pt_share;
 }
 
-static inline __attribute__((always_inline)) void ptlock_lock_at(paddr_t table, uintptr_t pc)
+/* Lock the table whose page's frame is f, for call site pc. */
+static inline __attribute__((always_inline)) void ptlock_lock_at(struct frame *f, uintptr_t pc)
 {
-	struct frame *f = pa_to_frame(table);
-
 	bit_lock(&f->pt_share, PT_SHARE_LOCK, &ptlock_class, &f->pt_lock_last, pc);
 }
 
 __attribute__((noinline)) void ptlock_lock(paddr_t table)
 {
-	ptlock_lock_at(table, (uintptr_t)__builtin_return_address(0));
+	ptlock_lock_at(pa_to_frame(table), (uintptr_t)__builtin_return_address(0));
 }
 
 bool ptlock_holding(paddr_t table)
@@ -154,7 +153,7 @@ __attribute__((noinline)) void ptlock_lock_quiet(paddr_t table)
 {
 	uint32_t *word = lock_word(table);
 
-	ptlock_lock_at(table, (uintptr_t)__builtin_return_address(0));
+	ptlock_lock_at(pa_to_frame(table), (uintptr_t)__builtin_return_address(0));
 	/* Acquire: pairs with each owner's release in ptlock_busy_done. */
 	while (__atomic_load_n(word, __ATOMIC_ACQUIRE) & PT_SHARE_BUSY)
 		spin_wait_once();
@@ -165,7 +164,7 @@ __attribute__((noinline)) bool ptlock_lock_batch_slow(paddr_t table, bool taken)
 	uint32_t *word = lock_word(table);
 
 	if (!taken)
-		ptlock_lock_at(table, (uintptr_t)__builtin_return_address(0));
+		ptlock_lock_at(pa_to_frame(table), (uintptr_t)__builtin_return_address(0));
 	while (__atomic_load_n(word, __ATOMIC_ACQUIRE) & PT_SHARE_BUSY)
 		spin_wait_once();
 	return !taken;
@@ -193,7 +192,7 @@ static inline void ptwalk_begin(struct mm *mm)
 {
 	int self;
 
-	irq_push_off(); /* the section stays on this hart (inline: every fault opens one) */
+	irq_push_off(); /* the section stays on this hart */
 	self = this_hart()->index;
 
 	assert(!(walker[self].seq & 1)); /* sections do not nest */
@@ -297,7 +296,7 @@ enum ptlock_found ptlock_find(struct mm *mm, uintptr_t va, pte_t **pte, uintptr_
 		perturb_window(); /* seed=N: let an unlink act inside the walk */
 		if (INJECTED(ptlock_skip_grace) || INJECTED(ptlock_skip_recheck))
 			walk_linger(); /* fault injection: widen the window each closes */
-		bit_lock(&f->pt_share, PT_SHARE_LOCK, &ptlock_class, &f->pt_lock_last, pc);
+		ptlock_lock_at(f, pc);
 		/*
 		 * Still the link? Then the table stays linked while we hold its
 		 * lock (every unlink takes it), and the section may end. (If the

@@ -49,7 +49,11 @@
 /* The table locks' class ("pte" in lockstat). */
 extern struct bitlock_class ptlock_class;
 
-/* The debug image's check at a fault's unlock (ptlock.c); nothing otherwise. */
+/*
+ * The debug image's check at a fault's unlock (ptlock.c); nothing otherwise.
+ * ptlock_unlock below calls it only where KINE_MM_CHECK is defined, which
+ * is the vm library's own define: every caller of ptlock_unlock is in it.
+ */
 void ptlock_held_link_check(paddr_t table);
 
 /* Lock and unlock level-0 table (its page's physical address). */

@@ -38,11 +38,6 @@ void perturb_init(uint64_t n)
 		streams[i] = mix(n * MAX_HARTS + (uint64_t)i);
 }
 
-uint64_t perturb_seed(void)
-{
-	return perturb_seed_value;
-}
-
 /* The next number of this hart's stream; interrupts are off or turned off here. */
 static uint64_t draw(void)
 {
@@ -67,7 +62,7 @@ bool perturb_yield_draw(void)
 
 uint64_t perturb_timer_slack(uint64_t step)
 {
-	return perturb_seed_value != 0 && step >= 2 ? draw() % (step / 2) : 0;
+	return perturb_seed() != 0 && step >= 2 ? draw() % (step / 2) : 0;
 }
 
 /* perturb_window's draw (perturb.h checks the seed inline). */
@@ -105,11 +100,11 @@ static void perturb_pace_spin(void)
 
 void perturb_remote_wait(void)
 {
-	if (perturb_seed_value != 0)
+	if (perturb_seed() != 0)
 		timer_poke(PACE_FENCE);
 }
 
 int perturb_start(int n)
 {
-	return perturb_seed_value != 0 && n > 1 ? (int)(draw() % (uint64_t)n) : 0;
+	return perturb_seed() != 0 && n > 1 ? (int)(draw() % (uint64_t)n) : 0;
 }

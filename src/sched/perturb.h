@@ -24,11 +24,14 @@
 /* Seed every hart's stream (boot hart, once, before the other harts run threads). 0: off. */
 void perturb_init(uint64_t seed);
 
-/* The seed given at boot, 0 when off. */
-uint64_t perturb_seed(void);
-
-/* The seed itself: set once at boot, read-only after (read inline: every trap asks). */
+/* The seed given at boot, 0 when off: set once at boot, read-only after. */
 extern uint64_t perturb_seed_value;
+
+/* The seed (inline: every trap asks whether perturbation is on). */
+static inline uint64_t perturb_seed(void)
+{
+	return perturb_seed_value;
+}
 
 bool perturb_yield_draw(void);
 void perturb_window_draw(void);
@@ -36,7 +39,7 @@ void perturb_window_draw(void);
 /* At a preemption point: should the running thread yield now? (about 1 in 8 when on) */
 static inline bool perturb_yield(void)
 {
-	return perturb_seed_value != 0 && perturb_yield_draw();
+	return perturb_seed() != 0 && perturb_yield_draw();
 }
 
 /* Extra delay for the next timer tick, in [0, step / 2); 0 when off. */
@@ -50,7 +53,7 @@ uint64_t perturb_timer_slack(uint64_t step);
  */
 static inline void perturb_window(void)
 {
-	if (perturb_seed_value != 0)
+	if (perturb_seed() != 0)
 		perturb_window_draw();
 }
 
