@@ -27,6 +27,9 @@ int main(int argc, char **argv)
 	       (unsigned long)ms.cow_untouched);
 	printf("busy waits    %lu (for another fault's shootdown of the same process)\n",
 	       (unsigned long)ms.cow_busy_waits);
+	printf(
+	    "fork waits    %lu (copies that waited for a fork's shootdown of the same process)\n",
+	    (unsigned long)ms.cow_fork_waits);
 	printf("shootdowns    %lu to %lu remote harts; %lu local only; %lu whole-ASID\n",
 	       (unsigned long)ms.tlb_shootdowns, (unsigned long)ms.tlb_harts,
 	       (unsigned long)ms.tlb_local_only, (unsigned long)ms.tlb_full_asid);

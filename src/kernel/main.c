@@ -25,11 +25,12 @@
  *                 alone (src/mm/ptlock.h; the default), or also the
  *                 process-wide mm->lock (the baseline split locks are
  *                 measured against)
- *   ptlock=nograce | ptlock=norecheck
+ *   ptlock=nograce | ptlock=norecheck | ptlock=noforkwait
  *                 the debug image only: fault injection into the split
  *                 locks (table frees skip the wait for lockless walks; a
- *                 fault trusts the link it read before its lock): their
- *                 checks must catch each
+ *                 fault trusts the link it read before its lock; a COW
+ *                 copy does not wait for a pending fork's shootdown):
+ *                 their checks must catch each
  *   pagecopy=scalar | pagecopy=vector
  *                 how whole pages are copied (src/arch/riscv/pagecopy.h);
  *                 vector needs V on every hart, scalar is the default
@@ -152,9 +153,12 @@ static void boot_faultlock(void)
 		ptlock_skip_grace = true; /* fault injection: the walk shadow must catch it */
 	else if (strcmp(how, "norecheck") == 0 && ptshare_check_enabled())
 		ptlock_skip_recheck = true; /* fault injection: the held-link check must catch it */
+	else if (strcmp(how, "noforkwait") == 0 && ptshare_check_enabled())
+		vm_fault_skip_fork_wait = true; /* fault injection: the copy check must catch it */
 	else
-		kine_finish(false, "unknown ptlock=%s (nograce or norecheck, debug image only)",
-			    how);
+		kine_finish(
+		    false, "unknown ptlock=%s (nograce, norecheck or noforkwait, debug image only)",
+		    how);
 }
 
 static void boot_memory(void)

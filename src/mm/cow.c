@@ -35,12 +35,14 @@
 #include "src/mm/ptlock.h"
 #include "src/mm/ptshare.h"
 #include "src/mm/tlb.h"
+#include "src/mm/tlb_shadow.h"
 #include "src/sched/hart.h"
 #include "src/sched/hart_local.h"
 #include "src/sched/perturb.h"
+#include "src/sched/thread.h"
 #include "user/include/kine/errno.h"
 
-bool vm_fault_serialized;
+bool vm_fault_serialized, vm_fault_skip_fork_wait;
 
 /*
  * The counters, one set per hart on a line of its own: a fault writes no
@@ -173,6 +175,27 @@ pte_t vm_pte_settle_wait(pte_t *pte)
 	return e;
 }
 
+/*
+ * Before a copy reads the frame: a fork of mm that took W from leaves may
+ * not have finished its shootdown (vm.c mm_copy_locked), and until it has,
+ * a thread on another hart may still store through its entry from before
+ * fork, into this very frame. Copied now, such a store would land in the
+ * old frame (the child's) after our read: a write the process loses. We
+ * saw the COW leaf under its table lock after fork let that lock go, so we
+ * see fork_pending set if that fork is still on its way; its release of 0
+ * comes after every hart flushed. Rare (a copy inside a fork), so yield.
+ */
+static void vm_fork_wait(struct mm *mm)
+{
+	if (__builtin_expect(__atomic_load_n(&mm->fork_pending, __ATOMIC_ACQUIRE) == 0, 1))
+		return;
+	if (VM_INJECTED(vm_fault_skip_fork_wait))
+		return; /* fault injection: the shadow's copy check must catch it */
+	cow_count(fork_waits);
+	while (__atomic_load_n(&mm->fork_pending, __ATOMIC_ACQUIRE) != 0)
+		thread_yield();
+}
+
 /* Enter, find and lock va's table; NULL (and left) unless it is mm's own. */
 static pte_t *fault_find_own(struct mm *mm, uintptr_t va, uintptr_t pc)
 {
@@ -222,9 +245,12 @@ static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, uin
 	ptshare_audit_inflight_add(1); /* the debug audit's: until our last put */
 	fault_unlock(mm, pte);
 	perturb_window(); /* seed=N: let another hart act inside the window */
+	vm_fork_wait(mm);
 	copy = frame_alloc(0);
-	if (copy != 0)
+	if (copy != 0) {
+		tlb_shadow_copy_source(mm); /* debug: no stale writer left */
 		page_copy(phys_to_virt(copy), phys_to_virt(pte_pa(old)));
+	}
 	/* Another sharer let the frame go while we copied (our own reference is the +1). */
 	fell = frame_refcount(f) < refs + 1;
 	if (copy == 0) {

@@ -50,4 +50,11 @@ void cow_stats_read(struct cow_stats *out);
  */
 extern bool vm_fault_serialized;
 
+/*
+ * Fault injection, the debug image only (boot option ptlock=noforkwait): a
+ * COW copy does not wait for a pending fork's shootdown (cow.c), the broken
+ * protocol the TLB shadow's copy check must catch.
+ */
+extern bool vm_fault_skip_fork_wait;
+
 #endif

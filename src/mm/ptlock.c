@@ -34,13 +34,6 @@
 struct ptlock_stats ptlock_stats;
 bool ptlock_skip_grace, ptlock_skip_recheck;
 
-/* The fault injections exist in the debug image only (main.c sets them there alone). */
-#ifdef KINE_MM_CHECK
-#define INJECTED(flag) (flag)
-#else
-#define INJECTED(flag) false
-#endif
-
 struct bitlock_class ptlock_class = BITLOCK_CLASS("pte");
 
 /* walker[h]: hart h's walk mark, on a cache line of its own. */
@@ -219,7 +212,7 @@ void ptwalk_wait(struct mm *mm)
 {
 	bool waited = false;
 
-	if (INJECTED(ptlock_skip_grace))
+	if (VM_INJECTED(ptlock_skip_grace))
 		return; /* fault injection: ptwalk_check_free must catch it */
 	/* The caller's unlink before any load of a mark. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -294,7 +287,7 @@ enum ptlock_found ptlock_find(struct mm *mm, uintptr_t va, pte_t **pte, uintptr_
 		f = pa_to_frame(table);
 		walk_saw(1, table);
 		perturb_window(); /* seed=N: let an unlink act inside the walk */
-		if (INJECTED(ptlock_skip_grace) || INJECTED(ptlock_skip_recheck))
+		if (VM_INJECTED(ptlock_skip_grace) || VM_INJECTED(ptlock_skip_recheck))
 			walk_linger(); /* fault injection: widen the window each closes */
 		ptlock_lock_at(f, pc);
 		/*
@@ -304,7 +297,8 @@ enum ptlock_found ptlock_find(struct mm *mm, uintptr_t va, pte_t **pte, uintptr_
 		 * is this table now all the same.) Relaxed: the lock's acquire
 		 * orders the load after the lock.
 		 */
-		if (INJECTED(ptlock_skip_recheck) || __atomic_load_n(link, __ATOMIC_RELAXED) == e) {
+		if (VM_INJECTED(ptlock_skip_recheck) ||
+		    __atomic_load_n(link, __ATOMIC_RELAXED) == e) {
 			held_link_set(link, e);
 			ptwalk_end();
 			*pte = &((pte_t *)phys_to_virt(table))[sv39_vpn(va, 0)];

@@ -308,6 +308,44 @@ void tlb_shadow_table_free(struct mm *mm, uint64_t pa)
 	ptwalk_check_free(mm, pa); /* and no lockless walk of mm may read it either */
 }
 
+void tlb_shadow_write_taken(struct mm *mm)
+{
+	/* Read after the PTE store: only a shootdown numbered above this one follows it. */
+	uint64_t cover = __atomic_load_n(&mm->tlb_gen, __ATOMIC_SEQ_CST) + 1;
+
+	spin_lock(&shadow_lock);
+	if (mm->wp_cover < cover)
+		mm->wp_cover = cover;
+	spin_unlock(&shadow_lock);
+}
+
+/*
+ * Only harts that run mm now can store through its entries: one that runs
+ * something else flushes before it loads mm again (the load check).
+ */
+void tlb_shadow_copy_source(struct mm *mm)
+{
+	int self = hart_local_index();
+
+	spin_lock(&shadow_lock);
+	for (int h = 0; h < nharts; h++) {
+		struct shadow_hart *s = &shadow[h];
+		struct shadow_entry *e;
+
+		if (h == self || s->current_id != mm->id)
+			continue;
+		e = shadow_find(s, mm->id, s->current_tag);
+		if (e != NULL && shadow_usable(s, e) && e->seen < mm->wp_cover)
+			panic(
+			    "tlb shadow: a COW copy on hart %d reads a frame of mm %lu while hart "
+			    "%d may still store through a writable entry fork took away "
+			    "(shootdown %lu has not reached it; last seen %lu)",
+			    self, (unsigned long)mm->id, h, (unsigned long)mm->wp_cover,
+			    (unsigned long)e->seen);
+	}
+	spin_unlock(&shadow_lock);
+}
+
 void tlb_shadow_mm_destroy(struct mm *mm)
 {
 	spin_lock(&shadow_lock);

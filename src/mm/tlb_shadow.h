@@ -23,7 +23,11 @@
  *    that reaches it, by a full or ASID flush of its own, or by a
  *    shootdown that skipped it while it ran something else (it must then
  *    flush the ASID before it loads mm: the load check). A flush by
- *    address clears nobody, as on hardware.
+ *    address clears nobody, as on hardware;
+ *  - a COW copy reads a frame while a hart that runs its mm may still
+ *    store through a writable entry that a fork took away and whose
+ *    shootdown has not reached that hart yet: the store could land in the
+ *    old frame after the copy read it, a write the process loses.
  *
  * Compiled in with KINE_MM_CHECK (//:kernel_debug); empty otherwise.
  */
@@ -76,6 +80,21 @@ void tlb_shadow_mm_destroy(struct mm *mm);
  */
 void tlb_shadow_table_free(struct mm *mm, uint64_t pa);
 
+/*
+ * Fork just took W from a leaf of mm, or made a link to writable leaves
+ * dormant: until a shootdown begun after this reaches it, a hart that runs
+ * mm may still store through its old writable entry.
+ */
+void tlb_shadow_write_taken(struct mm *mm);
+
+/*
+ * A COW copy on this hart is about to read a frame of mm: panic, naming
+ * the hart, if another hart that runs mm may still store through a
+ * writable entry that a fork took away (tlb_shadow_write_taken), so that
+ * its store could land in the old frame after the copy read it.
+ */
+void tlb_shadow_copy_source(struct mm *mm);
+
 #else
 
 static inline bool tlb_shadow_enabled(void)
@@ -111,6 +130,16 @@ static inline void tlb_shadow_table_free(struct mm *mm, uint64_t pa)
 }
 
 static inline void tlb_shadow_mm_destroy(struct mm *mm)
+{
+	(void)mm;
+}
+
+static inline void tlb_shadow_write_taken(struct mm *mm)
+{
+	(void)mm;
+}
+
+static inline void tlb_shadow_copy_source(struct mm *mm)
 {
 	(void)mm;
 }

@@ -317,7 +317,7 @@ long mm_sbrk(struct mm *mm, long delta)
 }
 
 struct mm_copy_ctx {
-	struct mm *dst;
+	struct mm *src, *dst;
 	bool src_changed; /* a parent PTE lost its W bit: flush the parent's TLBs */
 	uint64_t cow_a;   /* the A bit of a COW PTE fork makes: vm_cow_accessed() */
 	uint64_t leaves;  /* leaves copied */
@@ -383,6 +383,8 @@ static pte_t mm_copy_page(pte_t *pte, struct mm_copy_ctx *c)
 		 */
 		flags = (flags & ~PTE_W) | PTE_COW;
 		pte_store(pte, (*pte & ~(PTE_W | PTE_A)) | PTE_COW | c->cow_a);
+		if (!c->src_changed)
+			tlb_shadow_write_taken(c->src);
 		c->src_changed = true;
 	}
 #endif
@@ -483,6 +485,16 @@ static int mm_copy_locked(struct mm *src, struct mm_copy_ctx *c)
 	bool dormant = false;
 	int err;
 
+	/*
+	 * Until the shootdown below is over, a thread of src on another hart
+	 * may still store through a writable entry from before fork, into a
+	 * frame that is COW now: a COW copy of that frame (cow.c, which takes
+	 * no mm->lock) waits for this to clear before it reads the frame, or
+	 * the store would land in the child's frame alone. Faults see it set:
+	 * it is stored before the first table lock, whose release orders it.
+	 */
+	assert(src->fork_pending == 0); /* one fork of src at a time: src->lock */
+	__atomic_store_n(&src->fork_pending, 1, __ATOMIC_RELAXED);
 	if (vm_fork_shares()) {
 		err = ptshare_fork(src, c->dst, &dormant);
 	} else {
@@ -493,13 +505,15 @@ static int mm_copy_locked(struct mm *src, struct mm_copy_ctx *c)
 		tlb_shootdown_tables(src); /* a link changed: the whole ASID (pagetable.h) */
 	else if (c->src_changed)
 		tlb_shootdown(src, 0, (size_t)-1);
+	/* Release: a copy that sees 0 reads the frame after every hart flushed. */
+	__atomic_store_n(&src->fork_pending, 0, __ATOMIC_RELEASE);
 	return err;
 }
 
 struct mm *mm_copy(struct mm *src)
 {
 	struct mm *dst = mm_create();
-	struct mm_copy_ctx c = {dst, false, vm_cow_accessed(), 0};
+	struct mm_copy_ctx c = {.src = src, .dst = dst, .cow_a = vm_cow_accessed()};
 	int err;
 
 	if (dst == NULL)

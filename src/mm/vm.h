@@ -64,11 +64,33 @@ struct mm {
 	uint64_t tlb_seen[HART_LOCAL_MAX];
 	uint64_t tlb_done; /* debug TLB shadow: the highest shootdown whose shadow update is done */
 	/*
+	 * The debug TLB shadow: the first shootdown number that covers the
+	 * leaves a fork of this mm last took W from (0: none yet).
+	 */
+	uint64_t wp_cover;
+	/*
+	 * fork_pending: a fork of this mm is between its first table and the
+	 * end of its shootdown (vm.c mm_copy_locked). Written by fork alone,
+	 * under lock; read by COW copies (cow.c), which wait for it to clear.
+	 */
+	uint32_t fork_pending;
+	/*
 	 * audit_next: the debug image's list of live mms (ptshare.c), guarded
 	 * by the audit's lock (mm_audit), which is taken before any mm->lock.
 	 */
 	struct mm *audit_next;
 };
+
+/*
+ * A fault injection's flag, in the vm library's .c files: read in the debug
+ * image (KINE_MM_CHECK) alone, where main.c may set it; false elsewhere,
+ * so that the release image's fast paths test nothing.
+ */
+#ifdef KINE_MM_CHECK
+#define VM_INJECTED(flag) (flag)
+#else
+#define VM_INJECTED(flag) false
+#endif
 
 /*
  * A busy PTE: the old leaf with V cleared. No hart can load it, and
@@ -127,6 +149,7 @@ struct cow_stats {
 	uint64_t last_frees; /* old frames a copy's drop freed: the other sharers were gone */
 	uint64_t busy_waits; /* faults and copies that waited for another fault's busy PTE */
 	uint64_t untouched;  /* copies of a page no hart had accessed since fork: no flush */
+	uint64_t fork_waits; /* copies that waited for a fork of their mm to finish its shootdown */
 };
 
 /*

@@ -33,6 +33,15 @@
  *             second half of each of those tables, and two other tables whole and
  *             across their boundary, read-only and back (writing a page of
  *             each in between); ROUNDS rounds
+ *   forkcopy  a 16 MiB process forks 2 * ROUNDS times while pairs of threads
+ *             meet on a fresh page of its first table each round: a writer
+ *             storing a count through its hart's writable entry (and
+ *             checking its last store is still there), a copier whose
+ *             read() into the page breaks COW as soon as fork has taken W
+ *             from it, most likely before fork's shootdown has reached the
+ *             writer: the copy must wait for it, or the writer's store
+ *             lands in the child's frame alone (a lost write). Counts the
+ *             copies that waited (memstat's cow_fork_waits)
  *
  * `ptlocktest [-r ROUNDS] [-n THREADS] [SCENARIO...]` runs the scenarios
  * named (default: all, in the order above); ROUNDS defaults to 4, THREADS
@@ -871,14 +880,170 @@ static bool scenario_fork(void)
 	return changed == 0 && failed == 0 && bad == 0;
 }
 
+/* ---- forkcopy: a COW copy inside a fork, while another hart still writes ---- */
+
+#define FC_TABLES 8 /* 16 MiB touched: in per-page mode fork spends a while on it */
+#define FC_PAIRS  3
+
+static volatile unsigned long *fc_region;
+static int fc_pairs;
+static long fc_page;              /* atomic: the round whose page the writers write */
+static long fc_round;             /* atomic: the round whose fork is on its way; 0: none */
+static int fc_stop;               /* atomic */
+static long fc_seen[FC_PAIRS];    /* atomic: the page writer j last stored to */
+static unsigned long fc_lost;     /* atomic: a writer found its own last store gone */
+static unsigned long fc_copyouts; /* atomic: copyouts into the page during forks */
+static int fc_pipe[FC_PAIRS][2];
+
+/* Pair j's page in round r: fresh each round, so no hart holds an entry of it from before. */
+static volatile unsigned long *fc_pagep(long r, int j)
+{
+	return fc_region + ((unsigned long)(r * fc_pairs + j) % TPAGES) * WPP;
+}
+
+/*
+ * The writer of pair j: stores a count into word 0 of the round's page,
+ * checking before each store that the word still holds its last one. Its
+ * hart keeps a writable entry for the page from before each fork until
+ * the fork's shootdown reaches it: the stale writer a copy must not miss.
+ */
+static int fc_writer(void *arg)
+{
+	int j = (int)(long)arg;
+
+	set_affinity(nharts > 2 ? 1 + j % (nharts - 1) : -1);
+	for (;;) {
+		long page = __atomic_load_n(&fc_page, __ATOMIC_ACQUIRE);
+		volatile unsigned long *w;
+		unsigned long last;
+
+		if (__atomic_load_n(&fc_stop, __ATOMIC_ACQUIRE))
+			return 0;
+		w = fc_pagep(page, j);
+		last = w[0] + 1;
+		w[0] = last; /* a store: this hart's entry for the page is a writable one */
+		__atomic_store_n(&fc_seen[j], page, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&fc_page, __ATOMIC_ACQUIRE) == page) {
+			if (w[0] != last)
+				__atomic_fetch_add(&fc_lost, 1, __ATOMIC_RELAXED);
+			w[0] = ++last;
+		}
+	}
+}
+
+/*
+ * The copier of pair j: once the round's fork is on its way, read() into
+ * word 1 of the same page, over and over: copyout checks the PTE itself
+ * (no TLB entry of this hart is involved), so its first call after fork
+ * took W from the page breaks COW, most likely while fork still works on
+ * the other tables, before its shootdown.
+ */
+static int fc_copier(void *arg)
+{
+	int j = (int)(long)arg;
+	long done = 0;
+
+	set_affinity(nharts > 2 ? 1 + (j + fc_pairs) % (nharts - 1) : -1);
+	for (;;) {
+		long r = __atomic_load_n(&fc_round, __ATOMIC_ACQUIRE);
+		volatile unsigned long *w;
+		unsigned long v = 0;
+
+		if (__atomic_load_n(&fc_stop, __ATOMIC_ACQUIRE))
+			return 0;
+		if (r == 0 || r == done) {
+			yield();
+			continue;
+		}
+		w = fc_pagep(r, j);
+		while (__atomic_load_n(&fc_round, __ATOMIC_ACQUIRE) == r) {
+			v++;
+			if (write(fc_pipe[j][1], &v, sizeof(v)) != sizeof(v) ||
+			    read(fc_pipe[j][0], (void *)&w[1], sizeof(v)) != sizeof(v) || w[1] != v)
+				__atomic_fetch_add(&fc_lost, 1, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&fc_copyouts, 1, __ATOMIC_RELAXED);
+		}
+		done = r;
+	}
+}
+
+static bool scenario_forkcopy(void)
+{
+	int forks = 2 * rounds, tid[2 * FC_PAIRS], nt = 0, failed = 0;
+	struct kine_memstat m0, m1;
+
+	fc_pairs = (nthreads - 1) / 2 < 1 ? 1 : (nthreads - 1) / 2;
+	if (fc_pairs > FC_PAIRS)
+		fc_pairs = FC_PAIRS;
+	fc_region = aligned_region(FC_TABLES * REGION);
+	if (fc_region == NULL) {
+		printf("ptlocktest: forkcopy: set-up failed: FAIL\n");
+		return false;
+	}
+	fill(fc_region, 0, FC_TABLES * TWORDS, 0); /* every page resident: fork has work */
+	for (unsigned long i = 0; i < TPAGES; i++)
+		fc_region[i * WPP] = 0;
+	fc_page = 0;
+	fc_round = 0;
+	fc_stop = 0;
+	fc_lost = fc_copyouts = 0;
+	for (int j = 0; j < fc_pairs; j++) {
+		fc_seen[j] = -1;
+		if (pipe(fc_pipe[j]) < 0) {
+			printf("ptlocktest: forkcopy: pipe failed: FAIL\n");
+			return false;
+		}
+	}
+	memstat(&m0, 0);
+	for (int j = 0; j < fc_pairs; j++) {
+		tid[nt++] = thread_create(fc_writer, (void *)(long)j);
+		tid[nt++] = thread_create(fc_copier, (void *)(long)j);
+		if (tid[nt - 1] < 0 || tid[nt - 2] < 0) {
+			printf("ptlocktest: forkcopy: thread_create failed: FAIL\n");
+			return false;
+		}
+	}
+	for (long r = 1; r <= forks; r++) {
+		int pid;
+
+		__atomic_store_n(&fc_page, r, __ATOMIC_RELEASE);
+		for (int j = 0; j < fc_pairs; j++)
+			while (__atomic_load_n(&fc_seen[j], __ATOMIC_ACQUIRE) != r)
+				yield(); /* each writer's hart has its page's entry now */
+		__atomic_store_n(&fc_round, r, __ATOMIC_RELEASE);
+		pid = fork();
+		if (pid == 0)
+			exit(0);
+		__atomic_store_n(&fc_round, 0, __ATOMIC_RELEASE); /* the copiers rest */
+		if (pid < 0 || wait(0) != pid)
+			failed++;
+	}
+	__atomic_store_n(&fc_stop, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&fc_page, 0, __ATOMIC_RELEASE);
+	for (int i = 0; i < nt; i++)
+		thread_join(tid[i], 0);
+	memstat(&m1, 0);
+	for (int j = 0; j < fc_pairs; j++) {
+		close(fc_pipe[j][0]);
+		close(fc_pipe[j][1]);
+	}
+	printf("ptlocktest: forkcopy: %d forks of %d MiB, %d writer and copier pairs: %lu "
+	       "copyouts, %lu copies waited for a fork's shootdown, %lu writes lost, %d forks "
+	       "failed\n",
+	       forks, FC_TABLES * 2, fc_pairs, fc_copyouts,
+	       (unsigned long)(m1.cow_fork_waits - m0.cow_fork_waits), fc_lost, failed);
+	return fc_lost == 0 && failed == 0;
+}
+
 /* ---- main ---- */
 
 static const struct {
 	const char *name;
 	bool (*fn)(void);
 } scenarios[] = {
-    {"tables", scenario_tables},     {"unmap", scenario_unmap},       {"fork", scenario_fork},
-    {"onetable", scenario_onetable}, {"mprotect", scenario_mprotect},
+    {"tables", scenario_tables},     {"unmap", scenario_unmap},
+    {"fork", scenario_fork},         {"onetable", scenario_onetable},
+    {"mprotect", scenario_mprotect}, {"forkcopy", scenario_forkcopy},
 };
 
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
@@ -909,7 +1074,7 @@ static bool run(int i)
 static int usage(void)
 {
 	printf("usage: ptlocktest [-r ROUNDS] [-n THREADS (2-%d)] "
-	       "[tables|unmap|fork|onetable|mprotect...]\n",
+	       "[tables|unmap|fork|onetable|mprotect|forkcopy...]\n",
 	       TH_MAX);
 	return 2;
 }

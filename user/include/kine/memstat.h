@@ -54,6 +54,7 @@ struct kine_memstat {
 	uint64_t audit_frames;       /* ... frames the last one checked */
 	uint64_t ptlock_retries;     /* faults whose table's link changed while they locked it */
 	uint64_t ptlock_grace_waits; /* table frees that waited for a fault's lockless walk */
+	uint64_t cow_fork_waits;     /* COW copies that waited for a fork's shootdown */
 };
 
 #endif
