@@ -54,8 +54,9 @@ int main(int argc, char **argv)
 	printf("frames free   %lu of %lu (%lu in per-hart caches)\n", (unsigned long)ms.free,
 	       (unsigned long)ms.managed, (unsigned long)ms.cached);
 	printf("frame allocs  %lu, frees %lu (%lu on another hart), global lock %lu, refills %lu, "
-	       "drains %lu\n",
+	       "drains %lu, cache lock waits %lu\n",
 	       (unsigned long)ms.allocs, (unsigned long)ms.frees, (unsigned long)ms.remote_frees,
-	       (unsigned long)ms.global_lock, (unsigned long)ms.refills, (unsigned long)ms.drains);
+	       (unsigned long)ms.global_lock, (unsigned long)ms.refills, (unsigned long)ms.drains,
+	       (unsigned long)ms.cache_lock_waits);
 	return ms.cow_faults == ms.cow_copies + ms.cow_reuses ? 0 : 1;
 }

@@ -314,6 +314,7 @@ static long sys_memstat(const uint64_t *a)
 	    .ptlock_retries = __atomic_load_n(&ptlock_stats.retries, __ATOMIC_RELAXED),
 	    .ptlock_grace_waits = __atomic_load_n(&ptlock_stats.grace_waits, __ATOMIC_RELAXED),
 	    .cow_fork_waits = cow.fork_waits,
+	    .cache_lock_waits = ms.events[MEMSTAT_CACHE_WAIT],
 	};
 	return copyout(proc_current()->mm, a[0], &out, sizeof(out));
 }

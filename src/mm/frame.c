@@ -209,10 +209,10 @@ static void frame_release(struct frame *f)
 	f->flags = 0;
 	poison_fill(f, order);
 	hart = hart_local_begin();
-	memstat_count(MEMSTAT_FREE);
+	memstat_count_on(hart, MEMSTAT_FREE);
 	/* A frame that crosses harts moves its cache lines (and its cache slot) with it. */
 	if (f->alloc_hart != hart)
-		memstat_count(MEMSTAT_REMOTE_FREE);
+		memstat_count_on(hart, MEMSTAT_REMOTE_FREE);
 	if (order == 0)
 		frame_cache_free(hart, f);
 	else
@@ -253,7 +253,7 @@ static struct frame *frame_take(unsigned order)
 
 	f = order == 0 ? frame_cache_alloc(hart) : buddy_alloc(order);
 	if (f) {
-		memstat_count(MEMSTAT_ALLOC);
+		memstat_count_on(hart, MEMSTAT_ALLOC);
 		f->alloc_hart = (uint8_t)hart;
 	}
 	hart_local_end();

@@ -1,7 +1,7 @@
 /*
  * memstat.c: the allocator's counters and settling (see memstat.h).
  *
- * counters[h] is written only by hart h with interrupts off; a line per
+ * memstat_counters[h] is written only by hart h with interrupts off; a line per
  * hart keeps those writes from bouncing a shared cache line. hooks[] is
  * written at boot (memstat_on_settle) before any settle runs.
  */
@@ -16,9 +16,7 @@
 
 #define MEMSTAT_MAX_HOOKS 4
 
-static struct {
-	uint64_t events[MEMSTAT_NEVENTS];
-} __attribute__((aligned(64))) counters[HART_LOCAL_MAX];
+struct memstat_counters memstat_counters[HART_LOCAL_MAX];
 
 static void (*hooks[MEMSTAT_MAX_HOOKS])(void);
 static int nhooks;
@@ -26,19 +24,16 @@ static int nhooks;
 void memstat_count(enum memstat_event ev)
 {
 	int h = hart_local_index();
-	uint64_t *c;
 
 	CHECK(h >= 0 && h < HART_LOCAL_MAX && ev < MEMSTAT_NEVENTS);
-	c = &counters[h].events[ev];
-	/* Only this hart writes c: a load and a store suffice, no AMO. */
-	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+	memstat_count_on(h, ev);
 }
 
 void memstat_reset(void)
 {
 	for (int h = 0; h < HART_LOCAL_MAX; h++)
 		for (int e = 0; e < MEMSTAT_NEVENTS; e++)
-			__atomic_store_n(&counters[h].events[e], 0, __ATOMIC_RELAXED);
+			__atomic_store_n(&memstat_counters[h].events[e], 0, __ATOMIC_RELAXED);
 }
 
 void memstat_read(struct memstat *ms)
@@ -54,7 +49,8 @@ void memstat_read(struct memstat *ms)
 		mh->cached = frame_cache_count(h);
 		ms->cached += mh->cached;
 		for (int e = 0; e < MEMSTAT_NEVENTS; e++) {
-			mh->events[e] = __atomic_load_n(&counters[h].events[e], __ATOMIC_RELAXED);
+			mh->events[e] =
+			    __atomic_load_n(&memstat_counters[h].events[e], __ATOMIC_RELAXED);
 			ms->events[e] += mh->events[e];
 		}
 	}

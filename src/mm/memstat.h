@@ -31,6 +31,7 @@ enum memstat_event {
 	MEMSTAT_DRAIN,        /* cache drains at the high watermark */
 	MEMSTAT_REMOTE_DRAIN, /* other harts' caches drained on exhaustion */
 	MEMSTAT_REMOTE_FREE,  /* blocks freed on another hart than the one that allocated them */
+	MEMSTAT_CACHE_WAIT,   /* cache lock acquisitions that found it held (frame_cache.c) */
 	MEMSTAT_NEVENTS
 };
 
@@ -65,5 +66,24 @@ void memstat_reset(void);
 
 /* For the allocator: count one event on this hart (interrupts off). */
 void memstat_count(enum memstat_event ev);
+
+/* Hart h's counters (memstat.c), on a line of their own: h writes them alone. */
+struct memstat_counters {
+	uint64_t events[MEMSTAT_NEVENTS];
+} __attribute__((aligned(64)));
+
+extern struct memstat_counters memstat_counters[HART_LOCAL_MAX];
+
+/*
+ * memstat_count where the caller knows it runs on hart (its
+ * hart_local_begin's answer): inline, for the allocation fast path.
+ */
+static inline void memstat_count_on(int hart, enum memstat_event ev)
+{
+	uint64_t *c = &memstat_counters[hart].events[ev];
+
+	/* Only this hart writes c: a load and a store suffice, no AMO. */
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
 
 #endif

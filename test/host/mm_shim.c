@@ -81,6 +81,12 @@ void spin_lock(struct spinlock *lk)
 	}
 }
 
+/* A host thread that waits for a lock may be waiting for one that is preempted: yield. */
+void spin_wait_once(void)
+{
+	sched_yield();
+}
+
 void spin_unlock(struct spinlock *lk)
 {
 	if (!spin_holding(lk))

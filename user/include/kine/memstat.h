@@ -55,6 +55,7 @@ struct kine_memstat {
 	uint64_t ptlock_retries;     /* faults whose table's link changed while they locked it */
 	uint64_t ptlock_grace_waits; /* table frees that waited for a fault's lockless walk */
 	uint64_t cow_fork_waits;     /* COW copies that waited for a fork's shootdown */
+	uint64_t cache_lock_waits;   /* per-hart frame cache locks found held (remote drains) */
 };
 
 #endif
