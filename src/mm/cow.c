@@ -12,16 +12,21 @@
  * path in src/mm that may leave a PTE busy without holding its table's
  * lock (vm.h). Invariants it keeps:
  *  - a COW frame is never written and never freed while a PTE of a
- *    sharer may still reach it through a TLB: a copy holds a temporary
- *    reference, and drops the process's reference only after the new PTE
- *    is in and every hart that may cache the old one has flushed;
+ *    sharer may still reach it through a TLB: a copy keeps its PTE busy
+ *    (vm_copy_busy) or holds a temporary reference (vm_copy_unlocked),
+ *    and drops the process's reference only after the new PTE is in and
+ *    every hart that may cache the old one has flushed;
+ *  - a copy reads the frame only once no fork of mm is on its way to its
+ *    shootdown (vm_fork_wait): until then another hart may still store
+ *    into it through a writable entry fork took away;
  *  - a leaf changes only under its table's lock, in a table that is mm's
  *    own (links 1, not protected); a busy PTE is made only so and counted
  *    in its table (ptlock_busy_add), and its owner finishes it with
  *    interrupts off and without the lock, so whoever waits for it with the
  *    lock held cannot wait forever;
  *  - a copy installs only over the PTE it copied for (but for A), in a
- *    table still mm's own: any other change meanwhile throws the copy away.
+ *    table still mm's own: a busy copy's PTE cannot change meanwhile; an
+ *    unlocked copy re-checks it, and any other change throws it away.
  */
 #include "src/mm/cow.h"
 
@@ -212,10 +217,37 @@ static pte_t *fault_find_own(struct mm *mm, uintptr_t va, uintptr_t pc)
 	return NULL;
 }
 
+/* A copy's frame, with the old frame's contents: 0 if there is none. */
+static paddr_t vm_copy_frame(struct mm *mm, pte_t old)
+{
+	paddr_t copy = frame_alloc(0);
+
+	if (copy != 0) {
+		tlb_shadow_copy_source(mm); /* debug: no stale writer left */
+		page_copy(phys_to_virt(copy), phys_to_virt(pte_pa(old)));
+	}
+	return copy;
+}
+
 /*
- * The copy path, entered with old, the COW PTE at pte (its table locked,
- * mm's own), and refs, the frame's count when we chose to copy; returns
- * with the lock let go. The allocation and the copy run without the lock,
+ * Count a copy done. fell: the frame's count fell while we copied; last:
+ * our drop was its last reference. We chose to copy because others held
+ * the frame; if one of them let go meanwhile (its own copy, exit or
+ * munmap), we raced it.
+ */
+static void vm_copy_count(bool fell, bool last)
+{
+	if (last)
+		cow_count(last_frees);
+	if (fell || last)
+		cow_count(overlaps);
+	cow_count(copies);
+}
+
+/*
+ * The unlocked copy, entered with old, the COW PTE at pte (its table
+ * locked, mm's own), and refs, the frame's count when we chose to copy;
+ * returns with the lock let go. The allocation and the copy run without the lock,
  * so other threads keep faulting in this table meanwhile: our own
  * reference keeps the old frame from being freed (and from being taken
  * over in place by another sharer: with it the count stays above 1), and
@@ -228,8 +260,8 @@ static pte_t *fault_find_own(struct mm *mm, uintptr_t va, uintptr_t pc)
  * on the old frame dropped, so that no hart can reach the old frame
  * through a stale entry once it may be reused.
  */
-static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, uint32_t refs,
-			 uintptr_t pc)
+static __attribute__((noinline)) int vm_copy_unlocked(struct mm *mm, uintptr_t va, pte_t *pte,
+						      pte_t old, uint32_t refs, uintptr_t pc)
 {
 	struct frame *f = pa_to_frame(pte_pa(old));
 	paddr_t copy;
@@ -246,11 +278,7 @@ static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, uin
 	fault_unlock(mm, pte);
 	perturb_window(); /* seed=N: let another hart act inside the window */
 	vm_fork_wait(mm);
-	copy = frame_alloc(0);
-	if (copy != 0) {
-		tlb_shadow_copy_source(mm); /* debug: no stale writer left */
-		page_copy(phys_to_virt(copy), phys_to_virt(pte_pa(old)));
-	}
+	copy = vm_copy_frame(mm, old);
 	/* Another sharer let the frame go while we copied (our own reference is the +1). */
 	fell = frame_refcount(f) < refs + 1;
 	if (copy == 0) {
@@ -279,16 +307,74 @@ static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, uin
 	last = frame_put(f);
 	last |= frame_put(f);
 	ptshare_audit_inflight_add(-1);
-	if (last)
-		cow_count(last_frees);
-	/*
-	 * We chose to copy because others held the frame; if one of them let
-	 * go before our drop (its own copy, exit or munmap), we raced it.
-	 */
-	if (fell || last)
-		cow_count(overlaps);
-	cow_count(copies);
+	vm_copy_count(fell, last);
 	return 0;
+}
+
+/*
+ * The common copy: the PTE made busy first, under the lock, and the
+ * allocation, the copy, the shootdown and the install all in its busy
+ * window (interrupts off, no lock), entered with old, the COW PTE at pte
+ * (its table locked, mm's own) and refs, the frame's count when we chose
+ * to copy. A busy PTE is the copy's alone until it installs: no other
+ * fault changes it (they wait for it, vm_pte_settled), and no layout
+ * change takes its table's lock until the busy count falls (fork, the
+ * wake's protection, munmap, mprotect: ptlock_lock_quiet and
+ * ptlock_lock_batch), so the table stays linked, mm's own, and the PTE
+ * keeps its reference on the old frame, which nobody can write (it is
+ * COW everywhere). So nothing is re-walked or re-checked, and no
+ * temporary reference is needed. The swap tells A, as in vm_copy_replace:
+ * clear, no hart caches the page, and no shootdown is owed.
+ */
+static int vm_copy_busy(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, uint32_t refs)
+{
+	struct frame *f = pa_to_frame(pte_pa(old));
+	paddr_t table = ptlock_table_of(pte), copy;
+	pte_t was = __atomic_exchange_n(pte, old & ~(pte_t)(PTE_V | PTE_A), __ATOMIC_ACQ_REL);
+	bool fell, last;
+
+	assert((was | PTE_A) == (old | PTE_A)); /* only an MMU's A changes it without the lock */
+	ptlock_busy_add(table);
+	ptshare_audit_inflight_add(1); /* the debug audit's: the busy PTE still holds f */
+	irq_push_off();
+	fault_unlock(mm, pte); /* its release orders the busy count before the next owner */
+	copy = vm_copy_frame(mm, old);
+	if (copy == 0) {
+		__atomic_store_n(pte, was, __ATOMIC_RELEASE); /* as it was: nothing changed */
+		ptlock_busy_done(table);
+		irq_pop_off();
+		ptshare_audit_inflight_add(-1);
+		return -ENOMEM;
+	}
+	if (was & PTE_A)
+		tlb_shootdown(mm, va, PAGE_SIZE);
+	else
+		cow_count(untouched);
+	__atomic_store_n(pte, vm_copy_pte(old, copy), __ATOMIC_RELEASE);
+	ptlock_busy_done(table); /* its release: the install before the count */
+	irq_pop_off();
+	/* Another sharer let the frame go while we copied. */
+	fell = frame_refcount(f) < refs;
+	last = frame_put(f); /* the process's reference: the last one frees */
+	ptshare_audit_inflight_add(-1);
+	vm_copy_count(fell, last);
+	return 0;
+}
+
+/*
+ * Copy the frame of old, the COW PTE at pte (its table locked, mm's own);
+ * refs: its count when we chose to copy. Returns with the lock let go. The
+ * busy way is the rule. A fork of mm on its way takes the unlocked way
+ * (its wait for the fork may yield, which a busy window may not), and so
+ * does one copy in 8 of a seeded run, so that its races stay in reach.
+ */
+static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, uint32_t refs,
+			 uintptr_t pc)
+{
+	if (__builtin_expect(__atomic_load_n(&mm->fork_pending, __ATOMIC_ACQUIRE) != 0, 0) ||
+	    perturb_yield())
+		return vm_copy_unlocked(mm, va, pte, old, refs, pc);
+	return vm_copy_busy(mm, va, pte, old, refs);
 }
 
 /*

@@ -106,6 +106,7 @@ bool ptshare_skip_protect;
  * audit must name at the next settle (nothing else would, before exit).
  */
 bool ptshare_extra_ref;
+static uint32_t extra_refs_taken; /* the injection fires for the first copy that counts 0 */
 
 #ifdef KINE_MM_CHECK
 static int check_link(uintptr_t va, pte_t *link, void *ctx);
@@ -291,10 +292,10 @@ static paddr_t table_copy(paddr_t table)
 			continue;
 		assert(pte_is_leaf(e) && ((e & PTE_COW) || !(e & PTE_W) || (e & VM_PTE_SHARED)));
 		frame_get(pa_to_frame(pte_pa(e)));
-		if (ptshare_extra_ref) {
+		/* Taken by one copy alone: two harts may copy tables at once. */
+		if (__builtin_expect(ptshare_extra_ref, 0) &&
+		    __atomic_fetch_add(&extra_refs_taken, 1, __ATOMIC_RELAXED) == 0)
 			frame_get(pa_to_frame(pte_pa(e))); /* injected: the audit must catch it */
-			ptshare_extra_ref = false;
-		}
 		to[i] = e;
 	}
 	return copy;
