@@ -53,6 +53,15 @@
  * its local entry only if A was set. -DCOW_A keeps A set at fork (a hart
  * that faults on a clear A, a U74): every copy shoots down.
  *
+ * Fork (mm_copy) sets fork_pending before it takes the PTE's lock, makes
+ * the parent's PTE COW and maps the child's, and lets the lock go, as the
+ * code lets each table's lock go (mm_copy_table); it shoots the parent
+ * down only after that (mm_copy_locked, still under mm->lock, which no
+ * fault takes), then clears fork_pending and returns. A copy that has let
+ * its lock go waits for fork_pending == 0 before it reads the old frame
+ * (vm_fork_wait): until fork's shootdown, a hart may still store into the
+ * frame through a writable entry from before fork.
+ *
  * Two TLB modes, as kine runs: without ASIDs (the default here: every
  * switch flushes and clears the hart's bits in the mask and in mm_active)
  * and -DASID (a switch away neither flushes nor clears the mask bit: the
@@ -121,10 +130,15 @@
  *                         step (a hart that breaks the spec's rule)
  *   FORK_CLEARS_A_NO_FLUSH fork clears A in a PTE that was COW already, which
  *                         it neither changes otherwise nor shoots down
+ *   COPY_NO_FORK_WAIT     vm_fault_copy reads the old frame without waiting
+ *                         for a pending fork of its mm (-DTHREE_THREADS)
  * The three A-bit variants are refuted with -DNO_FILTER_ASSERT, which leaves
  * out the filter's own assertion (ASSERT_NOT_CACHED), so that what fails is
- * what a user would see.
- * Reachability probes (spin -DREACH=N, N = 1..19 below): probe N's assertion
+ * what a user would see; COPY_NO_FORK_WAIT with -DNO_FILTER_ASSERT and
+ * -DNO_COPY_ASSERT, which leaves out the copy's two (ASSERT_NOT_WRITABLE:
+ * nobody can store into the frame it reads; ASSERT_NO_OVERLAP: only a copy
+ * shoots down while a PTE is BUSY).
+ * Reachability probes (spin -DREACH=N, N = 1..21 below): probe N's assertion
  * fails once the search reaches the situation it names, which shows that
  * the correct model's "errors: 0" does not come from a path never taken.
  */
@@ -252,6 +266,7 @@ bit reloads[NHARTS];   /* ghost: hart h will still load hart_mm[h] (read its tlb
 #define RELOADER(m) (reloads[0] && hart_mm[0] == (m) || reloads[1] && hart_mm[1] == (m) || \
 		     reloads[2] && hart_mm[2] == (m) || reloads[3] && hart_mm[3] == (m))
 bit forked[NMM];       /* mm_copy into this mm has returned: its process may run */
+bit fork_pending[NMM]; /* mm->fork_pending: set by fork before its lock, cleared after its shootdown */
 byte refs[NFRAMES];    /* struct frame.refs (atomic); 0: the frame is free */
 byte data[NFRAMES];    /* the frame's contents */
 tlb_t tlb[NHARTS];     /* each hart's cached translation of the page */
@@ -260,7 +275,8 @@ bit hart_runs[NHARTS]; /* the hart has hart_mm's table loaded now */
 
 /* Ghost state, for the assertions only. */
 byte last[NMM];        /* the process's last store; for a new process, its snapshot at fork */
-bit flush_owed[NMM];   /* a PTE of the mm lost W or was cleared by a path still holding mm_lock */
+bit flush_owed[NMM];   /* a PTE of the mm lost W or was cleared by a path still holding mm_lock,
+			* or by a fork that has not returned */
 bit unmapped[NMM];     /* the page is unmapped (munmap, exit; only the remap race maps it
 			* again, mm_map_anon): a fault on it is real */
 bit dead[NMM];         /* mm_destroy has begun: nobody loads this mm (or its ASID) again */
@@ -309,7 +325,11 @@ inline spin_unlock(m)
 {
 	atomic {
 		check_refs();
-		flush_owed[m] = 0; /* the path that changed the PTE returns: its flush is done */
+		/*
+		 * the path that changed the PTE returns: its flush is done; but
+		 * a fork's only once it returns, after its shootdown
+		 */
+		flush_owed[m] = (flush_owed[m] && fork_pending[m]);
 		mm_lock[m] = 0
 	}
 }
@@ -320,13 +340,21 @@ inline tlb_flush_local(h)
 	d_step { tlb[h].v = 0; tlb[h].w = 0; tlb[h].pa = 0 }
 }
 
+/* tlb_shootdown's assertion (see there); NO_COPY_ASSERT leaves it out. */
+#ifndef NO_COPY_ASSERT
+#define ASSERT_NO_OVERLAP(m) assert(relock || mm_busy[m] == 0)
+#else
+#define ASSERT_NO_OVERLAP(m) skip
+#endif
+
 /*
  * tlb_shootdown, after PTE stores of mm m: bump tlb_gen, flush this hart if
  * it is in the mask (and count that flush in its tlb_seen if it had seen
  * every earlier shootdown), and the other harts in the mask that run m now
  * (mm_active); return once all have: the SBI remote fence is synchronous.
  * A hart skipped flushes at its next load (tlb_activate). Called under
- * mm_lock, except by the copy fault (relock set: its PTE is BUSY). One
+ * mm_lock, except by the copy fault (relock set: its PTE is BUSY) and by
+ * fork, after it let the lock go (fork_pending set). One
  * step: see docs/model.md, "Steps", for why the bump and the read of
  * mm_active may be one.
  */
@@ -346,9 +374,11 @@ inline tlb_shootdown(h, m)
 		REACHED(14, relock && mm_lock[m]);
 		/*
 		 * Only a copy shoots down while a PTE of m is BUSY: fork's and
-		 * munmap's shootdowns (mm_wait_busy) never overlap a copy's.
+		 * munmap's shootdowns (mm_wait_busy; fork's after it let the
+		 * lock go, but before any copy of its PTE reads the frame)
+		 * never overlap a copy's.
 		 */
-		assert(relock || mm_busy[m] == 0);
+		ASSERT_NO_OVERLAP(m);
 		/* the fence reaches a hart that entered m but has not read tlb_gen yet */
 		REACHED(12, m == PARENT && h != HART_B && (mm_active[m] & (1 << HART_B)) &&
 			    !hart_runs[HART_B]);
@@ -591,6 +621,24 @@ inline forget_locals()
 #define ASSERT_OWN_NOT_CACHED(h) skip
 #endif
 
+/*
+ * The copy's premise, when it reads the old frame fr (after its wait for a
+ * pending fork): no hart may still store into fr through a cached writable
+ * entry (TLB_USABLE: one a flush is not already owed to before its next
+ * use). The frame is COW everywhere and the copy holds a reference on it;
+ * only an entry from before fork's shootdown could still write it.
+ * NO_COPY_ASSERT leaves it out, so that COPY_NO_FORK_WAIT is refuted by
+ * what a user can see (a lost write).
+ */
+#define NOT_WRITABLE(i, fr) !(tlb[i].v && tlb[i].w && tlb[i].pa == (fr) && !dead[hart_mm[i]] && \
+			      TLB_USABLE(i))
+#ifndef NO_COPY_ASSERT
+#define ASSERT_NOT_WRITABLE(fr) \
+	assert(NOT_WRITABLE(0, fr) && NOT_WRITABLE(1, fr) && NOT_WRITABLE(2, fr) && NOT_WRITABLE(3, fr))
+#else
+#define ASSERT_NOT_WRITABLE(fr) skip
+#endif
+
 /* The BUSY value vm_copy_replace swaps in: the old leaf with V (and A) clear. */
 inline copy_busy_store(m)
 {
@@ -667,7 +715,9 @@ inline copy_drops()
  * vm_fault_copy on hart h, entered under mm_lock with old (oV, oW, oCOW,
  * opa), the COW PTE, and refs_seen (> 1), the count when the copy was
  * chosen. The temporary reference keeps the old frame from being freed
- * or taken over in place while it is copied without the lock. Back under
+ * or taken over in place while it is copied without the lock, and the
+ * wait for a pending fork keeps the copy from reading it before fork's
+ * shootdown, while a pre-fork entry may still store into it. Back under
  * the lock, a PTE that is no longer old means another thread resolved or
  * unmapped it (or made it BUSY): the copy is thrown away and the store is
  * retried. Otherwise mark the PTE BUSY and count it in mm->busy, unlock,
@@ -678,26 +728,46 @@ inline copy_drops()
 inline vm_fault_copy(h, m)
 {
 	/*
-	 * frame_get, spin_unlock, frame_alloc and the memcpy are one step: the
-	 * get and the unlock commute with every other thread's step (ours are
-	 * held up by the lock, other mms' do not look at it), and with the
-	 * temporary reference nobody writes or frees the old frame while it is
-	 * held, so the copy reads the same data at any point of the window.
-	 * NO_TEMP_REF copies as a step of its own, just before re-locking.
+	 * frame_get, spin_unlock, the wait for a pending fork, frame_alloc and
+	 * the memcpy are one step, or two if the wait waits: the get and the
+	 * unlock commute with every other thread's step (ours are held up by
+	 * the lock, other mms' do not look at it), and once no fork is pending,
+	 * with the temporary reference nobody writes or frees the old frame
+	 * while it is held, so the copy reads the same data at any point of the
+	 * window. The wait is a guard: the code yields until it reads 0
+	 * (vm_fork_wait), and a read of 1 changes nothing. NO_TEMP_REF copies
+	 * as a step of its own, just before re-locking.
 	 */
 	atomic {
 #ifndef NO_TEMP_REF
 		frame_get(opa); /* our temporary reference */
 #endif
 		spin_unlock(m);
+		/* a copy finds a fork of its mm pending (and, 21, a hart may still write the frame) */
+		REACHED(20, fork_pending[m]);
+		REACHED(21, fork_pending[m] && !(NOT_WRITABLE(0, opa) && NOT_WRITABLE(1, opa) &&
+						 NOT_WRITABLE(2, opa) && NOT_WRITABLE(3, opa)));
+#ifndef COPY_NO_FORK_WAIT
+		fork_pending[m] == 0; /* vm_fork_wait: until fork's shootdown is done */
+#else
+		if
+		:: fork_pending[m] -> /* BROKEN: reads the frame before fork's shootdown */
+			printf("MSC: hart %d: does not wait for mm %d's pending fork\n", h, m)
+		:: else -> skip
+		fi;
+#endif
 		frame_alloc(copy);
 		assert(copy != NOFRAME); /* the model has frames enough */
-#ifndef NO_TEMP_REF
-		data[copy] = data[opa]; /* memcpy, outside the lock */
-#endif
 		printf("MSC: hart %d: mm %d allocates frame %d to copy frame %d (refs was %d)\n",
 		       h, m, copy, opa, refs_seen);
-		refs_seen = 0 /* dead: the model keeps no counters (the C code's "fell") */
+		refs_seen = 0; /* dead: the model keeps no counters (the C code's "fell") */
+#ifndef NO_TEMP_REF
+		/* tlb_shadow_copy_source's check, in the debug image */
+		ASSERT_NOT_WRITABLE(opa);
+		data[copy] = data[opa] /* memcpy, outside the lock */
+#else
+		skip
+#endif
 	};
 #ifdef NO_TEMP_REF
 	d_step { /* memcpy, outside the lock, from a frame we hold no reference on */
@@ -1062,11 +1132,25 @@ inline copyout(h, m, val)
 	}
 }
 
-/* fork on hart h: mm_copy of src into the new dst (src/mm/vm.c). */
+/*
+ * fork on hart h: mm_copy of src into the new dst (src/mm/vm.c). Under
+ * mm->lock, which no fault takes, and in the model no other thread's path
+ * of src either: fork_pending set, then the PTE's lock (mm_copy_table's
+ * ptlock_lock_batch), the parent's PTE made COW, the child's mapped, the
+ * lock let go; the shootdown of the parent after (mm_copy_locked), then
+ * fork_pending cleared, and fork returns.
+ */
 inline mm_copy(h, src, dst)
 {
 	PROBE_WAIT_BUSY(src)
 	atomic {
+		/*
+		 * mm->fork_pending, before the first table lock: a copy that
+		 * finds the COW PTE this fork makes, under the lock after fork
+		 * let it go, finds it set. If the lock is taken, fork waits for
+		 * it with fork_pending set.
+		 */
+		fork_pending[src] = 1;
 #ifndef FORK_IGNORES_BUSY
 		spin_lock_wait_busy(src);
 #else
@@ -1091,18 +1175,22 @@ inline mm_copy(h, src, dst)
 	};
 #ifdef FORK_IGNORES_BUSY
 	if
-	:: d_step { !pte[src].V -> /* not a leaf (pte_is_leaf): the child gets no page */
+	:: atomic { !pte[src].V -> /* not a leaf (pte_is_leaf): the child gets no page */
 		printf("MSC: hart %d: fork finds mm %d's PTE invalid (BUSY %d): not copied\n",
-		       h, src, pte[src].BUSY) }
+		       h, src, pte[src].BUSY);
+		spin_unlock(src) }
 	:: pte[src].V ->
 #endif
 	frame_get(pte[src].pa);
-	d_step { /* pt_map in the child, same bits; A as vm_leaf gives it */
+	atomic { /* pt_map in the child, same bits; A as vm_leaf gives it; unlock */
 		pte[dst].V = pte[src].V;
 		pte[dst].W = pte[src].W;
 		pte[dst].COW = pte[src].COW;
 		pte[dst].A = (pte[src].COW -> cow_a : 1);
-		pte[dst].pa = pte[src].pa
+		pte[dst].pa = pte[src].pa;
+		/* mm_copy_table's unlock; flush_owed stays until fork returns */
+		printf("MSC: hart %d: fork lets mm %d's lock go, before its shootdown\n", h, src);
+		spin_unlock(src)
 	}
 #ifdef FORK_IGNORES_BUSY
 	fi
@@ -1110,17 +1198,21 @@ inline mm_copy(h, src, dst)
 	;
 #ifndef NO_FORK_SHOOTDOWN
 	if
-	:: src_changed -> tlb_shootdown(h, src)
+	:: src_changed -> tlb_shootdown(h, src) /* without the PTE's lock */
 	:: else -> skip
 	fi;
 #endif
 	atomic {
 		src_changed = 0;
-		/* fork returns: what the page holds now is the child's for good */
+		/*
+		 * fork_pending cleared (release), after the shootdown; fork
+		 * returns: what the page holds now is the child's for good
+		 */
+		fork_pending[src] = 0;
+		flush_owed[src] = 0;
 		last[dst] = data[pte[dst].pa];
 		printf("MSC: fork of mm %d returns; mm %d's snapshot is %d\n", src, dst, last[dst]);
-		forked[dst] = 1;
-		spin_unlock(src)
+		forked[dst] = 1
 	}
 }
 
