@@ -37,12 +37,24 @@
  *   again, so that B's copy, back under mm_lock, can meet the very PTE it
  *   copied for. Without ASIDs.
  *
- * The copy fault (vm_fault_copy) shoots down outside mm_lock: under the
- * lock it marks the PTE BUSY (V=0, PTE_BUSY) and counts it in mm->busy,
- * then unlocks, shoots down, installs the copy (busy--) and drops the old
- * frame. A fault that finds the PTE BUSY waits for it under mm_lock
- * (vm_wait_pte); fork, munmap, exit and copyout wait for mm->busy == 0
- * (mm_wait_busy).
+ * The copy fault (vm_fault_copy) takes one of two ways, chosen under
+ * mm_lock once it has seen refs > 1:
+ *  - the busy copy (vm_copy_busy, the rule; only with no fork of the mm
+ *    pending, fork_pending read under the lock): swap the PTE for its BUSY
+ *    form (V=0, PTE_BUSY; the swap returns A), count it in mm->busy,
+ *    unlock; then, without the lock: allocate and copy, shoot down only if
+ *    A was set, install the copy (busy--), drop the process's reference on
+ *    the old frame. No temporary reference, no re-lock, no re-check: the
+ *    PTE is the copy's until it installs.
+ *  - the unlocked copy (vm_copy_unlocked; in the code when a fork is
+ *    pending, and one copy in 8 of a seeded run): a temporary reference,
+ *    unlock, wait for a pending fork, copy, re-lock, re-check, then
+ *    vm_copy_replace: BUSY as above, unlock, shoot down, install (busy--),
+ *    and two drops.
+ * The model takes either way wherever the code may; the busy one only with
+ * fork_pending clear. A fault that finds the PTE BUSY waits for it under
+ * mm_lock (vm_wait_pte); fork, munmap, exit and copyout wait for
+ * mm->busy == 0 (mm_wait_busy).
  *
  * The A-bit filter: a hart's walk sets the PTE's A in the same step in
  * which it checks V and the permission, and only then caches. Fork leaves
@@ -57,10 +69,11 @@
  * the parent's PTE COW and maps the child's, and lets the lock go, as the
  * code lets each table's lock go (mm_copy_table); it shoots the parent
  * down only after that (mm_copy_locked, still under mm->lock, which no
- * fault takes), then clears fork_pending and returns. A copy that has let
- * its lock go waits for fork_pending == 0 before it reads the old frame
- * (vm_fork_wait): until fork's shootdown, a hart may still store into the
- * frame through a writable entry from before fork.
+ * fault takes), then clears fork_pending and returns. An unlocked copy
+ * waits for fork_pending == 0 before it reads the old frame (vm_fork_wait),
+ * and a busy copy is taken only if fork_pending is clear under the lock:
+ * until fork's shootdown, a hart may still store into the frame through a
+ * writable entry from before fork.
  *
  * Two TLB modes, as kine runs: without ASIDs (the default here: every
  * switch flushes and clears the hart's bits in the mask and in mm_active)
@@ -83,25 +96,25 @@
  * frame_put (each drops one reference; the last one frees), frame_alloc,
  * mm_active, tlb_gen and tlb_seen (mm->active, mm->tlb_gen, mm->tlb_seen),
  * mm_copy, tlb_shootdown, tlb_flush_local, tlb_activate, vm_user_fault,
- * vm_access_ok, vm_fault_write, vm_fault_copy, copyout, mm_munmap,
- * mm_map_anon, mm_destroy. Two inlines are the model's own:
+ * vm_access_ok, vm_fault_write, vm_fault_copy, vm_copy_busy,
+ * vm_copy_unlocked, copyout, mm_munmap, mm_map_anon, mm_destroy. Two inlines are the model's own:
  * vm_fault_resolve, the part of vm_fault_write after frame_refcount (the
  * model's steps split there), and copyout_page, copyout's loop body.
  *
  * Broken variants, which spin must refute (spin -DNAME -a cow.pml):
  *   NO_FORK_SHOOTDOWN     mm_copy returns without tlb_shootdown(parent)
- *   DROP_BEFORE_FLUSH     vm_fault_copy drops its references on the old
+ *   DROP_BEFORE_FLUSH     vm_copy_unlocked drops its references on the old
  *                         frame (the process's and the temporary one)
  *                         before the shootdown, not after it
  *   NO_RECHECK            vm_user_fault and vm_fault_write decide on the
  *                         PTE read before taking mm_lock, not re-read under it
  *   SHOOTDOWN_LOCAL_ONLY  tlb_shootdown flushes only the calling hart, as if
  *                         the mask held nobody else
- *   INSTALL_BEFORE_FLUSH  vm_fault_copy installs the new PTE before the
+ *   INSTALL_BEFORE_FLUSH  vm_copy_unlocked installs the new PTE before the
  *                         shootdown (refuted with -DTHREE_THREADS only)
- *   NO_COPY_RECHECK       vm_fault_copy, back under mm_lock, installs its
+ *   NO_COPY_RECHECK       vm_copy_unlocked, back under mm_lock, installs its
  *                         copy without re-walking the PTE
- *   INSTALL_BEFORE_SHOOTDOWN vm_fault_copy installs the new PTE and drops
+ *   INSTALL_BEFORE_SHOOTDOWN vm_copy_unlocked installs the new PTE and drops
  *                         the old frame before its shootdown
  *   FAULT_IGNORES_BUSY    vm_user_fault takes a BUSY PTE for an invalid one
  *                         (EFAULT) instead of waiting for it
@@ -111,7 +124,7 @@
  *   COPYOUT_WAITS_ONCE    copyout waits for mm->busy == 0 only when it takes
  *                         mm_lock, not again after vm_fault_write, which
  *                         may have dropped it (-DBUSY_RACE)
- *   NO_TEMP_REF           vm_fault_copy copies without the temporary
+ *   NO_TEMP_REF           vm_copy_unlocked copies without the temporary
  *                         frame_get/frame_put on the old frame (-DREMAP_RACE:
  *                         elsewhere no PTE comes back to the value it had)
  *   SWITCH_CLEARS_MASK    with -DASID: a switch away clears the hart's bit
@@ -130,15 +143,22 @@
  *                         step (a hart that breaks the spec's rule)
  *   FORK_CLEARS_A_NO_FLUSH fork clears A in a PTE that was COW already, which
  *                         it neither changes otherwise nor shoots down
- *   COPY_NO_FORK_WAIT     vm_fault_copy reads the old frame without waiting
+ *   COPY_NO_FORK_WAIT     vm_copy_unlocked reads the old frame without waiting
  *                         for a pending fork of its mm (-DTHREE_THREADS)
+ *   BUSY_COPY_NO_FORK_CHECK the busy copy is taken even with a fork of the
+ *                         mm pending, and does not wait (-DTHREE_THREADS)
+ *   BUSY_COPY_NO_SHOOTDOWN the busy copy never shoots down, even when the
+ *                         swap found A set
+ *   BUSY_COPY_UNCOUNTED   the busy copy's BUSY PTE is not counted in
+ *                         mm->busy: fork, munmap and copyout do not wait for
+ *                         it (-DBUSY_RACE; -DREMAP_RACE too)
  * The three A-bit variants are refuted with -DNO_FILTER_ASSERT, which leaves
  * out the filter's own assertion (ASSERT_NOT_CACHED), so that what fails is
- * what a user would see; COPY_NO_FORK_WAIT with -DNO_FILTER_ASSERT and
- * -DNO_COPY_ASSERT, which leaves out the copy's two (ASSERT_NOT_WRITABLE:
- * nobody can store into the frame it reads; ASSERT_NO_OVERLAP: only a copy
- * shoots down while a PTE is BUSY).
- * Reachability probes (spin -DREACH=N, N = 1..21 below): probe N's assertion
+ * what a user would see; COPY_NO_FORK_WAIT and BUSY_COPY_NO_FORK_CHECK with
+ * -DNO_FILTER_ASSERT and -DNO_COPY_ASSERT, which leaves out the copy's two
+ * (ASSERT_NOT_WRITABLE: nobody can store into the frame it reads;
+ * ASSERT_NO_OVERLAP: only a copy shoots down while a PTE is BUSY).
+ * Reachability probes (spin -DREACH=N, N = 1..23 below): probe N's assertion
  * fails once the search reaches the situation it names, which shows that
  * the correct model's "errors: 0" does not come from a path never taken.
  */
@@ -712,7 +732,7 @@ inline copy_drops()
 }
 
 /*
- * vm_fault_copy on hart h, entered under mm_lock with old (oV, oW, oCOW,
+ * vm_copy_unlocked on hart h, entered under mm_lock with old (oV, oW, oCOW,
  * opa), the COW PTE, and refs_seen (> 1), the count when the copy was
  * chosen. The temporary reference keeps the old frame from being freed
  * or taken over in place while it is copied without the lock, and the
@@ -725,7 +745,7 @@ inline copy_drops()
  * process's reference and the temporary one; then take mm_lock again to
  * return (relock: the caller's next step takes it).
  */
-inline vm_fault_copy(h, m)
+inline vm_copy_unlocked(h, m)
 {
 	/*
 	 * frame_get, spin_unlock, the wait for a pending fork, frame_alloc and
@@ -864,6 +884,126 @@ inline vm_fault_copy(h, m)
 #ifndef NO_COPY_RECHECK
 	fi
 #endif
+}
+
+/*
+ * The busy copy's guard, its count and its shootdown. BUSY_COPY_NO_FORK_CHECK
+ * takes the busy way with a fork of the mm pending; BUSY_COPY_UNCOUNTED
+ * leaves the BUSY PTE out of mm->busy; BUSY_COPY_NO_SHOOTDOWN never shoots
+ * down.
+ */
+#ifndef BUSY_COPY_NO_FORK_CHECK
+#define BUSY_COPY_OK(m) !fork_pending[m]
+#else
+#define BUSY_COPY_OK(m) true /* BROKEN: busy, though fork's shootdown is still to come */
+#endif
+#ifndef BUSY_COPY_UNCOUNTED
+#define BUSY_COPY_COUNT(m) mm_busy[m]++
+#define BUSY_COPY_UNCOUNT(m) mm_busy[m]--
+#else
+#define BUSY_COPY_COUNT(m) skip /* BROKEN: fork, munmap and copyout do not wait for it */
+#define BUSY_COPY_UNCOUNT(m) skip
+#endif
+
+/* vm_copy_busy's store of the copy (release), then ptlock_busy_done (release): see "Steps". */
+inline busy_copy_install(h, m)
+{
+	pte[m].V = 1; pte[m].W = 1; pte[m].COW = 0; pte[m].A = 1; pte[m].BUSY = 0;
+	pte[m].pa = copy;
+	BUSY_COPY_UNCOUNT(m);
+	REACHED(22, true); /* a busy copy installs */
+	printf("MSC: hart %d: busy copy: mm %d maps frame %d writable (busy %d)\n", h, m, copy,
+	       mm_busy[m]);
+	copy = 0
+}
+
+/*
+ * vm_copy_busy on hart h, after its first step (in vm_fault_copy: the
+ * exchange with the BUSY value, oA the A it swapped out, the count, the
+ * unlock). From here on without mm_lock and without preemption (interrupts
+ * off): frame_alloc and the memcpy (one step, as in the unlocked copy: the
+ * old frame is held by the BUSY PTE's own reference, which nobody drops
+ * while it is BUSY and counted, and nobody writes it: it is COW
+ * everywhere, and no fork of the mm was pending when we looked); the
+ * shootdown if A was set; the install and the uncount; the drop of the
+ * process's reference. No temporary reference, no re-lock, no re-check:
+ * the PTE is ours until the install. The model has frames enough (the
+ * code's out-of-memory path, which puts the old PTE back, is not modelled).
+ */
+inline vm_copy_busy(h, m)
+{
+	atomic {
+		frame_alloc(copy);
+		assert(copy != NOFRAME); /* the model has frames enough */
+		/* tlb_shadow_copy_source's check, in the debug image */
+		ASSERT_NOT_WRITABLE(opa);
+		data[copy] = data[opa]; /* memcpy, outside the lock */
+		printf("MSC: hart %d: busy copy: mm %d copies frame %d (holds %d) to frame %d\n",
+		       h, m, opa, data[opa], copy)
+	};
+	if
+#ifndef BUSY_COPY_NO_SHOOTDOWN
+	:: atomic { /* a busy copy shoots down: its swap found A set */
+		oA -> REACHED(23, true); tlb_shootdown(h, m)
+	   };
+		d_step { busy_copy_install(h, m) }
+#else
+	:: d_step {
+		oA -> /* BROKEN: A was set, a hart may cache the old frame */
+		printf("MSC: hart %d: busy copy: A was set, no shootdown\n", h);
+		busy_copy_install(h, m)
+	   }
+#endif
+	:: d_step { !oA -> busy_copy_install(h, m) } /* A was clear: no hart caches the page */
+	fi;
+	atomic { /* frame_put: the process's reference; the last one frees */
+		REACHED(3, refs[opa] == 1);
+		frame_put(opa);
+		opa = 0;
+		oA = 0
+	}
+	/* as the unlocked copy, it re-takes mm_lock to return (relock) */
+}
+
+/*
+ * vm_fault_copy on hart h, entered under mm_lock with old (oV, oW, oCOW,
+ * opa), the COW PTE, and refs_seen (> 1): the busy copy (the rule) or the
+ * unlocked copy (vm_copy_unlocked). The code takes the unlocked one when it
+ * finds a fork of its mm pending (fork_pending, read under the lock: its
+ * wait for the fork may yield, which a busy window may not) and one time
+ * in 8 of a seeded run; the model takes either, but the busy one only with
+ * no fork pending.
+ *
+ * The busy copy's first step: the read of fork_pending, the exchange of
+ * the PTE with the BUSY value (oA: A as swapped out), the count in
+ * mm->busy, and spin_unlock. The exchange is the visible access; a step
+ * of another thread between the read and the exchange either commutes
+ * with the exchange (a fork setting fork_pending, then stopped at the lock
+ * we hold; a fork clearing it) or with the read (a walk setting A), so the
+ * read moves right to the exchange (docs/model.md, "Steps"). The count and
+ * the unlock go with the exchange, as in vm_copy_replace_rest.
+ */
+inline vm_fault_copy(h, m)
+{
+	if
+	:: atomic {
+		BUSY_COPY_OK(m) ->
+		oA = pte[m].A;
+		copy_busy_store(m);
+		if
+		:: !oA -> ASSERT_NOT_CACHED(m) /* the A-bit filter: no shootdown is owed */
+		:: else -> skip
+		fi;
+		BUSY_COPY_COUNT(m);
+		printf("MSC: hart %d: busy copy: mm %d's PTE to frame %d BUSY, A was %d (busy %d, fork_pending %d); unlocks\n",
+		       h, m, opa, oA, mm_busy[m], fork_pending[m]);
+		oV = 0; oW = 0; oCOW = 0; refs_seen = 0; /* dead */
+		spin_unlock(m);
+		relock = 1
+	   };
+		vm_copy_busy(h, m)
+	:: vm_copy_unlocked(h, m)
+	fi
 }
 
 /*
@@ -1173,7 +1313,7 @@ inline mm_copy(h, src, dst)
 		:: else -> skip
 		fi
 	};
-#ifdef FORK_IGNORES_BUSY
+#if defined(FORK_IGNORES_BUSY) || defined(BUSY_COPY_UNCOUNTED)
 	if
 	:: atomic { !pte[src].V -> /* not a leaf (pte_is_leaf): the child gets no page */
 		printf("MSC: hart %d: fork finds mm %d's PTE invalid (BUSY %d): not copied\n",
@@ -1192,7 +1332,7 @@ inline mm_copy(h, src, dst)
 		printf("MSC: hart %d: fork lets mm %d's lock go, before its shootdown\n", h, src);
 		spin_unlock(src)
 	}
-#ifdef FORK_IGNORES_BUSY
+#if defined(FORK_IGNORES_BUSY) || defined(BUSY_COPY_UNCOUNTED)
 	fi
 #endif
 	;
