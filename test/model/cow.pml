@@ -37,12 +37,24 @@
  *   again, so that B's copy, back under mm_lock, can meet the very PTE it
  *   copied for. Without ASIDs.
  *
- * The copy fault (vm_fault_copy) shoots down outside mm_lock: under the
- * lock it marks the PTE BUSY (V=0, PTE_BUSY) and counts it in mm->busy,
- * then unlocks, shoots down, installs the copy (busy--) and drops the old
- * frame. A fault that finds the PTE BUSY waits for it under mm_lock
- * (vm_wait_pte); fork, munmap, exit and copyout wait for mm->busy == 0
- * (mm_wait_busy).
+ * The copy fault (vm_fault_copy) takes one of two ways, chosen under
+ * mm_lock once it has seen refs > 1:
+ *  - the busy copy (vm_copy_busy, the rule; only with no fork of the mm
+ *    pending, fork_pending read under the lock): swap the PTE for its BUSY
+ *    form (V=0, PTE_BUSY; the swap returns A), count it in mm->busy,
+ *    unlock; then, without the lock: allocate and copy, shoot down only if
+ *    A was set, install the copy (busy--), drop the process's reference on
+ *    the old frame. No temporary reference, no re-lock, no re-check: the
+ *    PTE is the copy's until it installs.
+ *  - the unlocked copy (vm_copy_unlocked; in the code when a fork is
+ *    pending, and one copy in 8 of a seeded run): a temporary reference,
+ *    unlock, wait for a pending fork, copy, re-lock, re-check, then
+ *    vm_copy_replace: BUSY as above, unlock, shoot down, install (busy--),
+ *    and two drops.
+ * The model takes either way wherever the code may; the busy one only with
+ * fork_pending clear. A fault that finds the PTE BUSY waits for it under
+ * mm_lock (vm_wait_pte); fork, munmap, exit and copyout wait for
+ * mm->busy == 0 (mm_wait_busy).
  *
  * The A-bit filter: a hart's walk sets the PTE's A in the same step in
  * which it checks V and the permission, and only then caches. Fork leaves
@@ -52,6 +64,16 @@
  * in at once under mm_lock, with no shootdown (untouched). Reuse flushes
  * its local entry only if A was set. -DCOW_A keeps A set at fork (a hart
  * that faults on a clear A, a U74): every copy shoots down.
+ *
+ * Fork (mm_copy) sets fork_pending before it takes the PTE's lock, makes
+ * the parent's PTE COW and maps the child's, and lets the lock go, as the
+ * code lets each table's lock go (mm_copy_table); it shoots the parent
+ * down only after that (mm_copy_locked, still under mm->lock, which no
+ * fault takes), then clears fork_pending and returns. An unlocked copy
+ * waits for fork_pending == 0 before it reads the old frame (vm_fork_wait),
+ * and a busy copy is taken only if fork_pending is clear under the lock:
+ * until fork's shootdown, a hart may still store into the frame through a
+ * writable entry from before fork.
  *
  * Two TLB modes, as kine runs: without ASIDs (the default here: every
  * switch flushes and clears the hart's bits in the mask and in mm_active)
@@ -74,25 +96,25 @@
  * frame_put (each drops one reference; the last one frees), frame_alloc,
  * mm_active, tlb_gen and tlb_seen (mm->active, mm->tlb_gen, mm->tlb_seen),
  * mm_copy, tlb_shootdown, tlb_flush_local, tlb_activate, vm_user_fault,
- * vm_access_ok, vm_fault_write, vm_fault_copy, copyout, mm_munmap,
- * mm_map_anon, mm_destroy. Two inlines are the model's own:
+ * vm_access_ok, vm_fault_write, vm_fault_copy, vm_copy_busy,
+ * vm_copy_unlocked, copyout, mm_munmap, mm_map_anon, mm_destroy. Two inlines are the model's own:
  * vm_fault_resolve, the part of vm_fault_write after frame_refcount (the
  * model's steps split there), and copyout_page, copyout's loop body.
  *
  * Broken variants, which spin must refute (spin -DNAME -a cow.pml):
  *   NO_FORK_SHOOTDOWN     mm_copy returns without tlb_shootdown(parent)
- *   DROP_BEFORE_FLUSH     vm_fault_copy drops its references on the old
+ *   DROP_BEFORE_FLUSH     vm_copy_unlocked drops its references on the old
  *                         frame (the process's and the temporary one)
  *                         before the shootdown, not after it
  *   NO_RECHECK            vm_user_fault and vm_fault_write decide on the
  *                         PTE read before taking mm_lock, not re-read under it
  *   SHOOTDOWN_LOCAL_ONLY  tlb_shootdown flushes only the calling hart, as if
  *                         the mask held nobody else
- *   INSTALL_BEFORE_FLUSH  vm_fault_copy installs the new PTE before the
+ *   INSTALL_BEFORE_FLUSH  vm_copy_unlocked installs the new PTE before the
  *                         shootdown (refuted with -DTHREE_THREADS only)
- *   NO_COPY_RECHECK       vm_fault_copy, back under mm_lock, installs its
+ *   NO_COPY_RECHECK       vm_copy_unlocked, back under mm_lock, installs its
  *                         copy without re-walking the PTE
- *   INSTALL_BEFORE_SHOOTDOWN vm_fault_copy installs the new PTE and drops
+ *   INSTALL_BEFORE_SHOOTDOWN vm_copy_unlocked installs the new PTE and drops
  *                         the old frame before its shootdown
  *   FAULT_IGNORES_BUSY    vm_user_fault takes a BUSY PTE for an invalid one
  *                         (EFAULT) instead of waiting for it
@@ -102,7 +124,7 @@
  *   COPYOUT_WAITS_ONCE    copyout waits for mm->busy == 0 only when it takes
  *                         mm_lock, not again after vm_fault_write, which
  *                         may have dropped it (-DBUSY_RACE)
- *   NO_TEMP_REF           vm_fault_copy copies without the temporary
+ *   NO_TEMP_REF           vm_copy_unlocked copies without the temporary
  *                         frame_get/frame_put on the old frame (-DREMAP_RACE:
  *                         elsewhere no PTE comes back to the value it had)
  *   SWITCH_CLEARS_MASK    with -DASID: a switch away clears the hart's bit
@@ -121,10 +143,22 @@
  *                         step (a hart that breaks the spec's rule)
  *   FORK_CLEARS_A_NO_FLUSH fork clears A in a PTE that was COW already, which
  *                         it neither changes otherwise nor shoots down
+ *   COPY_NO_FORK_WAIT     vm_copy_unlocked reads the old frame without waiting
+ *                         for a pending fork of its mm (-DTHREE_THREADS)
+ *   BUSY_COPY_NO_FORK_CHECK the busy copy is taken even with a fork of the
+ *                         mm pending, and does not wait (-DTHREE_THREADS)
+ *   BUSY_COPY_NO_SHOOTDOWN the busy copy never shoots down, even when the
+ *                         swap found A set
+ *   BUSY_COPY_UNCOUNTED   the busy copy's BUSY PTE is not counted in
+ *                         mm->busy: fork, munmap and copyout do not wait for
+ *                         it (-DBUSY_RACE; -DREMAP_RACE too)
  * The three A-bit variants are refuted with -DNO_FILTER_ASSERT, which leaves
  * out the filter's own assertion (ASSERT_NOT_CACHED), so that what fails is
- * what a user would see.
- * Reachability probes (spin -DREACH=N, N = 1..19 below): probe N's assertion
+ * what a user would see; COPY_NO_FORK_WAIT and BUSY_COPY_NO_FORK_CHECK with
+ * -DNO_FILTER_ASSERT and -DNO_COPY_ASSERT, which leaves out the copy's two
+ * (ASSERT_NOT_WRITABLE: nobody can store into the frame it reads;
+ * ASSERT_NO_OVERLAP: only a copy shoots down while a PTE is BUSY).
+ * Reachability probes (spin -DREACH=N, N = 1..23 below): probe N's assertion
  * fails once the search reaches the situation it names, which shows that
  * the correct model's "errors: 0" does not come from a path never taken.
  */
@@ -252,6 +286,7 @@ bit reloads[NHARTS];   /* ghost: hart h will still load hart_mm[h] (read its tlb
 #define RELOADER(m) (reloads[0] && hart_mm[0] == (m) || reloads[1] && hart_mm[1] == (m) || \
 		     reloads[2] && hart_mm[2] == (m) || reloads[3] && hart_mm[3] == (m))
 bit forked[NMM];       /* mm_copy into this mm has returned: its process may run */
+bit fork_pending[NMM]; /* mm->fork_pending: set by fork before its lock, cleared after its shootdown */
 byte refs[NFRAMES];    /* struct frame.refs (atomic); 0: the frame is free */
 byte data[NFRAMES];    /* the frame's contents */
 tlb_t tlb[NHARTS];     /* each hart's cached translation of the page */
@@ -260,7 +295,8 @@ bit hart_runs[NHARTS]; /* the hart has hart_mm's table loaded now */
 
 /* Ghost state, for the assertions only. */
 byte last[NMM];        /* the process's last store; for a new process, its snapshot at fork */
-bit flush_owed[NMM];   /* a PTE of the mm lost W or was cleared by a path still holding mm_lock */
+bit flush_owed[NMM];   /* a PTE of the mm lost W or was cleared by a path still holding mm_lock,
+			* or by a fork that has not returned */
 bit unmapped[NMM];     /* the page is unmapped (munmap, exit; only the remap race maps it
 			* again, mm_map_anon): a fault on it is real */
 bit dead[NMM];         /* mm_destroy has begun: nobody loads this mm (or its ASID) again */
@@ -309,7 +345,11 @@ inline spin_unlock(m)
 {
 	atomic {
 		check_refs();
-		flush_owed[m] = 0; /* the path that changed the PTE returns: its flush is done */
+		/*
+		 * the path that changed the PTE returns: its flush is done; but
+		 * a fork's only once it returns, after its shootdown
+		 */
+		flush_owed[m] = (flush_owed[m] && fork_pending[m]);
 		mm_lock[m] = 0
 	}
 }
@@ -320,13 +360,21 @@ inline tlb_flush_local(h)
 	d_step { tlb[h].v = 0; tlb[h].w = 0; tlb[h].pa = 0 }
 }
 
+/* tlb_shootdown's assertion (see there); NO_COPY_ASSERT leaves it out. */
+#ifndef NO_COPY_ASSERT
+#define ASSERT_NO_OVERLAP(m) assert(relock || mm_busy[m] == 0)
+#else
+#define ASSERT_NO_OVERLAP(m) skip
+#endif
+
 /*
  * tlb_shootdown, after PTE stores of mm m: bump tlb_gen, flush this hart if
  * it is in the mask (and count that flush in its tlb_seen if it had seen
  * every earlier shootdown), and the other harts in the mask that run m now
  * (mm_active); return once all have: the SBI remote fence is synchronous.
  * A hart skipped flushes at its next load (tlb_activate). Called under
- * mm_lock, except by the copy fault (relock set: its PTE is BUSY). One
+ * mm_lock, except by the copy fault (relock set: its PTE is BUSY) and by
+ * fork, after it let the lock go (fork_pending set). One
  * step: see docs/model.md, "Steps", for why the bump and the read of
  * mm_active may be one.
  */
@@ -346,9 +394,11 @@ inline tlb_shootdown(h, m)
 		REACHED(14, relock && mm_lock[m]);
 		/*
 		 * Only a copy shoots down while a PTE of m is BUSY: fork's and
-		 * munmap's shootdowns (mm_wait_busy) never overlap a copy's.
+		 * munmap's shootdowns (mm_wait_busy; fork's after it let the
+		 * lock go, but before any copy of its PTE reads the frame)
+		 * never overlap a copy's.
 		 */
-		assert(relock || mm_busy[m] == 0);
+		ASSERT_NO_OVERLAP(m);
 		/* the fence reaches a hart that entered m but has not read tlb_gen yet */
 		REACHED(12, m == PARENT && h != HART_B && (mm_active[m] & (1 << HART_B)) &&
 			    !hart_runs[HART_B]);
@@ -591,6 +641,24 @@ inline forget_locals()
 #define ASSERT_OWN_NOT_CACHED(h) skip
 #endif
 
+/*
+ * The copy's premise, when it reads the old frame fr (after its wait for a
+ * pending fork): no hart may still store into fr through a cached writable
+ * entry (TLB_USABLE: one a flush is not already owed to before its next
+ * use). The frame is COW everywhere and the copy holds a reference on it;
+ * only an entry from before fork's shootdown could still write it.
+ * NO_COPY_ASSERT leaves it out, so that COPY_NO_FORK_WAIT is refuted by
+ * what a user can see (a lost write).
+ */
+#define NOT_WRITABLE(i, fr) !(tlb[i].v && tlb[i].w && tlb[i].pa == (fr) && !dead[hart_mm[i]] && \
+			      TLB_USABLE(i))
+#ifndef NO_COPY_ASSERT
+#define ASSERT_NOT_WRITABLE(fr) \
+	assert(NOT_WRITABLE(0, fr) && NOT_WRITABLE(1, fr) && NOT_WRITABLE(2, fr) && NOT_WRITABLE(3, fr))
+#else
+#define ASSERT_NOT_WRITABLE(fr) skip
+#endif
+
 /* The BUSY value vm_copy_replace swaps in: the old leaf with V (and A) clear. */
 inline copy_busy_store(m)
 {
@@ -664,10 +732,12 @@ inline copy_drops()
 }
 
 /*
- * vm_fault_copy on hart h, entered under mm_lock with old (oV, oW, oCOW,
+ * vm_copy_unlocked on hart h, entered under mm_lock with old (oV, oW, oCOW,
  * opa), the COW PTE, and refs_seen (> 1), the count when the copy was
  * chosen. The temporary reference keeps the old frame from being freed
- * or taken over in place while it is copied without the lock. Back under
+ * or taken over in place while it is copied without the lock, and the
+ * wait for a pending fork keeps the copy from reading it before fork's
+ * shootdown, while a pre-fork entry may still store into it. Back under
  * the lock, a PTE that is no longer old means another thread resolved or
  * unmapped it (or made it BUSY): the copy is thrown away and the store is
  * retried. Otherwise mark the PTE BUSY and count it in mm->busy, unlock,
@@ -675,29 +745,49 @@ inline copy_drops()
  * process's reference and the temporary one; then take mm_lock again to
  * return (relock: the caller's next step takes it).
  */
-inline vm_fault_copy(h, m)
+inline vm_copy_unlocked(h, m)
 {
 	/*
-	 * frame_get, spin_unlock, frame_alloc and the memcpy are one step: the
-	 * get and the unlock commute with every other thread's step (ours are
-	 * held up by the lock, other mms' do not look at it), and with the
-	 * temporary reference nobody writes or frees the old frame while it is
-	 * held, so the copy reads the same data at any point of the window.
-	 * NO_TEMP_REF copies as a step of its own, just before re-locking.
+	 * frame_get, spin_unlock, the wait for a pending fork, frame_alloc and
+	 * the memcpy are one step, or two if the wait waits: the get and the
+	 * unlock commute with every other thread's step (ours are held up by
+	 * the lock, other mms' do not look at it), and once no fork is pending,
+	 * with the temporary reference nobody writes or frees the old frame
+	 * while it is held, so the copy reads the same data at any point of the
+	 * window. The wait is a guard: the code yields until it reads 0
+	 * (vm_fork_wait), and a read of 1 changes nothing. NO_TEMP_REF copies
+	 * as a step of its own, just before re-locking.
 	 */
 	atomic {
 #ifndef NO_TEMP_REF
 		frame_get(opa); /* our temporary reference */
 #endif
 		spin_unlock(m);
+		/* a copy finds a fork of its mm pending (and, 21, a hart may still write the frame) */
+		REACHED(20, fork_pending[m]);
+		REACHED(21, fork_pending[m] && !(NOT_WRITABLE(0, opa) && NOT_WRITABLE(1, opa) &&
+						 NOT_WRITABLE(2, opa) && NOT_WRITABLE(3, opa)));
+#ifndef COPY_NO_FORK_WAIT
+		fork_pending[m] == 0; /* vm_fork_wait: until fork's shootdown is done */
+#else
+		if
+		:: fork_pending[m] -> /* BROKEN: reads the frame before fork's shootdown */
+			printf("MSC: hart %d: does not wait for mm %d's pending fork\n", h, m)
+		:: else -> skip
+		fi;
+#endif
 		frame_alloc(copy);
 		assert(copy != NOFRAME); /* the model has frames enough */
-#ifndef NO_TEMP_REF
-		data[copy] = data[opa]; /* memcpy, outside the lock */
-#endif
 		printf("MSC: hart %d: mm %d allocates frame %d to copy frame %d (refs was %d)\n",
 		       h, m, copy, opa, refs_seen);
-		refs_seen = 0 /* dead: the model keeps no counters (the C code's "fell") */
+		refs_seen = 0; /* dead: the model keeps no counters (the C code's "fell") */
+#ifndef NO_TEMP_REF
+		/* tlb_shadow_copy_source's check, in the debug image */
+		ASSERT_NOT_WRITABLE(opa);
+		data[copy] = data[opa] /* memcpy, outside the lock */
+#else
+		skip
+#endif
 	};
 #ifdef NO_TEMP_REF
 	d_step { /* memcpy, outside the lock, from a frame we hold no reference on */
@@ -794,6 +884,126 @@ inline vm_fault_copy(h, m)
 #ifndef NO_COPY_RECHECK
 	fi
 #endif
+}
+
+/*
+ * The busy copy's guard, its count and its shootdown. BUSY_COPY_NO_FORK_CHECK
+ * takes the busy way with a fork of the mm pending; BUSY_COPY_UNCOUNTED
+ * leaves the BUSY PTE out of mm->busy; BUSY_COPY_NO_SHOOTDOWN never shoots
+ * down.
+ */
+#ifndef BUSY_COPY_NO_FORK_CHECK
+#define BUSY_COPY_OK(m) !fork_pending[m]
+#else
+#define BUSY_COPY_OK(m) true /* BROKEN: busy, though fork's shootdown is still to come */
+#endif
+#ifndef BUSY_COPY_UNCOUNTED
+#define BUSY_COPY_COUNT(m) mm_busy[m]++
+#define BUSY_COPY_UNCOUNT(m) mm_busy[m]--
+#else
+#define BUSY_COPY_COUNT(m) skip /* BROKEN: fork, munmap and copyout do not wait for it */
+#define BUSY_COPY_UNCOUNT(m) skip
+#endif
+
+/* vm_copy_busy's store of the copy (release), then ptlock_busy_done (release): see "Steps". */
+inline busy_copy_install(h, m)
+{
+	pte[m].V = 1; pte[m].W = 1; pte[m].COW = 0; pte[m].A = 1; pte[m].BUSY = 0;
+	pte[m].pa = copy;
+	BUSY_COPY_UNCOUNT(m);
+	REACHED(22, true); /* a busy copy installs */
+	printf("MSC: hart %d: busy copy: mm %d maps frame %d writable (busy %d)\n", h, m, copy,
+	       mm_busy[m]);
+	copy = 0
+}
+
+/*
+ * vm_copy_busy on hart h, after its first step (in vm_fault_copy: the
+ * exchange with the BUSY value, oA the A it swapped out, the count, the
+ * unlock). From here on without mm_lock and without preemption (interrupts
+ * off): frame_alloc and the memcpy (one step, as in the unlocked copy: the
+ * old frame is held by the BUSY PTE's own reference, which nobody drops
+ * while it is BUSY and counted, and nobody writes it: it is COW
+ * everywhere, and no fork of the mm was pending when we looked); the
+ * shootdown if A was set; the install and the uncount; the drop of the
+ * process's reference. No temporary reference, no re-lock, no re-check:
+ * the PTE is ours until the install. The model has frames enough (the
+ * code's out-of-memory path, which puts the old PTE back, is not modelled).
+ */
+inline vm_copy_busy(h, m)
+{
+	atomic {
+		frame_alloc(copy);
+		assert(copy != NOFRAME); /* the model has frames enough */
+		/* tlb_shadow_copy_source's check, in the debug image */
+		ASSERT_NOT_WRITABLE(opa);
+		data[copy] = data[opa]; /* memcpy, outside the lock */
+		printf("MSC: hart %d: busy copy: mm %d copies frame %d (holds %d) to frame %d\n",
+		       h, m, opa, data[opa], copy)
+	};
+	if
+#ifndef BUSY_COPY_NO_SHOOTDOWN
+	:: atomic { /* a busy copy shoots down: its swap found A set */
+		oA -> REACHED(23, true); tlb_shootdown(h, m)
+	   };
+		d_step { busy_copy_install(h, m) }
+#else
+	:: d_step {
+		oA -> /* BROKEN: A was set, a hart may cache the old frame */
+		printf("MSC: hart %d: busy copy: A was set, no shootdown\n", h);
+		busy_copy_install(h, m)
+	   }
+#endif
+	:: d_step { !oA -> busy_copy_install(h, m) } /* A was clear: no hart caches the page */
+	fi;
+	atomic { /* frame_put: the process's reference; the last one frees */
+		REACHED(3, refs[opa] == 1);
+		frame_put(opa);
+		opa = 0;
+		oA = 0
+	}
+	/* as the unlocked copy, it re-takes mm_lock to return (relock) */
+}
+
+/*
+ * vm_fault_copy on hart h, entered under mm_lock with old (oV, oW, oCOW,
+ * opa), the COW PTE, and refs_seen (> 1): the busy copy (the rule) or the
+ * unlocked copy (vm_copy_unlocked). The code takes the unlocked one when it
+ * finds a fork of its mm pending (fork_pending, read under the lock: its
+ * wait for the fork may yield, which a busy window may not) and one time
+ * in 8 of a seeded run; the model takes either, but the busy one only with
+ * no fork pending.
+ *
+ * The busy copy's first step: the read of fork_pending, the exchange of
+ * the PTE with the BUSY value (oA: A as swapped out), the count in
+ * mm->busy, and spin_unlock. The exchange is the visible access; a step
+ * of another thread between the read and the exchange either commutes
+ * with the exchange (a fork setting fork_pending, then stopped at the lock
+ * we hold; a fork clearing it) or with the read (a walk setting A), so the
+ * read moves right to the exchange (docs/model.md, "Steps"). The count and
+ * the unlock go with the exchange, as in vm_copy_replace_rest.
+ */
+inline vm_fault_copy(h, m)
+{
+	if
+	:: atomic {
+		BUSY_COPY_OK(m) ->
+		oA = pte[m].A;
+		copy_busy_store(m);
+		if
+		:: !oA -> ASSERT_NOT_CACHED(m) /* the A-bit filter: no shootdown is owed */
+		:: else -> skip
+		fi;
+		BUSY_COPY_COUNT(m);
+		printf("MSC: hart %d: busy copy: mm %d's PTE to frame %d BUSY, A was %d (busy %d, fork_pending %d); unlocks\n",
+		       h, m, opa, oA, mm_busy[m], fork_pending[m]);
+		oV = 0; oW = 0; oCOW = 0; refs_seen = 0; /* dead */
+		spin_unlock(m);
+		relock = 1
+	   };
+		vm_copy_busy(h, m)
+	:: vm_copy_unlocked(h, m)
+	fi
 }
 
 /*
@@ -1062,11 +1272,25 @@ inline copyout(h, m, val)
 	}
 }
 
-/* fork on hart h: mm_copy of src into the new dst (src/mm/vm.c). */
+/*
+ * fork on hart h: mm_copy of src into the new dst (src/mm/vm.c). Under
+ * mm->lock, which no fault takes, and in the model no other thread's path
+ * of src either: fork_pending set, then the PTE's lock (mm_copy_table's
+ * ptlock_lock_batch), the parent's PTE made COW, the child's mapped, the
+ * lock let go; the shootdown of the parent after (mm_copy_locked), then
+ * fork_pending cleared, and fork returns.
+ */
 inline mm_copy(h, src, dst)
 {
 	PROBE_WAIT_BUSY(src)
 	atomic {
+		/*
+		 * mm->fork_pending, before the first table lock: a copy that
+		 * finds the COW PTE this fork makes, under the lock after fork
+		 * let it go, finds it set. If the lock is taken, fork waits for
+		 * it with fork_pending set.
+		 */
+		fork_pending[src] = 1;
 #ifndef FORK_IGNORES_BUSY
 		spin_lock_wait_busy(src);
 #else
@@ -1089,38 +1313,46 @@ inline mm_copy(h, src, dst)
 		:: else -> skip
 		fi
 	};
-#ifdef FORK_IGNORES_BUSY
+#if defined(FORK_IGNORES_BUSY) || defined(BUSY_COPY_UNCOUNTED)
 	if
-	:: d_step { !pte[src].V -> /* not a leaf (pte_is_leaf): the child gets no page */
+	:: atomic { !pte[src].V -> /* not a leaf (pte_is_leaf): the child gets no page */
 		printf("MSC: hart %d: fork finds mm %d's PTE invalid (BUSY %d): not copied\n",
-		       h, src, pte[src].BUSY) }
+		       h, src, pte[src].BUSY);
+		spin_unlock(src) }
 	:: pte[src].V ->
 #endif
 	frame_get(pte[src].pa);
-	d_step { /* pt_map in the child, same bits; A as vm_leaf gives it */
+	atomic { /* pt_map in the child, same bits; A as vm_leaf gives it; unlock */
 		pte[dst].V = pte[src].V;
 		pte[dst].W = pte[src].W;
 		pte[dst].COW = pte[src].COW;
 		pte[dst].A = (pte[src].COW -> cow_a : 1);
-		pte[dst].pa = pte[src].pa
+		pte[dst].pa = pte[src].pa;
+		/* mm_copy_table's unlock; flush_owed stays until fork returns */
+		printf("MSC: hart %d: fork lets mm %d's lock go, before its shootdown\n", h, src);
+		spin_unlock(src)
 	}
-#ifdef FORK_IGNORES_BUSY
+#if defined(FORK_IGNORES_BUSY) || defined(BUSY_COPY_UNCOUNTED)
 	fi
 #endif
 	;
 #ifndef NO_FORK_SHOOTDOWN
 	if
-	:: src_changed -> tlb_shootdown(h, src)
+	:: src_changed -> tlb_shootdown(h, src) /* without the PTE's lock */
 	:: else -> skip
 	fi;
 #endif
 	atomic {
 		src_changed = 0;
-		/* fork returns: what the page holds now is the child's for good */
+		/*
+		 * fork_pending cleared (release), after the shootdown; fork
+		 * returns: what the page holds now is the child's for good
+		 */
+		fork_pending[src] = 0;
+		flush_owed[src] = 0;
 		last[dst] = data[pte[dst].pa];
 		printf("MSC: fork of mm %d returns; mm %d's snapshot is %d\n", src, dst, last[dst]);
-		forked[dst] = 1;
-		spin_unlock(src)
+		forked[dst] = 1
 	}
 }
 

@@ -243,6 +243,30 @@ for c in "${VARIANT_CONFIGS[@]}"; do
   done
 done
 check "FORK_CLEARS_A_NO_FLUSH/tree" "fail" "-DFORK_CLEARS_A_NO_FLUSH -DNO_FILTER_ASSERT" "$QUICK_CC" ""
+# A copy that reads the old frame while a fork of its mm is pending (fork
+# has let the PTE's lock go, but not shot the parent down yet): a third
+# thread of the parent still stores into the frame through its entry from
+# before fork. Only with three threads: in the fork tree the parent's only
+# other thread is the copier. Refuted by the lost write, so without the
+# model's own assertions, which fire first (-DNO_FILTER_ASSERT
+# -DNO_COPY_ASSERT).
+check "COPY_NO_FORK_WAIT/three+asid" "fail" \
+  "-DCOPY_NO_FORK_WAIT -DNO_FILTER_ASSERT -DNO_COPY_ASSERT -DTHREE_THREADS -DASID" "$QUICK_CC" ""
+# The busy copy (vm_copy_busy), which neither re-checks nor holds a
+# temporary reference. Taken with a fork of its mm pending, it reads the
+# frame before fork's shootdown: the same lost write, with three threads,
+# and without the model's own assertions for the same reason. Without its
+# shootdown when the swap found A set, another hart's read-only entry reads
+# the old frame after the install. Left out of mm->busy, it is met by a
+# fork, a munmap or a copyout that does not wait for it: the busy race, and
+# the remap race (munmap leaves the page mapped).
+check "BUSY_COPY_NO_FORK_CHECK/three+asid" "fail" \
+  "-DBUSY_COPY_NO_FORK_CHECK -DNO_FILTER_ASSERT -DNO_COPY_ASSERT -DTHREE_THREADS -DASID" "$QUICK_CC" ""
+for c in "${VARIANT_CONFIGS[@]}"; do
+  check "BUSY_COPY_NO_SHOOTDOWN/${c%%:*}" "fail" "-DBUSY_COPY_NO_SHOOTDOWN ${c#*:}" "$QUICK_CC" ""
+done
+check "BUSY_COPY_UNCOUNTED/busy" "fail" "-DBUSY_COPY_UNCOUNTED -DBUSY_RACE" "$QUICK_CC" ""
+check "BUSY_COPY_UNCOUNTED/remap" "fail" "-DBUSY_COPY_UNCOUNTED -DREMAP_RACE" "$QUICK_CC" ""
 
 echo "== reachability probes: each situation must occur in the correct model"
 for n in 1 2 3 4 5 6 7 8 9 10; do
@@ -272,6 +296,19 @@ done
 # unmapped page finds it mapped again and forked, A clear.
 check "REACH=18/remap" "reach:18" "-DREACH=18 -DREMAP_RACE" "$QUICK_CC" ""
 check "REACH=19/remap" "reach:19" "-DREACH=19 -DREMAP_RACE" "$QUICK_CC" ""
+# fork_pending: a copy finds a fork of its mm pending and waits (both main
+# configurations), and (three threads) waits while another hart could still
+# store into the frame through its entry from before fork.
+for c in "${VARIANT_CONFIGS[@]}"; do
+  check "REACH=20/${c%%:*}" "reach:20" "-DREACH=20 ${c#*:}" "$QUICK_CC" ""
+done
+check "REACH=21/three+asid" "reach:21" "-DREACH=21 -DTHREE_THREADS -DASID" "$QUICK_CC" ""
+# The busy copy: one installs, and one shoots down (its swap found A set).
+for c in "${VARIANT_CONFIGS[@]}"; do
+  for n in 22 23; do
+    check "REACH=$n/${c%%:*}" "reach:$n" "-DREACH=$n ${c#*:}" "$QUICK_CC" ""
+  done
+done
 if [[ "$all" == 1 ]]; then
   # The discarded copy with three threads copying at once as well.
   check "REACH=10/three+asid" "reach:10" "-DREACH=10 -DTHREE_THREADS -DASID" "$QUICK_CC" ""
