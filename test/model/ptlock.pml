@@ -23,15 +23,20 @@
  *  walking = 0, retry from 1;  5. walking = 0 (the table is locked and
  *  linked: every unlink takes its lock);  6. a table that is not private
  *  (count != 1, or PROTECTED): unlock, the slow path;  7. the COW write:
- *  frame count 1, reuse in place (W); otherwise a temporary reference on the
- *  old frame, unlock, a new frame with the old one's contents, 1..5 again,
- *  then the re-check: the leaf is the one the copy was made from and the
- *  table still private. If not, the copy is freed and the temporary
- *  reference put, and the fault retries. If so, the leaf is marked BUSY,
- *  busy + 1, unlock, the shootdown (abstract: no TLBs here), the copy
- *  installed (writable), busy - 1, and the old frame put twice (the leaf's
- *  reference and the temporary one). A fault that finds its leaf BUSY
- *  unlocks and retries (the wait of vm_wait_pte).
+ *  frame count 1, reuse in place (W); otherwise, as a rule, the busy copy
+ *  (vm_copy_busy): the leaf marked BUSY and busy + 1 under the lock,
+ *  unlock, a new frame with the old one's contents, the shootdown
+ *  (abstract: no TLBs here), the copy installed (writable), busy - 1, the
+ *  old frame put once (the leaf's reference). Or, nondeterministically (the
+ *  code's case of a fork on its way, or a seeded run's pick), the unlocked
+ *  copy (vm_copy_unlocked): a temporary reference on the old frame,
+ *  unlock, a new frame with the old one's contents, 1..5 again, then the
+ *  re-check: the leaf is the one the copy was made from and the table
+ *  still private. If not, the copy is freed and the temporary reference
+ *  put, and the fault retries. If so, the leaf is marked BUSY, busy + 1,
+ *  unlock, the shootdown, the copy installed, busy - 1, and the old frame
+ *  put twice (the leaf's reference and the temporary one). A fault that
+ *  finds its leaf BUSY unlocks and retries (the wait of vm_pte_settled).
  *
  * munmap of the whole table (under mm->lock, which the model leaves out:
  * one hart makes every layout change of the mm): lock the table, wait for
@@ -136,6 +141,9 @@
  *  COUNT_NOT_ATOMIC    the lockless count is a load and a store, not one
  *                      atomic add (-DFORK2; refuted by (6): the first
  *                      child's put between the two is lost)
+ *  BUSY_COPY_UNCOUNTED the busy copy marks its leaf BUSY but does not count
+ *                      it in the table's busy count, so munmap (and, with
+ *                      -DFORK, fork) does not wait for it
  *
  * Reachability probes (-DREACH=N): 1, both faults hold their table locks
  * at once, in two tables (-DTWO_TABLES); 2, a fault's re-check of the link
@@ -151,7 +159,8 @@
  * forks); 12, the parent takes the table over in place (count 1); 13, the
  * second fork counts a dormant link that is the table's last (the child
  * let go of its own); 14, the second child loads the parent's store (made
- * between the forks).
+ * between the forks); 15, a busy copy installs while another hart holds
+ * its table's lock (the copy runs beside the table's other faults).
  */
 
 #ifdef FORK2
@@ -382,17 +391,60 @@ inline fault(h, r)
 					PRIVATE(t)
 					leaf[t] = e | EW;
 					done = 1
-				:: else ->
-					fref[f]++;  /* the temporary reference */
-					PROBE(copying[h] = 1);
-					printf("MSC: hart %d copies frame %d of table %d\n", h, f, t)
+				:: else -> skip
 				fi
 			}
-			tunlock(t, h);
 			if
-			:: done -> break
+			:: done -> tunlock(t, h); break
 			:: else -> skip
 			fi;
+			/*
+			 * The busy copy (vm_copy_busy, the rule): the leaf made
+			 * BUSY and counted under the lock, then the copy, the
+			 * shootdown and the install in its busy window, without
+			 * the lock, no temporary reference, no second walk. Or
+			 * (a fork on its way, or a seeded run's pick) the
+			 * unlocked copy below.
+			 */
+			if
+			:: skip ->
+				atomic {
+					printf("MSC: hart %d copies frame %d of table %d, its leaf BUSY\n", h, f, t);
+					TCHECK(t);
+					PRIVATE(t)
+					leaf[t] = e | EB;
+#ifndef BUSY_COPY_UNCOUNTED
+					busy[t]++
+#endif
+				}
+				tunlock(t, h);
+				frame_alloc(c);
+				fval[c] = fval[f];
+				/* the shootdown of the mm's harts: abstract */
+				atomic {
+					printf("MSC: hart %d installs frame %d in table %d\n", h, c, t);
+					TCHECK(t);
+					PRIVATE(t)
+					assert(link[r] != 0 && LTAB(link[r]) == t);    /* (2) */
+#ifdef REACH
+					assert(!(REACH == 15 && tlock[t] != 0));  /* probe 15 */
+#endif
+					leaf[t] = c | EV | EW
+				}
+#ifndef BUSY_COPY_UNCOUNTED
+				atomic { TCHECK(t); busy[t]-- }
+#endif
+				frame_put(f);  /* the leaf's reference on the old frame */
+				done = 1;
+				break
+			:: skip
+			fi;
+			atomic {
+				fref[f]++;  /* the temporary reference */
+				PROBE(copying[h] = 1);
+				printf("MSC: hart %d copies frame %d of table %d\n", h, f, t)
+			}
+			tunlock(t, h);
 			frame_alloc(c);
 			fval[c] = fval[f];
 			t0 = t;
