@@ -217,13 +217,16 @@ static pte_t *fault_find_own(struct mm *mm, uintptr_t va, uintptr_t pc)
 	return NULL;
 }
 
-/* A copy's frame, with the old frame's contents: 0 if there is none. */
-static paddr_t vm_copy_frame(struct mm *mm, pte_t old)
+/*
+ * A copy's frame, with the old frame's contents: 0 if there is none.
+ * cover: the debug shadow's snapshot when the copy was decided.
+ */
+static paddr_t vm_copy_frame(struct mm *mm, pte_t old, uint64_t cover)
 {
 	paddr_t copy = frame_alloc(0);
 
 	if (copy != 0) {
-		tlb_shadow_copy_source(mm); /* debug: no stale writer left */
+		tlb_shadow_copy_source(mm, cover); /* debug: no stale writer left */
 		page_copy(phys_to_virt(copy), phys_to_virt(pte_pa(old)));
 	}
 	return copy;
@@ -261,7 +264,8 @@ static void vm_copy_count(bool fell, bool last)
  * through a stale entry once it may be reused.
  */
 static __attribute__((noinline)) int vm_copy_unlocked(struct mm *mm, uintptr_t va, pte_t *pte,
-						      pte_t old, uint32_t refs, uintptr_t pc)
+						      pte_t old, uint32_t refs, uintptr_t pc,
+						      uint64_t cover)
 {
 	struct frame *f = pa_to_frame(pte_pa(old));
 	paddr_t copy;
@@ -278,7 +282,7 @@ static __attribute__((noinline)) int vm_copy_unlocked(struct mm *mm, uintptr_t v
 	fault_unlock(mm, pte);
 	perturb_window(); /* seed=N: let another hart act inside the window */
 	vm_fork_wait(mm);
-	copy = vm_copy_frame(mm, old);
+	copy = vm_copy_frame(mm, old, cover);
 	/* Another sharer let the frame go while we copied (our own reference is the +1). */
 	fell = frame_refcount(f) < refs + 1;
 	if (copy == 0) {
@@ -326,7 +330,8 @@ static __attribute__((noinline)) int vm_copy_unlocked(struct mm *mm, uintptr_t v
  * temporary reference is needed. The swap tells A, as in vm_copy_replace:
  * clear, no hart caches the page, and no shootdown is owed.
  */
-static int vm_copy_busy(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, uint32_t refs)
+static int vm_copy_busy(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, uint32_t refs,
+			uint64_t cover)
 {
 	struct frame *f = pa_to_frame(pte_pa(old));
 	paddr_t table = ptlock_table_of(pte), copy;
@@ -338,7 +343,7 @@ static int vm_copy_busy(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, uint
 	ptshare_audit_inflight_add(1); /* the debug audit's: the busy PTE still holds f */
 	irq_push_off();
 	fault_unlock(mm, pte); /* its release orders the busy count before the next owner */
-	copy = vm_copy_frame(mm, old);
+	copy = vm_copy_frame(mm, old, cover);
 	if (copy == 0) {
 		__atomic_store_n(pte, was, __ATOMIC_RELEASE); /* as it was: nothing changed */
 		ptlock_busy_done(table);
@@ -371,10 +376,12 @@ static int vm_copy_busy(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, uint
 static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, uint32_t refs,
 			 uintptr_t pc)
 {
+	uint64_t cover = tlb_shadow_write_cover(mm); /* debug: 0 elsewhere */
+
 	if (__builtin_expect(__atomic_load_n(&mm->fork_pending, __ATOMIC_ACQUIRE) != 0, 0) ||
 	    perturb_yield())
-		return vm_copy_unlocked(mm, va, pte, old, refs, pc);
-	return vm_copy_busy(mm, va, pte, old, refs);
+		return vm_copy_unlocked(mm, va, pte, old, refs, pc, cover);
+	return vm_copy_busy(mm, va, pte, old, refs, cover);
 }
 
 /*

@@ -323,7 +323,7 @@ void tlb_shadow_write_taken(struct mm *mm)
  * Only harts that run mm now can store through its entries: one that runs
  * something else flushes before it loads mm again (the load check).
  */
-void tlb_shadow_copy_source(struct mm *mm)
+void tlb_shadow_copy_source(struct mm *mm, uint64_t cover)
 {
 	int self = hart_local_index();
 
@@ -335,12 +335,12 @@ void tlb_shadow_copy_source(struct mm *mm)
 		if (h == self || s->current_id != mm->id)
 			continue;
 		e = shadow_find(s, mm->id, s->current_tag);
-		if (e != NULL && shadow_usable(s, e) && e->seen < mm->wp_cover)
+		if (e != NULL && shadow_usable(s, e) && e->seen < cover)
 			panic(
 			    "tlb shadow: a COW copy on hart %d reads a frame of mm %lu while hart "
 			    "%d may still store through a writable entry fork took away "
 			    "(shootdown %lu has not reached it; last seen %lu)",
-			    self, (unsigned long)mm->id, h, (unsigned long)mm->wp_cover,
+			    self, (unsigned long)mm->id, h, (unsigned long)cover,
 			    (unsigned long)e->seen);
 	}
 	spin_unlock(&shadow_lock);

@@ -37,6 +37,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "src/mm/vm.h"
+
 struct mm;
 
 #ifdef KINE_MM_CHECK
@@ -88,12 +90,26 @@ void tlb_shadow_table_free(struct mm *mm, uint64_t pa);
 void tlb_shadow_write_taken(struct mm *mm);
 
 /*
- * A COW copy on this hart is about to read a frame of mm: panic, naming
- * the hart, if another hart that runs mm may still store through a
- * writable entry that a fork took away (tlb_shadow_write_taken), so that
- * its store could land in the old frame after the copy read it.
+ * A COW copy decided to copy a frame of mm, under the lock of its table:
+ * the first shootdown number that covers every leaf a fork of mm has
+ * taken W from by now (0: none), for tlb_shadow_copy_source. Read there,
+ * not at the copy: a fork that begins after the decision write-protects
+ * other pages, not the one this copy reads (that one is COW already).
  */
-void tlb_shadow_copy_source(struct mm *mm);
+static inline uint64_t tlb_shadow_write_cover(struct mm *mm)
+{
+	return __atomic_load_n(&mm->wp_cover, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * A COW copy on this hart is about to read a frame of mm, decided with
+ * cover (tlb_shadow_write_cover): panic, naming the hart, if another hart
+ * that runs mm may still store through a writable entry that a fork took
+ * away before the decision (its shootdown numbered cover or later has not
+ * reached that hart), so that the store could land in the old frame after
+ * the copy read it.
+ */
+void tlb_shadow_copy_source(struct mm *mm, uint64_t cover);
 
 #else
 
@@ -139,9 +155,15 @@ static inline void tlb_shadow_write_taken(struct mm *mm)
 	(void)mm;
 }
 
-static inline void tlb_shadow_copy_source(struct mm *mm)
+static inline uint64_t tlb_shadow_write_cover(struct mm *mm)
 {
 	(void)mm;
+	return 0;
+}
+
+static inline void tlb_shadow_copy_source(struct mm *mm, uint64_t cover)
+{
+	(void)mm, (void)cover;
 }
 
 #endif
