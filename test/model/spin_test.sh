@@ -283,10 +283,13 @@ check "REACH=12/asid" "reach:12" "-DREACH=12 -DASID" "$QUICK_CC" ""
 check "REACH=13" "reach:13" "-DREACH=13" "$QUICK_CC" ""
 check "REACH=14/three+asid" "reach:14" "-DREACH=14 -DTHREE_THREADS -DASID" "$QUICK_CC" ""
 check "REACH=15/busy" "reach:15" "-DREACH=15 -DBUSY_RACE" "$QUICK_CC" ""
-# The A-bit filter: a parent's copy that finds A clear (no shootdown), and
-# one that finds it set (a thread read the page: BUSY, shootdown).
+# In both main configurations: the A-bit filter, a parent's copy that finds
+# A clear (no shootdown, 16), and one that finds it set (a thread read the
+# page: BUSY, shootdown, 17); fork_pending, a copy that finds a fork of its
+# mm pending and waits (20); the busy copy, one that installs (22) and one
+# that shoots down, its swap having found A set (23).
 for c in "${VARIANT_CONFIGS[@]}"; do
-  for n in 16 17; do
+  for n in 16 17 20 22 23; do
     check "REACH=$n/${c%%:*}" "reach:$n" "-DREACH=$n ${c#*:}" "$QUICK_CC" ""
   done
 done
@@ -296,19 +299,9 @@ done
 # unmapped page finds it mapped again and forked, A clear.
 check "REACH=18/remap" "reach:18" "-DREACH=18 -DREMAP_RACE" "$QUICK_CC" ""
 check "REACH=19/remap" "reach:19" "-DREACH=19 -DREMAP_RACE" "$QUICK_CC" ""
-# fork_pending: a copy finds a fork of its mm pending and waits (both main
-# configurations), and (three threads) waits while another hart could still
-# store into the frame through its entry from before fork.
-for c in "${VARIANT_CONFIGS[@]}"; do
-  check "REACH=20/${c%%:*}" "reach:20" "-DREACH=20 ${c#*:}" "$QUICK_CC" ""
-done
+# A copy that waits for a pending fork while another hart could still store
+# into the frame through its entry from before fork (three threads).
 check "REACH=21/three+asid" "reach:21" "-DREACH=21 -DTHREE_THREADS -DASID" "$QUICK_CC" ""
-# The busy copy: one installs, and one shoots down (its swap found A set).
-for c in "${VARIANT_CONFIGS[@]}"; do
-  for n in 22 23; do
-    check "REACH=$n/${c%%:*}" "reach:$n" "-DREACH=$n ${c#*:}" "$QUICK_CC" ""
-  done
-done
 if [[ "$all" == 1 ]]; then
   # The discarded copy with three threads copying at once as well.
   check "REACH=10/three+asid" "reach:10" "-DREACH=10 -DTHREE_THREADS -DASID" "$QUICK_CC" ""
