@@ -116,15 +116,18 @@ static pte_t vm_copy_pte(pte_t old, paddr_t copy)
  * The busy window of a copy: pte is busy (vm_pte_busy) and belongs to us,
  * its table's lock is free, and interrupts are off, so nobody who waits
  * for the PTE with the lock held can wait for a thread that is not
- * running. Flush every hart that may cache the old translation, then
- * install the copy. Several such windows of one mm may overlap, and
+ * running. Flush every hart that may cache the old translation (flush:
+ * the swap that made it busy found A set; clear, no hart caches it), then
+ * install the copy and end the busy count. Several such windows of one mm may overlap, and
  * overlap a shootdown under mm->lock (fork, munmap, mprotect); tlb.c
  * allows it. The table cannot go meanwhile: its unlink waits for the busy
  * count to fall (ptlock_lock_quiet).
  */
-static void vm_copy_install(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, paddr_t copy)
+static void vm_copy_install(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, paddr_t copy,
+			    bool flush)
 {
-	tlb_shootdown(mm, va, PAGE_SIZE);
+	if (flush)
+		tlb_shootdown(mm, va, PAGE_SIZE);
 	__atomic_store_n(pte, vm_copy_pte(old, copy), __ATOMIC_RELEASE);
 	ptlock_busy_done(ptlock_table_of(pte)); /* its release: the install before the count */
 }
@@ -159,7 +162,7 @@ static void vm_copy_replace(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, 
 	ptlock_busy_add(ptlock_table_of(pte));
 	irq_push_off();
 	fault_unlock(mm, pte); /* its release orders the busy count before the next owner */
-	vm_copy_install(mm, va, pte, old, copy);
+	vm_copy_install(mm, va, pte, old, copy, true);
 	irq_pop_off();
 }
 
@@ -351,12 +354,9 @@ static int vm_copy_busy(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, uint
 		ptshare_audit_inflight_add(-1);
 		return -ENOMEM;
 	}
-	if (was & PTE_A)
-		tlb_shootdown(mm, va, PAGE_SIZE);
-	else
+	if (!(was & PTE_A))
 		cow_count(untouched);
-	__atomic_store_n(pte, vm_copy_pte(old, copy), __ATOMIC_RELEASE);
-	ptlock_busy_done(table); /* its release: the install before the count */
+	vm_copy_install(mm, va, pte, old, copy, was & PTE_A);
 	irq_pop_off();
 	/* Another sharer let the frame go while we copied. */
 	fell = frame_refcount(f) < refs;

@@ -211,7 +211,7 @@ void frame_cache_free(int hart, struct frame *f)
 	cache_lock(c);
 	if (c->count == FRAME_CACHE_HIGH) {
 		drain_locked(c, FRAME_CACHE_BATCH);
-		memstat_count(MEMSTAT_DRAIN);
+		memstat_count_on(hart, MEMSTAT_DRAIN);
 	}
 	c->stack[c->count++] = f;
 	cache_unlock(c);

@@ -171,9 +171,9 @@ static inline void fork_one(struct fork_ctx *c, pte_t *link, pte_t *child)
 		e = pa_to_pte(table) | PTE_DORMANT;
 		pte_store(link, e);
 		pte_store(child, e);
+		/* Its leaves' writable entries live on until the flush (debug shadow). */
 		if (!c->flush)
-			tlb_shadow_write_taken(
-			    c->src); /* its leaves' writable entries, until the flush */
+			tlb_shadow_write_taken(c->src);
 		c->flush = true;
 	}
 	ptlock_unlock_batch(table, counted);
