@@ -33,10 +33,12 @@
  *             second half of each of those tables, and two other tables whole and
  *             across their boundary, read-only and back (writing a page of
  *             each in between); ROUNDS rounds
- *   forkcopy  a 16 MiB process forks 2 * ROUNDS times while pairs of threads
- *             meet on a fresh page of its first table each round: a writer
- *             storing a count through its hart's writable entry (and
- *             checking its last store is still there), a copier whose
+ *   forkcopy  a 16 MiB process forks 2 * ROUNDS times (up to 64 while no
+ *             copy has waited) while pairs of threads meet on a fresh page
+ *             of its first table each round, both at work before the fork
+ *             starts: a writer storing a count through its hart's
+ *             writable entry (and checking its last store is still
+ *             there), a copier whose
  *             read() into the page breaks COW as soon as fork has taken W
  *             from it, most likely before fork's shootdown has reached the
  *             writer: the copy must wait for it, or the writer's store
@@ -884,6 +886,13 @@ static bool scenario_fork(void)
 
 #define FC_TABLES 8 /* 16 MiB touched: in per-page mode fork spends a while on it */
 #define FC_PAIRS  3
+/*
+ * Whether a copy meets fork's window is up to how the host schedules the
+ * harts: when none has waited after 2 * ROUNDS forks, go on forking up to
+ * this many (where no window exists, as under faultlock=mm or shared
+ * tables, the extra forks are cheap).
+ */
+#define FC_MAX_FORKS 64
 
 static volatile unsigned long *fc_region;
 static int fc_pairs;
@@ -891,6 +900,7 @@ static long fc_page;              /* atomic: the round whose page the writers wr
 static long fc_round;             /* atomic: the round whose fork is on its way; 0: none */
 static int fc_stop;               /* atomic */
 static long fc_seen[FC_PAIRS];    /* atomic: the page writer j last stored to */
+static long fc_armed[FC_PAIRS];   /* atomic: the round copier j copies into */
 static unsigned long fc_lost;     /* atomic: a writer found its own last store gone */
 static unsigned long fc_copyouts; /* atomic: copyouts into the page during forks */
 static int fc_pipe[FC_PAIRS][2];
@@ -962,14 +972,25 @@ static int fc_copier(void *arg)
 			    read(fc_pipe[j][0], (void *)&w[1], sizeof(v)) != sizeof(v) || w[1] != v)
 				__atomic_fetch_add(&fc_lost, 1, __ATOMIC_RELAXED);
 			__atomic_fetch_add(&fc_copyouts, 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&fc_armed[j], r, __ATOMIC_RELEASE);
 		}
 		done = r;
 	}
 }
 
+/* Has a copy waited for a fork's shootdown since m0? */
+static bool fc_waited(const struct kine_memstat *m0)
+{
+	struct kine_memstat m;
+
+	memstat(&m, 0);
+	return m.cow_fork_waits > m0->cow_fork_waits;
+}
+
 static bool scenario_forkcopy(void)
 {
-	int forks = 2 * rounds, tid[2 * FC_PAIRS], nt = 0, failed = 0;
+	long forks = 2 * rounds, r;
+	int tid[2 * FC_PAIRS], nt = 0, failed = 0;
 	struct kine_memstat m0, m1;
 
 	fc_pairs = (nthreads - 1) / 2 < 1 ? 1 : (nthreads - 1) / 2;
@@ -988,7 +1009,7 @@ static bool scenario_forkcopy(void)
 	fc_stop = 0;
 	fc_lost = fc_copyouts = 0;
 	for (int j = 0; j < fc_pairs; j++) {
-		fc_seen[j] = -1;
+		fc_seen[j] = fc_armed[j] = -1;
 		if (pipe(fc_pipe[j]) < 0) {
 			printf("ptlocktest: forkcopy: pipe failed: FAIL\n");
 			return false;
@@ -1003,7 +1024,7 @@ static bool scenario_forkcopy(void)
 			return false;
 		}
 	}
-	for (long r = 1; r <= forks; r++) {
+	for (r = 1; r <= forks || (r <= FC_MAX_FORKS && !fc_waited(&m0)); r++) {
 		int pid;
 
 		__atomic_store_n(&fc_page, r, __ATOMIC_RELEASE);
@@ -1011,6 +1032,9 @@ static bool scenario_forkcopy(void)
 			while (__atomic_load_n(&fc_seen[j], __ATOMIC_ACQUIRE) != r)
 				yield(); /* each writer's hart has its page's entry now */
 		__atomic_store_n(&fc_round, r, __ATOMIC_RELEASE);
+		for (int j = 0; j < fc_pairs; j++)
+			while (__atomic_load_n(&fc_armed[j], __ATOMIC_ACQUIRE) != r)
+				yield(); /* each copier is copying into its page now */
 		pid = fork();
 		if (pid == 0)
 			exit(0);
@@ -1027,10 +1051,10 @@ static bool scenario_forkcopy(void)
 		close(fc_pipe[j][0]);
 		close(fc_pipe[j][1]);
 	}
-	printf("ptlocktest: forkcopy: %d forks of %d MiB, %d writer and copier pairs: %lu "
+	printf("ptlocktest: forkcopy: %ld forks of %d MiB, %d writer and copier pairs: %lu "
 	       "copyouts, %lu copies waited for a fork's shootdown, %lu writes lost, %d forks "
 	       "failed\n",
-	       forks, FC_TABLES * 2, fc_pairs, fc_copyouts,
+	       r - 1, FC_TABLES * 2, fc_pairs, fc_copyouts,
 	       (unsigned long)(m1.cow_fork_waits - m0.cow_fork_waits), fc_lost, failed);
 	return fc_lost == 0 && failed == 0;
 }
