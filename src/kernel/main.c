@@ -16,10 +16,11 @@
  *                 whether fork shares level-0 page tables with the child
  *                 (src/mm/ptshare.h; on by default) or copies their
  *                 leaves one by one (per-page copy-on-write); the debug
- *                 image also takes ptshare=unprotected and ptshare=extraref
- *                 (fault injection: wakers skip the protection; a table
- *                 copy takes a reference too many: its checks must catch
- *                 each)
+ *                 image also takes ptshare=unprotected, ptshare=extraref
+ *                 and ptshare=noforkwait (fault injection: wakers skip the
+ *                 protection; a table copy takes a reference too many; a
+ *                 fault's wake or own does not wait for a pending fork's
+ *                 shootdown: its checks must catch each)
  *   faultlock=table | faultlock=mm
  *                 what a page fault locks: the level-0 table of its PTE
  *                 alone (src/mm/ptlock.h; the default), or also the
@@ -130,6 +131,9 @@ static void boot_ptshare(void)
 		ptshare_skip_protect = true; /* fault injection: the check must catch it */
 	else if (strcmp(how, "extraref") == 0 && ptshare_check_enabled())
 		ptshare_extra_ref = true; /* fault injection: the audit must catch it */
+	else if (strcmp(how, "noforkwait") == 0 && ptshare_check_enabled())
+		ptshare_skip_fork_wait =
+		    true; /* fault injection: the protect check must catch it */
 	else
 		kine_finish(false, "unknown ptshare=%s (on or off)", how);
 	memstat_on_settle(ptshare_audit); /* the debug image's global audit; nothing elsewhere */

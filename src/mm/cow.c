@@ -503,21 +503,23 @@ static int vm_fault_table(struct mm *mm, uintptr_t va, enum vm_access access, ui
 }
 
 /*
- * The slow path, under mm->lock: wake a dormant link for a read or an
- * instruction fetch; for a write, make the table mm's own (ptshare_own:
- * a copy, or the table itself for its last sharer). 0 or -ENOMEM.
+ * The slow path, under the table's lock alone (ptshare_fault): wake a
+ * dormant link for a read or an instruction fetch; for a write, make the
+ * table mm's own (a copy, or the table itself for its last sharer). A fork
+ * of mm on its way is waited out first. 0 or -ENOMEM.
  */
-static int vm_fault_own(struct mm *mm, uintptr_t va, enum vm_access access)
+static int vm_fault_own(struct mm *mm, uintptr_t va, enum vm_access access, uintptr_t pc)
 {
-	int err = 0;
+	for (;;) {
+		int err;
 
-	mm_lock(mm);
-	if (access == VM_ACCESS_WRITE)
-		err = ptshare_own(mm, va, PAGE_SIZE);
-	else
-		(void)ptshare_wake(mm, va); /* false: woken meanwhile, or gone */
-	mm_unlock(mm);
-	return err;
+		fault_enter(mm);
+		err = ptshare_fault(mm, va, access == VM_ACCESS_WRITE, pc);
+		fault_exit(mm);
+		if (err != PTSHARE_FORK_PENDING)
+			return err;
+		vm_fork_wait(mm);
+	}
 }
 
 __attribute__((noinline)) int vm_user_fault(struct mm *mm, uintptr_t va, enum vm_access access)
@@ -531,7 +533,7 @@ __attribute__((noinline)) int vm_user_fault(struct mm *mm, uintptr_t va, enum vm
 
 		if (err != FAULT_OWN)
 			return err;
-		err = vm_fault_own(mm, va, access);
+		err = vm_fault_own(mm, va, access, pc);
 		/*
 		 * A read or fetch just runs again through the woken link (and
 		 * faults once more only if the page does not allow it, or on a

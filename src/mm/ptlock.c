@@ -85,6 +85,15 @@ static void held_link_set(pte_t *link, pte_t e)
 	walker[self].link_e = e;
 }
 
+/* The fault that holds link's table moved link itself: the check follows it. */
+static void held_link_moved(pte_t *link, pte_t e)
+{
+	int self = hart_local_index();
+
+	if (walker[self].link == link)
+		walker[self].link_e = e;
+}
+
 /* At a fault's unlock: the link it found the table through must still name it. */
 void ptlock_held_link_check(paddr_t table)
 {
@@ -111,6 +120,11 @@ void ptwalk_check_free(struct mm *mm, paddr_t table)
 }
 
 static void held_link_set(pte_t *link, pte_t e)
+{
+	(void)link, (void)e;
+}
+
+static void held_link_moved(pte_t *link, pte_t e)
 {
 	(void)link, (void)e;
 }
@@ -266,6 +280,77 @@ static bool table_own(const struct frame *f)
 	uint32_t word = __atomic_load_n(&f->pt_share, __ATOMIC_RELAXED);
 
 	return (word & (PT_SHARE_LINKS | PT_SHARE_PROTECTED)) == 1;
+}
+
+/*
+ * Inside a walk section: lock the table behind link (valid or dormant; a
+ * fault's counted lock, or with batch the layout change's, ptlock.h) and
+ * check that link still names it. Returns false if it changed meanwhile
+ * (nothing held: try again); else true, with *e the link's value (locked
+ * if it names a table, 0 or no table otherwise).
+ */
+static bool link_lock_once(pte_t *link, pte_t *e, bool *batch, uintptr_t pc)
+{
+	pte_t v = __atomic_load_n(link, __ATOMIC_ACQUIRE);
+	paddr_t table;
+
+	*e = v;
+	if (!pte_is_table(v) && !pte_is_dormant(v))
+		return true;
+	table = pte_pa(v);
+	walk_saw(1, table);
+	if (batch != NULL)
+		*batch = ptlock_lock_batch(table);
+	else
+		ptlock_lock_at(pa_to_frame(table), pc);
+	if (__atomic_load_n(link, __ATOMIC_RELAXED) == v)
+		return true; /* relaxed: ordered after the lock by its acquire */
+	if (batch != NULL)
+		ptlock_unlock_batch(table, *batch);
+	else
+		ptlock_unlock(table);
+	__atomic_fetch_add(&ptlock_stats.retries, 1, __ATOMIC_RELAXED);
+	return false;
+}
+
+pte_t ptlock_find_link(struct mm *mm, uintptr_t va, pte_t **link, uintptr_t pc)
+{
+	assert(va < USER_END);
+	for (;;) {
+		pte_t e = 0;
+		bool done;
+
+		ptwalk_begin(mm);
+		*link = walk_link(mm, va);
+		done = *link == NULL || link_lock_once(*link, &e, NULL, pc);
+		if (done && (pte_is_table(e) || pte_is_dormant(e)))
+			held_link_set(*link, e);
+		ptwalk_end();
+		if (done)
+			return pte_is_table(e) || pte_is_dormant(e) ? e : 0;
+	}
+}
+
+pte_t ptlock_lock_link(struct mm *mm, pte_t *link, bool *counted)
+{
+	assert(spin_holding(&mm->lock));
+	for (;;) {
+		pte_t e;
+		bool done;
+
+		ptwalk_begin(mm);
+		done = link_lock_once(link, &e, counted, 0);
+		ptwalk_end();
+		if (done)
+			return pte_is_table(e) || pte_is_dormant(e) ? e : 0;
+	}
+}
+
+void ptlock_link_store(pte_t *link, pte_t e)
+{
+	assert(ptlock_holding(pte_pa(*link)));
+	__atomic_store_n(link, e, __ATOMIC_RELEASE);
+	held_link_moved(link, e);
 }
 
 enum ptlock_found ptlock_find(struct mm *mm, uintptr_t va, pte_t **pte, uintptr_t pc)

@@ -136,6 +136,28 @@ enum ptlock_found {
 enum ptlock_found ptlock_find(struct mm *mm, uintptr_t va, pte_t **pte, uintptr_t pc);
 
 /*
+ * The slow path's walk (ptshare_fault): as ptlock_find, but to the link
+ * (level-1 entry) for va, and through a dormant link too. Returns the
+ * link's value, its table locked (ptlock_unlock(pte_pa(value))) and the
+ * link checked again under the lock, *link pointing at it; or 0 if no
+ * table is linked there (nothing locked).
+ */
+pte_t ptlock_find_link(struct mm *mm, uintptr_t va, pte_t **link, uintptr_t pc);
+
+/*
+ * A layout change's lock of the table behind link (valid or dormant), a
+ * level-1 entry of mm (mm->lock held): its own walk section guards the
+ * read of the link against a fault's own by copy, which may move the link
+ * and put the old table meanwhile (ptshare.c). Returns the link's value,
+ * locked as ptlock_lock_batch does (*counted for ptlock_unlock_batch), or
+ * 0 if it links no table.
+ */
+pte_t ptlock_lock_link(struct mm *mm, pte_t *link, bool *counted);
+
+/* Store e into link, whose table this hart locked through it (ptlock_find_link). */
+void ptlock_link_store(pte_t *link, pte_t e);
+
+/*
  * The debug image's shadow check (nothing elsewhere): panic if an open
  * walk section of mm has loaded table page table, now being freed. Called
  * by the TLB shadow's check of every user table page freed

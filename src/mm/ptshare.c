@@ -67,30 +67,36 @@ static pte_t protect_accessed(void)
 }
 
 /*
- * Write-protect the private writable leaves of table, once per sharing:
- * under the table's lock, so two sharers waking it at once on two harts
- * do it once, and neither makes its link valid before the pass is over.
- * No hart can walk the table meanwhile (ptshare.h), so each leaf is one
- * plain store. MAP_SHARED leaves stay writable: they are meant to be shared.
+ * Write-protect the private writable leaves of table, once per sharing,
+ * under the table's lock (held by the caller), so that two sharers waking
+ * it at once on two harts do it once, and neither makes its link valid
+ * before the pass is over. No hart can walk the table meanwhile
+ * (ptshare.h), so each leaf is one plain store. MAP_SHARED leaves stay
+ * writable: they are meant to be shared. mm, cover: the caller's address
+ * space and the debug shadow's snapshot (ptshare_fault).
  */
-static void ptshare_protect(paddr_t table)
+static void protect_locked(paddr_t table, struct mm *mm, uint64_t cover)
 {
 	uint32_t *word = share_word(table);
 	pte_t *t = phys_to_virt(table);
 	pte_t cow_a = protect_accessed();
 
-	ptlock_lock_quiet(table); /* a busy PTE would be skipped, then installed writable */
-	if (!(__atomic_load_n(word, __ATOMIC_RELAXED) & PT_SHARE_PROTECTED)) {
-		for (unsigned i = 0; i < SV39_ENTRIES; i++) {
-			pte_t e = t[i];
+	assert(ptlock_holding(table));
+	/* A busy PTE would be skipped, then installed writable: wait it out, lock held. */
+	while (__atomic_load_n(word, __ATOMIC_ACQUIRE) & PT_SHARE_BUSY)
+		spin_wait_once();
+	if (__atomic_load_n(word, __ATOMIC_RELAXED) & PT_SHARE_PROTECTED)
+		return;
+	tlb_shadow_protect_pass(mm, cover); /* debug: no hart of mm may still walk it */
+	for (unsigned i = 0; i < SV39_ENTRIES; i++) {
+		pte_t e = t[i];
 
-			if (pte_valid(e) && (e & PTE_W) && !(e & VM_PTE_SHARED))
-				pte_store(&t[i], (e & ~(PTE_W | PTE_A)) | PTE_COW | cow_a);
-		}
-		__atomic_fetch_or(word, PT_SHARE_PROTECTED, __ATOMIC_RELAXED);
-		ptshare_count(&ptshare_stats.protects, 1);
+		if (pte_valid(e) && (e & PTE_W) && !(e & VM_PTE_SHARED))
+			pte_store(&t[i], (e & ~(PTE_W | PTE_A)) | PTE_COW | cow_a);
 	}
-	ptlock_unlock(table); /* its release: the stores above before any waker's valid link */
+	__atomic_fetch_or(word, PT_SHARE_PROTECTED, __ATOMIC_RELAXED);
+	ptshare_count(&ptshare_stats.protects, 1);
+	/* The caller's unlock: its release puts these stores before any waker's valid link. */
 }
 
 /*
@@ -106,6 +112,8 @@ bool ptshare_skip_protect;
  * audit must name at the next settle (nothing else would, before exit).
  */
 bool ptshare_extra_ref;
+
+bool ptshare_skip_fork_wait;
 static uint32_t extra_refs_taken; /* the injection fires for the first copy that counts 0 */
 
 #ifdef KINE_MM_CHECK
@@ -123,13 +131,6 @@ struct fork_ctx {
 	uint64_t links; /* links shared */
 };
 
-/*
- * Share the table behind the parent's link (not 0) with the child, whose
- * entry is still 0. A protected table keeps its valid links: nothing in it
- * is writable by either. Any other becomes dormant in both, so that the
- * first access of either faults and protects it (ptshare_wake). Inline in
- * fork's loop: fork's cost is this, once per table.
- */
 /* One more link counted in a table's pt_share word; the word before. */
 static inline uint32_t count_link(uint32_t *word)
 {
@@ -141,31 +142,30 @@ static inline uint32_t count_link(uint32_t *word)
 	return old;
 }
 
+/*
+ * Share the table behind the parent's link (not 0) with the child, whose
+ * entry is still 0. A dormant link (an earlier fork's, not woken since)
+ * stays so, and a protected table keeps its valid links: nothing in it is
+ * writable by anyone. Any other link becomes dormant in both, so that the
+ * first access of either faults and protects the table (ptshare_fault).
+ * Inline in fork's loop: fork's cost is this, once per table.
+ *
+ * All under the table's lock, once no PTE of it is busy: the parent's
+ * faults change its leaves under that lock while it is theirs alone, and
+ * wake, own or copy it under that lock too, so the link is read again
+ * under it (ptlock_lock_link: a fault's own by copy may have just moved
+ * it to a copy of the parent's own).
+ */
 static inline void fork_one(struct fork_ctx *c, pte_t *link, pte_t *child)
 {
-	pte_t e = *link;
-	paddr_t table = pte_pa(e);
-	uint32_t *word = share_word(table);
 	bool counted;
+	pte_t e = ptlock_lock_link(c->src, link, &counted);
+	paddr_t table = pte_pa(e);
+	uint32_t old;
 
-	if (!pte_valid(e)) {
-		/*
-		 * Dormant already (an earlier fork's, not woken since): no fault
-		 * of the parent can be in the table, as waking the link needs
-		 * the lock fork holds, and the fork that made it dormant waited
-		 * out its busy PTEs. Counting one more link needs no table lock.
-		 */
-		(void)count_link(word);
-		pte_store(child, e);
-		return;
-	}
-	/*
-	 * A valid link: under the table's lock, once no PTE of it is busy, as
-	 * the parent's faults change its leaves under that lock while it is
-	 * theirs alone.
-	 */
-	counted = ptlock_lock_batch(table);
-	if (count_link(word) & PT_SHARE_PROTECTED) {
+	assert(e != 0); /* only a layout change takes a link away, and fork is one */
+	old = count_link(share_word(table));
+	if (!pte_valid(e) || (old & PT_SHARE_PROTECTED)) {
 		pte_store(child, e);
 	} else {
 		e = pa_to_pte(table) | PTE_DORMANT;
@@ -216,62 +216,38 @@ int ptshare_fork(struct mm *src, struct mm *dst, bool *flush)
 	return err == 0 ? 0 : -ENOMEM;
 }
 
-/* ---- Waking and owning ---- */
-
-/* The link (level-1 entry) for va in mm if it links a table, valid or dormant; else NULL. */
-static pte_t *link_of(struct mm *mm, uintptr_t va)
-{
-	pte_t *link = va < USER_END ? pt_walk_link(mm->root, va, false) : NULL;
-
-	if (link == NULL || !(pte_is_table(*link) || pte_is_dormant(*link)))
-		return NULL;
-	return link;
-}
+/* ---- Waking and owning (the fault's slow path: the table's lock, no mm->lock) ---- */
 
 /*
- * Make a dormant link valid. A hart may cache an invalid entry, and a
- * flush by address drops leaf entries only (privileged spec, SFENCE.VMA),
- * so this hart flushes mm's whole ASID; other harts of mm that cached the
- * invalid link fault once more and flush theirs (cow.c, vm_user_fault).
+ * Make link, a dormant link whose table this hart locked through it,
+ * valid. A hart may cache an invalid entry, and a flush by address drops
+ * leaf entries only (privileged spec, SFENCE.VMA), so this hart flushes
+ * mm's whole ASID; other harts of mm that cached the invalid link fault
+ * once more and flush theirs (cow.c, vm_fault_table).
  */
-static void link_validate(struct mm *mm, pte_t *link)
+static void link_validate(struct mm *mm, pte_t *link, paddr_t table)
 {
-	__atomic_store_n(link, pa_to_pte(pte_pa(*link)) | PTE_V, __ATOMIC_RELEASE);
+	ptlock_link_store(link, pa_to_pte(table) | PTE_V);
 	tlb_flush_local_all(mm);
 	ptshare_count(&ptshare_stats.wakes, 1);
 }
 
-bool ptshare_wake(struct mm *mm, uintptr_t va)
-{
-	pte_t *link = link_of(mm, va);
-	paddr_t table;
-
-	assert(spin_holding(&mm->lock));
-	if (link == NULL || !pte_is_dormant(*link))
-		return false;
-	table = pte_pa(*link);
-	/* The last sharer need not protect: no other link can appear but by its own fork. */
-	if ((share_read(table) & PT_SHARE_LINKS) > 1 && !ptshare_skip_protect)
-		ptshare_protect(table);
-	link_validate(mm, link);
-	PTSHARE_CHECK_LINK(va, link, "wake");
-	return true;
-}
-
 /*
- * The table behind link is mm's alone now: keep it in place, writable
- * again. Nobody else links it, and only a fork of mm (which holds mm's
- * lock, as we do) could add a link.
+ * Wake the link e (locked), for a read or a fetch: the first waker of a
+ * shared table protects it. The last sharer need not: no other link can
+ * appear but by its own fork, which takes the table's lock. Lets it go.
  */
-static void own_in_place(struct mm *mm, pte_t *link)
+static void wake_locked(struct mm *mm, pte_t *link, pte_t e, uint64_t cover)
 {
-	uint32_t old =
-	    __atomic_fetch_and(share_word(pte_pa(*link)), ~PT_SHARE_PROTECTED, __ATOMIC_RELAXED);
+	paddr_t table = pte_pa(e);
 
-	if (pte_is_dormant(*link))
-		link_validate(mm, link);
-	if (old & PT_SHARE_WAS_SHARED)
-		ptshare_count(&ptshare_stats.takeovers, 1);
+	if (pte_is_dormant(e)) {
+		if ((share_read(table) & PT_SHARE_LINKS) > 1 && !ptshare_skip_protect)
+			protect_locked(table, mm, cover);
+		link_validate(mm, link, table);
+		PTSHARE_CHECK_LINK(0, link, "wake");
+	}
+	ptlock_unlock(table);
 }
 
 /* A copy of table for one sharer: the same leaves, one more frame reference each. */
@@ -302,65 +278,127 @@ static paddr_t table_copy(paddr_t table)
 }
 
 /*
- * Give mm a private copy of the shared table behind link. A dormant link
- * is protected first (the copy's leaves must be COW: the frames stay in
- * the shared table too). If the old link was valid, mm's harts may cache
- * it: the whole flush comes before the put that may free it.
+ * Give mm a private copy of the shared table behind link (e, locked), and
+ * let the lock go. A dormant link is protected first (the copy's leaves
+ * must be COW: the frames stay in the shared table too). The copy is
+ * linked under the old table's lock (an unlink, ptlock.h); then, without
+ * it and outside any walk section (a walk spinning for that lock inside
+ * its section would wait for us as we wait for it): the flush that drops
+ * a valid old link from mm's walk caches, the wait for every walk of mm
+ * that may be on its way to the old table, and only then the put that may
+ * free it.
  */
-static int own_by_copy(struct mm *mm, pte_t *link)
+static int own_by_copy(struct mm *mm, pte_t *link, pte_t e, uint64_t cover)
 {
-	paddr_t table = pte_pa(*link), copy;
-	bool was_valid = pte_valid(*link);
+	paddr_t table = pte_pa(e), copy;
+	bool was_valid = pte_valid(e);
 
 	if (!was_valid)
-		ptshare_protect(table);
+		protect_locked(table, mm, cover);
 	assert(share_read(table) & PT_SHARE_PROTECTED);
 	copy = table_copy(table);
-	if (copy == 0)
+	if (copy == 0) {
+		ptlock_unlock(table);
 		return -ENOMEM;
-	ptlock_lock(table); /* an unlink (ptlock.h) */
-	__atomic_store_n(link, pa_to_pte(copy) | PTE_V, __ATOMIC_RELEASE);
+	}
+	ptlock_link_store(link, pa_to_pte(copy) | PTE_V);
+	PTSHARE_CHECK_LINK(0, link, "table copy");
 	ptlock_unlock(table);
 	if (was_valid) {
 		tlb_shadow_table_unlinked(mm, table);
 		tlb_shootdown_tables(mm);
-		ptwalk_wait(mm); /* no fault of mm is on its way to the old table's lock */
-		tlb_shadow_table_free(mm, table); /* panics if a hart of mm may still walk it */
 	} else {
 		tlb_flush_local_all(mm); /* as link_validate: an invalid entry may be cached */
 	}
+	ptwalk_wait(mm); /* no walk of mm is on its way to the old table's lock */
+	if (was_valid)
+		tlb_shadow_table_free(mm, table); /* panics if a hart of mm may still walk it */
 	ptshare_count(&ptshare_stats.copies, 1);
 	ptshare_put(table, mm);
-	PTSHARE_CHECK_LINK(0, link, "table copy");
 	return 0;
 }
 
-/* Make the table behind link mm's alone, with a valid link. */
-static int own_link(struct mm *mm, pte_t *link)
+/*
+ * Make the table behind link (e, locked) mm's alone, with a valid link,
+ * and let the lock go. Its last sharer keeps it in place, writable again:
+ * nobody else links it, and only a fork of mm could add a link, under the
+ * lock we hold. Clearing PROTECTED comes first, so that the next fork
+ * makes the links dormant again.
+ */
+static int own_locked(struct mm *mm, pte_t *link, pte_t e, uint64_t cover)
 {
-	uint32_t word = share_read(pte_pa(*link));
+	paddr_t table = pte_pa(e);
+	uint32_t word = share_read(table);
 
-	if ((word & PT_SHARE_LINKS) == 1) {
-		if (pte_valid(*link) && !(word & PT_SHARE_PROTECTED))
-			return 0; /* private already: the common case */
-		own_in_place(mm, link);
+	if ((word & PT_SHARE_LINKS) > 1)
+		return own_by_copy(mm, link, e, cover);
+	if (!pte_valid(e) || (word & PT_SHARE_PROTECTED)) {
+		__atomic_fetch_and(share_word(table), ~PT_SHARE_PROTECTED, __ATOMIC_RELAXED);
+		if (!pte_valid(e))
+			link_validate(mm, link, table);
+		if (word & PT_SHARE_WAS_SHARED)
+			ptshare_count(&ptshare_stats.takeovers, 1);
+	}
+	ptlock_unlock(table);
+	return 0;
+}
+
+int ptshare_fault(struct mm *mm, uintptr_t va, bool write, uintptr_t pc)
+{
+	pte_t *link;
+	/* Debug: the shadow's snapshot, read before fork_pending (tlb_shadow.h). */
+	uint64_t cover = tlb_shadow_write_cover(mm);
+	pte_t e = ptlock_find_link(mm, va, &link, pc);
+
+	if (e == 0)
+		return 0; /* unlinked meanwhile: the access runs again and finds out */
+	/*
+	 * A fork of mm on its way may have made this link dormant and not yet
+	 * flushed: until its shootdown, a hart of mm may still walk the table
+	 * through the link it cached. Wait it out, as the fault did on
+	 * mm->lock before: the protection pass needs a table nobody walks.
+	 * (A fork that has not reached this table yet will take its lock, and
+	 * find it as we leave it.)
+	 */
+	if (__atomic_load_n(&mm->fork_pending, __ATOMIC_ACQUIRE) != 0 &&
+	    !VM_INJECTED(ptshare_skip_fork_wait)) {
+		ptlock_unlock(pte_pa(e));
+		return PTSHARE_FORK_PENDING;
+	}
+	if (!write) {
+		wake_locked(mm, link, e, cover);
 		return 0;
 	}
-	return own_by_copy(mm, link);
+	return own_locked(mm, link, e, cover);
+}
+
+bool ptshare_wake(struct mm *mm, uintptr_t va)
+{
+	pte_t *link;
+	pte_t e;
+
+	assert(spin_holding(&mm->lock)); /* no fork of mm is on its way */
+	e = va < USER_END ? ptlock_find_link(mm, va, &link, (uintptr_t)__builtin_return_address(0))
+			  : 0;
+	if (e == 0)
+		return false;
+	wake_locked(mm, link, e, tlb_shadow_write_cover(mm));
+	return pte_is_dormant(e);
 }
 
 int ptshare_own(struct mm *mm, uintptr_t va, size_t size)
 {
 	uintptr_t end = va + size;
 
-	assert(spin_holding(&mm->lock));
+	assert(spin_holding(&mm->lock)); /* no fork of mm is on its way */
 	if (size == 0 || va >= USER_END)
 		return 0;
 	if (end > USER_END || end < va)
 		end = USER_END;
 	for (uintptr_t slot = va & ~(SV39_SIZE_2M - 1); slot < end; slot += SV39_SIZE_2M) {
-		pte_t *link = link_of(mm, slot);
-		int err = link ? own_link(mm, link) : 0;
+		pte_t *link;
+		pte_t e = ptlock_find_link(mm, slot, &link, (uintptr_t)__builtin_return_address(0));
+		int err = e != 0 ? own_locked(mm, link, e, tlb_shadow_write_cover(mm)) : 0;
 
 		if (err)
 			return err;
@@ -374,20 +412,55 @@ int ptshare_own(struct mm *mm, uintptr_t va, size_t size)
 /* Bit 0 of a page-aligned table address in a batch: its link was valid. */
 #define WAS_VALID 1ul
 
+/*
+ * Put the tables of a batch once no hart of mm can reach them: flushed
+ * from its walk caches (flush: a valid link was among them) and no fault
+ * of mm on its way to a table's lock (a fault's slow path locks a table
+ * through a dormant link too).
+ */
 static void unmap_shared_release(struct mm *mm, paddr_t *gone, int n, bool flush)
 {
-	if (flush) {
+	if (flush)
 		tlb_shootdown_tables(mm);
-		ptwalk_wait(mm); /* no fault of mm is on its way to a valid link's table */
-	}
+	if (n > 0)
+		ptwalk_wait(mm);
 	for (int i = 0; i < n; i++) {
 		paddr_t table = gone[i] & ~WAS_VALID;
 
 		if (gone[i] & WAS_VALID)
 			tlb_shadow_table_free(mm,
 					      table); /* panics if a hart of mm may still walk it */
+		else
+			ptwalk_check_free(mm, table); /* debug: nor a lockless walk */
 		ptshare_put(table, mm);
 	}
+}
+
+/*
+ * Let go of the table behind link, a shared table's (links > 1) unless a
+ * fault moved link to a private copy meanwhile: the table's lock, taken
+ * through the link and with the link read again under it, decides.
+ * Returns the table and whether its link was valid (WAS_VALID), or 0 if
+ * there is nothing to let go of (no link, or mm's alone: pt_unmap's).
+ */
+static paddr_t unmap_shared_one(struct mm *mm, pte_t *link)
+{
+	bool counted;
+	pte_t e = ptlock_lock_link(mm, link, &counted);
+	paddr_t table = pte_pa(e);
+
+	if (e == 0)
+		return 0;
+	if ((share_read(table) & PT_SHARE_LINKS) == 1) {
+		ptlock_unlock_batch(table, counted);
+		return 0;
+	}
+	if (pte_valid(e))
+		tlb_shadow_table_unlinked(mm, table);
+	__atomic_store_n(link, 0, __ATOMIC_RELEASE);
+	ptlock_unlock_batch(table, counted);
+	ptshare_count(&ptshare_stats.drops, 1);
+	return table | (pte_valid(e) ? WAS_VALID : 0);
 }
 
 void ptshare_unmap_shared(struct mm *mm, uintptr_t va, size_t size)
@@ -400,22 +473,13 @@ void ptshare_unmap_shared(struct mm *mm, uintptr_t va, size_t size)
 
 	assert(spin_holding(&mm->lock));
 	for (uintptr_t slot = lo; slot < hi && slot < USER_END; slot += SV39_SIZE_2M) {
-		pte_t *link = link_of(mm, slot);
-		paddr_t table;
+		pte_t *link = pt_walk_link(mm->root, slot, false); /* level-1 tables: mm->lock's */
+		paddr_t table = link != NULL ? unmap_shared_one(mm, link) : 0;
 
-		if (link == NULL || (share_read(pte_pa(*link)) & PT_SHARE_LINKS) == 1)
-			continue; /* no table, or mm's alone: pt_unmap's to empty */
-		table = pte_pa(*link);
+		if (table == 0)
+			continue;
 		gone[n] = table;
-		if (pte_valid(*link)) {
-			gone[n] |= WAS_VALID;
-			flush = true;
-			tlb_shadow_table_unlinked(mm, table);
-		}
-		ptlock_lock(table); /* an unlink (ptlock.h) */
-		__atomic_store_n(link, 0, __ATOMIC_RELEASE);
-		ptlock_unlock(table);
-		ptshare_count(&ptshare_stats.drops, 1);
+		flush |= (table & WAS_VALID) != 0;
 		if (++n == UNMAP_SHARED_BATCH) {
 			unmap_shared_release(mm, gone, n, flush);
 			n = 0;

@@ -110,20 +110,41 @@ extern bool ptshare_enabled;
 int ptshare_fork(struct mm *src, struct mm *dst, bool *flush);
 
 /*
- * The link for va in mm is dormant: wake it (protecting the table first if
- * nobody has since fork). Returns true if it woke one, false if there was
- * no dormant link for va. No flush is owed to other harts (a link only
- * became valid); this hart's cached invalid walk is flushed here.
+ * A fault's slow path (cow.c), without mm->lock: va's link is dormant, or
+ * its table is not mm's own. Under the table's lock, taken through the
+ * link and with the link read again (ptlock_find_link): for a read or a
+ * fetch (write false), wake a dormant link (protecting the table first if
+ * nobody has since fork); for a write, make the table mm's own (ptshare_own's
+ * step for one table). Returns 0 (done, or nothing linked there any more:
+ * the access runs again either way), -ENOMEM, or PTSHARE_FORK_PENDING: a
+ * fork of mm is on its way (mm->fork_pending), and the caller waits for
+ * it to end, then calls again. No flush is owed to other harts when a
+ * link only became valid; this hart's cached invalid walk is flushed here.
+ */
+int ptshare_fault(struct mm *mm, uintptr_t va, bool write, uintptr_t pc);
+#define PTSHARE_FORK_PENDING 1
+
+/*
+ * The slow path's wake for a layout change or a kernel access under
+ * mm->lock (mm_user_page). Returns true if it woke a dormant link, false if
+ * there was none for va.
  */
 bool ptshare_wake(struct mm *mm, uintptr_t va);
 
 /*
- * Before any change of a leaf in [va, va + size) of mm: make every level-0
- * table of the range private to mm (copied, or taken over in place), with
- * a valid link. Returns 0 or -ENOMEM (tables owned so far stay owned:
- * nothing a caller can see changed).
+ * Before any change of a leaf in [va, va + size) of mm, under mm->lock:
+ * make every level-0 table of the range private to mm (copied, or taken
+ * over in place), with a valid link. Returns 0 or -ENOMEM (tables owned so
+ * far stay owned: nothing a caller can see changed).
  */
 int ptshare_own(struct mm *mm, uintptr_t va, size_t size);
+
+/*
+ * Fault injection, the debug image only (ptshare=noforkwait): the slow path
+ * does not wait for a fork on its way, the broken protocol whose protection
+ * pass the TLB shadow must catch (tlb_shadow_protect_pass).
+ */
+extern bool ptshare_skip_fork_wait;
 
 /*
  * munmap or an sbrk shrink of [va, va + size): every table fork shared

@@ -304,8 +304,9 @@ static void tlb_shoot(struct mm *mm, uintptr_t va, size_t pages, bool whole)
 	int self;
 
 	/*
-	 * Under mm->lock, or in a COW copy's busy window (cow.c), where its
-	 * table's busy count holds the PTE for it: nothing here needs either.
+	 * Under mm->lock, in a COW copy's busy window (cow.c), where its
+	 * table's busy count holds the PTE for it, or after a fault's own by
+	 * copy moved a link (ptshare.c): nothing here needs any of them.
 	 */
 	self = hart_local_begin();
 	/* Order the caller's PTE stores before reading who may cache them. */
@@ -351,7 +352,6 @@ void tlb_shootdown(struct mm *mm, uintptr_t va, size_t size)
 
 void tlb_shootdown_tables(struct mm *mm)
 {
-	assert(spin_holding(&mm->lock));
 	tlb_count(&tlb_stats.table_flushes, 1);
 	tlb_shoot(mm, 0, 0, true);
 }

@@ -72,15 +72,17 @@ void tlb_shootdown(struct mm *mm, uintptr_t va, size_t size);
  * non-leaf links a walker may cache, on this hart and every hart that runs
  * mm now; the harts that only may cache mm flush its ASID before they next
  * load it (the lazy rule above), and cannot walk its tree until then. On
- * return the retired pages may be freed. Call with mm->lock held, after
- * the stores that unlinked them.
+ * return the retired pages may be freed (once ptwalk_wait, ptlock.h, has
+ * seen the lockless walks out too). Call after the stores that unlinked
+ * them: with mm->lock held (a layout change), or from a fault's own by
+ * copy of a shared table (ptshare.c), whose unlink held the table's lock.
  */
 void tlb_shootdown_tables(struct mm *mm);
 
 /*
  * Flush this hart's entry for va in mm only: after a PTE of mm gained a
  * permission (other harts' stale entries only cause a spurious fault,
- * which re-checks under mm->lock), or when a stale entry sent this hart
+ * which re-checks under the table's lock), or when a stale entry sent this hart
  * into the fault handler.
  */
 void tlb_flush_local(struct mm *mm, uintptr_t va);

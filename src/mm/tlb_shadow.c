@@ -320,14 +320,15 @@ void tlb_shadow_write_taken(struct mm *mm)
 }
 
 /*
- * Only harts that run mm now can store through its entries: one that runs
- * something else flushes before it loads mm again (the load check).
+ * The first hart other than this one that runs mm and has not seen
+ * shootdown cover, or -1 (with *seen its last one). Only harts that run mm
+ * now can use its entries: one that runs something else flushes before it
+ * loads mm again (the load check). Called with shadow_lock held.
  */
-void tlb_shadow_copy_source(struct mm *mm, uint64_t cover)
+static int shadow_stale_runner(struct mm *mm, uint64_t cover, uint64_t *seen)
 {
 	int self = hart_local_index();
 
-	spin_lock(&shadow_lock);
 	for (int h = 0; h < nharts; h++) {
 		struct shadow_hart *s = &shadow[h];
 		struct shadow_entry *e;
@@ -335,14 +336,43 @@ void tlb_shadow_copy_source(struct mm *mm, uint64_t cover)
 		if (h == self || s->current_id != mm->id)
 			continue;
 		e = shadow_find(s, mm->id, s->current_tag);
-		if (e != NULL && shadow_usable(s, e) && e->seen < cover)
-			panic(
-			    "tlb shadow: a COW copy on hart %d reads a frame of mm %lu while hart "
-			    "%d may still store through a writable entry fork took away "
-			    "(shootdown %lu has not reached it; last seen %lu)",
-			    self, (unsigned long)mm->id, h, (unsigned long)cover,
-			    (unsigned long)e->seen);
+		if (e != NULL && shadow_usable(s, e) && e->seen < cover) {
+			*seen = e->seen;
+			return h;
+		}
 	}
+	return -1;
+}
+
+void tlb_shadow_copy_source(struct mm *mm, uint64_t cover)
+{
+	uint64_t seen = 0;
+	int h;
+
+	spin_lock(&shadow_lock);
+	h = shadow_stale_runner(mm, cover, &seen);
+	if (h >= 0)
+		panic("tlb shadow: a COW copy on hart %d reads a frame of mm %lu while hart "
+		      "%d may still store through a writable entry fork took away "
+		      "(shootdown %lu has not reached it; last seen %lu)",
+		      hart_local_index(), (unsigned long)mm->id, h, (unsigned long)cover,
+		      (unsigned long)seen);
+	spin_unlock(&shadow_lock);
+}
+
+void tlb_shadow_protect_pass(struct mm *mm, uint64_t cover)
+{
+	uint64_t seen = 0;
+	int h;
+
+	spin_lock(&shadow_lock);
+	h = shadow_stale_runner(mm, cover, &seen);
+	if (h >= 0)
+		panic("tlb shadow: hart %d write-protects a shared table of mm %lu while hart "
+		      "%d may still walk it through a link fork made dormant, or store through "
+		      "a writable entry of it (shootdown %lu has not reached it; last seen %lu)",
+		      hart_local_index(), (unsigned long)mm->id, h, (unsigned long)cover,
+		      (unsigned long)seen);
 	spin_unlock(&shadow_lock);
 }
 

@@ -111,6 +111,15 @@ static inline uint64_t tlb_shadow_write_cover(struct mm *mm)
  */
 void tlb_shadow_copy_source(struct mm *mm, uint64_t cover);
 
+/*
+ * A fault's slow path on this hart is about to write-protect a shared
+ * table of mm (ptshare.c), decided with cover as above: panic, naming the
+ * hart, if another hart that runs mm has not seen shootdown cover, as it
+ * may still walk the table through a link a fork made dormant, or store
+ * through a writable entry of it: the pass needs a table nobody walks.
+ */
+void tlb_shadow_protect_pass(struct mm *mm, uint64_t cover);
+
 #else
 
 static inline bool tlb_shadow_enabled(void)
@@ -162,6 +171,11 @@ static inline uint64_t tlb_shadow_write_cover(struct mm *mm)
 }
 
 static inline void tlb_shadow_copy_source(struct mm *mm, uint64_t cover)
+{
+	(void)mm, (void)cover;
+}
+
+static inline void tlb_shadow_protect_pass(struct mm *mm, uint64_t cover)
 {
 	(void)mm, (void)cover;
 }
