@@ -3,10 +3,11 @@
  * docs/cow.md for the protocol, step by step).
  *
  * A fault takes no process-wide lock: it finds the level-0 table of its
- * PTE without one and locks that table alone (ptlock_find, ptlock.h). Only
- * a link fork left dormant, or a COW leaf in a table another address space
- * still links, sends it to mm->lock first, to make the table its own
- * (vm_fault_own); then it starts over.
+ * PTE without one and locks that table alone (ptlock_find, ptlock.h). A
+ * link fork left dormant, or a COW leaf in a table another address space
+ * still links, sends it to the slow path first, to wake the link or make
+ * the table its own, under the table's lock too (vm_fault_own,
+ * ptshare_fault); then it starts over.
  *
  * Owns the COW counters (per hart) and the busy state of a PTE: the one
  * path in src/mm that may leave a PTE busy without holding its table's

@@ -222,6 +222,16 @@ static inline void ptwalk_end(void)
 	irq_pop_off();
 }
 
+void ptwalk_check_begin(struct mm *mm)
+{
+	ptwalk_begin(mm);
+}
+
+void ptwalk_check_end(void)
+{
+	ptwalk_end();
+}
+
 void ptwalk_wait(struct mm *mm)
 {
 	bool waited = false;

@@ -17,9 +17,13 @@
  *    its owner, below). Taken after mm->lock, never before it, and a hart
  *    holds at most one.
  *  - Unlinking a table from mm (munmap, an sbrk shrink, ptshare's copy or
- *    drop of a shared table, fork making a link dormant) holds its lock.
- *    So a fault that holds the lock and found the link unchanged after
- *    taking it knows the table stays linked, and its own, until it lets go.
+ *    drop of a shared table, fork making a link dormant, a fault's wake)
+ *    holds its lock. So a fault that holds the lock and found the link
+ *    unchanged after taking it knows the table stays linked, and its own,
+ *    until it lets go. A fault's own by copy moves a link with no mm->lock
+ *    (ptshare.c): so a layout change, too, locks a table through a link it
+ *    read only inside a walk section, reading the link again under the
+ *    lock (ptlock_lock_link).
  *  - Walk sections: a fault walks mm's root and level-1 table and locks the
  *    level-0 table inside ptwalk_begin .. ptwalk_end, a per-hart mark. A
  *    table page unlinked from mm is freed only after ptwalk_wait(mm) has
@@ -114,9 +118,18 @@ void ptlock_busy_done(paddr_t table);
 /*
  * The wait for every walk section of mm open now to end. (A section,
  * ptlock.c's ptwalk_begin .. ptwalk_end, is per hart, with interrupts off
- * in between; sections do not nest; only ptlock_find opens them.)
+ * in between; sections do not nest; only ptlock_find, ptlock_find_link,
+ * ptlock_lock_link and the debug checks' ptwalk_check_begin open them.)
  */
 void ptwalk_wait(struct mm *mm);
+
+/*
+ * A walk section around the debug image's whole-tree checks (vm.c
+ * mm_check), which read every table of mm under mm->lock while a fault's
+ * own by copy may put one (ptshare.c): the put waits for the check.
+ */
+void ptwalk_check_begin(struct mm *mm);
+void ptwalk_check_end(void);
 
 /* What ptlock_find found for va. */
 enum ptlock_found {

@@ -7,17 +7,23 @@
  * ptshare.h's; the ones this file makes, in the order it makes them:
  *  - fork counts a link before it stores the child's entry, and makes a
  *    link of the parent dormant (with the whole flush that follows, owed
- *    by the caller) unless the table is protected, all under the table's
- *    lock once none of its PTEs is busy (the parent's faults change its
- *    leaves under that lock alone, ptlock.h);
+ *    by the caller) unless the table is protected or the link dormant
+ *    already, all under the table's lock once none of its PTEs is busy
+ *    (the parent's faults change its leaves, wake and own it under that
+ *    lock alone, ptlock.h), the link read again under the lock;
+ *  - a fault's wake or own (ptshare_fault) acts only under the table's
+ *    lock taken through its link, the link read again under it, and never
+ *    while a fork of its address space is on its way (mm->fork_pending);
  *  - a waker protects a table under its lock before any link to it is
  *    made valid again, so no hart ever walks a shared table whose private
  *    leaves are writable;
  *  - own's copy takes a frame reference for every leaf before its link
  *    goes in, and puts the old table only after the whole flush of this
- *    address space and the end of its faults' walks to it (if its link
- *    was valid), so a table and its frames go only once no walk cache of
- *    any sharer, and no lockless walk, can reach them;
+ *    address space (if its link was valid) and the end of every walk of
+ *    it that may lead to the table (valid or dormant), waiting for both
+ *    with no table lock held and outside any walk section, so a table and
+ *    its frames go only once no walk cache of any sharer, and no lockless
+ *    walk, can reach them;
  *  - every link it takes away (own's copy, unmap's drop, fork's dormant
  *    link) changes under the table's lock.
  */
@@ -550,7 +556,8 @@ static bool table_has_private_writable(paddr_t table)
 /* One link of the mm under check: ptshare.h's invariants that one link can show. */
 static int check_link(uintptr_t va, pte_t *link, void *ctx)
 {
-	paddr_t table = pte_pa(*link);
+	pte_t e = __atomic_load_n(link, __ATOMIC_ACQUIRE); /* a fault may move it meanwhile */
+	paddr_t table = pte_pa(e);
 	struct frame *f = pa_to_frame(table);
 	uint32_t word = share_read(table);
 	uint32_t links = word & PT_SHARE_LINKS;
@@ -559,7 +566,7 @@ static int check_link(uintptr_t va, pte_t *link, void *ctx)
 		panic("ptshare: %s: the link for %#lx leads to table %#lx (state %u, refs %u, "
 		      "links %u): not a live table page",
 		      (const char *)ctx, va, table, f->state, frame_refcount(f), links);
-	if (pte_valid(*link) && links > 1 && !(word & PT_SHARE_PROTECTED))
+	if (pte_valid(e) && links > 1 && !(word & PT_SHARE_PROTECTED))
 		panic("ptshare: %s: a valid link for %#lx to table %#lx, which %u address spaces "
 		      "share, is not protected",
 		      (const char *)ctx, va, table, links);

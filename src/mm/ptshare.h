@@ -49,16 +49,21 @@
  *  - the flush a fork asks for is owed on its -ENOMEM path too: the links
  *    it made dormant stay so (FORK_FAIL_NO_FLUSH).
  * One more the model does not reach (its COW fault keeps the lock): a COW
- * copy that drops mm->lock must find its table still private when it comes
- * back, not only its PTE unchanged (cow.c): a fork meanwhile may share the
- * table, and a sibling's wake make the link valid with the leaf unchanged.
+ * copy that lets its table's lock go must find its table still private
+ * when it comes back, not only its PTE unchanged (cow.c): a fork meanwhile
+ * may share the table, and a sibling's wake make the link valid with the
+ * leaf unchanged.
  *
- * Locking: the caller holds mm->lock (mm_lock) of the address space whose
- * link it reads or changes, and takes the table's lock (ptlock.h) to unlink
- * it or make it dormant, as every unlink does. Different address spaces
- * meet only on the table's pt_share word: its count is atomic, its
- * protection pass is under the table's lock. Faults meet a shared table
- * only to read it: they change no leaf of a table they do not own.
+ * Locking: every change of a link, and every count of one more link, holds
+ * the table's lock (ptlock.h), taken through the link with the link read
+ * again under it (ptlock_find_link, ptlock_lock_link), so a link never
+ * changes under a holder. Layout changes (fork, munmap, mprotect, sbrk, a
+ * map) also hold mm->lock of the address space whose links they change; a
+ * fault's wake or own (ptshare_fault) does not, and waits out a fork of
+ * its address space instead (mm->fork_pending). Different address spaces
+ * meet only on the table's lock and its pt_share word (atomic). Faults
+ * meet a shared table only to read it: they change no leaf of a table
+ * they do not own.
  */
 #ifndef KINE_MM_PTSHARE_H
 #define KINE_MM_PTSHARE_H
