@@ -591,6 +591,48 @@ inline mm_unlock(h)
  * over in place (PROTECTED cleared, with no table lock, then the link made
  * valid if dormant); same: owned. Otherwise a copy (not modelled).
  */
+#ifdef OWN_LOCKLESS
+/*
+ * The ownership step without mm->lock (the design for issue 21's last
+ * step): find the table through the parent's link, lock it, read the link
+ * again (changed: start over), then decide as below under the table's
+ * lock, which fork now takes for every link it counts.
+ */
+inline own(h)
+{
+	atomic { l = link[0]; t = LTAB(l); TCHECK(t) }
+	tlock_take(t, h);
+#ifndef OWN_NO_RECHECK
+	if
+	:: link[0] != l -> tunlock(t, h); same = 1 /* changed: the fast path again */
+	:: else ->
+#endif
+		atomic { TCHECK(t); g = links[t]; same = prot[t] }
+		if
+		:: g == 1 && (l & LV) && !same -> same = 1 /* private already */
+		:: g == 1 && !((l & LV) && !same) ->
+#ifdef REACH
+			assert(!(REACH == 12));     /* probe 12: a take-over in place */
+#endif
+			atomic {
+				TCHECK(t);
+				prot[t] = 0;
+				if
+				:: l & LD -> link[0] = t | LV
+				:: else -> skip
+				fi;
+				printf("MSC: hart %d takes table %d over (link %d), locklessly\n", h, t, l)
+			}
+			same = 1
+		:: g > 1 -> same = 0   /* a copy: the fault gives up */
+		fi;
+		tunlock(t, h)
+#ifndef OWN_NO_RECHECK
+	fi;
+#endif
+	t = 0; l = 0; g = 0
+}
+#else
 inline own(h)
 {
 	atomic { l = link[0]; t = LTAB(l); TCHECK(t); g = links[t]; same = prot[t] }
@@ -613,6 +655,7 @@ inline own(h)
 	fi;
 	t = 0; l = 0; g = 0
 }
+#endif
 
 #endif
 
@@ -634,11 +677,11 @@ again:
 	if
 	:: !done && tries < 2 ->
 		tries++;
-#ifndef OWN_NO_MM_LOCK
+#if !defined(OWN_NO_MM_LOCK) && !defined(OWN_LOCKLESS)
 		mm_lock(h);
 #endif
 		own(h);
-#ifndef OWN_NO_MM_LOCK
+#if !defined(OWN_NO_MM_LOCK) && !defined(OWN_LOCKLESS)
 		mm_unlock(h);
 #endif
 		if
@@ -780,6 +823,23 @@ proctype child(byte h)
 inline fork_one(lk, h)
 {
 	atomic { l = link[0]; t = LTAB(l); TCHECK(t) }
+#if defined(OWN_LOCKLESS) && !defined(FORK_DORMANT_LOCKLESS)
+	/*
+	 * With a lockless own and wake, a dormant link may become valid at any
+	 * moment but under its table's lock: take it for every link, and read
+	 * the link again under it.
+	 */
+	if
+	:: l & LD ->
+		tlock_take(t, h);
+		atomic { l = link[0] }
+		if
+		:: l & LV -> tunlock(t, h) /* woken meanwhile: the valid path below takes the lock again */
+		:: else -> skip
+		fi
+	:: else -> skip
+	fi;
+#endif
 	if
 	:: l & LD ->
 		atomic {
@@ -802,7 +862,12 @@ inline fork_one(lk, h)
 			links[t]++;
 #endif
 			lk = l
-		}
+		};
+#if defined(OWN_LOCKLESS) && !defined(FORK_DORMANT_LOCKLESS)
+		tunlock(t, h)
+#else
+		skip
+#endif
 	:: l & LV ->
 #ifdef REACH
 		assert(!(REACH == 11 && forked));   /* probe 11: the second fork finds the link woken */
@@ -839,6 +904,35 @@ inline fork_one(lk, h)
  * protection pass under the table's lock once busy == 0 (W cleared and
  * PROTECTED set, unless PROTECTED already); then the link made valid.
  */
+#ifdef OWN_LOCKLESS
+/*
+ * The wake without mm->lock: everything under the table's lock, which fork
+ * takes to count any link: the count read, the protection pass (once
+ * busy == 0), the link made valid.
+ */
+inline wake(lk, h)
+{
+	atomic { t = LTAB(lk); TCHECK(t) }
+	tlock_take(t, h);
+#ifndef SHARE_IGNORES_BUSY
+	busy[t] == 0;
+#endif
+	atomic {
+		TCHECK(t);
+		if
+		:: links[t] > 1 && !prot[t] ->
+			leaf[t] = leaf[t] & ~EW;
+			prot[t] = 1;
+			printf("MSC: hart %d protects table %d (%d links)\n", h, t, links[t])
+		:: else -> skip
+		fi;
+		lk = t | LV;
+		printf("MSC: hart %d wakes its link to table %d\n", h, t)
+	}
+	tunlock(t, h);
+	t = 0
+}
+#else
 inline wake(lk, h)
 {
 	atomic { t = LTAB(lk); TCHECK(t); g = links[t] }
@@ -868,6 +962,7 @@ inline wake(lk, h)
 		t = 0; g = 0
 	}
 }
+#endif
 
 /* A load of the page by a process whose link is lk (waking it if dormant); it must read exp: (4). */
 inline load(lk, exp, h)
