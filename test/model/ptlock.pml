@@ -92,6 +92,39 @@
  *    the page. The second fork finds the parent's link dormant (nothing
  *    woke it) or valid (the parent's wake or take-over came between).
  *
+ * The lockless own (-DOWN_LOCKLESS; the design of issue 21's last step,
+ * not in the code yet): a fault that finds its link dormant or its table
+ * not its own no longer takes mm->lock. In a walk section it reads the
+ * link, locks the table, reads the link again (changed: unlock, leave the
+ * section, start over); then, under the table's lock, the wake, the
+ * take-over in place (count 1), or own by copy (count > 1): the protection
+ * pass if the link is dormant, a new table with the same leaves (COW, one
+ * more reference on each frame), the link stored to the copy, unlock, the
+ * section left, and only then the whole-ASID flush, ptwalk_wait(mm) (every
+ * hart of the mm, the caller's too, as ptlock.c's loop) and the put of the
+ * old table (the last put frees it and puts its frames). Every path under
+ * mm->lock that locks a table through a link (munmap, fork) takes it the
+ * same way: in a walk section, the link read again under the lock.
+ *  - -DFORK2 -DOWN_LOCKLESS: bb96dd1's, two forks, own in place only (a
+ *    copy gives up);
+ *  - -DOWNCOPY: table 0 shared by the parent (link[0]) and a child
+ *    (link[1]), both links dormant, or one or both valid (PROTECTED), its
+ *    leaf frame 0, COW. Harts 0 and 1, the parent's threads, each take a
+ *    store fault on the page (both may own the table at once); hart 3, the
+ *    child, takes a store fault (own by copy, or the take-over once the
+ *    parent's copy has put the table), or unmaps its link, or nothing. The
+ *    fast path's copy is the busy copy only;
+ *  - -DOWNCOPY -DOWN_UNMAP: instead of hart 1, the parent's munmap of the
+ *    table (hart 2, under mm->lock): in a walk section, the link, the
+ *    table's lock, the link again; the count under the lock: the last link
+ *    (pt_unmap's case: busy == 0, the leaf cleared and its frame put) or
+ *    shared (ptshare_unmap_shared); the unlink, unlock, flush, ptwalk_wait,
+ *    the put;
+ *  - -DFORKCOPY: -DFORK2 with the lockless own by copy: the parent's own
+ *    copies while the forks count the link. fork_one, the wake and the
+ *    child's drop take the table as above; a page copy does not read the
+ *    frame while a fork is on its way (fork_pending, vm_fork_wait).
+ *
  * The properties, as assertions:
  *  (1) no hart locks, unlocks, reads or writes a table that is freed;
  *  (2) a copy installs only into a table the mm links;
@@ -108,6 +141,20 @@
  *  (6) -DFORK2: the count is the number of links: a child's put is never
  *      the last (the parent links the table), and at the end the count is
  *      the links that name the table.
+ *  With -DOWNCOPY and -DFORKCOPY, also: (3) for every table page, copies
+ *  included (a frame's count is the number of live tables that map it);
+ *  (5) checked; (6) for every table: its count is the number of links that
+ *  name it, and a table no link names is freed (none leaked);
+ *  (7) no table is put twice (a put of a freed table is (1), a put below
+ *      0 links asserted);
+ *  (8) own by copy copies COW leaves only (no W, no BUSY), and a valid
+ *      link to a shared table is PROTECTED;
+ *  (9) no table is freed (its last put) while a hart holds its lock (the
+ *      lock word is in the page's bookkeeping; -DNO_FREE_LOCK_ASSERT
+ *      leaves it out, and (1) fires instead);
+ *  and (-DOWNCOPY) a store goes through a writable leaf only of a table of
+ *  the mm's own, and each address space's page holds at the end its first
+ *  contents or its own store.
  *
  * Broken variants (-D), each of which spin must refute:
  *  NO_RECHECK          the fault does not read the link again after it
@@ -144,6 +191,33 @@
  *  BUSY_COPY_UNCOUNTED the busy copy marks its leaf BUSY but does not count
  *                      it in the table's busy count, so munmap (and, with
  *                      -DFORK, fork) does not wait for it
+ *  With the lockless own (-DOWNCOPY, -DOWN_UNMAP, -DFORKCOPY):
+ *  FORK_DORMANT_LOCKLESS  fork counts a dormant link without the table lock
+ *                      (-DFORK2 -DOWN_LOCKLESS; refuted by (5))
+ *  OWN_NO_RECHECK      own does not read the link again under the table
+ *                      lock: two owners both copy (-DOWNCOPY; (9), or (1))
+ *  OWN_PUT_BEFORE_WAIT own puts the old table before its ptwalk_wait ((9))
+ *  OWN_DORMANT_NO_WAIT own by copy of a dormant link skips ptwalk_wait, as
+ *                      own_by_copy does today ((9))
+ *  OWN_WAIT_IN_SECTION own's ptwalk_wait inside its walk section: it waits
+ *                      for itself (an invalid end state)
+ *  OWN_WAIT_UNDER_LOCK own's ptwalk_wait under the table lock (with
+ *                      -DPTWALK_SKIPS_SELF, a wait that passes over its
+ *                      caller): a walker spinning for that lock inside its
+ *                      section (an invalid end state)
+ *  UNMAP_NO_RECHECK    munmap unlinks the link it read without reading it
+ *                      again under the table lock (-DOWN_UNMAP; (9))
+ *  UNMAP_NO_SECTION    munmap reads the link and locks its table outside
+ *                      a walk section: the table may be copied away and
+ *                      put, its last put freeing it, before the lock
+ *                      (-DOWN_UNMAP; (9), or (1))
+ *  UNMAP_DORMANT_NO_WAIT  munmap of a dormant shared link skips
+ *                      ptwalk_wait, as ptshare_unmap_shared does today ((9))
+ *  FORK_NO_RECHECK, FORK_NO_SECTION  fork_one does not read the link again
+ *                      under the lock, or reads it outside a walk section
+ *                      (-DFORKCOPY; (9))
+ *  COPY_NO_FORK_WAIT   a page copy reads the frame while a fork is on its
+ *                      way (-DFORKCOPY; (4))
  *
  * Reachability probes (-DREACH=N): 1, both faults hold their table locks
  * at once, in two tables (-DTWO_TABLES); 2, a fault's re-check of the link
@@ -161,20 +235,49 @@
  * let go of its own); 14, the second child loads the parent's store (made
  * between the forks); 15, a busy copy installs while another hart holds
  * its table's lock (the copy runs beside the table's other faults).
+ * With the lockless own: 16 (-DOWNCOPY), both threads of the parent own
+ * the same table at once (one copies while the other has read the same
+ * link); 17, an own's re-check finds the link swapped to another's copy;
+ * 18 (-DOWN_UNMAP), munmap's re-check finds the link swapped to a copy;
+ * 19, own by copy's ptwalk_wait waits out a walk; 20, the child takes
+ * over in place the table the parent copied away from; 21, an own by
+ * copy's put is the table's last and frees it; 22, the parent and the
+ * child own the same table at once; 23 (-DFORKCOPY), fork's re-check finds
+ * the link swapped to a copy.
  */
 
+#ifdef FORKCOPY
+#define FORK2       /* FORKCOPY is FORK2 with the lockless own, by copy too */
+#ifndef OWN_LOCKLESS
+#define OWN_LOCKLESS
+#endif
+#endif
+#ifdef OWNCOPY
+#ifndef OWN_LOCKLESS
+#define OWN_LOCKLESS    /* OWNCOPY is a configuration of the lockless own */
+#endif
+#define NH 4        /* harts 0, 1 (the parent's faults), 2 (its munmap), 3 (the child) */
+#define NT 4        /* table pages: the shared one, up to two copies, one more for a broken variant */
+#define NF 8        /* frames */
+#define NR 2        /* link[0]: the parent's, link[1]: the child's (another address space) */
+#else
 #ifdef FORK2
 #define FORK        /* FORK2 is FORK with a second fork, a take-over and a second child */
 #define NH 4        /* harts */
 #else
 #define NH 3
 #endif
+#ifdef FORKCOPY
+#define NT 3        /* table pages: the shared one, the parent's copy, one more */
+#else
 #define NT 2        /* table pages */
+#endif
 #define NF 6        /* frames */
 #ifdef TWO_TABLES
 #define NR 2        /* regions (level-1 slots) */
 #else
 #define NR 1
+#endif
 #endif
 
 /* A link: the table's number in bits 0-1, and V or DORMANT; 0: no table. */
@@ -225,12 +328,39 @@ bool forked2;
 #ifdef REACH
 bool copying[NH];   /* probe 6: a copy holds its temporary reference */
 bool aba;           /* probe 9: the map took table 0 again */
+byte owner[NH];     /* probes 16, 19, 21: hart h is in its own (the table's number + 1) */
 #define PROBE(x) x
 #else
 #define PROBE(x) skip
 #endif
 
 #define LOCALS byte t, t0, l, e, f, c, g; bool done, same
+
+/*
+ * -DFORKCOPY: fork_pending (vm_fork_wait): set while a fork of the parent
+ * is on its way (from before it counts the first link to its return, its
+ * shootdown); a copy of a page does not read the frame meanwhile: the
+ * busy copy is not taken then, the unlocked copy waits before it reads.
+ * Without it a lockless own by copy lets the parent's fault copy the page
+ * of a table fork has just counted, and store into it, before fork returns
+ * (the other configurations have no fault on a table while fork runs).
+ */
+#ifdef FORKCOPY
+bool forking;
+#define BUSY_COPY_OK forking == 0
+#ifdef COPY_NO_FORK_WAIT
+#define FORK_WAIT /* no wait */
+#else
+#define FORK_WAIT forking == 0;
+#endif
+#define FORK_BEGIN forking = 1;
+#define FORK_END forking = 0;
+#else
+#define BUSY_COPY_OK skip
+#define FORK_WAIT /* none */
+#define FORK_BEGIN /* none */
+#define FORK_END /* none */
+#endif
 
 /* Every touch of a table's page or of its bookkeeping: (1). */
 #define TCHECK(tt) assert(tstate[tt] == LIVE)
@@ -241,7 +371,7 @@ bool aba;           /* probe 9: the map took table 0 again */
  * the protection pass). Checked with -DFORK2 (but for -DNO_PRIVATE_ASSERT);
  * the other configurations' variants are refuted by what they break first.
  */
-#if !defined(FORK2) || defined(NO_PRIVATE_ASSERT)
+#if !(defined(FORK2) || defined(OWNCOPY)) || defined(NO_PRIVATE_ASSERT)
 #define PRIVATE(tt) /* nothing: (5) unchecked */
 #else
 #define PRIVATE(tt) \
@@ -407,7 +537,7 @@ inline fault(h, r)
 			 * unlocked copy below.
 			 */
 			if
-			:: skip ->
+			:: BUSY_COPY_OK ->
 				atomic {
 					printf("MSC: hart %d copies frame %d of table %d, its leaf BUSY\n", h, f, t);
 					TCHECK(t);
@@ -437,7 +567,9 @@ inline fault(h, r)
 				frame_put(f);  /* the leaf's reference on the old frame */
 				done = 1;
 				break
-			:: skip
+#ifndef OWNCOPY
+			:: skip     /* -DOWNCOPY: the busy copy only (the unlocked one is checked above) */
+#endif
 			fi;
 			atomic {
 				fref[f]++;  /* the temporary reference */
@@ -446,6 +578,7 @@ inline fault(h, r)
 			}
 			tunlock(t, h);
 			frame_alloc(c);
+			FORK_WAIT
 			fval[c] = fval[f];
 			t0 = t;
 			walk_lock(h, r);
@@ -591,6 +724,48 @@ inline mm_unlock(h)
  * over in place (PROTECTED cleared, with no table lock, then the link made
  * valid if dormant); same: owned. Otherwise a copy (not modelled).
  */
+#ifdef OWN_LOCKLESS
+/*
+ * The ownership step without mm->lock (the design for issue 21's last
+ * step): find the table through the parent's link, lock it, read the link
+ * again (changed: start over), then decide as below under the table's
+ * lock, which fork now takes for every link it counts.
+ */
+inline own(h)
+{
+	atomic { l = link[0]; t = LTAB(l); TCHECK(t) }
+	tlock_take(t, h);
+#ifndef OWN_NO_RECHECK
+	if
+	:: link[0] != l -> tunlock(t, h); same = 1 /* changed: the fast path again */
+	:: else ->
+#endif
+		atomic { TCHECK(t); g = links[t]; same = prot[t] }
+		if
+		:: g == 1 && (l & LV) && !same -> same = 1 /* private already */
+		:: g == 1 && !((l & LV) && !same) ->
+#ifdef REACH
+			assert(!(REACH == 12));     /* probe 12: a take-over in place */
+#endif
+			atomic {
+				TCHECK(t);
+				prot[t] = 0;
+				if
+				:: l & LD -> link[0] = t | LV
+				:: else -> skip
+				fi;
+				printf("MSC: hart %d takes table %d over (link %d), locklessly\n", h, t, l)
+			}
+			same = 1
+		:: g > 1 -> same = 0   /* a copy: the fault gives up */
+		fi;
+		tunlock(t, h)
+#ifndef OWN_NO_RECHECK
+	fi;
+#endif
+	t = 0; l = 0; g = 0
+}
+#else
 inline own(h)
 {
 	atomic { l = link[0]; t = LTAB(l); TCHECK(t); g = links[t]; same = prot[t] }
@@ -613,6 +788,303 @@ inline own(h)
 	fi;
 	t = 0; l = 0; g = 0
 }
+#endif
+
+#endif
+
+#if defined(OWNCOPY) || defined(FORKCOPY)
+/* A table page for a copy: the lowest one not live (a freed one comes back: ABA). */
+inline table_alloc(tt)
+{
+	atomic {
+		tt = 0;
+		do
+		:: tt < NT && tstate[tt] == LIVE -> tt++
+		:: tt < NT && tstate[tt] != LIVE -> break
+		:: tt == NT -> assert(tt < NT)   /* out of table pages: raise NT */
+		od;
+		tstate[tt] = LIVE;
+		tlock[tt] = 0;
+		busy[tt] = 0;
+		links[tt] = 1;
+		prot[tt] = 0;
+		leaf[tt] = 0
+	}
+}
+
+/*
+ * ptshare_put: one link fewer; the last put frees the table and puts the
+ * frame its leaf maps (table_free). A put of a freed table is (1); a put
+ * below 0 links is (7): no table is put twice.
+ */
+inline table_put(tt, h)
+{
+	atomic {
+		TCHECK(tt);
+		assert(links[tt] > 0);  /* (7) */
+		links[tt]--;
+		printf("MSC: hart %d puts table %d (%d links left)\n", h, tt, links[tt]);
+		if
+		:: links[tt] == 0 ->
+#ifdef REACH
+			assert(!(REACH == 21 && owner[h]));  /* probe 21: an own by copy's put frees the old table */
+#endif
+#ifndef NO_FREE_LOCK_ASSERT
+			assert(tlock[tt] == 0);     /* (9): no table is freed while a hart holds its lock */
+#endif
+			if
+			:: leaf[tt] & EV -> frame_put(EFR(leaf[tt]))
+			:: else -> skip
+			fi;
+			leaf[tt] = 0;
+			prot[tt] = 0;
+			tstate[tt] = FREED;
+			printf("MSC: hart %d frees table %d\n", h, tt)
+		:: else -> skip
+		fi
+	}
+}
+
+/* The address space of hart h: harts lo .. hi - 1 (the parent's 0 to 2, the child's 3). */
+#ifdef FORKCOPY
+/* -DFORKCOPY: the parent's harts 0 and 1; each child's hart alone */
+#define MMLO(h) ((h) < 2 -> 0 : (h))
+#define MMHI(h) ((h) < 2 -> 2 : (h) + 1)
+#else
+#define MMLO(h) ((h) < 3 -> 0 : 3)
+#define MMHI(h) ((h) < 3 -> 3 : 4)
+#endif
+
+/*
+ * ptwalk_wait(mm): for every hart of the mm, the caller's own too (as
+ * ptlock.c's loop), wait until it is outside its walk section.
+ */
+inline ptwalk_wait(h)
+{
+	g = MMLO(h);
+	do
+	:: g < MMHI(h) ->
+		if
+#ifdef PTWALK_SKIPS_SELF
+		:: g == (h) -> skip     /* a ptwalk_wait that passes over its caller's hart */
+		:: g != (h) && walking[g] ->
+#else
+		:: walking[g] ->
+#endif
+			printf("MSC: hart %d waits for hart %d's walk\n", h, g);
+#ifdef REACH
+			assert(!(REACH == 19 && owner[h]));   /* probe 19: an own by copy waits out a walk */
+#endif
+			walking[g] == 0
+		:: else -> skip
+		fi;
+		g++
+	:: g == MMHI(h) -> break
+	od;
+	g = 0
+}
+
+/*
+ * The lockless own (vm_fault_own without mm->lock) of link[r] by hart h.
+ * In a walk section: read the link (0: gone, the fault gives up, same =
+ * 0), lock its table, read the link again (changed: unlock, leave the
+ * section, start over). Then, under the table's lock: private already;
+ * the last link: the take-over in place (PROTECTED cleared, the link made
+ * valid); more links: own by copy: the protection pass if the link is
+ * dormant (once busy == 0), a new table with the same leaf (COW: (8)) and
+ * one more reference on its frame, the link stored to the copy, unlock,
+ * the walk section left; then the whole-ASID flush (abstract),
+ * ptwalk_wait(mm) and the put of the old table. same = 1: the fast path
+ * again.
+ */
+inline own_lc(h, r)
+{
+	do
+	:: walking[h] = 1;
+		atomic {
+			l = link[r];
+			printf("MSC: hart %d owns: link %d\n", h, l);
+			if
+			:: l == 0 -> walking[h] = 0; t = NOT
+			:: else -> t = LTAB(l)
+			fi
+		}
+		if
+		:: t == NOT -> same = 0; break
+		:: else -> skip
+		fi;
+		PROBE(owner[h] = t + 1);
+		tlock_take(t, h);
+#ifndef OWN_NO_RECHECK
+		if
+		:: link[r] != l ->
+			printf("MSC: hart %d: link %d changed (now %d) under the lock of table %d: start over\n", h, l, link[r], t);
+#ifdef REACH
+			assert(!(REACH == 17 && link[r] != 0));  /* probe 17: another own swapped the link to its copy */
+#endif
+			tunlock(t, h);
+			PROBE(owner[h] = 0);
+			walking[h] = 0
+		:: else ->
+#endif
+			atomic { TCHECK(t); g = links[t]; same = prot[t] }
+			if
+			:: g == 1 && (l & LV) && !same ->   /* private already */
+				tunlock(t, h); walking[h] = 0; same = 1; break
+			:: g == 1 && !((l & LV) && !same) ->
+				atomic {
+					TCHECK(t);
+					prot[t] = 0;
+					link[r] = t | LV;
+					printf("MSC: hart %d takes table %d over (link %d), locklessly\n", h, t, l)
+#ifdef REACH
+					; assert(!(REACH == 20 && h == 3 && link[0] != 0 && LTAB(link[0]) != t))  /* probe 20: the child takes over the table the parent copied */
+#endif
+				}
+				tunlock(t, h); walking[h] = 0; same = 1; break
+			:: g > 1 ->
+#ifdef REACH
+				/* probe 16: both threads of the parent own the same table at once */
+				assert(!(REACH == 16 && ((h == 0 && owner[1] == t + 1) || (h == 1 && owner[0] == t + 1))));
+				/* probe 22: the parent and the child own the same table at once */
+				assert(!(REACH == 22 && ((h < 3 && owner[3] == t + 1) || (h == 3 && (owner[0] == t + 1 || owner[1] == t + 1)))));
+#endif
+				busy[t] == 0;
+				atomic {
+					TCHECK(t);
+					if
+					:: !prot[t] ->
+						assert(l & LD);    /* a valid link to a shared table: PROTECTED */
+						leaf[t] = leaf[t] & ~EW;
+						prot[t] = 1;
+						printf("MSC: hart %d protects table %d (%d links)\n", h, t, links[t])
+					:: else -> skip
+					fi
+				}
+				table_alloc(c);
+				atomic {
+					TCHECK(t);
+					e = leaf[t];
+					assert(!(e & (EW | EB)));   /* (8): the copy's leaves are COW (and none BUSY) */
+					leaf[c] = e;
+					if
+					:: e & EV -> assert(fstate[EFR(e)] == LIVE); fref[EFR(e)]++
+					:: else -> skip
+					fi;
+					link[r] = c | LV;
+					printf("MSC: hart %d copies table %d to table %d and links it\n", h, t, c);
+					e = 0
+				}
+#ifdef OWN_WAIT_UNDER_LOCK
+				ptwalk_wait(h);
+#endif
+				tunlock(t, h);
+#ifdef OWN_WAIT_IN_SECTION
+				ptwalk_wait(h);
+#endif
+				walking[h] = 0;
+				/* the whole-ASID flush: abstract */
+#ifdef OWN_PUT_BEFORE_WAIT
+				table_put(t, h);
+#endif
+#if !defined(OWN_WAIT_IN_SECTION) && !defined(OWN_WAIT_UNDER_LOCK)
+#ifdef OWN_DORMANT_NO_WAIT
+				if
+				:: l & LV -> ptwalk_wait(h)
+				:: else -> skip     /* today's own_by_copy: no wait after a dormant link */
+				fi;
+#else
+				ptwalk_wait(h);
+#endif
+#endif
+#ifndef OWN_PUT_BEFORE_WAIT
+				table_put(t, h);
+#endif
+				same = 1;
+				break
+			fi
+#ifndef OWN_NO_RECHECK
+		fi
+#endif
+	od;
+	PROBE(owner[h] = 0);
+	atomic { t = 0; l = 0; g = 0; c = 0 }
+}
+
+/*
+ * munmap of link[r]'s whole table by hart h, under its mm->lock: in a
+ * walk section (but for -DUNMAP_NO_SECTION), read the link (0: nothing to
+ * do), lock its table, read the link again (changed: unlock, start over;
+ * but for -DUNMAP_NO_RECHECK), leave the section. Under the lock: the
+ * count; the last link (pt_unmap's case): wait for busy == 0, clear the
+ * leaf (its frame put); shared (ptshare_unmap_shared): the leaf stays.
+ * Then the unlink (link = 0), unlock, the flush (abstract), ptwalk_wait,
+ * the put (the last one frees the table).
+ */
+inline unmap_lc(h, r)
+{
+	do
+	::
+#ifndef UNMAP_NO_SECTION
+		walking[h] = 1;
+#endif
+		atomic {
+			l = link[r];
+			printf("MSC: hart %d unmaps: link %d\n", h, l);
+			if
+			:: l == 0 -> walking[h] = 0; t = NOT
+			:: else -> t = LTAB(l)
+			fi
+		}
+		if
+		:: t == NOT -> break
+		:: else -> skip
+		fi;
+		tlock_take(t, h);
+#ifndef UNMAP_NO_RECHECK
+		if
+		:: link[r] != l ->
+			printf("MSC: hart %d: link %d changed (now %d) under the lock of table %d: unmap starts over\n", h, l, link[r], t);
+#ifdef REACH
+			assert(!(REACH == 18 && link[r] != 0));  /* probe 18: munmap finds the link swapped to a copy */
+#endif
+			tunlock(t, h);
+			walking[h] = 0
+		:: else ->
+#endif
+			walking[h] = 0;
+			atomic { TCHECK(t); g = links[t] }
+			if
+			:: g == 1 -> busy[t] == 0
+			:: else -> skip
+			fi;
+			atomic {
+				TCHECK(t);
+				if
+				:: g == 1 && (leaf[t] & EV) -> frame_put(EFR(leaf[t])); leaf[t] = 0
+				:: else -> skip
+				fi;
+				link[r] = 0;
+				printf("MSC: hart %d unlinks table %d (%d links)\n", h, t, g)
+			}
+			tunlock(t, h);
+			/* the whole-ASID flush: abstract */
+#ifdef UNMAP_DORMANT_NO_WAIT
+			if
+			:: l & LV -> ptwalk_wait(h)
+			:: else -> skip     /* today's ptshare_unmap_shared: no wait after dormant links */
+			fi;
+#else
+			ptwalk_wait(h);
+#endif
+			table_put(t, h);
+			break
+#ifndef UNMAP_NO_RECHECK
+		fi
+#endif
+	od;
+	atomic { t = 0; l = 0; g = 0 }
+}
 
 #endif
 
@@ -634,11 +1106,15 @@ again:
 	if
 	:: !done && tries < 2 ->
 		tries++;
-#ifndef OWN_NO_MM_LOCK
+#if !defined(OWN_NO_MM_LOCK) && !defined(OWN_LOCKLESS)
 		mm_lock(h);
 #endif
+#ifdef FORKCOPY
+		own_lc(h, 0);
+#else
 		own(h);
-#ifndef OWN_NO_MM_LOCK
+#endif
+#if !defined(OWN_NO_MM_LOCK) && !defined(OWN_LOCKLESS)
 		mm_unlock(h);
 #endif
 		if
@@ -777,9 +1253,78 @@ proctype child(byte h)
  * once busy == 0: count + 1, then the child's link valid too if the table
  * is PROTECTED, else both dormant (and the whole shootdown, abstract).
  */
+#ifdef FORKCOPY
+/*
+ * fork_one with the lockless own by copy: the parent's link may now name
+ * another table at any moment (a fault's own by copy), so fork takes it as
+ * a fault does: in a walk section (but for -DFORK_NO_SECTION), read the
+ * link, lock its table, read the link again (changed: unlock, start over;
+ * but for -DFORK_NO_RECHECK), leave the section; then, under the lock and
+ * once busy == 0, count the link: a valid link of a PROTECTED table is
+ * handed to the child as it is; a valid one of an unprotected table
+ * becomes dormant in both; a dormant one is handed on.
+ */
+inline fork_one(lk, h)
+{
+	do
+	::
+#ifndef FORK_NO_SECTION
+		walking[h] = 1;
+#endif
+		atomic { l = link[0]; t = LTAB(l); printf("MSC: hart %d forks: link %d\n", h, l) }
+		tlock_take(t, h);
+#ifndef FORK_NO_RECHECK
+		if
+		:: link[0] != l ->
+			printf("MSC: hart %d: link %d changed (now %d) under the lock of table %d: fork starts over\n", h, l, link[0], t);
+#ifdef REACH
+			assert(!(REACH == 23));     /* probe 23: fork finds the link swapped to a copy */
+#endif
+			tunlock(t, h);
+			walking[h] = 0
+		:: else ->
+#endif
+			walking[h] = 0;
+			busy[t] == 0;
+			atomic {
+				TCHECK(t);
+				links[t]++;
+				if
+				:: (l & LV) && !prot[t] -> link[0] = t | LD; lk = t | LD
+				:: else -> lk = l
+				fi;
+				printf("MSC: hart %d forks: link %d, under the lock: child's link %d (%d links)\n", h, l, lk, links[t])
+			}
+			tunlock(t, h);
+			break
+#ifndef FORK_NO_RECHECK
+		fi
+#endif
+	od;
+	/* the whole shootdown of the parent if its link became dormant: abstract */
+	t = 0; l = 0
+}
+#else
 inline fork_one(lk, h)
 {
 	atomic { l = link[0]; t = LTAB(l); TCHECK(t) }
+#if defined(OWN_LOCKLESS) && !defined(FORK_DORMANT_LOCKLESS)
+	/*
+	 * With a lockless own and wake, a dormant link may become valid at any
+	 * moment but under its table's lock: take it for every link, and read
+	 * the link again under it.
+	 */
+	if
+	:: l & LD ->
+		tlock_take(t, h);
+		atomic { l = link[0] }
+		if
+		:: l & LV -> tunlock(t, h) /* woken meanwhile: the valid path below takes the lock again */
+		:: else -> skip
+		fi
+	:: else -> skip
+	fi;
+#endif
 	if
 	:: l & LD ->
 		atomic {
@@ -802,7 +1347,12 @@ inline fork_one(lk, h)
 			links[t]++;
 #endif
 			lk = l
-		}
+		};
+#if defined(OWN_LOCKLESS) && !defined(FORK_DORMANT_LOCKLESS)
+		tunlock(t, h)
+#else
+		skip
+#endif
 	:: l & LV ->
 #ifdef REACH
 		assert(!(REACH == 11 && forked));   /* probe 11: the second fork finds the link woken */
@@ -831,6 +1381,7 @@ inline fork_one(lk, h)
 	/* the whole shootdown of the parent if its link became dormant: abstract */
 	t = 0; l = 0
 }
+#endif
 
 /*
  * ptshare_wake of the dormant link lk by hart h, under its own mm->lock
@@ -839,6 +1390,61 @@ inline fork_one(lk, h)
  * protection pass under the table's lock once busy == 0 (W cleared and
  * PROTECTED set, unless PROTECTED already); then the link made valid.
  */
+#ifdef OWN_LOCKLESS
+/*
+ * The wake without mm->lock: everything under the table's lock, which fork
+ * takes to count any link: the count read, the protection pass (once
+ * busy == 0), the link made valid. -DFORKCOPY: the link may name another
+ * table by the time the table is locked (the parent's own by copy), so the
+ * wake takes it as a fault does: in a walk section, the link read again
+ * under the lock (changed: start over; valid by then: nothing to do).
+ */
+inline wake(lk, h)
+{
+#ifdef FORKCOPY
+	do
+	:: walking[h] = 1;
+		atomic { l = lk; t = LTAB(l) }
+		if
+		:: l & LV -> walking[h] = 0; break
+		:: else -> skip
+		fi;
+		tlock_take(t, h);
+		if
+		:: lk != l -> tunlock(t, h); walking[h] = 0
+		:: else -> walking[h] = 0; break
+		fi
+	od;
+	if
+	:: l & LV -> skip
+	:: else ->
+#else
+	atomic { t = LTAB(lk); TCHECK(t) }
+	tlock_take(t, h);
+#endif
+#ifndef SHARE_IGNORES_BUSY
+	busy[t] == 0;
+#endif
+	atomic {
+		TCHECK(t);
+		if
+		:: links[t] > 1 && !prot[t] ->
+			leaf[t] = leaf[t] & ~EW;
+			prot[t] = 1;
+			printf("MSC: hart %d protects table %d (%d links)\n", h, t, links[t])
+		:: else -> skip
+		fi;
+		lk = t | LV;
+		printf("MSC: hart %d wakes its link to table %d\n", h, t)
+	}
+	tunlock(t, h);
+#ifdef FORKCOPY
+	fi;
+	l = 0;
+#endif
+	t = 0
+}
+#else
 inline wake(lk, h)
 {
 	atomic { t = LTAB(lk); TCHECK(t); g = links[t] }
@@ -868,6 +1474,7 @@ inline wake(lk, h)
 		t = 0; g = 0
 	}
 }
+#endif
 
 /* A load of the page by a process whose link is lk (waking it if dormant); it must read exp: (4). */
 inline load(lk, exp, h)
@@ -904,7 +1511,13 @@ inline drop(lk, h)
 		tlock_take(t, h);
 		atomic { lk = 0; printf("MSC: hart %d drops its link to table %d\n", h, t) }
 		tunlock(t, h);
+#ifdef FORKCOPY
+		/* the parent may have copied the table away: this put may be the last */
+		ptwalk_wait(h);
+		table_put(t, h)
+#else
 		atomic { TCHECK(t); assert(links[t] > 1); links[t]-- }  /* (6) */
+#endif
 	:: else -> skip     /* the child's alone: never while the parent links it */
 	fi;
 	t = 0; g = 0
@@ -915,10 +1528,12 @@ proctype forker(byte h)
 {
 	LOCALS;
 	mm_lock(h);
+	FORK_BEGIN
 	fork_one(link_c, h);
 	atomic {
 		exp_c = fval[EFR(leaf[LTAB(link[0])])];
 		forked = 1;
+		FORK_END
 		printf("MSC: hart %d: fork returns, the page holds %d\n", h, exp_c);
 		mm_unlock(h)
 	}
@@ -932,10 +1547,12 @@ proctype forker(byte h)
 	:: skip
 	fi;
 	mm_lock(h);
+	FORK_BEGIN
 	fork_one(link_c2, h);
 	atomic {
 		exp_c2 = fval[EFR(leaf[LTAB(link[0])])];
 		forked2 = 1;
+		FORK_END
 		printf("MSC: hart %d: fork returns, the page holds %d\n", h, exp_c2);
 		mm_unlock(h)
 	}
@@ -965,8 +1582,108 @@ proctype child2(byte h)
 }
 #endif
 
+#ifdef OWNCOPY
+/*
+ * -DOWNCOPY: own by copy without mm->lock (issue 21's last step, the
+ * design; not in the code yet). Table 0 is shared by the parent (link[0])
+ * and a child (link[1], another address space), two links, each valid
+ * (PROTECTED) or dormant; its leaf maps frame 0 COW. Harts 0 and 1, the
+ * parent's threads, each take a store fault on the page; or, with
+ * -DOWN_UNMAP, hart 0 does and hart 2 unmaps the parent's table (under
+ * the parent's mm->lock, the only one to take it here, so left out);
+ * hart 3, the child, takes a store fault (own by copy, or the take-over in
+ * place once the parent's copy has put the table), or unmaps its link, or
+ * does nothing.
+ */
+
+/*
+ * A thread's store fault on link[r]'s page, by hart h: the fast path; if
+ * it finds the link dormant or the table not its own, the lockless own
+ * and the fast path again (at most three times). Then the store of v,
+ * through a valid link to a writable leaf only, into a table of its own:
+ * (5').
+ */
+proctype owner_fault(byte h; byte r; byte v)
+{
+	LOCALS;
+	byte tries;
+again:
+	fault(h, r);
+	if
+	:: !done && tries < 2 ->
+		tries++;
+		own_lc(h, r);
+		if
+		:: same -> same = 0; goto again
+		:: else -> skip
+		fi
+	:: else -> skip
+	fi;
+	if
+	:: done ->
+		atomic {
+			if
+			:: link[r] & LV ->
+				t = LTAB(link[r]);
+				TCHECK(t);
+				if
+				:: leaf[t] & EW ->
+					assert(links[t] == 1 && !prot[t]);  /* no store through a shared table's writable leaf */
+					fval[EFR(leaf[t])] = v;
+					printf("MSC: hart %d stores %d to frame %d\n", h, v, EFR(leaf[t]))
+				:: else -> skip
+				fi
+			:: else -> skip
+			fi;
+			t = 0
+		}
+	:: else -> skip
+	fi;
+	done = 0
+}
+
+proctype owner_unmap(byte h; byte r)
+{
+	LOCALS;
+	unmap_lc(h, r)
+}
+
+/* Hart 3, the child: a store fault (own by copy or take-over), or munmap of its link, or nothing. */
+proctype owner_child(byte h)
+{
+	LOCALS;
+	if
+	:: run owner_fault(h, 1, 2)
+	:: run owner_unmap(h, 1)
+	:: skip
+	fi
+}
+#endif
+
 init {
 	byte k, j, n;
+#ifdef OWNCOPY
+	atomic {
+		/* table 0, shared by the parent and the child: its leaf maps frame 0 COW */
+		tstate[0] = LIVE; links[0] = 2; leaf[0] = 0 | EV;
+		fref[0] = 1; fstate[0] = LIVE;
+		nframes = 1;
+		/* after the fork (both links dormant), or one wake, or both */
+		if
+		:: link[0] = 0 | LD; link[1] = 0 | LD
+		:: link[0] = 0 | LV; link[1] = 0 | LD; prot[0] = 1
+		:: link[0] = 0 | LD; link[1] = 0 | LV; prot[0] = 1
+		:: link[0] = 0 | LV; link[1] = 0 | LV; prot[0] = 1
+		fi;
+		run owner_fault(0, 0, 1);
+#ifdef OWN_UNMAP
+		run owner_unmap(2, 0);
+#else
+		run owner_fault(1, 0, 1);
+#endif
+		run owner_child(3)
+	}
+#else
 	atomic {
 		/* table 0: the page, COW over frame 0, which the outside holder shares */
 		tstate[0] = LIVE; links[0] = 1; leaf[0] = 0 | EV;
@@ -996,6 +1713,7 @@ init {
 #endif
 		run outside()
 	}
+#endif
 	_nr_pr == 1;
 	/* (3): every frame's count is its leaves (and holders); none lost */
 	k = 0;
@@ -1034,8 +1752,42 @@ init {
 		k++
 	:: else -> break
 	od;
-#ifdef FORK2
+#if defined(FORK2) && !defined(FORKCOPY)
 	/* (6): the count is the number of links */
 	assert(links[0] == (link[0] != 0) + (link_c != 0) + (link_c2 != 0))
+#endif
+#ifdef FORKCOPY
+	/* (6) and (7): every table's count is the number of links that name it; a table none names is freed */
+	k = 0;
+	do
+	:: k < NT ->
+		n = (link[0] != 0 && LTAB(link[0]) == k) + (link_c != 0 && LTAB(link_c) == k) + (link_c2 != 0 && LTAB(link_c2) == k);
+		if
+		:: tstate[k] == LIVE -> assert(links[k] == n && n > 0)
+		:: else -> assert(n == 0)
+		fi;
+		k++
+	:: else -> break
+	od
+#endif
+#ifdef OWNCOPY
+	/*
+	 * (6) and (7): every table's count is the number of links that name it,
+	 * a table no link names is freed (none leaked, none put twice); each
+	 * address space's page holds the page's first contents or its own store.
+	 */
+	k = 0;
+	do
+	:: k < NT ->
+		n = (link[0] != 0 && LTAB(link[0]) == k) + (link[1] != 0 && LTAB(link[1]) == k);
+		if
+		:: tstate[k] == LIVE -> assert(links[k] == n && n > 0)
+		:: else -> assert(n == 0)
+		fi;
+		k++
+	:: else -> break
+	od;
+	assert(link[0] == 0 || fval[EFR(leaf[LTAB(link[0])])] != 2);
+	assert(link[1] == 0 || fval[EFR(leaf[LTAB(link[1])])] != 1)
 #endif
 }
