@@ -92,8 +92,8 @@
  *    the page. The second fork finds the parent's link dormant (nothing
  *    woke it) or valid (the parent's wake or take-over came between).
  *
- * The lockless own (-DOWN_LOCKLESS; the design of issue 21's last step,
- * not in the code yet): a fault that finds its link dormant or its table
+ * The lockless own (-DOWN_LOCKLESS; issue 21's last step, modelled before
+ * the code and now the code's protocol, ptshare.c ptshare_fault): a fault that finds its link dormant or its table
  * not its own no longer takes mm->lock. In a walk section it reads the
  * link, locks the table, reads the link again (changed: unlock, leave the
  * section, start over); then, under the table's lock, the wake, the
@@ -1584,8 +1584,8 @@ proctype child2(byte h)
 
 #ifdef OWNCOPY
 /*
- * -DOWNCOPY: own by copy without mm->lock (issue 21's last step, the
- * design; not in the code yet). Table 0 is shared by the parent (link[0])
+ * -DOWNCOPY: own by copy without mm->lock (issue 21's last step; the
+ * code's protocol since, ptshare.c). Table 0 is shared by the parent (link[0])
  * and a child (link[1], another address space), two links, each valid
  * (PROTECTED) or dormant; its leaf maps frame 0 COW. Harts 0 and 1, the
  * parent's threads, each take a store fault on the page; or, with

@@ -420,14 +420,15 @@ check "COUNT_NOT_ATOMIC/ptlock+fork2" "fail" "-DCOUNT_NOT_ATOMIC -DFORK2" "$QUIC
 for n in 10 11 12 13 14; do
   check "REACH=$n/ptlock+fork2" "reach:$n" "-DREACH=$n -DFORK2" "$QUICK_CC" ""
 done
-# OWN_NO_MM_LOCK above is today's code (own under mm->lock, fork's lockless
-# count of a dormant link) and stays meaningful while the kernel is so. The
-# design without mm->lock in the fault (-DOWN_LOCKLESS) has no mm->lock in
-# own to take away: there fork must lock every link it counts, and the
-# variant that does not (FORK_DORMANT_LOCKLESS) takes OWN_NO_MM_LOCK's place.
+# OWN_NO_MM_LOCK above is the protocol before issue 21's last step (own
+# under mm->lock, fork's lockless count of a dormant link): it shows why
+# that one needed both. The code now follows -DOWN_LOCKLESS, which has no
+# mm->lock in own to take away: there fork must lock every link it counts,
+# and the variant that does not (FORK_DORMANT_LOCKLESS) takes
+# OWN_NO_MM_LOCK's place.
 #
-# The lockless own (-DOWN_LOCKLESS; the design of issue 21's last step, not
-# in the code yet): the wake, the take-over in place and own by copy under
+# The lockless own (-DOWN_LOCKLESS; issue 21's last step, modelled first,
+# now the code's protocol: ptshare.c ptshare_fault): the wake, the take-over in place and own by copy under
 # the table's lock, in a walk section with the link read again under the
 # lock, then (own by copy) the section left, the flush, ptwalk_wait and
 # the put of the old table. Four configurations searched exhaustively:
