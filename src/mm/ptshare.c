@@ -243,7 +243,7 @@ static void link_validate(struct mm *mm, pte_t *link, paddr_t table)
  * shared table protects it. The last sharer need not: no other link can
  * appear but by its own fork, which takes the table's lock. Lets it go.
  */
-static void wake_locked(struct mm *mm, pte_t *link, pte_t e, uint64_t cover)
+static void wake_locked(struct mm *mm, uintptr_t va, pte_t *link, pte_t e, uint64_t cover)
 {
 	paddr_t table = pte_pa(e);
 
@@ -251,7 +251,7 @@ static void wake_locked(struct mm *mm, pte_t *link, pte_t e, uint64_t cover)
 		if ((share_read(table) & PT_SHARE_LINKS) > 1 && !ptshare_skip_protect)
 			protect_locked(table, mm, cover);
 		link_validate(mm, link, table);
-		PTSHARE_CHECK_LINK(0, link, "wake");
+		PTSHARE_CHECK_LINK(va, link, "wake");
 	}
 	ptlock_unlock(table);
 }
@@ -294,7 +294,7 @@ static paddr_t table_copy(paddr_t table)
  * that may be on its way to the old table, and only then the put that may
  * free it.
  */
-static int own_by_copy(struct mm *mm, pte_t *link, pte_t e, uint64_t cover)
+static int own_by_copy(struct mm *mm, uintptr_t va, pte_t *link, pte_t e, uint64_t cover)
 {
 	paddr_t table = pte_pa(e), copy;
 	bool was_valid = pte_valid(e);
@@ -308,7 +308,7 @@ static int own_by_copy(struct mm *mm, pte_t *link, pte_t e, uint64_t cover)
 		return -ENOMEM;
 	}
 	ptlock_link_store(link, pa_to_pte(copy) | PTE_V);
-	PTSHARE_CHECK_LINK(0, link, "table copy");
+	PTSHARE_CHECK_LINK(va, link, "table copy");
 	ptlock_unlock(table);
 	if (was_valid) {
 		tlb_shadow_table_unlinked(mm, table);
@@ -331,13 +331,13 @@ static int own_by_copy(struct mm *mm, pte_t *link, pte_t e, uint64_t cover)
  * lock we hold. Clearing PROTECTED comes first, so that the next fork
  * makes the links dormant again.
  */
-static int own_locked(struct mm *mm, pte_t *link, pte_t e, uint64_t cover)
+static int own_locked(struct mm *mm, uintptr_t va, pte_t *link, pte_t e, uint64_t cover)
 {
 	paddr_t table = pte_pa(e);
 	uint32_t word = share_read(table);
 
 	if ((word & PT_SHARE_LINKS) > 1)
-		return own_by_copy(mm, link, e, cover);
+		return own_by_copy(mm, va, link, e, cover);
 	if (!pte_valid(e) || (word & PT_SHARE_PROTECTED)) {
 		__atomic_fetch_and(share_word(table), ~PT_SHARE_PROTECTED, __ATOMIC_RELAXED);
 		if (!pte_valid(e))
@@ -372,10 +372,10 @@ int ptshare_fault(struct mm *mm, uintptr_t va, bool write, uintptr_t pc)
 		return PTSHARE_FORK_PENDING;
 	}
 	if (!write) {
-		wake_locked(mm, link, e, cover);
+		wake_locked(mm, va, link, e, cover);
 		return 0;
 	}
-	return own_locked(mm, link, e, cover);
+	return own_locked(mm, va, link, e, cover);
 }
 
 bool ptshare_wake(struct mm *mm, uintptr_t va)
@@ -388,7 +388,7 @@ bool ptshare_wake(struct mm *mm, uintptr_t va)
 			  : 0;
 	if (e == 0)
 		return false;
-	wake_locked(mm, link, e, tlb_shadow_write_cover(mm));
+	wake_locked(mm, va, link, e, tlb_shadow_write_cover(mm));
 	return pte_is_dormant(e);
 }
 
@@ -404,7 +404,7 @@ int ptshare_own(struct mm *mm, uintptr_t va, size_t size)
 	for (uintptr_t slot = va & ~(SV39_SIZE_2M - 1); slot < end; slot += SV39_SIZE_2M) {
 		pte_t *link;
 		pte_t e = ptlock_find_link(mm, slot, &link, (uintptr_t)__builtin_return_address(0));
-		int err = e != 0 ? own_locked(mm, link, e, tlb_shadow_write_cover(mm)) : 0;
+		int err = e != 0 ? own_locked(mm, slot, link, e, tlb_shadow_write_cover(mm)) : 0;
 
 		if (err)
 			return err;

@@ -33,8 +33,8 @@
  *             second half of each of those tables, and two other tables whole and
  *             across their boundary, read-only and back (writing a page of
  *             each in between); ROUNDS rounds
- *   forkcopy  a 16 MiB process forks 2 * ROUNDS times (up to 64 while no
- *             copy has waited) while pairs of threads meet on a fresh page
+ *   forkcopy  a 16 MiB process forks 2 * ROUNDS times (with -w MAX, up to
+ *             MAX while no copy has waited) while pairs of threads meet on a fresh page
  *             of its first table each round, both at work before the fork
  *             starts: a writer storing a count through its hart's
  *             writable entry (and checking its last store is still
@@ -45,9 +45,10 @@
  *             lands in the child's frame alone (a lost write). Counts the
  *             copies that waited (memstat's cow_fork_waits)
  *
- * `ptlocktest [-r ROUNDS] [-n THREADS] [SCENARIO...]` runs the scenarios
- * named (default: all, in the order above); ROUNDS defaults to 4, THREADS
- * to the number of harts (at least 2, at most 8). Each runs in a process of
+ * `ptlocktest [-r ROUNDS] [-n THREADS] [-w MAX] [SCENARIO...]` runs the
+ * scenarios named (default: all, in the order above); ROUNDS defaults to
+ * 4, THREADS to the number of harts (at least 2, at most 8), MAX (forkcopy's
+ * forks while no copy has waited) to none. Each runs in a process of
  * its own and prints one result line, then "ptlocktest: NAME: free frames N
  * before, N after" (the settled count, every child reaped) and
  * "ptlocktest: NAME: PASS" (or FAIL). Last line "ptlocktest: PASS" (exit 0)
@@ -888,11 +889,11 @@ static bool scenario_fork(void)
 #define FC_PAIRS  3
 /*
  * Whether a copy meets fork's window is up to how the host schedules the
- * harts: when none has waited after 2 * ROUNDS forks, go on forking up to
- * this many (where no window exists, as under faultlock=mm or shared
- * tables, the extra forks are cheap).
+ * harts: with -w MAX, when none has waited after 2 * ROUNDS forks, go on
+ * forking up to MAX times (for the modes that require a wait: per-page
+ * fork, where the window exists).
  */
-#define FC_MAX_FORKS 64
+static long fc_max_forks;
 
 static volatile unsigned long *fc_region;
 static int fc_pairs;
@@ -1024,7 +1025,7 @@ static bool scenario_forkcopy(void)
 			return false;
 		}
 	}
-	for (r = 1; r <= forks || (r <= FC_MAX_FORKS && !fc_waited(&m0)); r++) {
+	for (r = 1; r <= forks || (r <= fc_max_forks && !fc_waited(&m0)); r++) {
 		int pid;
 
 		__atomic_store_n(&fc_page, r, __ATOMIC_RELEASE);
@@ -1097,7 +1098,7 @@ static bool run(int i)
 
 static int usage(void)
 {
-	printf("usage: ptlocktest [-r ROUNDS] [-n THREADS (2-%d)] "
+	printf("usage: ptlocktest [-r ROUNDS] [-n THREADS (2-%d)] [-w MAX] "
 	       "[tables|unmap|fork|onetable|mprotect|forkcopy...]\n",
 	       TH_MAX);
 	return 2;
@@ -1117,6 +1118,8 @@ int main(int argc, char **argv)
 			rounds = atoi(argv[a + 1]);
 		else if (strcmp(argv[a], "-n") == 0)
 			nthreads = atoi(argv[a + 1]);
+		else if (strcmp(argv[a], "-w") == 0)
+			fc_max_forks = atoi(argv[a + 1]);
 		else
 			return usage();
 	}
