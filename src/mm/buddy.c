@@ -96,7 +96,13 @@ static void check_freeable(const struct frame *f, unsigned order)
 	check_tails(i, order, "buddy_free");
 }
 
-static struct frame *alloc_locked(unsigned order)
+/*
+ * A block of 2^order frames off the free lists, the larger blocks split on
+ * the way (the upper halves go back), its head FRAME_ALLOCATED, its tails
+ * still FRAME_TAIL and unchecked (the caller checks them: alloc_locked
+ * under the lock, a batch after it). NULL if no block that large is free.
+ */
+static struct frame *alloc_block_locked(unsigned order)
 {
 	struct frame *f = NULL;
 	unsigned o;
@@ -119,10 +125,18 @@ static struct frame *alloc_locked(unsigned order)
 		half->order = (uint8_t)o;
 		frame_list_push(&buddy.free[o], half);
 	}
-	check_tails(frame_index(f), order, "buddy_alloc");
 	f->state = FRAME_ALLOCATED;
 	f->order = (uint8_t)order;
 	add_free_frames(-(int64_t)(1u << order));
+	return f;
+}
+
+static struct frame *alloc_locked(unsigned order)
+{
+	struct frame *f = alloc_block_locked(order);
+
+	if (f != NULL)
+		check_tails(frame_index(f), order, "buddy_alloc");
 	return f;
 }
 
@@ -173,15 +187,43 @@ void buddy_free(struct frame *f, unsigned order)
 	buddy_unlock();
 }
 
+/*
+ * The order of one block that holds a batch of n frames exactly (n a power
+ * of two within the buddy's orders), or 0 if there is none.
+ */
+static unsigned batch_order(unsigned n)
+{
+	unsigned order = (unsigned)__builtin_ctz(n);
+
+	return n > 1 && (n & (n - 1)) == 0 && order <= BUDDY_MAX_ORDER ? order : 0;
+}
+
+/*
+ * A block of the batch's order, taken whole, is one list operation (and a
+ * few splits) under the lock, where n frames taken one by one are n: the
+ * lock is held a fraction as long when harts refill at the same instant.
+ * Its frames become order-0 blocks of their own after the lock is let go:
+ * the block is ours, nobody else looks at its tails.
+ */
 unsigned buddy_alloc_batch(struct frame **out, unsigned n)
 {
-	unsigned got = 0;
+	unsigned order = batch_order(n), got = 0;
+	struct frame *block;
 
 	buddy_lock();
-	while (got < n && (out[got] = alloc_locked(0)) != NULL)
+	block = order != 0 ? alloc_block_locked(order) : NULL;
+	while (block == NULL && got < n && (out[got] = alloc_locked(0)) != NULL)
 		got++;
 	buddy_unlock();
-	return got;
+	if (block == NULL)
+		return got;
+	check_tails(frame_index(block), order, "buddy_alloc");
+	for (unsigned k = 0; k < n; k++) {
+		out[k] = block + k;
+		out[k]->state = FRAME_ALLOCATED;
+		out[k]->order = 0;
+	}
+	return n;
 }
 
 void buddy_free_batch(struct frame *const *frames, unsigned n)

@@ -27,7 +27,11 @@ struct frame *buddy_alloc(unsigned order);
 /* Give a block back, merging it with its free buddies. */
 void buddy_free(struct frame *f, unsigned order);
 
-/* Order 0 in batches, under one lock acquisition (for the per-hart caches). */
+/*
+ * Order 0 in batches, under one lock acquisition (for the per-hart caches):
+ * a batch of a power of two takes one block of that order whole when one
+ * is free (split into frames after the lock is let go), else frame by frame.
+ */
 unsigned buddy_alloc_batch(struct frame **out, unsigned n); /* returns how many */
 void buddy_free_batch(struct frame *const *frames, unsigned n);
 

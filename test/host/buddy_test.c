@@ -1,8 +1,9 @@
 /*
  * buddy_test: the buddy allocator alone (buddy_alloc/buddy_free, no caches):
  * exact splits and merges on a hand-built memory map, every order,
- * exhaustion, a random sequence checked against a page bitmap, and the
- * checks that catch double and misaligned frees.
+ * exhaustion, a random sequence checked against a page bitmap, batches
+ * (whole blocks and frame by frame), and the checks that catch double and
+ * misaligned frees.
  */
 #include <stdlib.h>
 
@@ -242,6 +243,59 @@ static void expect_death(void (*fn)(void *), const char *what, const char *needl
 	CHECK(strstr(msg, needle) != NULL);
 }
 
+/*
+ * Batches (the per-hart caches' refills): a power of two comes as one
+ * block, split into order-0 frames; with no block that large free, frame by
+ * frame; any other size frame by frame. Every frame goes back and merges.
+ */
+static void test_batches(void)
+{
+	/* The hand-built map of test_split_merge: one order-2 block, one order-10. */
+	struct physmem_range rsv = {BASE + 64 * KiB, 4 * MiB - 64 * KiB};
+	struct frame *out[1024], *hold[16];
+	unsigned n;
+
+	SECTION("batches: one block split after the lock, else frame by frame");
+	shim_arena(&pm, BASE, 8 * MiB, &rsv, 1);
+	frames_init(&pm);
+	n = buddy_alloc_batch(out, 64);
+	CHECK_EQ(n, 64);
+	for (unsigned k = 0; k < n; k++) {
+		CHECK(out[k] == out[0] + k); /* one block, in order */
+		CHECK_EQ(out[k]->state, FRAME_ALLOCATED);
+		CHECK_EQ(out[k]->order, 0);
+	}
+	CHECK_EQ(frame_to_pa(out[0]), BASE + 4 * MiB);
+	CHECK_EQ(buddy_free_frames(), 4 + 1024 - 64);
+	for (unsigned k = 0; k < n; k++)
+		buddy_free(out[k], 0);
+	CHECK_EQ(buddy_free_blocks(10), 1);
+	CHECK_EQ(buddy_free_blocks(2), 1);
+
+	/* Fragment: every other frame of the order-10 block held, so no order-1 block is free. */
+	n = buddy_alloc_batch(out, 1024);
+	CHECK_EQ(n, 1024);
+	buddy_free_batch(out, 1024);
+	n = buddy_alloc_batch(out, 1024); /* the order-10 block whole again */
+	CHECK_EQ(n, 1024);
+	for (unsigned k = 0; k < 1024; k += 2)
+		buddy_free(out[k], 0);
+	n = buddy_alloc_batch(hold, 16); /* no order-4 block: 16 single frames */
+	CHECK_EQ(n, 16);
+	for (unsigned k = 0; k < n; k++)
+		CHECK(hold[k]->state == FRAME_ALLOCATED && hold[k]->order == 0);
+	buddy_free_batch(hold, 16);
+	for (unsigned k = 1; k < 1024; k += 2)
+		buddy_free(out[k], 0);
+	CHECK_EQ(buddy_free_blocks(10), 1);
+	n = buddy_alloc_batch(hold, 3); /* not a power of two: frame by frame */
+	CHECK_EQ(n, 3);
+	buddy_free_batch(hold, 3);
+	CHECK_EQ(buddy_free_frames(), 4 + 1024);
+	CHECK_EQ(buddy_free_blocks(10), 1);
+	CHECK_EQ(buddy_free_blocks(2), 1);
+}
+
 static void test_refusals(void)
 {
 	SECTION("double, nested, misaligned and wrong-order frees are fatal");
@@ -259,6 +313,7 @@ int main(void)
 	test_every_order();
 	test_exhaustion();
 	test_random();
+	test_batches();
 	test_refusals();
 	return check_summary("buddy_test");
 }
