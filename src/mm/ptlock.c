@@ -222,12 +222,13 @@ static inline void ptwalk_end(void)
 	irq_pop_off();
 }
 
-void ptwalk_check_begin(struct mm *mm)
+void ptwalk_layout_begin(struct mm *mm)
 {
+	assert(spin_holding(&mm->lock));
 	ptwalk_begin(mm);
 }
 
-void ptwalk_check_end(void)
+void ptwalk_layout_end(void)
 {
 	ptwalk_end();
 }
@@ -341,19 +342,14 @@ pte_t ptlock_find_link(struct mm *mm, uintptr_t va, pte_t **link, uintptr_t pc)
 	}
 }
 
-pte_t ptlock_lock_link(struct mm *mm, pte_t *link, bool *counted)
+pte_t ptlock_lock_link(pte_t *link, bool *counted)
 {
-	assert(spin_holding(&mm->lock));
-	for (;;) {
-		pte_t e;
-		bool done;
+	pte_t e;
 
-		ptwalk_begin(mm);
-		done = link_lock_once(link, &e, counted, 0);
-		ptwalk_end();
-		if (done)
-			return pte_is_table(e) || pte_is_dormant(e) ? e : 0;
-	}
+	assert(walker[this_hart()->index].seq & 1); /* inside ptwalk_layout_begin .. end */
+	while (!link_lock_once(link, &e, counted, 0))
+		;
+	return pte_is_table(e) || pte_is_dormant(e) ? e : 0;
 }
 
 void ptlock_link_store(pte_t *link, pte_t e)

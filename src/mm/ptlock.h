@@ -119,17 +119,20 @@ void ptlock_busy_done(paddr_t table);
  * The wait for every walk section of mm open now to end. (A section,
  * ptlock.c's ptwalk_begin .. ptwalk_end, is per hart, with interrupts off
  * in between; sections do not nest; only ptlock_find, ptlock_find_link,
- * ptlock_lock_link and the debug checks' ptwalk_check_begin open them.)
+ * and the layout changes' ptwalk_layout_begin open them.)
  */
 void ptwalk_wait(struct mm *mm);
 
 /*
- * A walk section around the debug image's whole-tree checks (vm.c
- * mm_check), which read every table of mm under mm->lock while a fault's
- * own by copy may put one (ptshare.c): the put waits for the check.
+ * A layout change's walk section (mm->lock held): around its reads of
+ * links whose tables it then locks (ptlock_lock_link), and around the
+ * debug image's whole-tree checks (vm.c mm_check), since a fault's own by
+ * copy may move a link and put its old table meanwhile (ptshare.c): the
+ * put waits for the section. Never around a ptwalk_wait, which would wait
+ * for it.
  */
-void ptwalk_check_begin(struct mm *mm);
-void ptwalk_check_end(void);
+void ptwalk_layout_begin(struct mm *mm);
+void ptwalk_layout_end(void);
 
 /* What ptlock_find found for va. */
 enum ptlock_found {
@@ -159,13 +162,14 @@ pte_t ptlock_find_link(struct mm *mm, uintptr_t va, pte_t **link, uintptr_t pc);
 
 /*
  * A layout change's lock of the table behind link (valid or dormant), a
- * level-1 entry of mm (mm->lock held): its own walk section guards the
- * read of the link against a fault's own by copy, which may move the link
- * and put the old table meanwhile (ptshare.c). Returns the link's value,
- * locked as ptlock_lock_batch does (*counted for ptlock_unlock_batch), or
- * 0 if it links no table.
+ * level-1 entry of its mm, inside its walk section (ptwalk_layout_begin),
+ * which guards the read of the link against a fault's own by copy: that
+ * may move the link and put the old table meanwhile (ptshare.c). Reads the
+ * link again under the lock. Returns the link's value, locked as
+ * ptlock_lock_batch does (*counted for ptlock_unlock_batch), or 0 if it
+ * links no table.
  */
-pte_t ptlock_lock_link(struct mm *mm, pte_t *link, bool *counted);
+pte_t ptlock_lock_link(pte_t *link, bool *counted);
 
 /* Store e into link, whose table this hart locked through it (ptlock_find_link). */
 void ptlock_link_store(pte_t *link, pte_t e);

@@ -165,7 +165,7 @@ static inline uint32_t count_link(uint32_t *word)
 static inline void fork_one(struct fork_ctx *c, pte_t *link, pte_t *child)
 {
 	bool counted;
-	pte_t e = ptlock_lock_link(c->src, link, &counted);
+	pte_t e = ptlock_lock_link(link, &counted);
 	paddr_t table = pte_pa(e);
 	uint32_t old;
 
@@ -188,7 +188,10 @@ static inline void fork_one(struct fork_ctx *c, pte_t *link, pte_t *child)
 /*
  * One level-1 table of the parent: one walk finds (or adds) the child's
  * level-1 table, whose entries line up with the parent's (the child's
- * are all 0: its user half is empty).
+ * are all 0: its user half is empty). One walk section for all its links
+ * (ptlock_lock_link): a fork of a 1 GiB process shares 512 of them. A link
+ * is 0 or not for as long as fork holds mm->lock (only a layout change
+ * adds or clears one); a fault may only move it to another table meanwhile.
  */
 static int fork_links(uintptr_t va, pte_t *links, unsigned n, void *arg)
 {
@@ -198,13 +201,15 @@ static int fork_links(uintptr_t va, pte_t *links, unsigned n, void *arg)
 
 	if (child == NULL)
 		return PT_ERR_NOMEM;
+	ptwalk_layout_begin(c->src);
 	for (unsigned i = 0; i < n; i++) {
 		if (links[i] == 0)
 			continue;
-		assert((pte_is_table(links[i]) || pte_is_dormant(links[i])) && child[i] == 0);
+		assert(child[i] == 0);
 		fork_one(c, &links[i], &child[i]);
 		shared++;
 	}
+	ptwalk_layout_end();
 	c->links += shared;
 	return 0;
 }
@@ -452,9 +457,13 @@ static void unmap_shared_release(struct mm *mm, paddr_t *gone, int n, bool flush
 static paddr_t unmap_shared_one(struct mm *mm, pte_t *link)
 {
 	bool counted;
-	pte_t e = ptlock_lock_link(mm, link, &counted);
-	paddr_t table = pte_pa(e);
+	pte_t e;
+	paddr_t table;
 
+	ptwalk_layout_begin(mm);
+	e = ptlock_lock_link(link, &counted);
+	ptwalk_layout_end();
+	table = pte_pa(e);
 	if (e == 0)
 		return 0;
 	if ((share_read(table) & PT_SHARE_LINKS) == 1) {

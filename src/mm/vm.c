@@ -443,10 +443,10 @@ void mm_check(struct mm *mm, const char *when)
 	int problems;
 
 	assert(spin_holding(&mm->lock));
-	ptwalk_check_begin(mm); /* a fault's own by copy may put a table meanwhile */
+	ptwalk_layout_begin(mm); /* a fault's own by copy may put a table meanwhile */
 	ptshare_check(mm, when);
 	problems = pt_check_ad(mm->root, vm_check_report, (void *)when);
-	ptwalk_check_end();
+	ptwalk_layout_end();
 	if (problems != 0)
 		panic("%s: %d A/D problems in a user page table", when, problems);
 #else
