@@ -342,7 +342,7 @@ pte_t ptlock_find_link(struct mm *mm, uintptr_t va, pte_t **link, uintptr_t pc)
 	}
 }
 
-pte_t ptlock_lock_link(pte_t *link, bool *counted)
+__attribute__((noinline)) pte_t ptlock_lock_link_slow(pte_t *link, bool *counted)
 {
 	pte_t e;
 

@@ -45,6 +45,7 @@
 
 #include "src/arch/riscv/pte.h"
 #include "src/mm/frame.h"
+#include "src/mm/pagetable.h"
 #include "src/mm/phys.h"
 #include "src/mm/ptshare.h"
 #include "src/mm/vm.h"
@@ -169,7 +170,24 @@ pte_t ptlock_find_link(struct mm *mm, uintptr_t va, pte_t **link, uintptr_t pc);
  * ptlock_lock_batch does (*counted for ptlock_unlock_batch), or 0 if it
  * links no table.
  */
-pte_t ptlock_lock_link(pte_t *link, bool *counted);
+pte_t ptlock_lock_link_slow(pte_t *link, bool *counted);
+
+static inline pte_t ptlock_lock_link(pte_t *link, bool *counted)
+{
+#ifndef KINE_MM_CHECK
+	/* Inline, the common case: fork takes one per table it shares. */
+	pte_t e = __atomic_load_n(link, __ATOMIC_ACQUIRE);
+
+	if (__builtin_expect(pte_is_table(e) || pte_is_dormant(e), 1)) {
+		*counted = ptlock_lock_batch(pte_pa(e));
+		if (__builtin_expect(__atomic_load_n(link, __ATOMIC_RELAXED) == e, 1))
+			return e;
+		ptlock_unlock_batch(pte_pa(e), *counted);
+	}
+#endif
+	/* The debug image always goes here: it records the table its walk loaded. */
+	return ptlock_lock_link_slow(link, counted);
+}
 
 /* Store e into link, whose table this hart locked through it (ptlock_find_link). */
 void ptlock_link_store(pte_t *link, pte_t e);
