@@ -344,7 +344,13 @@ static int shadow_stale_runner(struct mm *mm, uint64_t cover, uint64_t *seen)
 	return -1;
 }
 
-void tlb_shadow_copy_source(struct mm *mm, uint64_t cover)
+/*
+ * Panic, naming the harts, if another hart that runs mm has not seen
+ * shootdown cover when this one is about to act on what fork took away:
+ * who (on this hart) does what to mm, while that hart may still do risk.
+ */
+static void shadow_stale_check(struct mm *mm, uint64_t cover, const char *who, const char *what,
+			       const char *risk)
 {
 	uint64_t seen = 0;
 	int h;
@@ -352,28 +358,24 @@ void tlb_shadow_copy_source(struct mm *mm, uint64_t cover)
 	spin_lock(&shadow_lock);
 	h = shadow_stale_runner(mm, cover, &seen);
 	if (h >= 0)
-		panic("tlb shadow: a COW copy on hart %d reads a frame of mm %lu while hart "
-		      "%d may still store through a writable entry fork took away "
-		      "(shootdown %lu has not reached it; last seen %lu)",
-		      hart_local_index(), (unsigned long)mm->id, h, (unsigned long)cover,
-		      (unsigned long)seen);
+		panic("tlb shadow: %s on hart %d %s mm %lu while hart %d may still %s (shootdown "
+		      "%lu has not reached it; last seen %lu)",
+		      who, hart_local_index(), what, (unsigned long)mm->id, h, risk,
+		      (unsigned long)cover, (unsigned long)seen);
 	spin_unlock(&shadow_lock);
+}
+
+void tlb_shadow_copy_source(struct mm *mm, uint64_t cover)
+{
+	shadow_stale_check(mm, cover, "a COW copy", "reads a frame of",
+			   "store through a writable entry fork took away");
 }
 
 void tlb_shadow_protect_pass(struct mm *mm, uint64_t cover)
 {
-	uint64_t seen = 0;
-	int h;
-
-	spin_lock(&shadow_lock);
-	h = shadow_stale_runner(mm, cover, &seen);
-	if (h >= 0)
-		panic("tlb shadow: hart %d write-protects a shared table of mm %lu while hart "
-		      "%d may still walk it through a link fork made dormant, or store through "
-		      "a writable entry of it (shootdown %lu has not reached it; last seen %lu)",
-		      hart_local_index(), (unsigned long)mm->id, h, (unsigned long)cover,
-		      (unsigned long)seen);
-	spin_unlock(&shadow_lock);
+	shadow_stale_check(mm, cover, "a protection pass", "write-protects a shared table of",
+			   "walk it through a link fork made dormant, or store through a writable "
+			   "entry of it");
 }
 
 void tlb_shadow_mm_destroy(struct mm *mm)
