@@ -76,9 +76,21 @@ summary=()
 # options; $4: pan's C compiler options; $5: pan's run-time options. The
 # option lists are split into words on purpose.
 # shellcheck disable=SC2086
+# Bazel's test sharding (test/model/BUILD's shard_count): shard i of n runs
+# checks i, i + n, i + 2n, ... of the list below, in its order.
+check_no=0
+if [[ -n "${TEST_SHARD_STATUS_FILE:-}" ]]; then
+  touch "$TEST_SHARD_STATUS_FILE"
+fi
+
 check() {
   local name="$1" expect="$2" defs="$3" ccflags="$4" panflags="$5"
   local dir="$scratch/$name" t0 t1 out verdict="" why=""
+  check_no=$((check_no + 1))
+  if [[ -n "${TEST_TOTAL_SHARDS:-}" ]] &&
+    (((check_no - 1) % TEST_TOTAL_SHARDS != ${TEST_SHARD_INDEX:-0})); then
+    return 0
+  fi
   mkdir -p "$dir"
   cp "$model" "$dir/model.pml"
   t0=$(date +%s.%N)
