@@ -270,7 +270,7 @@ static void walk_linger(void)
 }
 
 /* The level-1 entry for va in mm, read without mm->lock; NULL if no level-1 table. */
-static pte_t *walk_link(struct mm *mm, uintptr_t va)
+static inline __attribute__((always_inline)) pte_t *walk_link(struct mm *mm, uintptr_t va)
 {
 	const pte_t *root = phys_to_virt(mm->root);
 	pte_t e = __atomic_load_n(&root[sv39_vpn(va, 2)], __ATOMIC_ACQUIRE);
