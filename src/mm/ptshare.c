@@ -722,7 +722,14 @@ static void audit_walk(struct audit *a)
 	spin_lock(&audit_lock);
 	for (struct mm *mm = audit_mms; mm != NULL; mm = mm->audit_next) {
 		spin_lock(&mm->lock); /* bare: mm_lock would bump the clock */
+		/*
+		 * A fault's own by copy may put a table of mm meanwhile (no
+		 * mm->lock): the walk section makes its put wait, so the walk
+		 * never reads a table page freed and reused under it.
+		 */
+		ptwalk_layout_begin(mm);
 		(void)pt_for_each_link_table(mm->root, 0, USER_END, audit_links, a);
+		ptwalk_layout_end();
 		spin_unlock(&mm->lock);
 	}
 	spin_unlock(&audit_lock);
