@@ -542,14 +542,20 @@ int fdt_find_phandle(const struct fdt *t, uint32_t phandle)
 
 /* ---- Properties ---- */
 
-/* The first property at or after `off` (skipping NOPs) in the same node. */
+/*
+ * The first property at or after `off` (skipping NOPs) in the same node:
+ * one fdt_prop_at accepts. A validated blob's properties all have names in
+ * bounds; an offset the caller made up may land inside a value that looks
+ * like a property token, whose name offset is anything (found by fuzz_fdt).
+ */
 static int prop_from(const struct fdt *t, int off)
 {
+	const uint8_t *s = t->blob + t->struct_off;
 	uint32_t tag, next;
 
 	while (token_at(t, off, &tag, &next)) {
 		if (tag == TOK_PROP)
-			return off;
+			return string_at(t, fdt_be32(s + off + 8)) ? off : -FDT_ERR_BADSTRING;
 		if (tag != TOK_NOP)
 			return -FDT_ERR_NOTFOUND;
 		off = (int)next;
