@@ -237,6 +237,13 @@ void ptwalk_wait(struct mm *mm)
 {
 	bool waited = false;
 
+	/*
+	 * Never from inside a walk section of this hart: the loop would wait
+	 * for it, forever (the model's OWN_WAIT_IN_SECTION). Sound with
+	 * interrupts on too: a section keeps them off, so an open one on this
+	 * hart is the caller's own.
+	 */
+	assert(!(__atomic_load_n(&walker[this_hart()->index].seq, __ATOMIC_RELAXED) & 1));
 	if (VM_INJECTED(ptlock_skip_grace))
 		return; /* fault injection: ptwalk_check_free must catch it */
 	/* The caller's unlink before any load of a mark. */

@@ -120,7 +120,9 @@ void ptlock_busy_done(paddr_t table);
  * The wait for every walk section of mm open now to end. (A section,
  * ptlock.c's ptwalk_begin .. ptwalk_end, is per hart, with interrupts off
  * in between; sections do not nest; only ptlock_find, ptlock_find_link,
- * and the layout changes' ptwalk_layout_begin open them.)
+ * and the layout changes' ptwalk_layout_begin open them.) Never called
+ * inside a section of this hart's own, which it would wait for forever
+ * (asserted), nor holding a table lock a walker may spin for.
  */
 void ptwalk_wait(struct mm *mm);
 
