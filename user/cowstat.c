@@ -45,6 +45,11 @@ int main(int argc, char **argv)
 	       (unsigned long)ms.ptshare_wakes, (unsigned long)ms.ptshare_protects,
 	       (unsigned long)ms.ptshare_copies, (unsigned long)ms.ptshare_takeovers,
 	       (unsigned long)ms.ptshare_frees, (unsigned long)ms.ptshare_drops);
+	printf("megapages     %lu mapped, %lu fallbacks to 4 KiB, %lu split, %lu reused whole, "
+	       "%lu blocks freed whole, %lu in parts\n",
+	       (unsigned long)ms.mega_maps, (unsigned long)ms.mega_fallbacks,
+	       (unsigned long)ms.mega_splits, (unsigned long)ms.mega_whole_reuses,
+	       (unsigned long)ms.mega_whole_frees, (unsigned long)ms.mega_part_frees);
 	printf("table locks   %lu finds started over (link changed), %lu frees waited for a walk\n",
 	       (unsigned long)ms.ptlock_retries, (unsigned long)ms.ptlock_grace_waits);
 	if (ms.audit_runs + ms.audit_skipped != 0)

@@ -31,6 +31,7 @@ BOOT_PROGRAMS = [
     "forktree",
     "hello",
     "init",
+    "megatest",
     "memleak",
     "pingpong",
     "pipetest",

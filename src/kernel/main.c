@@ -21,6 +21,13 @@
  *                 protection; a table copy takes a reference too many; a
  *                 fault's wake or own does not wait for a pending fork's
  *                 shootdown: its checks must catch each)
+ *   thp=on | thp=off
+ *                 whether private anonymous mappings get 2 MiB megapages
+ *                 where a 2 MiB-aligned 2 MiB lies wholly inside one
+ *                 (src/mm/megapage.h; on by default) or 4 KiB pages only;
+ *                 the debug image also takes thp=extramap (fault
+ *                 injection: a fork takes one whole map too many, which
+ *                 the count audit must catch)
  *   faultlock=table | faultlock=mm
  *                 what a page fault locks: the level-0 table of its PTE
  *                 alone (src/mm/ptlock.h; the default), or also the
@@ -67,6 +74,7 @@
 #include "src/mm/frame.h"
 #include "src/mm/frame_cache.h"
 #include "src/mm/kstack.h"
+#include "src/mm/megapage.h"
 #include "src/mm/memstat.h"
 #include "src/mm/phys.h"
 #include "src/mm/physmem.h"
@@ -139,6 +147,21 @@ static void boot_ptshare(void)
 	memstat_on_settle(ptshare_audit); /* the debug image's global audit; nothing elsewhere */
 }
 
+/* thp=on|off (src/mm/megapage.h), before the first process maps memory. */
+static void boot_thp(void)
+{
+	const char *how = bootargs_get(&bootargs, "thp");
+
+	bool on = how == NULL || strcmp(how, "on") == 0;
+
+	if (how != NULL && strcmp(how, "extramap") == 0 && ptshare_check_enabled())
+		on = megapage_extra_map = true; /* fault injection: the audit must catch it */
+	else if (!on && strcmp(how, "off") != 0)
+		kine_finish(false, "unknown thp=%s (on or off)", how);
+	kprintf("kine: megapages: %s\n",
+		megapage_set(on) ? "on (2 MiB, private anonymous memory)" : "off");
+}
+
 /* faultlock=table|mm (src/mm/cow.h), before any process faults. */
 static void boot_faultlock(void)
 {
@@ -192,6 +215,7 @@ static void boot_memory(void)
 		frame_cache_enabled() ? "on" : "off", frame_poison_enabled() ? "on" : "off");
 	boot_ptshare();
 	boot_faultlock();
+	boot_thp();
 	kprintf("kine: fork: %s\n", mm_fork_mode());
 	kprintf("kine: kernel page table at %#lx: text r-x, rodata r--, data rw-, guard pages "
 		"unmapped, direct map rw-, thread stacks at %#lx with %lu KiB guards\n",

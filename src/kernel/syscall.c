@@ -17,6 +17,7 @@
 #include "src/lib/cpio.h"
 #include "src/mm/asid.h"
 #include "src/mm/cow.h"
+#include "src/mm/megapage.h"
 #include "src/mm/memstat.h"
 #include "src/mm/pt_retired.h"
 #include "src/mm/ptlock.h"
@@ -315,6 +316,12 @@ static long sys_memstat(const uint64_t *a)
 	    .ptlock_grace_waits = __atomic_load_n(&ptlock_stats.grace_waits, __ATOMIC_RELAXED),
 	    .cow_fork_waits = cow.fork_waits,
 	    .cache_lock_waits = ms.events[MEMSTAT_CACHE_WAIT],
+	    .mega_maps = __atomic_load_n(&megapage_stats.maps, __ATOMIC_RELAXED),
+	    .mega_fallbacks = __atomic_load_n(&megapage_stats.fallbacks, __ATOMIC_RELAXED),
+	    .mega_splits = __atomic_load_n(&megapage_stats.splits, __ATOMIC_RELAXED),
+	    .mega_whole_reuses = __atomic_load_n(&megapage_stats.whole_reuses, __ATOMIC_RELAXED),
+	    .mega_whole_frees = __atomic_load_n(&megapage_stats.whole_frees, __ATOMIC_RELAXED),
+	    .mega_part_frees = __atomic_load_n(&megapage_stats.part_frees, __ATOMIC_RELAXED),
 	};
 	return copyout(proc_current()->mm, a[0], &out, sizeof(out));
 }

@@ -37,6 +37,7 @@
 #include "src/arch/riscv/pte.h"
 #include "src/kernel/kernel.h"
 #include "src/mm/frame.h"
+#include "src/mm/megapage.h"
 #include "src/mm/pagetable.h"
 #include "src/mm/ptlock.h"
 #include "src/mm/ptshare.h"
@@ -77,8 +78,10 @@ void cow_stats_read(struct cow_stats *out)
 	out->faults = out->copies + out->reuses;
 }
 
-/* vm_user_fault's internal answer: make the table mm's own first, then start over. */
+/* vm_user_fault's internal answers: make the table mm's own first, then start over; */
 #define FAULT_OWN 1
+/* or resolve a megapage's fault under mm->lock (megapage.h), then start over. */
+#define FAULT_HUGE 2
 
 /*
  * Around each stretch under a table lock. The debug image's audit clock
@@ -475,9 +478,11 @@ static int vm_fault_table(struct mm *mm, uintptr_t va, enum vm_access access, ui
 
 	fault_enter(mm);
 	found = ptlock_find(mm, va, &pte, pc);
-	if (found == PTLOCK_NONE || found == PTLOCK_DORMANT) {
+	if (found < PTLOCK_SHARED) {
 		fault_exit(mm);
-		return found == PTLOCK_NONE ? -EFAULT : FAULT_OWN;
+		return found == PTLOCK_NONE      ? -EFAULT
+		       : found == PTLOCK_DORMANT ? FAULT_OWN
+						 : FAULT_HUGE;
 	}
 	e = vm_pte_settled(pte);
 	if (vm_access_ok(pte, e, access)) {
@@ -523,6 +528,19 @@ static int vm_fault_own(struct mm *mm, uintptr_t va, enum vm_access access, uint
 	}
 }
 
+/*
+ * A megapage's fault (megapage_fault, under mm->lock); after a split, the
+ * 4 KiB COW fault that copies the one page written, from the start. Out of
+ * line: rare, and vm_user_fault's common path keeps no register for it.
+ */
+static __attribute__((noinline)) int vm_fault_huge(struct mm *mm, uintptr_t va,
+						   enum vm_access access)
+{
+	int err = megapage_fault(mm, va, access);
+
+	return err == MEGAPAGE_SPLIT ? vm_user_fault(mm, va, access) : err;
+}
+
 __attribute__((noinline)) int vm_user_fault(struct mm *mm, uintptr_t va, enum vm_access access)
 {
 	uintptr_t pc = (uintptr_t)__builtin_return_address(0);
@@ -532,8 +550,10 @@ __attribute__((noinline)) int vm_user_fault(struct mm *mm, uintptr_t va, enum vm
 	for (;;) {
 		int err = vm_fault_table(mm, va, access, pc);
 
-		if (err != FAULT_OWN)
-			return err;
+		if (err <= 0)
+			return err; /* one test on the common path: 0 or -errno */
+		if (err == FAULT_HUGE)
+			return vm_fault_huge(mm, va, access);
 		err = vm_fault_own(mm, va, access, pc);
 		/*
 		 * A read or fetch just runs again through the woken link (and

@@ -19,9 +19,12 @@ enum vm_access { VM_ACCESS_READ, VM_ACCESS_WRITE, VM_ACCESS_EXEC };
  * is not busy (vm.h): if it now allows the access (another thread's COW
  * fault was installing it, or a hart faulted on a clear A), 0 to retry; a
  * write to a COW page is resolved; a link fork left dormant is woken, or
- * for a write the table made mm's own, under mm->lock; anything else is
+ * for a write the table made mm's own, under the table's lock alone
+ * (ptshare_fault); anything else is
  * -EFAULT. -ENOMEM if a COW copy or a table's copy found no frame. 0 may
- * also mean "another thread changed the page meanwhile: retry".
+ * also mean "another thread changed the page meanwhile: retry". A megapage
+ * leaf (megapage.h) is resolved under mm->lock instead: made writable whole
+ * for its only owner, or split, and the 4 KiB fault goes on in its table.
  */
 int vm_user_fault(struct mm *mm, uintptr_t va, enum vm_access access);
 

@@ -330,6 +330,38 @@ void frame_split(paddr_t pa, unsigned order)
 	hart_local_end();
 }
 
+void frame_merge(paddr_t pa, unsigned order)
+{
+	struct frame *head = pa_to_frame(pa);
+	size_t n = (size_t)1 << order;
+
+	if ((frame_index(head) & (n - 1)) != 0)
+		fatal("frame_merge: %#llx is not aligned to order %u", (unsigned long long)pa,
+		      order);
+	for (size_t i = 0; i < n; i++) {
+		struct frame *f = head + i;
+
+		if (f->state != FRAME_ALLOCATED || f->order != 0 || frame_refcount(f) != 1)
+			fatal("frame_merge: frame %#llx of %#llx order %u is not a frame held once "
+			      "(state %u, order %u, refs %u)",
+			      (unsigned long long)frame_to_pa(f), (unsigned long long)pa, order,
+			      f->state, f->order, frame_refcount(f));
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct frame *f = head + i;
+
+		f->flags = 0;
+		f->state = FRAME_TAIL;
+		__atomic_store_n(&f->refs, 0, __ATOMIC_RELAXED);
+	}
+	head->order = (uint8_t)order;
+	/* frame_split counted each tail as allocated: they leave now, as one free counts them. */
+	(void)hart_local_begin();
+	for (size_t i = 1; i < n; i++)
+		memstat_count(MEMSTAT_FREE);
+	hart_local_end();
+}
+
 bool frame_free(paddr_t pa, unsigned order)
 {
 	struct frame *f = pa_to_frame(pa);

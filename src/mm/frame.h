@@ -21,7 +21,8 @@
  *  - pt_share (shares its bytes with slab_inuse and slab_free): a page-table
  *    page's count of links and its protection bits, atomic, by every
  *    address space that links the table (ptshare.h); its lock bit is the
- *    table's lock (ptlock.h).
+ *    table's lock (ptlock.h). On the first frame of a megapage's block:
+ *    the block's whole maps, atomic (megapage.h).
  *  - pt_lock_last: a page-table page: written by the holder of its lock.
  * Free frames (in the buddy or a cache) have refs == 0; an allocated block's
  * head frame holds the block's count; tail frames of a block keep refs == 0
@@ -53,6 +54,7 @@ enum frame_state {
 /* flags: what the owner of an allocated block uses it for. */
 #define FRAME_F_SLAB    0x0001u /* a slab page (slab.c) */
 #define FRAME_F_KMALLOC 0x0002u /* a kmalloc() block larger than a slab object */
+#define FRAME_F_MEGA    0x0004u /* a frame of a megapage's block (megapage.h) */
 
 /*
  * 24 bytes (checked in frame.c; at most 32 allowed): 0.6% of RAM. There is
@@ -128,6 +130,13 @@ uint64_t frames_managed(void);
  * pt_frames.c). Fatal if pa is not such a block.
  */
 void frame_split(paddr_t pa, unsigned order);
+
+/*
+ * The inverse of frame_split: the 2^order order-0 frames at pa (naturally
+ * aligned), each allocated and held once, become one block held once, to
+ * be freed whole (frame_free(pa, order)). Fatal if any frame is not so.
+ */
+void frame_merge(paddr_t pa, unsigned order);
 
 /*
  * fn gives back the free frames a user of the allocator keeps in reserve

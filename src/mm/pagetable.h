@@ -135,11 +135,11 @@ paddr_t pt_create(void);
 void pt_destroy(paddr_t root, void (*drop)(paddr_t pa, void *ctx), void *ctx);
 
 /*
- * pt_destroy() for a table whose leaves are all 4 KiB (a user address
+ * pt_destroy() for a table whose leaves are 4 KiB or 2 MiB (a user address
  * space), at a cost per level-0 table rather than per frame, and with no
  * call per level-0 table: release is called once for each level-1 table
- * with its SV39_ENTRIES entries as they are (0, links, dormant links; a
- * 2 MiB leaf is release's to refuse) and takes over every level-0 table
+ * with its SV39_ENTRIES entries as they are (0, links, dormant links, 2 MiB
+ * leaves: release lets go of those too) and takes over every level-0 table
  * they link: it lets go of the frames a table maps and of the page itself
  * (pt_page_free), or of its own share of a table other trees link
  * (ptshare.h). Every other table page is freed here. A 1 GiB leaf is fatal.

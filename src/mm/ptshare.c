@@ -33,6 +33,7 @@
 #include "src/kernel/kernel.h"
 #include "src/lib/fmt.h"
 #include "src/mm/frame.h"
+#include "src/mm/megapage.h"
 #include "src/mm/memstat.h"
 #include "src/mm/pagetable.h"
 #include "src/mm/ptlock.h"
@@ -186,6 +187,20 @@ static inline void fork_one(struct fork_ctx *c, pte_t *link, pte_t *child)
 }
 
 /*
+ * A megapage leaf of the parent: one PTE for the child, one whole map more
+ * (megapage.h); a writable one becomes COW in the parent, under fork's
+ * whole-ASID flush like a link made dormant.
+ */
+static void fork_megapage(struct fork_ctx *c, pte_t *link, pte_t *child)
+{
+	if (megapage_fork(link, child, mmu_sets_accessed() ? 0 : PTE_A)) {
+		if (!c->flush)
+			tlb_shadow_write_taken(c->src);
+		c->flush = true;
+	}
+}
+
+/*
  * One level-1 table of the parent: one walk finds (or adds) the child's
  * level-1 table, whose entries line up with the parent's (the child's
  * are all 0: its user half is empty). One walk section for all its links
@@ -206,6 +221,10 @@ static int fork_links(uintptr_t va, pte_t *links, unsigned n, void *arg)
 		if (links[i] == 0)
 			continue;
 		assert(child[i] == 0);
+		if (__builtin_expect(pte_is_leaf(links[i]), 0)) {
+			fork_megapage(c, &links[i], &child[i]);
+			continue;
+		}
 		fork_one(c, &links[i], &child[i]);
 		shared++;
 	}
@@ -221,7 +240,7 @@ int ptshare_fork(struct mm *src, struct mm *dst, bool *flush)
 
 	assert(spin_holding(&src->lock));
 	err = pt_for_each_link_table(src->root, 0, USER_END, fork_links, &c);
-	assert(err == 0 || err == PT_ERR_NOMEM); /* user mappings are 4 KiB leaves */
+	assert(err == 0 || err == PT_ERR_NOMEM); /* user mappings have no 1 GiB leaves */
 	ptshare_count(&ptshare_stats.links, c.links);
 	*flush = c.flush;
 	return err == 0 ? 0 : -ENOMEM;
@@ -543,7 +562,11 @@ void ptshare_put_links(const pte_t *links, void *mm)
 	for (unsigned i = 0; i < SV39_ENTRIES; i++) {
 		if (links[i] == 0)
 			continue;
-		assert(pte_is_table(links[i]) || pte_is_dormant(links[i])); /* no 2 MiB leaf */
+		if (pte_is_leaf(links[i])) {
+			megapage_put(pte_pa(links[i]));
+			continue;
+		}
+		assert(pte_is_table(links[i]) || pte_is_dormant(links[i]));
 		ptshare_put(pte_pa(links[i]), mm);
 	}
 }
@@ -586,11 +609,29 @@ static int check_link(uintptr_t va, pte_t *link, void *ctx)
 	return 0;
 }
 
+/* A megapage leaf: its block is a megapage's, mapped whole at least once. */
+static void check_megapage(uintptr_t va, pte_t e, const char *when)
+{
+	paddr_t pa = pte_pa(e);
+	const struct frame *f = pa_to_frame(pa);
+
+	if (pa % MEGAPAGE_SIZE != 0 || !(f->flags & FRAME_F_MEGA) || megapage_maps(pa) == 0)
+		panic(
+		    "ptshare: %s: the megapage leaf for %#lx maps %#lx (flags %#x, whole maps %u): "
+		    "not a megapage's block",
+		    when, va, pa, f->flags, megapage_maps(pa));
+	if ((e & PTE_W) && (e & PTE_COW))
+		panic("ptshare: %s: the megapage leaf for %#lx is both writable and COW", when, va);
+}
+
 static int check_links(uintptr_t va, pte_t *links, unsigned n, void *ctx)
 {
-	for (unsigned i = 0; i < n; i++, va += SV39_SIZE_2M)
-		if (links[i] != 0)
+	for (unsigned i = 0; i < n; i++, va += SV39_SIZE_2M) {
+		if (pte_is_leaf(links[i]))
+			check_megapage(va, links[i], ctx);
+		else if (links[i] != 0)
 			(void)check_link(va, &links[i], ctx);
+	}
 	return 0;
 }
 #endif
@@ -606,8 +647,17 @@ uint64_t ptshare_audit_gen, ptshare_audit_inflight;
 static struct spinlock audit_lock = SPINLOCK_INIT("mm_audit");
 static struct mm *audit_mms;
 
-/* counts[i] for frame i: tables (AUDIT_TABLE, with links counted) or leaves' tables. */
-#define AUDIT_TABLE 0x80000000u
+/*
+ * counts[i] for frame i: a table's links (AUDIT_TABLE set), or for a user
+ * frame the tables whose leaves map it (AUDIT_LEAVES), AUDIT_WHOLE if a
+ * megapage leaf maps its block, and on a block's first frame the number of
+ * such leaves (AUDIT_MAPS).
+ */
+#define AUDIT_TABLE      0x80000000u
+#define AUDIT_WHOLE      0x40000000u
+#define AUDIT_MAPS_SHIFT 16
+#define AUDIT_MAPS       (0x3fffu << AUDIT_MAPS_SHIFT)
+#define AUDIT_LEAVES     0xffffu
 
 struct audit {
 	uint32_t *counts;
@@ -659,13 +709,55 @@ static void audit_table(struct audit *a, paddr_t table)
 	}
 }
 
+/* A megapage leaf: one more whole map of its block, which holds one reference per frame. */
+static void audit_megapage(struct audit *a, paddr_t pa)
+{
+	uint32_t *c = &a->counts[frame_index(pa_to_frame(pa))];
+
+	for (unsigned i = 0; i < MEGAPAGE_SIZE / PAGE_SIZE; i++) {
+		if (c[i] & AUDIT_TABLE) {
+			audit_clash(a, pa + i * PAGE_SIZE,
+				    "is mapped by a megapage and is a table");
+			return;
+		}
+		if (c[i] == 0)
+			a->frames++;
+		c[i] |= AUDIT_WHOLE;
+	}
+	c[0] += 1u << AUDIT_MAPS_SHIFT;
+}
+
 static int audit_links(uintptr_t va, pte_t *links, unsigned n, void *ctx)
 {
 	(void)va;
 	for (unsigned i = 0; i < n; i++)
 		if (pte_is_table(links[i]) || pte_is_dormant(links[i]))
 			audit_table(ctx, pte_pa(links[i]));
+		else if (pte_is_leaf(links[i]))
+			audit_megapage(ctx, pte_pa(links[i]));
 	return 0;
+}
+
+/*
+ * A megapage block's first frame: its whole maps against the leaves seen.
+ * A live block no leaf maps whole must count none (a lost put otherwise).
+ */
+static bool audit_block(uint64_t i, uint32_t c, char *why, size_t n)
+{
+	const struct frame *f = &frame_table[i];
+	uint32_t seen = (c & AUDIT_WHOLE) ? (c & AUDIT_MAPS) >> AUDIT_MAPS_SHIFT : 0, have;
+
+	/* (A frame's references count its whole maps as one "table" in the message below.) */
+
+	if (i % (MEGAPAGE_SIZE / PAGE_SIZE) != 0 || !(f->flags & FRAME_F_MEGA) ||
+	    f->state != FRAME_ALLOCATED || (c & AUDIT_TABLE))
+		return true;
+	have = megapage_maps(frame_to_pa(f));
+	if (have == seen)
+		return true;
+	fmt_snprintf(why, n, "megapage block %#lx: %u whole maps, but %u megapage leaves map it",
+		     frame_to_pa(f), have, seen);
+	return false;
 }
 
 /*
@@ -681,13 +773,18 @@ static bool audit_compare(const struct audit *a, char *why, size_t n)
 		return false;
 	}
 	for (uint64_t i = 0; i < frame_table_len; i++) {
-		uint32_t c = a->counts[i], want = c & ~AUDIT_TABLE;
+		uint32_t c = a->counts[i];
+		uint32_t want = (c & AUDIT_TABLE)
+				    ? c & ~AUDIT_TABLE
+				    : (c & AUDIT_LEAVES) + ((c & AUDIT_WHOLE) ? 1 : 0);
 		struct frame *f = &frame_table[i];
 		uint32_t have =
 		    (c & AUDIT_TABLE)
 			? __atomic_load_n(&f->pt_share, __ATOMIC_RELAXED) & PT_SHARE_LINKS
 			: frame_refcount(f);
 
+		if (!audit_block(i, c, why, n))
+			return false;
 		if (c != 0 && have != want) {
 			fmt_snprintf(why, n, "%s %#lx: %u %s, but %u %s",
 				     (c & AUDIT_TABLE) ? "table" : "frame", frame_to_pa(f), have,

@@ -273,7 +273,8 @@ void ptshare_put(paddr_t table, void *mm);
 
 /*
  * Exit: ptshare_put for each level-0 table that one level-1 table's
- * SV39_ENTRIES entries (links) point at, valid or dormant. It is exit's
+ * SV39_ENTRIES entries (links) point at, valid or dormant, and
+ * megapage_put for each megapage leaf among them. It is exit's
  * pt_destroy_leaf_tables release: one call per level-1 table, a tight
  * loop over its links.
  */

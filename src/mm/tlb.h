@@ -76,6 +76,8 @@ void tlb_shootdown(struct mm *mm, uintptr_t va, size_t size);
  * seen the lockless walks out too). Call after the stores that unlinked
  * them: with mm->lock held (a layout change), or from a fault's own by
  * copy of a shared table (ptshare.c), whose unlink held the table's lock.
+ * A megapage's split (megapage.c) calls it too, under mm->lock: its leaf
+ * became a link, a change of a level-1 entry like any other.
  */
 void tlb_shootdown_tables(struct mm *mm);
 

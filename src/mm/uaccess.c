@@ -7,12 +7,15 @@
  * (and referenced) and the direct-map pointer valid while it is copied.
  * A page that does not allow the access goes through the fault path
  * (vm_user_fault), which wakes a dormant link, owns a shared table and
- * breaks copy-on-write, then the page is looked up again.
+ * breaks copy-on-write, then the page is looked up again. A page of a
+ * megapage has no table of its own: its copy holds mm->lock instead.
  */
 #include "src/mm/uaccess.h"
 
 #include "src/kernel/kernel.h"
 #include "src/mm/cow.h"
+#include "src/mm/megapage.h"
+#include "src/mm/pagetable.h"
 #include "src/mm/ptlock.h"
 #include "user/include/kine/errno.h"
 
@@ -30,8 +33,35 @@ static bool uaccess_allows(pte_t e, bool write)
 }
 
 /*
+ * A megapage's page (ptlock_find's PTLOCK_HUGE): its leaf changes under
+ * mm->lock alone (megapage.h), so the copy holds that. The address with
+ * mm->lock held, or NULL with nothing held if the leaf does not allow it.
+ */
+static uint8_t *uaccess_megapage(struct mm *mm, uintptr_t va, bool write)
+{
+	pte_t *link;
+	uint8_t *page;
+
+	mm_lock(mm);
+	link = pt_walk_link(mm->root, va, false);
+	page = link != NULL ? megapage_user_address(*link, va, write) : NULL;
+	if (page == NULL)
+		mm_unlock(mm);
+	return page;
+}
+
+/* Let go of what uaccess_page held: the page's table, or mm->lock for a megapage (0). */
+static void uaccess_done(struct mm *mm, paddr_t table)
+{
+	if (table != 0)
+		ptlock_unlock(table);
+	else
+		mm_unlock(mm);
+}
+
+/*
  * The direct-map address of user page va with its table locked (*table:
- * ptlock_unlock it when done), or NULL with nothing locked if the access
+ * uaccess_done when done), or NULL with nothing locked if the access
  * cannot be had. pc: the system call's call site, for lockstat.
  */
 static uint8_t *uaccess_page(struct mm *mm, uintptr_t va, bool write, paddr_t *table, uintptr_t pc)
@@ -44,7 +74,13 @@ static uint8_t *uaccess_page(struct mm *mm, uintptr_t va, bool write, paddr_t *t
 
 		if (found == PTLOCK_NONE)
 			return NULL;
-		if (found != PTLOCK_DORMANT) {
+		if (found == PTLOCK_HUGE) {
+			uint8_t *page = uaccess_megapage(mm, va, write);
+
+			*table = 0;
+			if (page != NULL)
+				return page;
+		} else if (found != PTLOCK_DORMANT) {
 			pte_t e = vm_pte_settled(pte);
 
 			*table = ptlock_table_of(pte);
@@ -73,7 +109,7 @@ __attribute__((noinline)) int copyin(struct mm *mm, void *dst, uintptr_t usrc, s
 		if (page == NULL)
 			return -EFAULT;
 		memcpy(d, page + usrc % PAGE_SIZE, c);
-		ptlock_unlock(table);
+		uaccess_done(mm, table);
 		d += c;
 		usrc += c;
 		n -= c;
@@ -96,7 +132,7 @@ __attribute__((noinline)) int copyout(struct mm *mm, uintptr_t udst, const void 
 		if (page == NULL)
 			return -EFAULT;
 		memcpy(page + udst % PAGE_SIZE, s, c);
-		ptlock_unlock(table);
+		uaccess_done(mm, table);
 		s += c;
 		udst += c;
 		n -= c;
@@ -123,7 +159,7 @@ __attribute__((noinline)) long copyinstr(struct mm *mm, char *dst, uintptr_t usr
 		size_t n = strnlen(page + va % PAGE_SIZE, c);
 
 		memcpy(dst + len, page + va % PAGE_SIZE, n < c ? n + 1 : c);
-		ptlock_unlock(table);
+		uaccess_done(mm, table);
 		len += n;
 		if (n < c)
 			ret = (long)len;

@@ -5,7 +5,10 @@
  * Owns the user half of each mm's table: its layout under mm->lock, and
  * each level-0 table it changes under that table's lock as well, which
  * the faults take instead of mm->lock (vm.h, ptlock.h). User mappings are
- * 4 KiB leaves only. Every level-0 table holds one reference
+ * 4 KiB leaves and, for private anonymous memory, 2 MiB megapages
+ * (megapage.h), whose leaves change under mm->lock alone and which every
+ * change of 4 KiB leaves splits first where it covers one in part. Every
+ * level-0 table holds one reference
  * on each frame it maps (docs/cow.md); fork shares the tables themselves
  * between parent and child (ptshare.h), so every change of leaves here
  * owns the tables of its range first (ptshare_own).
@@ -24,6 +27,7 @@
 #include "src/arch/riscv/pagecopy.h"
 #include "src/kernel/kernel.h"
 #include "src/mm/frame.h"
+#include "src/mm/megapage.h"
 #include "src/mm/pagetable.h"
 #include "src/mm/pt_retired.h"
 #include "src/mm/ptlock.h"
@@ -211,6 +215,9 @@ static int mm_unmap_locked(struct mm *mm, uintptr_t va, size_t size)
 	size_t c;
 
 	assert(spin_holding(&mm->lock));
+	if (megapage_split_range_ends(mm, va, size) != 0)
+		return -ENOMEM;
+	megapage_unmap_whole(mm, va, size);
 	ptshare_unmap_shared(mm, va, size); /* whole shared tables go uncopied */
 	if (ptshare_own(mm, va, size) != 0)
 		return -ENOMEM;
@@ -232,12 +239,19 @@ static int mm_unmap_locked(struct mm *mm, uintptr_t va, size_t size)
 	return 0;
 }
 
+/* Megapages for a private mapping (megapage_set: never in the eager baseline). */
+static bool vm_megapages(uint64_t extra)
+{
+	return extra == 0 && megapage_enabled;
+}
+
 /*
  * Map fresh pages into [va, va + size), under mm->lock but no table lock:
  * pt_map writes only entries that are 0 (and links that are 0), and a
  * fault never changes an entry that is 0 (a fault there is -EFAULT), so
  * the two touch different words of a table. A new table is zeroed and
- * counted (pt_page_alloc) before its link is published.
+ * counted (pt_page_alloc) before its link is published. Each 2 MiB-aligned
+ * 2 MiB of a private mapping gets a megapage where one is free (megapage.h).
  */
 static int mm_map_anon_locked(struct mm *mm, uintptr_t va, size_t size, unsigned perm,
 			      uint64_t extra)
@@ -255,7 +269,15 @@ static int mm_map_anon_locked(struct mm *mm, uintptr_t va, size_t size, unsigned
 	if (ptshare_own(mm, va, size) != 0)
 		return -ENOMEM;
 	for (done = 0; done < size; done += PAGE_SIZE) {
-		paddr_t pa = frame_alloc_zeroed(0);
+		paddr_t pa;
+
+		if (vm_megapages(extra) && (va + done) % MEGAPAGE_SIZE == 0 &&
+		    size - done >= MEGAPAGE_SIZE &&
+		    megapage_map(mm, va + done, vm_perm_to_pte(perm))) {
+			done += MEGAPAGE_SIZE - PAGE_SIZE;
+			continue;
+		}
+		pa = frame_alloc_zeroed(0);
 
 		if (pa == 0) {
 			err = -ENOMEM;
@@ -430,6 +452,40 @@ static int mm_copy_table(uintptr_t va, pte_t *src, unsigned n, void *arg)
 	return err;
 }
 
+/*
+ * Fork's copy of one level-1 table's links with sharing off: each level-0
+ * table leaf by leaf (mm_copy_table), each megapage leaf as one PTE
+ * (megapage_fork). No link is dormant: only sharing makes them.
+ */
+static int mm_copy_links(uintptr_t va, pte_t *links, unsigned n, void *arg)
+{
+	struct mm_copy_ctx *c = arg;
+
+	for (unsigned i = 0; i < n; i++, va += SV39_SIZE_2M) {
+		pte_t *child;
+		int err;
+
+		if (links[i] == 0)
+			continue;
+		if (pte_is_table(links[i])) {
+			err = mm_copy_table(va, phys_to_virt(pte_pa(links[i])), SV39_ENTRIES, c);
+			if (err != 0)
+				return err;
+			continue;
+		}
+		assert(pte_is_leaf(links[i]));
+		child = pt_walk_link(c->dst->root, va, true);
+		if (child == NULL)
+			return PT_ERR_NOMEM;
+		if (megapage_fork(&links[i], child, c->cow_a)) {
+			if (!c->src_changed)
+				tlb_shadow_write_taken(c->src);
+			c->src_changed = true;
+		}
+	}
+	return 0;
+}
+
 #ifdef KINE_MM_CHECK
 static void vm_check_report(uintptr_t va, pte_t pte, const char *why, void *ctx)
 {
@@ -500,7 +556,7 @@ static int mm_copy_locked(struct mm *src, struct mm_copy_ctx *c)
 	if (vm_fork_shares()) {
 		err = ptshare_fork(src, c->dst, &dormant);
 	} else {
-		err = pt_for_each_leaf_table(src->root, 0, USER_END, mm_copy_table, c);
+		err = pt_for_each_link_table(src->root, 0, USER_END, mm_copy_links, c);
 		__atomic_fetch_add(&ptshare_stats.leaves, c->leaves, __ATOMIC_RELAXED);
 	}
 	if (dormant)
@@ -631,8 +687,8 @@ static int mprotect_leaf(uintptr_t va, pte_t *pte, unsigned level, void *arg)
 	struct mprotect_ctx *c = arg;
 
 	(void)va;
-	assert(level == 0); /* user mappings are 4 KiB leaves */
-	c->pages++;
+	assert(level <= 1); /* 4 KiB leaves and megapages (under mm->lock: megapage.h) */
+	c->pages += level == 0 ? 1 : MEGAPAGE_SIZE / PAGE_SIZE;
 	if (c->apply)
 		__atomic_store_n(pte, mprotect_pte(*pte, c->want), __ATOMIC_RELEASE);
 	return 0;
@@ -669,7 +725,7 @@ int mm_mprotect(struct mm *mm, uintptr_t va, size_t len, unsigned perm)
 	if (!vm_range_ok(va, len) || perm == 0 || ((perm & VM_WRITE) && (perm & VM_EXEC)))
 		return -EINVAL;
 	mm_lock(mm);
-	if (ptshare_own(mm, va, len) != 0) {
+	if (megapage_split_range_ends(mm, va, len) != 0 || ptshare_own(mm, va, len) != 0) {
 		mm_unlock(mm);
 		return -ENOMEM;
 	}

@@ -8,8 +8,9 @@
  * program's mappings, all with PTE_U.
  *
  * mm->lock serializes the changes of the address space's layout (mmap,
- * munmap, mprotect, sbrk, fork, exec, exit) and guards the mm's fields;
- * take it with mm_lock(). Page faults do not take it: a fault locks the
+ * munmap, mprotect, sbrk, fork, exec, exit) and guards the mm's fields and
+ * its megapage leaves (megapage.h); take it with mm_lock(). Page faults do
+ * not take it, but for the rare fault on a megapage: a fault locks the
  * level-0 table of its PTE alone (ptlock.h), and a layout change locks
  * each table whose leaves or link it changes, after mm->lock. A COW copy
  * makes its PTE busy (vm_pte_busy) under the table's lock, then lets the
@@ -177,13 +178,17 @@ long mm_mmap(struct mm *mm, size_t len, unsigned perm, bool shared);
 
 /*
  * Unmap every page in [va, va + len) (holes allowed). 0, -EINVAL, or
- * -ENOMEM when a table fork shared, at an end of the range, found no page
- * for this process's copy (ptshare.h; the shared tables the range covers
- * whole may be gone by then, nothing else is unmapped).
+ * -ENOMEM when a table fork shared, or a megapage, at an end of the range,
+ * found no page for this process's copy or split (ptshare.h, megapage.h;
+ * the shared tables and megapages the range covers whole may be gone by
+ * then, nothing else is unmapped).
  */
 int mm_munmap(struct mm *mm, uintptr_t va, size_t len);
 
-/* Change the permissions of every page in [va, va + len). 0, -EINVAL or -ENOMEM (a hole). */
+/*
+ * Change the permissions of every page in [va, va + len). 0, -EINVAL or
+ * -ENOMEM (a hole, or no page to split a megapage at an end of the range).
+ */
 int mm_mprotect(struct mm *mm, uintptr_t va, size_t len, unsigned perm);
 
 /*

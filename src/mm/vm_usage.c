@@ -16,6 +16,7 @@
 #include "src/mm/vm_usage.h"
 
 #include "src/mm/frame.h"
+#include "src/mm/megapage.h"
 #include "src/mm/pagetable.h"
 #include "src/mm/ptshare.h"
 #include "src/mm/vm.h"
@@ -40,13 +41,23 @@ static void usage_table(struct usage *u, paddr_t table)
 	}
 }
 
-/* A level-1 table's run of links (user mappings have no 2 MiB leaves). */
+/* A megapage: 512 resident pages, shared while another leaf maps its block whole. */
+static void usage_megapage(struct usage *u, paddr_t pa)
+{
+	u->resident += MEGAPAGE_SIZE / PAGE_SIZE;
+	if (megapage_maps(pa) > 1)
+		u->shared += MEGAPAGE_SIZE / PAGE_SIZE;
+}
+
+/* A level-1 table's run of links and megapage leaves. */
 static int usage_links(uintptr_t va, pte_t *links, unsigned n, void *ctx)
 {
 	(void)va;
 	for (unsigned i = 0; i < n; i++)
 		if (pte_is_table(links[i]) || pte_is_dormant(links[i]))
 			usage_table(ctx, pte_pa(links[i]));
+		else if (pte_is_leaf(links[i]))
+			usage_megapage(ctx, pte_pa(links[i]));
 	return 0;
 }
 

@@ -56,6 +56,12 @@ struct kine_memstat {
 	uint64_t ptlock_grace_waits; /* table frees that waited for a fault's lockless walk */
 	uint64_t cow_fork_waits;     /* COW copies that waited for a fork's shootdown */
 	uint64_t cache_lock_waits;   /* per-hart frame cache locks found held (remote drains) */
+	uint64_t mega_maps;          /* 2 MiB megapages mapped (an order-9 block each) */
+	uint64_t mega_fallbacks;     /* 2 MiB slots mapped with 4 KiB pages: no block free */
+	uint64_t mega_splits;        /* megapages broken into 512 4 KiB leaves (a table each) */
+	uint64_t mega_whole_reuses;  /* COW megapages made writable whole by their only owner */
+	uint64_t mega_whole_frees;   /* megapage blocks freed whole (order 9) */
+	uint64_t mega_part_frees;    /* blocks whose last whole map left 4 KiB references */
 };
 
 #endif
