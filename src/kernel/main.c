@@ -215,6 +215,7 @@ static void boot_memory(void)
 		frame_cache_enabled() ? "on" : "off", frame_poison_enabled() ? "on" : "off");
 	boot_ptshare();
 	boot_faultlock();
+	megapage_init();
 	boot_thp();
 	kprintf("kine: fork: %s\n", mm_fork_mode());
 	kprintf("kine: kernel page table at %#lx: text r-x, rodata r--, data rw-, guard pages "

@@ -21,8 +21,7 @@
  *  - pt_share (shares its bytes with slab_inuse and slab_free): a page-table
  *    page's count of links and its protection bits, atomic, by every
  *    address space that links the table (ptshare.h); its lock bit is the
- *    table's lock (ptlock.h). On the first frame of a megapage's block:
- *    the block's whole maps, atomic (megapage.h).
+ *    table's lock (ptlock.h).
  *  - pt_lock_last: a page-table page: written by the holder of its lock.
  * Free frames (in the buddy or a cache) have refs == 0; an allocated block's
  * head frame holds the block's count; tail frames of a block keep refs == 0

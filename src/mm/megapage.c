@@ -8,21 +8,24 @@
  *    copied at fork, made writable, split or taken out), so a fault that
  *    finds one takes mm->lock and reads it again;
  *  - a split links a table whose 512 leaves map the same frames with the
- *    same bits (A included), and keeps that table locked until it has
- *    flushed mm's whole ASID: once a fault can lock the table, no hart
- *    holds the megapage's translation, and a clear A in a 4 KiB leaf tells
- *    the COW fault (cow.c) truthfully that no hart cached the page; the
- *    whole map is dropped after that flush;
+ *    same permissions (COW leaves with A clear where harts set A, as fork
+ *    makes them), and keeps that table locked until it has flushed mm's
+ *    whole ASID: once a fault can lock the table, no hart holds the
+ *    megapage's translation, and a clear A in a 4 KiB leaf tells the COW
+ *    fault (cow.c) truthfully that no hart cached the page; the whole map
+ *    is dropped after that flush;
  *  - a block's frames are freed only by the last of the whole maps and of
  *    their own references, after every hart that could reach them flushed
  *    (a whole map is dropped only after the flush that took its leaf out).
  */
 #include "src/mm/megapage.h"
 
+#include "src/arch/riscv/mmu.h"
 #include "src/kernel/kernel.h"
 #include "src/mm/frame.h"
 #include "src/mm/pagetable.h"
 #include "src/mm/ptlock.h"
+#include "src/mm/slab.h"
 #include "src/mm/tlb.h"
 #include "user/include/kine/errno.h"
 
@@ -48,20 +51,43 @@ static void megapage_count(uint64_t *counter)
 
 /* ---- Blocks and their references ---- */
 
-/* The first frame of the block pa lies in: it holds the whole maps. */
+/*
+ * The whole maps of every 2 MiB of the frame table, one word each, side by
+ * side: fork's and exit's one atomic per megapage then stay within a page
+ * or two of memory, where a word in each block's first struct frame would
+ * cost a TLB miss per block (two blocks' struct frames lie 12 KiB apart).
+ * 4 KiB per 2 GiB of RAM. Set by megapage_init, read-only after.
+ */
+static uint32_t *block_maps;
+static uint64_t block_count;
+
+void megapage_init(void)
+{
+	block_count = (frame_table_len + MEGAPAGE_FRAMES - 1) / MEGAPAGE_FRAMES;
+	block_maps = kzalloc(block_count * sizeof(*block_maps));
+	if (block_maps == NULL)
+		panic("megapage: no memory for %lu blocks' counts", (unsigned long)block_count);
+}
+
+/* The first frame of the block pa lies in. */
 static struct frame *block_head(paddr_t pa)
 {
 	return pa_to_frame(pa & ~(paddr_t)(MEGAPAGE_SIZE - 1));
 }
 
+/* The block's whole maps (frame_table's index arithmetic matches physical alignment). */
 static uint32_t *maps_word(paddr_t pa)
 {
-	return &block_head(pa)->pt_share;
+	uint64_t block = frame_index(block_head(pa)) / MEGAPAGE_FRAMES;
+
+	assert(block < block_count);
+	return &block_maps[block];
 }
 
 uint32_t megapage_maps(paddr_t pa)
 {
-	return __atomic_load_n(maps_word(pa), __ATOMIC_RELAXED);
+	/* Acquire: a reader of the frames' counts after this sees the splits behind it. */
+	return __atomic_load_n(maps_word(pa), __ATOMIC_ACQUIRE);
 }
 
 /*
@@ -81,7 +107,8 @@ static paddr_t block_alloc(void)
 	for (unsigned i = 0; i < MEGAPAGE_FRAMES; i++)
 		head[i].flags |= FRAME_F_MEGA;
 	/* Published by the release store of the leaf that maps it. */
-	__atomic_store_n(&head->pt_share, 1, __ATOMIC_RELAXED);
+	assert(megapage_maps(pa) == 0);
+	__atomic_store_n(maps_word(pa), 1, __ATOMIC_RELAXED);
 	return pa;
 }
 
@@ -129,7 +156,11 @@ void megapage_put(paddr_t pa)
  * Does the one whole map the caller holds reach the block alone: no other
  * whole map, and no frame referenced by anything else? Under mm->lock,
  * which keeps the caller's own fork away; nobody else can gain a
- * reference then, so a true answer stays true.
+ * reference then, so a true answer stays true. The load of the maps is an
+ * acquire: another address space's split takes its frame references
+ * before its release drop of its whole map, so a reader that sees that
+ * drop sees those references too (RISC-V's memory model would otherwise
+ * let it read the frames' old counts of 1).
  */
 static bool block_owned_alone(paddr_t pa)
 {
@@ -195,19 +226,25 @@ bool megapage_fork(pte_t *link, pte_t *child, uint64_t cow_a)
  * same frames with the same bits, each holding a reference on its frame;
  * flush, then drop the whole map.
  *
- * The leaves take the megapage's A bit: clear says no hart has cached it
- * since fork, and a copy of a leaf whose A is clear skips its shootdown
- * (cow.c). A hart may still set A in the megapage leaf after our load of
- * e and cache it until our flush, so the new table stays locked from
- * before its link is published until that flush is over: no fault can
- * copy a frame of it (and trust a clear A) while a hart may still read
- * the frame through the megapage.
+ * COW leaves start with A clear where the harts set A themselves, as fork
+ * leaves them: a copy of a leaf whose A is clear skips its shootdown
+ * (cow.c), and clear is true once the flush below is over, which drops
+ * every megapage entry (a hart that walks a new leaf before then sets its
+ * A). Until then a hart may still read the frames through the megapage, so
+ * the new table stays locked from before its link is published until that
+ * flush is over: no fault can copy a frame of it, trusting a clear A,
+ * while a stale megapage entry can still reach the old frame. (Copying the
+ * megapage's own A would be as safe, but one read of the megapage since
+ * fork would then make all 512 copies shoot down.)
  */
 static int split(struct mm *mm, pte_t *link, pte_t e)
 {
 	paddr_t table = pt_page_alloc(), pa = pte_pa(e);
-	pte_t bits = (e & (PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D | PTE_RSW_MASK)) | PTE_V;
+	pte_t bits = (e & (PTE_R | PTE_W | PTE_X | PTE_U | PTE_D | PTE_RSW_MASK)) | PTE_V;
 	pte_t *t;
+
+	/* A COW leaf as fork makes one (vm.c vm_cow_accessed); any other keeps A. */
+	bits |= (e & PTE_COW) && mmu_sets_accessed() ? 0 : PTE_A;
 
 	if (table == 0)
 		return -ENOMEM;

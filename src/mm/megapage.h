@@ -7,10 +7,10 @@
  * 4 KiB frame can go back to the allocator on its own once a process has
  * broken the megapage up; its references are counted in two places:
  *
- *  - maps, on the block's first frame (struct frame's pt_share word, free
- *    on a frame that is not a table page): the level-1 leaves, in every
- *    address space, that map the block whole. Atomic. Fork adds one:
- *    one atomic per 2 MiB, no frame count touched.
+ *  - maps, one word per 2 MiB of the frame table in an array of their own
+ *    (megapage.c): the level-1 leaves, in every address space, that map
+ *    the block whole. Atomic. Fork adds one: one atomic per 2 MiB, no
+ *    frame count touched.
  *  - each frame's own refs: the level-0 leaves that map it (a process that
  *    split its megapage holds one per frame), the transient references of
  *    copies in flight, plus ONE for all the whole maps together while maps
@@ -49,6 +49,9 @@
 
 #define MEGAPAGE_SIZE  SV39_SIZE_2M
 #define MEGAPAGE_ORDER 9 /* 512 frames */
+
+/* The blocks' counts, after frames_init and slab_init, before the first process. */
+void megapage_init(void);
 
 /* Megapages on (thp=on, the default) or off: megapage_set, at boot. */
 extern bool megapage_enabled;
