@@ -458,7 +458,11 @@ inline megapage_fault(hh, m, p, w)
 		atomic { l1[m] = l1[m] | MA; flush_hart(hh); mm_unlock(m); e = 0 }
 	:: (e & ML) && w && !(e & MW) ->
 		/* block_owned_alone: maps, then each frame's refs */
+#ifdef REACH
+		atomic { x = maps; c = (x == 1) }  /* probe 10 remembers the maps it read */
+#else
 		c = (maps == 1);
+#endif
 #ifndef REUSE_MAPS_ONLY
 		c = c && (fref[0] == 1);
 		c = c && (fref[1] == 1);
@@ -473,7 +477,8 @@ inline megapage_fault(hh, m, p, w)
 				mm_unlock(m); c = 0; e = 0
 			}
 		:: !c ->
-			REACHED(10, maps == 1);
+			REACHED(10, x == 1);
+			PROBE(x = 0);
 			split(hh, m);
 			atomic { mm_unlock(m); e = 0 }
 		fi
