@@ -288,7 +288,7 @@ def main():
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--bin", default=os.path.join(HERE, "..", "..", "bazel-bin"),
                    help="bazel-bin: kernel.elf and user/boot.cpio")
-    p.add_argument("--rounds", type=int, default=7, help="timed boots per option and machine")
+    p.add_argument("--rounds", type=int, default=15, help="timed boots per option and machine")
     p.add_argument("--icount-rounds", dest="icount_rounds", type=int, default=1,
                    help="deterministic boots per option (their counts repeat exactly)")
     p.add_argument("--reps", type=int, default=7, help="forks, heaps, reads per size and boot")
