@@ -3,6 +3,7 @@
  * the images and collects the lines; BENCHMARKS.md explains each case).
  *
  *   forkbench [-i] fork  [-r REPS] MIB...  fork+exit+wait, MIB resident
+ *                                          (and fork_mem: megapages mapped)
  *   forkbench [-i] exec  [-r REPS] MIB...  fork+exec+wait, MIB resident
  *   forkbench [-i] fault [-n PAGES] [-t 0] null trap, 4 KiB memcpy, and the
  *                                          copy, reuse and (unless -t 0)
@@ -38,6 +39,17 @@
  *                                          the child, with the frames the
  *                                          child holds at each step
  *                                          (tools/bench/forkshare.py)
+ *   forkbench [-i] touch [-r REPS] MIB...  issue 23 (megapages): sbrk of MIB
+ *                                          MiB from a 2 MiB boundary, then
+ *                                          one store per page, with the
+ *                                          page faults they took
+ *   forkbench [-i] read [-r REPS] MIB...   read one word per page, then
+ *                                          every word, of a MIB MiB heap
+ *   forkbench [-i] mega [-r REPS]          a write fault on a shared
+ *                                          megapage (split + 4 KiB copy),
+ *                                          the next store's 4 KiB copy, and
+ *                                          the whole reuse by the only
+ *                                          owner (tools/bench/thp.py)
  *   forkbench nop                          exit 0 (what exec runs)
  *
  * Each measurement is one line `kine: bench {json}`, the format of the
@@ -256,12 +268,22 @@ static int fork_once(int do_exec, char *p, long pages, char v, unsigned long *to
 	return 0;
 }
 
-/* fork+exit+wait (exec: fork+exec+wait) with mib MiB written just before. */
+/*
+ * fork+exit+wait (exec: fork+exec+wait) with mib MiB written just before.
+ * A second line, fork_mem, says how the heap was mapped (megapages, or
+ * 4 KiB pages where no order-9 block was free) and what the reps cost in
+ * faults (after each fork the parent's next writes fault: one whole reuse
+ * per megapage once the child is gone).
+ */
 static int bench_fork(int do_exec, int reps, int mib)
 {
 	long pages = (long)mib * 256;
-	char *p = sbrk(pages * PAGE);
+	struct kine_memstat m0, m1, m2;
+	char *p;
 
+	memstat(&m0, 0);
+	p = sbrk(pages * PAGE);
+	memstat(&m1, 0);
 	if (p == (void *)-1 || reps > MAX_SAMPLE)
 		return 0;
 	for (int r = 0; r < reps; r++) {
@@ -274,10 +296,24 @@ static int bench_fork(int do_exec, int reps, int mib)
 			return 0;
 		}
 	}
+	memstat(&m2, 0);
 	sbrk(-pages * PAGE);
 	printf("kine: bench {\"bench\":\"%s\",\"mib\":%d,",
 	       do_exec ? "fork_exec" : "fork_exit_wait", mib);
 	print_stats(reps);
+	printf("kine: bench {\"bench\":\"fork_mem\",\"exec\":%d,\"mib\":%d,\"mega_maps\":%lu,"
+	       "\"mega_fallbacks\":%lu,\"page_faults\":%lu,\"mega_splits\":%lu,"
+	       "\"mega_whole_reuses\":%lu,\"cow_copies\":%lu,\"cow_reuses\":%lu,\"wakes\":%lu,"
+	       "\"takeovers\":%lu,\"reps\":%d}\n",
+	       do_exec, mib, (unsigned long)(m1.mega_maps - m0.mega_maps),
+	       (unsigned long)(m1.mega_fallbacks - m0.mega_fallbacks),
+	       (unsigned long)(m2.page_faults - m1.page_faults),
+	       (unsigned long)(m2.mega_splits - m1.mega_splits),
+	       (unsigned long)(m2.mega_whole_reuses - m1.mega_whole_reuses),
+	       (unsigned long)(m2.cow_copies - m1.cow_copies),
+	       (unsigned long)(m2.cow_reuses - m1.cow_reuses),
+	       (unsigned long)(m2.ptshare_wakes - m1.ptshare_wakes),
+	       (unsigned long)(m2.ptshare_takeovers - m1.ptshare_takeovers), reps);
 	return 1;
 }
 
@@ -695,6 +731,265 @@ static int bench_fault(int pages, int mt)
 	       copy_two_threads("copy_mt_sleep", p, pages, HELPER_SLEEPS, 'i');
 }
 
+/* ---- megapages (issue 23, tools/bench/thp.py) ---- */
+
+#define MEGA (512l * PAGE) /* what one level-1 leaf maps: 2 MiB */
+
+/* Counter deltas over one measured window, summed over the reps. */
+struct mega_delta {
+	unsigned long faults, maps, fallbacks, splits, whole_reuses, cow_copies, cow_reuses,
+	    table_copies, takeovers;
+};
+
+#define MD(f) ((unsigned long)(b->f - a->f))
+
+static void mega_add(struct mega_delta *d, const struct kine_memstat *a,
+		     const struct kine_memstat *b)
+{
+	d->faults += MD(page_faults);
+	d->maps += MD(mega_maps);
+	d->fallbacks += MD(mega_fallbacks);
+	d->splits += MD(mega_splits);
+	d->whole_reuses += MD(mega_whole_reuses);
+	d->cow_copies += MD(cow_copies);
+	d->cow_reuses += MD(cow_reuses);
+	d->table_copies += MD(ptshare_copies);
+	d->takeovers += MD(ptshare_takeovers);
+}
+
+/* One line: the counter deltas (totals over n reps), then the stats of t[0..n). */
+static void mega_print(const char *name, int mib, const struct mega_delta *d, unsigned long *t,
+		       int n)
+{
+	printf("kine: bench {\"bench\":\"%s\",", name);
+	if (mib >= 0)
+		printf("\"mib\":%d,", mib);
+	printf("\"page_faults\":%lu,\"maps\":%lu,\"fallbacks\":%lu,\"splits\":%lu,"
+	       "\"whole_reuses\":%lu,\"cow_copies\":%lu,\"cow_reuses\":%lu,\"table_copies\":%lu,"
+	       "\"takeovers\":%lu,",
+	       d->faults, d->maps, d->fallbacks, d->splits, d->whole_reuses, d->cow_copies,
+	       d->cow_reuses, d->table_copies, d->takeovers);
+	memcpy(samples, t, sizeof(unsigned long) * (size_t)n);
+	print_stats(n);
+}
+
+/*
+ * Move the break up to a 2 MiB boundary, so that the next sbrk of whole
+ * MiBs is judged on whole megapages (each sbrk call is judged alone).
+ */
+static void align_break(void)
+{
+	unsigned long b = (unsigned long)sbrk(0);
+
+	if (b % MEGA != 0)
+		sbrk((long)(MEGA - b % MEGA));
+}
+
+/*
+ * The cost of mapping a heap and using it: sbrk(MIB MiB) from a 2 MiB
+ * boundary, then one store per page, reps times (shrunk back in between).
+ * kine maps anonymous memory at sbrk (megapages taken and zeroed there),
+ * so the stores should take no fault at all: the line counts them.
+ */
+static int bench_touch(int reps, int mib)
+{
+	long pages = (long)mib * 256;
+	unsigned long *t_sbrk = malloc(sizeof(unsigned long) * (size_t)reps);
+	unsigned long *t_store = malloc(sizeof(unsigned long) * (size_t)reps);
+	unsigned long *t_all = malloc(sizeof(unsigned long) * (size_t)reps);
+	struct kine_memstat *m = malloc(2 * sizeof(*m));
+	struct mega_delta d;
+
+	if (t_sbrk == NULL || t_store == NULL || t_all == NULL || m == NULL)
+		return 0;
+	memset(&d, 0, sizeof(d));
+	align_break();
+	for (int r = 0; r < reps; r++) {
+		unsigned long t0, t1, t2;
+		volatile char *p;
+
+		memstat(&m[0], 0);
+		t0 = now();
+		p = sbrk(pages * PAGE);
+		t1 = now();
+		if (p == (void *)-1) {
+			share_error("touch", mib, -ENOMEM);
+			return 0;
+		}
+		for (long i = 0; i < pages; i++)
+			p[i * PAGE] = (char)(r + 1);
+		t2 = now();
+		memstat(&m[1], 0);
+		sbrk(-pages * PAGE);
+		mega_add(&d, &m[0], &m[1]);
+		t_sbrk[r] = t1 - t0;
+		t_store[r] = t2 - t1;
+		t_all[r] = t2 - t0;
+	}
+	mega_print("touch_sbrk", mib, &d, t_sbrk, reps);
+	mega_print("touch_stores", mib, &d, t_store, reps);
+	mega_print("touch", mib, &d, t_all, reps);
+	return 1;
+}
+
+/*
+ * Reading a heap of MIB MiB (from a 2 MiB boundary, every page written
+ * first): one word per page, then every word, reps times each. What
+ * megapages change here is the TLB's reach (docs/cow.md, "Megapages").
+ */
+static int bench_read(int reps, int mib)
+{
+	long pages = (long)mib * 256, words = pages * (PAGE / (long)sizeof(long));
+	unsigned long *t_pages = malloc(sizeof(unsigned long) * (size_t)reps);
+	unsigned long *t_words = malloc(sizeof(unsigned long) * (size_t)reps);
+	struct kine_memstat *m = malloc(3 * sizeof(*m));
+	struct mega_delta map, rd;
+	volatile long *p;
+	long sum = 0;
+
+	if (t_pages == NULL || t_words == NULL || m == NULL)
+		return 0;
+	memset(&map, 0, sizeof(map));
+	memset(&rd, 0, sizeof(rd));
+	align_break();
+	memstat(&m[0], 0);
+	p = sbrk(pages * PAGE);
+	if (p == (void *)-1) {
+		share_error("read_pages", mib, -ENOMEM);
+		return 0;
+	}
+	touch((volatile char *)p, pages, 1);
+	memstat(&m[1], 0);
+	mega_add(&map, &m[0], &m[1]);
+	for (int r = 0; r < reps; r++) {
+		unsigned long t0 = now();
+
+		for (long i = 0; i < pages; i++)
+			sum += p[i * (PAGE / (long)sizeof(long))];
+		t_pages[r] = now() - t0;
+		t0 = now();
+		for (long i = 0; i < words; i++)
+			sum += p[i];
+		t_words[r] = now() - t0;
+	}
+	memstat(&m[2], 0);
+	mega_add(&rd, &m[1], &m[2]);
+	sink = (char)sum;
+	sbrk(-pages * PAGE);
+	/* maps and fallbacks: the heap's mapping; page_faults: the reads' (0 expected). */
+	map.faults = rd.faults;
+	mega_print("read_pages", mib, &map, t_pages, reps);
+	mega_print("read_words", mib, &map, t_words, reps);
+	return 1;
+}
+
+/*
+ * A write fault on a shared megapage. Each rep maps a fresh 4 MiB of
+ * private memory (so a 2 MiB-aligned 2 MiB lies inside it: a megapage
+ * with thp=on), writes its first page, then
+ *  - forks a child that stays parked (it keeps mapping the block whole):
+ *    one store to page 5 (mega_split_store: the split, then the 4 KiB COW
+ *    copy of that page), then one to page 6 (mega_split_next: a plain
+ *    4 KiB COW copy in the table the split made);
+ *  - on a second fresh mapping, forks a child that exits at once: one
+ *    store (mega_reuse_store: the megapage made writable whole).
+ * With thp=off the same stores are the 4 KiB COW faults of a table fork
+ * shared (ptshare=on: the first one copies the table too). mega_plain_store
+ * is a store that does not fault, for scale. Timed windows hold only the
+ * store: every page the counters' copyouts write is made this process's
+ * own before the window opens.
+ */
+static int bench_mega(int reps)
+{
+	unsigned long *t_first = malloc(sizeof(unsigned long) * (size_t)reps);
+	unsigned long *t_next = malloc(sizeof(unsigned long) * (size_t)reps);
+	unsigned long *t_reuse = malloc(sizeof(unsigned long) * (size_t)reps);
+	unsigned long *t_plain = malloc(sizeof(unsigned long) * (size_t)reps);
+	struct kine_memstat *m = malloc(3 * sizeof(*m));
+	struct mega_delta first, next, reuse, plain, maps;
+
+	parked = mmap(0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
+	if (t_first == NULL || t_next == NULL || t_reuse == NULL || t_plain == NULL || m == NULL ||
+	    parked == (void *)-1)
+		return 0;
+	memset(&first, 0, sizeof(first));
+	memset(&next, 0, sizeof(next));
+	memset(&reuse, 0, sizeof(reuse));
+	memset(&plain, 0, sizeof(plain));
+	memset(&maps, 0, sizeof(maps));
+	for (int r = 0; r < reps; r++) {
+		for (int reuse_case = 0; reuse_case < 2; reuse_case++) {
+			unsigned long t0, t1, t2, t3;
+			char *map;
+			volatile char *p;
+			int pid;
+
+			memstat(&m[0], 0);
+			map =
+			    mmap(0, 2 * MEGA, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+			memstat(&m[1], 0);
+			if (map == (void *)-1)
+				return 0;
+			mega_add(&maps, &m[0], &m[1]);
+			p = (char *)(((unsigned long)map + MEGA - 1) & ~(MEGA - 1));
+			p[0] = 1;
+			if (!reuse_case) {
+				memstat(&m[0], 0);
+				t0 = now();
+				p[PAGE] = 1;
+				t1 = now();
+				memstat(&m[1], 0);
+				mega_add(&plain, &m[0], &m[1]);
+				t_plain[r] = t1 - t0;
+				pid = fork_parked();
+			} else {
+				pid = fork();
+				if (pid == 0)
+					exit(0);
+				if (pid > 0)
+					wait(0);
+			}
+			if (pid < 0)
+				return 0;
+			/* After fork: copy-on-write pages of our own before any window. */
+			memstat(&m[1], 0);
+			memstat(&m[2], 0);
+			memstat(&m[0], 0);
+			t0 = now();
+			p[5 * PAGE] = 2;
+			t1 = now();
+			memstat(&m[1], 0);
+			if (reuse_case) {
+				mega_add(&reuse, &m[0], &m[1]);
+				t_reuse[r] = t1 - t0;
+			} else {
+				t2 = now();
+				p[6 * PAGE] = 3;
+				t3 = now();
+				memstat(&m[2], 0);
+				release_parked(pid);
+				mega_add(&first, &m[0], &m[1]);
+				mega_add(&next, &m[1], &m[2]);
+				t_first[r] = t1 - t0;
+				t_next[r] = t3 - t2;
+			}
+			if (p[5 * PAGE] != 2 || p[7 * PAGE] != 0) {
+				printf("forkbench: mega: wrong contents after the store\n");
+				return 0;
+			}
+			munmap(map, 2 * MEGA);
+		}
+	}
+	/* maps and fallbacks: the 2 x reps fresh mappings'; the rest: each window's own. */
+	first.maps = next.maps = reuse.maps = plain.maps = maps.maps;
+	first.fallbacks = next.fallbacks = reuse.fallbacks = plain.fallbacks = maps.fallbacks;
+	mega_print("mega_plain_store", -1, &plain, t_plain, reps);
+	mega_print("mega_split_store", -1, &first, t_first, reps);
+	mega_print("mega_split_next", -1, &next, t_next, reps);
+	mega_print("mega_reuse_store", -1, &reuse, t_reuse, reps);
+	return 1;
+}
+
 /* ---- fault throughput ---- */
 
 struct scale_shared {
@@ -899,7 +1194,8 @@ static int usage(void)
 {
 	printf("usage: forkbench [-i] fork|exec [-r REPS] MIB... | fault [-n PAGES] [-t 0] | "
 	       "scale [-i] [-n PAGES] [-r REPS] procs|threads HARTS... | pipe [-r REPS] MIB | "
-	       "share [-r REPS] [-w WMIB] MIB... | nop\n");
+	       "share [-r REPS] [-w WMIB] MIB... | touch|read [-r REPS] MIB... | mega [-r REPS] | "
+	       "nop\n");
 	return 2;
 }
 
@@ -917,6 +1213,22 @@ static int run_pinned(const char *what, int reps, int pages, int mt, int argc, c
 			exit(bench_fault(pages, mt) ? 0 : 1);
 		if (strcmp(what, "share") == 0)
 			exit(bench_share(reps, wmib, argc, argv) ? 0 : 1);
+		/*
+		 * The megapage cases count page faults, and the counters are
+		 * the whole system's: first let the parent reach its wait()
+		 * (its stack writes after fork fault too), 20 ms.
+		 */
+		if (strcmp(what, "mega") == 0 || strcmp(what, "touch") == 0 ||
+		    strcmp(what, "read") == 0)
+			sleep(2);
+		if (strcmp(what, "mega") == 0)
+			exit(bench_mega(reps) ? 0 : 1);
+		if (strcmp(what, "touch") == 0 || strcmp(what, "read") == 0) {
+			for (int i = 0; i < argc; i++)
+				ok &= strcmp(what, "touch") == 0 ? bench_touch(reps, atoi(argv[i]))
+								 : bench_read(reps, atoi(argv[i]));
+			exit(ok ? 0 : 1);
+		}
 		for (int i = 0; i < argc; i++)
 			ok &= bench_fork(strcmp(what, "exec") == 0, reps, atoi(argv[i]));
 		exit(ok ? 0 : 1);
@@ -966,7 +1278,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(what, "share") == 0)
 		return run_pinned(what, reps, wmib, mt, argc - a, argv + a);
-	if (strcmp(what, "fork") == 0 || strcmp(what, "exec") == 0 || strcmp(what, "fault") == 0)
+	if (strcmp(what, "fork") == 0 || strcmp(what, "exec") == 0 || strcmp(what, "fault") == 0 ||
+	    strcmp(what, "touch") == 0 || strcmp(what, "read") == 0 || strcmp(what, "mega") == 0)
 		return run_pinned(what, reps, pages, mt, argc - a, argv + a);
 	if (strcmp(what, "scale") != 0 || a >= argc)
 		return usage();

@@ -322,6 +322,7 @@ static long sys_memstat(const uint64_t *a)
 	    .mega_whole_reuses = __atomic_load_n(&megapage_stats.whole_reuses, __ATOMIC_RELAXED),
 	    .mega_whole_frees = __atomic_load_n(&megapage_stats.whole_frees, __ATOMIC_RELAXED),
 	    .mega_part_frees = __atomic_load_n(&megapage_stats.part_frees, __ATOMIC_RELAXED),
+	    .page_faults = cow.traps,
 	};
 	return copyout(proc_current()->mm, a[0], &out, sizeof(out));
 }
@@ -530,7 +531,10 @@ void syscall_return_check(void)
 int syscall_user_page_fault(uint64_t addr, enum vm_access access)
 {
 	struct proc *p = proc_current();
-	int err = vm_user_fault(p->mm, addr, access);
+	int err;
+
+	vm_count_trap();
+	err = vm_user_fault(p->mm, addr, access);
 
 	if (err == -ENOMEM) {
 		kprintf(

@@ -38,13 +38,15 @@ class Boot:
 
     def __init__(self, case, image, smp, est_s, run=None, append=None, mem="256M",
                  deterministic=None, timeout=600, cpu=None, elf=None, initrd=None,
-                 config=None):
+                 config=None, machine="virt"):
         self.case, self.image, self.smp, self.est_s = case, image, smp, est_s
         self.run, self.append, self.mem = run, append, mem
         self.deterministic, self.timeout = deterministic, timeout
         # QEMU -cpu, and paths that replace bindir/IMAGE.elf and bindir/user/boot.cpio
         # (copies.py boots a saved "before" build beside the current one).
         self.cpu, self.elf, self.initrd = cpu, elf, initrd
+        # QEMU -M: virt, or sifive_u (thp.py reads a heap on the board's closest model).
+        self.machine = machine
         # The configuration's name where one image boots under several kernel options
         # (ptlock.py: "table" and "mm"); run_alternating() tags records and failures with it.
         self.config = config
@@ -54,7 +56,9 @@ class Boot:
         what = " ".join(x for x in (self.append, self.run) if x)
         det = ", icount seed %d" % self.deterministic if self.deterministic is not None else ""
         cpu = ", -cpu %s" % self.cpu if self.cpu else ""
-        return "%s on %s (-smp %d%s%s): %s" % (self.case, self.image, self.smp, det, cpu, what)
+        machine = ", -M %s" % self.machine if self.machine != "virt" else ""
+        return "%s on %s (-smp %d%s%s%s): %s" % (self.case, self.image, self.smp, det, cpu,
+                                                machine, what)
 
 
 def alternate(case, configs, rounds, **kw):
@@ -136,6 +140,8 @@ def boot(b, bindir):
                 "--run", b.run]
     if b.cpu is not None:
         cmd += ["--cpu", b.cpu]
+    if b.machine != "virt":
+        cmd += ["--machine", b.machine]
     if b.append is not None:
         cmd += ["--append", b.append]
     if b.deterministic is not None:

@@ -62,6 +62,7 @@ struct kine_memstat {
 	uint64_t mega_whole_reuses;  /* COW megapages made writable whole by their only owner */
 	uint64_t mega_whole_frees;   /* megapage blocks freed whole (order 9) */
 	uint64_t mega_part_frees;    /* blocks whose last whole map left 4 KiB references */
+	uint64_t page_faults;        /* page faults taken in user mode, of any kind */
 };
 
 #endif
