@@ -407,8 +407,8 @@ static void lockcheck_rank_inverted(void)
 	spin_unlock(&buddy_class);
 	if (pa != 0)
 		frame_free(pa, 0);
-	panic("selftest lockcheck_rank: the inverted order was not caught (this image does not "
-	      "check the frame caches' locks: the debug image does)");
+	panic("selftest lockcheck_rank: the inverted order was not caught (only the debug image "
+	      "checks the frame caches' locks)");
 }
 
 /* A class that lockcheck.c's table leaves out: its first acquisition must panic. */
