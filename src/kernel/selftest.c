@@ -176,7 +176,8 @@ bool selftest_run(const char *name)
 		return pass;
 	kprintf("kine: unknown self-test '%s' (known: boot, spinlock, panic, fault, wx, frames, "
 		"frames_exhaust, frames_bench, threads, user, lockstat_shared, lockstat_private, "
-		"lock_bench, lockcheck_order, lockcheck_unheld, lockcheck_sleep, bitlock_twice, "
+		"lock_bench, lockcheck_order, lockcheck_unheld, lockcheck_sleep, lockcheck_rank, "
+		"lockcheck_unranked, bitlock_twice, "
 		"kstack, kstack_overflow)\n",
 		name);
 	return false;

@@ -24,11 +24,21 @@
  *           a free lock; take a sleep lock holding a spinlock; take a
  *           second bit lock of one class): each must end in a panic
  *           (lockcheck's, or bit_lock's) with a backtrace.
+ *   lockcheck_rank
+ *           the same for the rank table, through a real lock that is no
+ *           spinlock: allocate a frame (this hart's frame cache lock, rank
+ *           "frame_cache") holding a lock of class "buddy", which ranks
+ *           after it. Only the debug image checks the cache's lock word, so
+ *           elsewhere the allocation goes through and the test panics
+ *           saying the inversion was not caught.
+ *   lockcheck_unranked
+ *           take a lock of a class missing from the rank table.
  */
 #include "src/arch/riscv/cpu.h"
 #include "src/arch/riscv/timer.h"
 #include "src/kernel/kernel.h"
 #include "src/kernel/selftest.h"
+#include "src/mm/frame.h"
 #include "src/sched/hart.h"
 #include "src/sched/ipi.h"
 #include "src/sync/bitlock.h"
@@ -378,6 +388,40 @@ static void lockcheck_sleep(void)
 	panic("selftest lockcheck_sleep: sleeping with a spinlock was not caught");
 }
 
+/*
+ * A lock of class "buddy" (another lock than the buddy allocator's own, so
+ * an image without the check does not deadlock), then a frame allocation,
+ * which takes this hart's frame cache lock (and, if the cache is empty,
+ * the buddy's real lock, which ranks equal).
+ */
+static void lockcheck_rank_inverted(void)
+{
+	static struct spinlock buddy_class;
+	paddr_t pa;
+
+	spin_init(&buddy_class, "buddy");
+	kprintf("kine: selftest lockcheck_rank: taking 'frame_cache' (a frame allocation) while "
+		"holding 'buddy'\n");
+	spin_lock(&buddy_class);
+	pa = frame_alloc(0);
+	spin_unlock(&buddy_class);
+	if (pa != 0)
+		frame_free(pa, 0);
+	panic("selftest lockcheck_rank: the inverted order was not caught (only the debug image "
+	      "checks the frame caches' locks)");
+}
+
+/* A class that lockcheck.c's table leaves out: its first acquisition must panic. */
+static void lockcheck_unranked(void)
+{
+	static struct spinlock lk;
+
+	spin_init(&lk, "selftest_unranked"); /* unranked on purpose: //test:lock_ranks_test */
+	kprintf("kine: selftest lockcheck_unranked: taking a lock of a class with no rank\n");
+	spin_lock(&lk);
+	panic("selftest lockcheck_unranked: the unranked class was not caught");
+}
+
 /* Two locks of one bit-lock class on one hart: bitlock.h's rule, one per class and hart. */
 static void bitlock_twice(void)
 {
@@ -408,6 +452,10 @@ bool selftest_lock_run(const char *name, bool *known)
 		lockcheck_sleep();
 	if (strcmp(name, "bitlock_twice") == 0)
 		bitlock_twice();
+	if (strcmp(name, "lockcheck_rank") == 0)
+		lockcheck_rank_inverted();
+	if (strcmp(name, "lockcheck_unranked") == 0)
+		lockcheck_unranked();
 	*known = false;
 	return false;
 }

@@ -159,7 +159,7 @@ static bool sched_test_pingpong(void)
 	uint64_t t0 = arch_time(), ns;
 	struct thread *ta, *tb;
 
-	waitq_init(&pp_wait, "pingpong");
+	waitq_init(&pp_wait, "pingpong_wait"); /* ranked after pp_lock, "pingpong" (lockcheck.c) */
 	ta = thread_create(pp_play, &a, "ping", a.hart);
 	tb = thread_create(pp_play, &b, "pong", b.hart);
 	assert(ta != NULL && tb != NULL);

@@ -16,7 +16,9 @@
  * so a holder is never preempted and never interrupted into taking it
  * again), it is the innermost lock but the buddy's (taken inside it), and
  * each acquisition that had to wait is counted (memstat's cache lock
- * waits), so contention on it still shows.
+ * waits), so contention on it still shows. The debug image
+ * (KINE_LOCKCHECK_ALL) also has lockcheck check its order, as class
+ * "frame_cache".
  *
  * Invariants (under the lock): 0 <= count <= FRAME_CACHE_HIGH; stack[0..count)
  * are distinct frames in state FRAME_CACHED with refcount 0; stack[0] is the
@@ -37,6 +39,10 @@
 #include "src/mm/memstat.h"
 #include "src/sched/hart_local.h"
 #include "src/sync/spinlock.h"
+#ifdef KINE_LOCKCHECK_ALL
+#include "src/sync/lockcheck.h"
+#include "src/sync/lockstat.h"
+#endif
 
 _Static_assert(FRAME_CACHE_BATCH > 0 && FRAME_CACHE_BATCH < FRAME_CACHE_HIGH,
 	       "a drain must leave room, a refill must fit");
@@ -77,9 +83,17 @@ void frame_cache_init(void)
 	}
 }
 
+#ifdef KINE_LOCKCHECK_ALL
+static struct lock_class *cache_class; /* lockcheck's "frame_cache" (set at first use) */
+#endif
+
 /* Take c's lock; the caller is inside hart_local_begin (interrupts off). */
 static inline void cache_lock(struct frame_cache *c)
 {
+#ifdef KINE_LOCKCHECK_ALL
+	lockcheck_acquire(&c->lock, lock_class_cached(&cache_class, "frame_cache"),
+			  (uintptr_t)__builtin_return_address(0));
+#endif
 	if (__builtin_expect(__atomic_exchange_n(&c->lock, 1, __ATOMIC_ACQUIRE) == 0, 1))
 		return;
 	memstat_count(MEMSTAT_CACHE_WAIT);
@@ -92,6 +106,9 @@ static inline void cache_lock(struct frame_cache *c)
 static inline void cache_unlock(struct frame_cache *c)
 {
 	CHECK(c->lock == 1);
+#ifdef KINE_LOCKCHECK_ALL
+	lockcheck_release(&c->lock);
+#endif
 	__atomic_store_n(&c->lock, 0, __ATOMIC_RELEASE);
 }
 

@@ -24,7 +24,10 @@
  * The uncontended lock and the unlock are inline: each fault of a user
  * page takes one (a table lock), and a call with its spills cost as much
  * again as the lock. Contention, and every complaint, go out of line to
- * bitlock.c. The lock-order checker (lockcheck.h) does not see bit locks.
+ * bitlock.c. The lock-order checker (lockcheck.h) sees bit locks in the
+ * debug image only (KINE_LOCKCHECK_ALL): a class is ranked like a
+ * spinlock's, by name, but the check's call and list entry would double
+ * the cost of the uncontended lock everywhere else.
  */
 #ifndef KINE_SYNC_BITLOCK_H
 #define KINE_SYNC_BITLOCK_H
@@ -35,6 +38,7 @@
 #include "src/arch/riscv/cpu.h"
 #include "src/sched/hart.h"
 #include "src/sched/hart_local.h"
+#include "src/sync/lockcheck.h"
 #include "src/sync/lockstat.h"
 #include "src/sync/lockstat_record.h"
 
@@ -80,6 +84,9 @@ bit_lock(uint32_t *word, uint32_t bit, struct bitlock_class *c, uint8_t *last_ha
 	s = &c->held[self];
 	if (__builtin_expect(s->word != NULL, 0))
 		bit_lock_fail_held(c, self, word);
+#ifdef KINE_LOCKCHECK_ALL
+	lockcheck_acquire(word, lock_class_cached(&c->cls, c->name), pc);
+#endif
 #ifdef KINE_NO_LOCKSTAT
 	if (__builtin_expect(__atomic_fetch_or(word, bit, __ATOMIC_ACQUIRE) & bit, 0))
 		bit_lock_contended(word, bit, c, self, last_hart, pc, 0);
@@ -112,6 +119,9 @@ static inline __attribute__((always_inline)) void bit_unlock(uint32_t *word, uin
 		bit_unlock_fail(c, self, word, bit);
 #ifndef KINE_NO_LOCKSTAT
 	lockstat_released(c->cls, self, arch_time() - s->since);
+#endif
+#ifdef KINE_LOCKCHECK_ALL
+	lockcheck_release(word);
 #endif
 	s->word = NULL;
 	__atomic_fetch_and(word, ~bit, __ATOMIC_RELEASE);

@@ -2,8 +2,9 @@
  * lockcheck.h: the debug checks on spinlocks, which report a misuse with
  * a backtrace (a panic) instead of letting it hang or corrupt:
  *
- *   - taking a lock of a declared class while this hart holds a lock of a
- *     class declared to come after it (the order table is in lockcheck.c);
+ *   - taking a lock while this hart holds a lock of a class ranked after
+ *     it (the rank table is in lockcheck.c), or taking a lock whose class
+ *     has no rank at all;
  *   - releasing a lock this hart does not hold;
  *   - sleeping (a sleep lock, a wait queue) or yielding while holding a
  *     spinlock it may not hold there.
@@ -11,7 +12,9 @@
  * Each hart keeps the list of spinlocks it holds, with the return address
  * of each acquisition, which the reports print. Only the hart itself
  * touches its list, with interrupts off (it holds a spinlock, or is taking
- * one), so the list needs no lock. These checks stay on in every build.
+ * one), so the list needs no lock. These checks stay on in every build;
+ * the debug image (KINE_LOCKCHECK_ALL) also lists and checks bit locks
+ * and the frame caches' lock words.
  */
 #ifndef KINE_SYNC_LOCKCHECK_H
 #define KINE_SYNC_LOCKCHECK_H
@@ -21,10 +24,14 @@
 struct hart;
 struct lock_class;
 
-/* The declared rank of a class name (0: none, the class is not ordered). */
+/* The rank of a class name in lockcheck.c's table (0: none, an error when taken). */
 int lockcheck_rank(const char *name);
 
-/* Before this hart waits for lock (of class c, taken at pc): order check, then record. */
+/*
+ * Before this hart waits for lock (of class c, taken at pc): rank and order
+ * check, then record. lock is whatever identifies it to lockcheck_release
+ * (a spinlock, or a bit lock's word).
+ */
 void lockcheck_acquire(const void *lock, const struct lock_class *c, uintptr_t pc);
 
 /* This hart lets lock go. */

@@ -16,7 +16,11 @@
 void sleeplock_init(struct sleeplock *sl, const char *name)
 {
 	spin_init(&sl->lk, name);
-	waitq_init(&sl->waiters, name);
+	/*
+	 * Not name: sl->lk, of class name, is the queue's condition lock, ranked
+	 * before thread locks, and the queue's own lock is taken after one.
+	 */
+	waitq_init(&sl->waiters, "sleeplock_waiters");
 	sl->locked = false;
 	sl->holder = NULL;
 	sl->name = name;

@@ -8,7 +8,8 @@
  * kind "sleep"): a contention is an acquire that had to sleep, the wait
  * is the time until it got the lock, the hold is from then to release
  * (which may be on another hart). The inner spinlock `lk` is a spin class
- * of the same name.
+ * of the same name, which needs a rank in lockcheck.c; the wait queue's
+ * lock is the one class "sleeplock_waiters" for every sleep lock.
  */
 #ifndef KINE_SYNC_SLEEPLOCK_H
 #define KINE_SYNC_SLEEPLOCK_H
