@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""include_graph.py: kine's include graph of src/, and how it is layered.
+
+Reads every .c, .h, .S and .inc file under src/ and prints:
+
+  ground      files that include the ground floor: src/base/ (and, for the
+              record before src/base existed, src/kernel/kernel.h)
+  up edges    #include lines from src/mm, src/sync, src/sched or src/arch
+              into src/kernel/, each listed
+  cycle       the largest cycle, as the size of the largest strongly
+              connected component, of two graphs:
+                includes   file A -> file B when A includes B
+                + impl     the same, plus header H -> each .c file that
+                           defines a function H declares (a caller of H
+                           links with that body); the graph in which
+                           kernel.h tied every folder into one circle
+              with its files, grouped by folder
+
+Usage: tools/include_graph.py [--root DIR] [--quiet]
+"""
+
+import argparse
+import os
+import re
+import sys
+
+LOW = ("src/mm/", "src/sync/", "src/sched/", "src/arch/")
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+# A declaration at the start of a line: "type name(args);" (no body).
+DECL = re.compile(r"^[A-Za-z_][\w \t\*]*?\b(\w+)\s*\([^;{}#]*?\)[^;{}#]*;", re.M)
+# A definition at the start of a line: "type name(args)\n{" (not static).
+DEFN = re.compile(r"^(?!static\b)[A-Za-z_][\w \t\*]*?\b(\w+)\s*\([^;{}#]*?\)\s*\{", re.M)
+
+
+def read_sources(root):
+    files = {}
+    for dirpath, _, names in os.walk(os.path.join(root, "src")):
+        for name in names:
+            if name.endswith((".c", ".h", ".S", ".inc")):
+                path = os.path.relpath(os.path.join(dirpath, name), root)
+                with open(os.path.join(root, path), encoding="utf-8") as f:
+                    files[path] = f.read()
+    return files
+
+
+def include_edges(files):
+    edges = {path: set() for path in files}
+    for path, text in files.items():
+        for target in INCLUDE.findall(COMMENT.sub("", text)):
+            if target not in files:  # relative to the including file
+                target = os.path.normpath(os.path.join(os.path.dirname(path), target))
+            if target in files:
+                edges[path].add(target)
+    return edges
+
+
+def impl_edges(files, same_folder):
+    """Header -> the .c files (of its folder only, if same_folder) that
+    define what it declares."""
+    defined = {}
+    for path, text in files.items():
+        if path.endswith(".c"):
+            for name in DEFN.findall(COMMENT.sub("", text)):
+                defined.setdefault(name, set()).add(path)
+    edges = {path: set() for path in files}
+    for path, text in files.items():
+        if path.endswith(".h"):
+            for name in DECL.findall(COMMENT.sub("", text)):
+                for body in defined.get(name, set()):
+                    if not same_folder or os.path.dirname(body) == os.path.dirname(path):
+                        edges[path].add(body)
+    return edges
+
+
+def largest_scc(edges):
+    """Tarjan's algorithm, iterative; returns the largest component."""
+    index, low, on_stack, stack, best = {}, {}, set(), [], []
+    counter = [0]
+    for start in sorted(edges):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(edges[start])))]
+        index[start] = low[start] = counter[0]
+        counter[0] += 1
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = counter[0]
+                    counter[0] += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    top = stack.pop()
+                    on_stack.discard(top)
+                    component.append(top)
+                    if top == node:
+                        break
+                if len(component) > 1 and len(component) > len(best):
+                    best = sorted(component)
+    return best
+
+
+def by_folder(component):
+    folders = {}
+    for path in component:
+        folders.setdefault(os.path.dirname(path), []).append(os.path.basename(path))
+    return "\n".join("    %s: %s" % (d, " ".join(sorted(f))) for d, f in sorted(folders.items()))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", default=os.path.join(os.path.dirname(__file__), ".."))
+    parser.add_argument("--quiet", action="store_true", help="the figures only")
+    args = parser.parse_args()
+    files = read_sources(args.root)
+    inc = include_edges(files)
+    units = impl_edges(files, True)
+    units = {path: inc[path] | units[path] for path in files}
+    link = impl_edges(files, False)
+    link = {path: inc[path] | link[path] for path in files}
+
+    base = sorted(p for p in files if any(t.startswith("src/base/") for t in inc[p]))
+    kernel_h = sorted(p for p in files if "src/kernel/kernel.h" in inc[p])
+    up = sorted((p, t) for p in files if p.startswith(LOW) for t in inc[p]
+                if t.startswith("src/kernel/"))
+    cycle_inc = largest_scc(inc)
+    cycle_units = largest_scc(units)
+    cycle_link = largest_scc(link)
+
+    print("files including src/base/:              %d" % len(base))
+    print("files including src/kernel/kernel.h:    %d" % len(kernel_h))
+    print("  of them under src/mm|sync|sched|arch: %d" % sum(p.startswith(LOW) for p in kernel_h))
+    print("up edges src/mm|sync|sched|arch -> src/kernel: %d" % len(up))
+    print("largest cycle, includes only:           %d" % len(cycle_inc))
+    print("largest cycle, units:                   %d" % len(cycle_units))
+    print("largest cycle, link:                    %d" % len(cycle_link))
+    if args.quiet:
+        return 0
+    for path, target in up:
+        print("  up: %s -> %s" % (path, target))
+    if cycle_inc:
+        print("cycle (includes only):\n" + by_folder(cycle_inc))
+    if cycle_units:
+        print("cycle (units):\n" + by_folder(cycle_units))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
