@@ -11,7 +11,7 @@
  */
 #include "src/mm/uaccess.h"
 
-#include "src/kernel/kernel.h"
+#include "src/lib/string.h"
 #include "src/mm/cow.h"
 #include "src/mm/ptlock.h"
 #include "user/include/kine/errno.h"
