@@ -1,9 +1,9 @@
 /*
- * check.c: the kernel's side of src/lib/check.h. A failed CHECK or a
+ * check.c: the kernel's side of src/base/check.h. A failed CHECK or a
  * fatal() is a kernel bug, so both end in panic(), which prints this
  * hart, a backtrace and the FAIL verdict. Owns no state.
  */
-#include "src/lib/check.h"
+#include "src/base/check.h"
 
 #include "src/kernel/kernel.h"
 #include "src/lib/fmt.h"

@@ -1,48 +1,23 @@
 /*
- * kernel.h: what every kernel file uses: printing, panics, assertions, and
- * the end of a run.
+ * kernel.h: the top floor's own calls: the end of a run, the console's
+ * input and output, and the self-tests.
+ *
+ * The ground every floor stands on (kprintf, panic, assert, CHECK) is in
+ * src/base; kernel.h includes kprintf.h, panic.h and assert.h (and
+ * src/lib/string.h) for src/kernel's files, which use both floors.
+ * A file under src/mm, src/sync, src/sched or src/arch includes kernel.h
+ * only to call up (docs/layers.md lists which and why).
  */
 #ifndef KINE_KERNEL_KERNEL_H
 #define KINE_KERNEL_KERNEL_H
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
+#include "src/base/assert.h"
+#include "src/base/kprintf.h"
+#include "src/base/panic.h"
 #include "src/lib/string.h"
-
-/*
- * Print to the console. One call's output is written as a unit under the
- * console lock, so lines printed by different harts never interleave
- * mid-line (print whole lines per call). Output longer than
- * KPRINTF_MAX bytes is cut and marked with "[...]".
- */
-#define KPRINTF_MAX 512
-int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int kvprintf(const char *fmt, va_list ap);
-
-/*
- * Stop the machine: print the message, the hart and a backtrace, stop the
- * other harts, end with "kine: verdict: FAIL panic" and power off.
- */
-void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-
-/*
- * The two halves of panic(), for callers that print more in between (the
- * trap handler prints the register frame). panic_begin() elects this hart
- * as the one that panics (any other hart that panics meanwhile halts) and
- * stops the others; panic_end() prints the backtrace from fp, preceded by
- * first_pc if non-zero, and powers off.
- */
-void panic_begin(void);
-void panic_end(uintptr_t first_pc, uintptr_t fp) __attribute__((noreturn));
-
-#define assert(cond)                                                                               \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			panic("assertion failed: %s (%s:%d)", #cond, __FILE__, __LINE__);          \
-	} while (0)
 
 /*
  * End the run: print "kine: verdict: PASS" or "kine: verdict: FAIL <why>",

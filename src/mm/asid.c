@@ -28,8 +28,9 @@
  */
 #include "src/mm/asid.h"
 
-#include "src/kernel/kernel.h"
-#include "src/lib/check.h"
+#include "src/base/assert.h"
+#include "src/base/check.h"
+#include "src/base/kprintf.h"
 #include "src/mm/tlb_shadow.h"
 #include "src/mm/vm.h"
 #include "src/sched/hart_local.h"

@@ -20,7 +20,7 @@
  */
 #include "src/mm/buddy.h"
 
-#include "src/lib/check.h"
+#include "src/base/check.h"
 #include "src/mm/memstat.h"
 #include "src/sync/spinlock.h"
 

@@ -35,7 +35,7 @@
 
 #include "src/arch/riscv/pagecopy.h"
 #include "src/arch/riscv/pte.h"
-#include "src/kernel/kernel.h"
+#include "src/base/assert.h"
 #include "src/mm/frame.h"
 #include "src/mm/megapage.h"
 #include "src/mm/pagetable.h"

@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#include "src/lib/check.h"
+#include "src/base/check.h"
 #include "src/lib/mem.h"
 #include "src/lib/string.h"
 #include "src/mm/buddy.h"

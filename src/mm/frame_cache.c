@@ -33,7 +33,7 @@
 
 #include <stddef.h>
 
-#include "src/lib/check.h"
+#include "src/base/check.h"
 #include "src/lib/string.h"
 #include "src/mm/buddy.h"
 #include "src/mm/memstat.h"

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "src/lib/check.h"
+#include "src/base/check.h"
 #include "src/mm/buddy.h"
 #include "src/mm/frame.h"
 #include "src/mm/frame_cache.h"

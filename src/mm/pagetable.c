@@ -19,7 +19,7 @@
  */
 #include "src/mm/pagetable.h"
 
-#include "src/lib/check.h"
+#include "src/base/check.h"
 
 static pte_t *table_of(paddr_t table)
 {

@@ -10,7 +10,7 @@
  */
 #include "src/mm/pt_retired.h"
 
-#include "src/kernel/kernel.h"
+#include "src/base/assert.h"
 #include "src/lib/mem.h"
 #include "src/mm/memstat.h"
 #include "src/mm/pagetable.h"

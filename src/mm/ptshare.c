@@ -30,7 +30,8 @@
 #include "src/mm/ptshare.h"
 
 #include "src/arch/riscv/mmu.h"
-#include "src/kernel/kernel.h"
+#include "src/base/assert.h"
+#include "src/base/panic.h"
 #include "src/lib/fmt.h"
 #include "src/mm/frame.h"
 #include "src/mm/megapage.h"

@@ -29,7 +29,7 @@
  */
 #include "src/mm/slab.h"
 
-#include "src/lib/check.h"
+#include "src/base/check.h"
 #include "src/lib/string.h"
 #include "src/mm/memstat.h"
 #include "src/sync/spinlock.h"

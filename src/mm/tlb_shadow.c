@@ -25,8 +25,8 @@
 #include "src/mm/tlb_shadow.h"
 
 #include "src/arch/riscv/mmu.h"
-#include "src/kernel/kernel.h"
-#include "src/lib/check.h"
+#include "src/base/check.h"
+#include "src/base/panic.h"
 #include "src/mm/asid.h"
 #include "src/mm/ptlock.h"
 #include "src/mm/vm.h"

@@ -12,7 +12,7 @@
  */
 #include "src/mm/uaccess.h"
 
-#include "src/kernel/kernel.h"
+#include "src/lib/string.h"
 #include "src/mm/cow.h"
 #include "src/mm/megapage.h"
 #include "src/mm/pagetable.h"

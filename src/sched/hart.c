@@ -11,7 +11,8 @@
 
 #include <stddef.h>
 
-#include "src/kernel/kernel.h"
+#include "src/base/assert.h"
+#include "src/base/panic.h"
 #include "src/sched/hart_local.h"
 
 _Static_assert(HART_LOCAL_MAX == MAX_HARTS, "hart_local.h and hart.h disagree");

@@ -10,7 +10,8 @@
 #include "src/sched/ipi.h"
 
 #include "src/arch/riscv/machine.h"
-#include "src/kernel/kernel.h"
+#include "src/base/assert.h"
+#include "src/base/panic.h"
 #include "src/mm/tlb.h"
 #include "src/sync/spinlock.h"
 

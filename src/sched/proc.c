@@ -12,7 +12,9 @@
 #include "src/sched/proc.h"
 
 #include "src/arch/riscv/user.h"
-#include "src/kernel/kernel.h"
+#include "src/base/assert.h"
+#include "src/base/panic.h"
+#include "src/lib/string.h"
 #include "src/mm/slab.h"
 #include "src/mm/vm_usage.h"
 #include "src/sched/thread.h"

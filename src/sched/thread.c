@@ -15,7 +15,8 @@
 
 #include <stddef.h>
 
-#include "src/kernel/kernel.h"
+#include "src/base/assert.h"
+#include "src/base/panic.h"
 #include "src/mm/kstack.h"
 #include "src/mm/slab.h"
 #include "src/mm/vm.h"

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "src/kernel/kernel.h"
+#include "src/base/panic.h"
 #include "src/sync/spinlock.h"
 
 /*

@@ -24,7 +24,9 @@
 #include <stddef.h>
 
 #include "src/arch/riscv/cpu.h"
-#include "src/kernel/kernel.h"
+#include "src/base/kprintf.h"
+#include "src/base/panic.h"
+#include "src/lib/string.h"
 #include "src/sched/hart.h"
 #include "src/sync/lockstat.h"
 

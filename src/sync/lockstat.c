@@ -14,8 +14,9 @@
 #include "src/sync/lockstat.h"
 
 #include "src/arch/riscv/timer.h"
-#include "src/kernel/kernel.h"
+#include "src/base/kprintf.h"
 #include "src/lib/fmt.h"
+#include "src/lib/string.h"
 #include "src/sched/hart.h"
 #include "src/sync/lockcheck.h"
 #include "src/sync/lockstat_calc.h"

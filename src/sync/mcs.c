@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "src/kernel/kernel.h"
+#include "src/base/panic.h"
 #include "src/sched/hart.h"
 #include "src/sync/spinlock.h"
 

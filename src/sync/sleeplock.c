@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #include "src/arch/riscv/cpu.h"
-#include "src/kernel/kernel.h"
+#include "src/base/panic.h"
 #include "src/sched/hart.h"
 #include "src/sched/thread.h"
 #include "src/sync/lockcheck.h"

@@ -18,7 +18,7 @@
 
 #include "src/arch/riscv/cpu.h"
 #include "src/arch/riscv/machine.h"
-#include "src/kernel/kernel.h"
+#include "src/base/panic.h"
 #include "src/sched/hart.h"
 #include "src/sync/lockcheck.h"
 #include "src/sync/lockstat_record.h"

@@ -19,7 +19,7 @@
 
 #include <stddef.h>
 
-#include "src/kernel/kernel.h"
+#include "src/base/assert.h"
 #include "src/sched/thread.h"
 #include "src/sync/lockcheck.h"
 

@@ -21,7 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "src/kernel/kernel.h"
+#include "src/base/kprintf.h"
+#include "src/base/panic.h"
 #include "src/mm/asid.h"
 #include "src/mm/vm.h"
 #include "test/host/check.h"
@@ -33,7 +34,7 @@
 #define BITS    3 /* 7 user ASIDs for 4 harts: a rollover every few switches */
 #define TLB_MAX (MMS * (1 << BITS))
 
-/* What kernel.h promises, for asid.c. */
+/* What src/base/kprintf.h and panic.h promise, for asid.c. */
 int kprintf(const char *fmt, ...)
 {
 	va_list ap;

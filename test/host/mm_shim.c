@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "src/lib/check.h"
+#include "src/base/check.h"
 #include "src/sched/hart_local.h"
 #include "src/sync/spinlock.h"
 

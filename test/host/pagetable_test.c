@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* src/lib/check.h's hooks: the kernel panics, a host test aborts. */
+/* src/base/check.h's hooks: the kernel panics, a host test aborts. */
 void check_failed(const char *expr, const char *file, int line) __attribute__((noreturn));
 void fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 

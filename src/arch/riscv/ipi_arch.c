@@ -7,7 +7,7 @@
 #include "src/arch/riscv/machine.h"
 #include "src/arch/riscv/riscv.h"
 #include "src/arch/riscv/sbi.h"
-#include "src/kernel/kernel.h"
+#include "src/base/kprintf.h"
 
 /*
  * hart_mask_base = hartid, mask = 1: one hart, whatever its id (ids may be

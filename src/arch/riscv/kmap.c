@@ -21,7 +21,8 @@
 #include "src/arch/riscv/mmu.h"
 #include "src/arch/riscv/platform.h"
 #include "src/arch/riscv/pte.h"
-#include "src/kernel/kernel.h"
+#include "src/base/kprintf.h"
+#include "src/base/panic.h"
 #include "src/mm/pagetable.h"
 
 extern char kernel_start[], kernel_rodata_start[], kernel_data_start[], kernel_end[];

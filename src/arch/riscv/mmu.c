@@ -12,7 +12,8 @@
 #include "src/arch/riscv/pte.h"
 #include "src/arch/riscv/riscv.h"
 #include "src/arch/riscv/sbi.h"
-#include "src/kernel/kernel.h"
+#include "src/base/kprintf.h"
+#include "src/base/panic.h"
 
 unsigned mmu_asid_bits;
 

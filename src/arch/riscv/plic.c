@@ -11,7 +11,8 @@
 #include "src/arch/riscv/platform.h"
 #include "src/arch/riscv/riscv.h"
 #include "src/arch/riscv/uart.h"
-#include "src/kernel/kernel.h"
+#include "src/base/assert.h"
+#include "src/base/kprintf.h"
 #include "src/mm/phys.h"
 #include "src/sched/hart.h"
 

@@ -9,7 +9,7 @@
  */
 #include "src/arch/riscv/sbi.h"
 
-#include "src/kernel/kernel.h"
+#include "src/base/kprintf.h"
 
 struct sbi_features sbi_has;
 

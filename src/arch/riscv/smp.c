@@ -29,7 +29,9 @@
 #include "src/arch/riscv/sbi.h"
 #include "src/arch/riscv/timer.h"
 #include "src/arch/riscv/trap.h"
-#include "src/kernel/kernel.h"
+#include "src/base/assert.h"
+#include "src/base/kprintf.h"
+#include "src/base/panic.h"
 #include "src/sched/hart.h"
 #include "src/sched/thread.h"
 

@@ -13,7 +13,7 @@
 #include "src/arch/riscv/platform.h"
 #include "src/arch/riscv/plic.h"
 #include "src/arch/riscv/sbi.h"
-#include "src/kernel/kernel.h"
+#include "src/base/kprintf.h"
 #include "src/mm/phys.h"
 #include "src/sched/hart.h"
 

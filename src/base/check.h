@@ -2,7 +2,7 @@
  * check.h: invariant checks for code that builds both in the kernel and in
  * the host tests (src/mm's allocators).
  *
- * kernel.h's assert() and panic() are kernel-only, so portable code states
+ * assert.h's assert() and panic() are kernel-only, so portable code states
  * its invariants with CHECK(cond) and reports impossible states with
  * fatal(fmt, ...). Both never return. The kernel implements them in
  * src/kernel/check.c (they panic, with a backtrace); each host test binary
@@ -13,8 +13,8 @@
  * macro (test/host/check.h), and a public header that pulled this one in
  * would clash with it.
  */
-#ifndef KINE_LIB_CHECK_H
-#define KINE_LIB_CHECK_H
+#ifndef KINE_BASE_CHECK_H
+#define KINE_BASE_CHECK_H
 
 void check_failed(const char *expr, const char *file, int line) __attribute__((noreturn));
 void fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
