@@ -21,7 +21,8 @@
 #include "src/mm/megapage.h"
 
 #include "src/arch/riscv/mmu.h"
-#include "src/kernel/kernel.h"
+#include "src/base/assert.h"
+#include "src/base/panic.h"
 #include "src/mm/frame.h"
 #include "src/mm/pagetable.h"
 #include "src/mm/ptlock.h"

@@ -103,9 +103,10 @@
  *  BLOCK_LAST_WHOLE    the last whole map frees the block whole without
  *                      looking at the frames' refs
  * Variants spin proves harmless (must pass):
- *  SPLIT_A_ZERO        the split's leaves get A clear whatever the
- *                      megapage leaf's A (the table's lock through the
- *                      flush makes a clear A truthful by itself)
+ *  SPLIT_A_COPY        the split's leaves copy the megapage leaf's A (the
+ *                      first version of the code; the table's lock through
+ *                      the flush makes the code's clear A truthful by
+ *                      itself, and copying it is only pessimistic)
  *  SPLIT_PUT_BEFORE_FLUSH the split drops its whole map after the frames'
  *                      references but before the flush (the table's
  *                      references keep every frame a stale entry reaches)
@@ -395,10 +396,10 @@ inline split(hh, m)
 #endif
 	atomic {
 		/* the table's leaves: the same frames, the same bits (A as read) */
-#ifdef SPLIT_A_ZERO
-		a = 0;
-#else
+#ifdef SPLIT_A_COPY
 		a = ((e & MA) -> EA : 0);
+#else
+		a = 0; /* COW leaves as fork makes them, where harts set A (megapage.c split) */
 #endif
 		assert(fstate[0] == LIVE && fstate[1] == LIVE && !(e & MW));
 		leaf[(m) * NP + 0] = 0 | EV | a;
