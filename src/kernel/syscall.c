@@ -317,6 +317,8 @@ static long sys_memstat(const uint64_t *a)
 	    .cow_fork_waits = cow.fork_waits,
 	    .cache_lock_waits = ms.events[MEMSTAT_CACHE_WAIT],
 	    .mega_maps = __atomic_load_n(&megapage_stats.maps, __ATOMIC_RELAXED),
+	    .mega_reserves = __atomic_load_n(&megapage_stats.reserves, __ATOMIC_RELAXED),
+	    .mega_fills = __atomic_load_n(&megapage_stats.fills, __ATOMIC_RELAXED),
 	    .mega_fallbacks = __atomic_load_n(&megapage_stats.fallbacks, __ATOMIC_RELAXED),
 	    .mega_splits = __atomic_load_n(&megapage_stats.splits, __ATOMIC_RELAXED),
 	    .mega_whole_reuses = __atomic_load_n(&megapage_stats.whole_reuses, __ATOMIC_RELAXED),
@@ -537,9 +539,8 @@ int syscall_user_page_fault(uint64_t addr, enum vm_access access)
 	err = vm_user_fault(p->mm, addr, access);
 
 	if (err == -ENOMEM) {
-		kprintf(
-		    "kine: pid %d (%s): out of memory in a copy-on-write fault at %#lx: killed\n",
-		    p->pid, p->name, addr);
+		kprintf("kine: pid %d (%s): out of memory in a page fault at %#lx: killed\n",
+			p->pid, p->name, addr);
 		proc_exit(-1);
 	}
 	return err;

@@ -202,11 +202,31 @@ bool megapage_map(struct mm *mm, uintptr_t va, uint64_t leaf)
 	return true;
 }
 
+bool megapage_reserve(struct mm *mm, uintptr_t va, uint64_t leaf)
+{
+	pte_t *link;
+
+	assert(spin_holding(&mm->lock) && va % MEGAPAGE_SIZE == 0);
+	if (!megapage_enabled)
+		return false;
+	link = pt_walk_link(mm->root, va, true);
+	if (link == NULL || *link != 0)
+		return false; /* no level-1 table to be had, or a table there already */
+	/* No frame yet: no hart can reach anything through it, so no order is needed. */
+	pte_store(link, leaf | PTE_LAZY);
+	megapage_count(&megapage_stats.reserves);
+	return true;
+}
+
 bool megapage_fork(pte_t *link, pte_t *child, uint64_t cow_a)
 {
 	pte_t e = *link;
 	bool changed = false;
 
+	if (pte_is_lazy(e)) {
+		pte_store(child, e); /* each fills its own at its first touch */
+		return false;
+	}
 	assert(pte_is_leaf(e));
 	if (!(e & VM_PTE_SHARED) && (e & PTE_W)) {
 		/* As for a 4 KiB leaf (vm.c mm_copy_page): fork's shootdown follows. */
@@ -266,6 +286,63 @@ static int split(struct mm *mm, pte_t *link, pte_t e)
 	return 0;
 }
 
+/*
+ * The lazy slot e at link, at its first touch: a fresh zeroed megapage, or
+ * when no order-9 block is free, a table of 512 fresh zeroed 4 KiB pages
+ * (the fallback, counted). Its memory was reserved but never mapped, so no
+ * hart holds a translation of it and nothing needs a shootdown; this hart
+ * may cache the invalid entry it faulted on, so it flushes its own ASID.
+ */
+static int fill_small(pte_t *link, pte_t leaf);
+
+static int fill(struct mm *mm, pte_t *link, pte_t e)
+{
+	pte_t leaf = e & (PTE_R | PTE_W | PTE_X | PTE_U);
+	paddr_t pa = block_alloc();
+
+	if (pa != 0) {
+		/* Release: the zeroed block before the leaf any hart may walk to it. */
+		__atomic_store_n(
+		    link, pa_to_pte(pa) | leaf | PTE_V | PTE_A | ((leaf & PTE_W) ? PTE_D : 0),
+		    __ATOMIC_RELEASE);
+		megapage_count(&megapage_stats.maps);
+		megapage_count(&megapage_stats.fills);
+	} else {
+		int err = fill_small(link, leaf);
+
+		if (err != 0)
+			return err;
+		megapage_count(&megapage_stats.fallbacks);
+	}
+	tlb_flush_local_all(mm);
+	return 0;
+}
+
+/* fill's fallback: 512 zeroed frames in a new table, or -ENOMEM with nothing kept. */
+static int fill_small(pte_t *link, pte_t leaf)
+{
+	paddr_t table = pt_page_alloc();
+	pte_t *t;
+
+	if (table == 0)
+		return -ENOMEM;
+	t = phys_to_virt(table);
+	for (unsigned i = 0; i < MEGAPAGE_FRAMES; i++) {
+		paddr_t pa = frame_alloc_zeroed(0);
+
+		if (pa == 0) {
+			while (i-- > 0)
+				(void)frame_free(pte_pa(t[i]), 0);
+			pt_page_free(table); /* never linked: no hart saw it */
+			return -ENOMEM;
+		}
+		t[i] = pa_to_pte(pa) | leaf | PTE_V | PTE_A | ((leaf & PTE_W) ? PTE_D : 0);
+	}
+	/* Release: the filled table (and its zeroed frames) before the link. */
+	__atomic_store_n(link, pa_to_pte(table) | PTE_V, __ATOMIC_RELEASE);
+	return 0;
+}
+
 static bool leaf_allows(pte_t e, enum vm_access access)
 {
 	if (!(e & PTE_U))
@@ -283,7 +360,10 @@ int megapage_fault(struct mm *mm, uintptr_t va, enum vm_access access)
 	mm_lock(mm);
 	link = pt_walk_link(mm->root, va, false);
 	e = link != NULL ? __atomic_load_n(link, __ATOMIC_ACQUIRE) : 0;
-	if (!pte_is_leaf(e)) {
+	if (pte_is_lazy(e)) {
+		/* The first touch: an access the mapping allows fills it, then runs again. */
+		err = leaf_allows(e, access) ? fill(mm, link, e) : -EFAULT;
+	} else if (!pte_is_leaf(e)) {
 		/* Split or unmapped meanwhile: the caller starts over. */
 	} else if (leaf_allows(e, access)) {
 		/* A hart that does not set A, or a stale entry of this hart, sent us. */
@@ -307,6 +387,22 @@ int megapage_fault(struct mm *mm, uintptr_t va, enum vm_access access)
 	return err;
 }
 
+/*
+ * Make the slot at link 4 KiB leaves in a table: a lazy slot is filled
+ * first (a partial change of a reservation needs its pages: rare), a
+ * megapage split.
+ */
+static int break_up(struct mm *mm, pte_t *link)
+{
+	if (pte_is_lazy(*link)) {
+		int err = fill(mm, link, *link);
+
+		if (err != 0)
+			return err;
+	}
+	return pte_is_leaf(*link) ? split(mm, link, *link) : 0;
+}
+
 int megapage_split_range_ends(struct mm *mm, uintptr_t va, size_t size)
 {
 	uintptr_t ends[2] = {va, va + size - 1};
@@ -318,10 +414,10 @@ int megapage_split_range_ends(struct mm *mm, uintptr_t va, size_t size)
 		int err;
 
 		/* Covered whole: both ends of the range lie on its edges. */
-		if (link == NULL || !pte_is_leaf(*link) ||
+		if (link == NULL || (!pte_is_leaf(*link) && !pte_is_lazy(*link)) ||
 		    (va <= slot && va + size >= slot + MEGAPAGE_SIZE))
 			continue;
-		err = split(mm, link, *link);
+		err = break_up(mm, link);
 		if (err != 0)
 			return err;
 	}
@@ -338,6 +434,10 @@ void megapage_unmap_whole(struct mm *mm, uintptr_t va, size_t size)
 		pte_t *link = pt_walk_link(mm->root, slot, false);
 		pte_t e;
 
+		if (link != NULL && pte_is_lazy(*link)) {
+			pte_store(link, 0); /* a reservation: no frame, no translation */
+			continue;
+		}
 		if (link == NULL || !pte_is_leaf(*link))
 			continue;
 		e = *link;
@@ -346,6 +446,27 @@ void megapage_unmap_whole(struct mm *mm, uintptr_t va, size_t size)
 		tlb_shootdown(mm, slot, MEGAPAGE_SIZE);
 		megapage_put(pte_pa(e));
 	}
+}
+
+size_t megapage_protect_lazy(struct mm *mm, uintptr_t va, size_t size, uint64_t want, bool apply)
+{
+	uintptr_t lo = (va + MEGAPAGE_SIZE - 1) & ~(uintptr_t)(MEGAPAGE_SIZE - 1);
+	uintptr_t hi = (va + size) & ~(uintptr_t)(MEGAPAGE_SIZE - 1);
+	size_t pages = 0;
+
+	assert(spin_holding(&mm->lock));
+	for (uintptr_t slot = lo; slot < hi && slot < USER_END; slot += MEGAPAGE_SIZE) {
+		pte_t *link = pt_walk_link(mm->root, slot, false);
+
+		if (link == NULL || !pte_is_lazy(*link))
+			continue;
+		pages += MEGAPAGE_SIZE / PAGE_SIZE;
+		/* No frame is shared yet: W is granted as it is, with R. */
+		if (apply)
+			pte_store(link, (*link & ~(pte_t)(PTE_R | PTE_W | PTE_X)) | want |
+					    ((want & PTE_W) ? PTE_R : 0));
+	}
+	return pages;
 }
 
 void *megapage_user_address(pte_t e, uintptr_t va, bool write)

@@ -29,11 +29,14 @@
  * per 2 MiB, per fork). Level-0 tables keep their own locks (ptlock.h).
  *
  * Which mappings get megapages: every 2 MiB-aligned 2 MiB wholly inside one
- * private anonymous mapping (mm_map_anon_locked: the heap's growth, private
- * mmap, stacks), when the buddy has an order-9 block free and megapages
- * are on (boot option thp=on, the default; thp=off maps 4 KiB pages only).
- * No block free: 4 KiB pages, counted as a fallback. MAP_SHARED mappings
- * and the eager-fork baseline image never get them.
+ * private anonymous mapping (mm_map_anon_locked), when megapages are on
+ * (boot option thp=on, the default; thp=off maps 4 KiB pages only). The
+ * heap's growth (sbrk) and private mmap reserve each such 2 MiB as a lazy
+ * slot (pagetable.h), filled at its first touch: with an order-9 block if
+ * the buddy has one free, else with 512 4 KiB pages, counted as a
+ * fallback. The rest of a mapping, and exec's image, are mapped at once
+ * (exec's 2 MiB, if any, as megapages). MAP_SHARED mappings and the
+ * eager-fork baseline image never get them.
  */
 #ifndef KINE_MM_MEGAPAGE_H
 #define KINE_MM_MEGAPAGE_H
@@ -72,7 +75,9 @@ extern bool megapage_extra_map;
 
 /* The counters (atomic; memstat reports them). */
 struct megapage_stats {
-	uint64_t maps;         /* megapages mapped (order-9 blocks taken for a mapping) */
+	uint64_t maps;         /* megapages mapped (order-9 blocks taken), fills included */
+	uint64_t reserves;     /* 2 MiB slots of sbrk and mmap reserved, to fill at first touch */
+	uint64_t fills;        /* ... first touches that filled one with a megapage */
 	uint64_t fallbacks;    /* 2 MiB slots mapped with 4 KiB pages: no order-9 block free */
 	uint64_t splits;       /* megapage leaves broken into a table of 4 KiB leaves */
 	uint64_t whole_reuses; /* COW megapages made writable whole: the writer owned it alone */
@@ -91,18 +96,30 @@ extern struct megapage_stats megapage_stats;
 bool megapage_map(struct mm *mm, uintptr_t va, uint64_t leaf);
 
 /*
+ * Reserve the 2 MiB at va (aligned; its level-1 slot empty) for memory with
+ * leaf bits `leaf`, to be filled at its first touch (megapage_fault): a
+ * lazy slot (pagetable.h), no frame. Under mm->lock. false, with nothing
+ * changed, if megapages are off or no level-1 table could be had: the
+ * caller maps 4 KiB pages instead.
+ */
+bool megapage_reserve(struct mm *mm, uintptr_t va, uint64_t leaf);
+
+/*
  * Fork: share the megapage leaf *link of the parent with the child's empty
  * slot *child. A private writable leaf becomes COW in the parent (true:
  * the parent's translations must be flushed), with A as cow_a (vm.c,
  * vm_cow_accessed: clear where the harts set A themselves, so that a split
  * of a megapage no hart touched since fork leaves 4 KiB leaves whose copy
- * needs no shootdown); one more whole map.
+ * needs no shootdown); one more whole map. A lazy slot is copied as it is:
+ * each address space fills its own.
  */
 bool megapage_fork(pte_t *link, pte_t *child, uint64_t cow_a);
 
 /*
- * A fault at va found a megapage leaf (ptlock_find: PTLOCK_HUGE). Under
- * mm->lock: an access the leaf allows runs again; a write to a COW megapage
+ * A fault at va found a megapage leaf or a lazy slot (ptlock_find:
+ * PTLOCK_HUGE). Under mm->lock: a lazy slot is filled (a megapage, or 4 KiB
+ * pages where no block is free) if the mapping allows the access, and the
+ * access runs again; an access the leaf allows runs again; a write to a COW megapage
  * makes it writable whole when this mm is its only owner, and otherwise
  * splits it into 4 KiB COW leaves, for the 4 KiB COW fault to copy one page:
  * MEGAPAGE_SPLIT, and the caller starts the fault over. Otherwise 0 (the
@@ -114,16 +131,25 @@ int megapage_fault(struct mm *mm, uintptr_t va, enum vm_access access);
 /*
  * Under mm->lock, before a change of [va, va + size) that works on 4 KiB
  * leaves (munmap, mprotect): split every megapage the range covers only in
- * part. 0 or -ENOMEM (no table page; megapages split before that stay
- * split, which changes no mapping).
+ * part, and fill (then split) every lazy slot it covers in part. 0 or
+ * -ENOMEM (no page; what was split or filled before stays so, which
+ * changes no mapping).
  */
 int megapage_split_range_ends(struct mm *mm, uintptr_t va, size_t size);
 
 /*
  * munmap's part: take out every megapage leaf [va, va + size) covers whole,
- * flush, and drop their whole maps. Call after megapage_split_range_ends.
+ * flush, and drop their whole maps; clear every lazy slot it covers whole.
+ * Call after megapage_split_range_ends.
  */
 void megapage_unmap_whole(struct mm *mm, uintptr_t va, size_t size);
+
+/*
+ * mprotect of [va, va + size) over the lazy slots it covers whole (the
+ * ends were filled first): the pages they hold; with apply, their bits
+ * become want (R, W, X). Under mm->lock.
+ */
+size_t megapage_protect_lazy(struct mm *mm, uintptr_t va, size_t size, uint64_t want, bool apply);
 
 /* Drop one whole map of the block pa (exit: no hart can use the leaf any more). */
 void megapage_put(paddr_t pa);

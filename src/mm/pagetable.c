@@ -121,8 +121,9 @@ static pte_t *walk_to(paddr_t root, uintptr_t va, unsigned level, bool alloc, in
 	for (unsigned l = SV39_LEVELS - 1; l > level; l--) {
 		pte_t *pte = &table_of(table)[sv39_vpn(va, l)];
 
-		if (pte_is_leaf(*pte)) {
-			*err = PT_ERR_EXIST;
+		if (pte_is_leaf(*pte) || pte_is_lazy(*pte)) {
+			*err =
+			    PT_ERR_EXIST; /* a huge leaf, or a lazy slot (memory reserved there) */
 			return NULL;
 		}
 		CHECK(!pte_is_dormant(*pte) || !alloc); /* own the table first (ptshare.h) */
@@ -176,13 +177,17 @@ static bool range_ok(uintptr_t va, size_t size, uintptr_t *last)
 	       ((va ^ *last) >> (SV39_VA_BITS - 1)) == 0;
 }
 
-/* Does a huge leaf map va and reach outside [lo, last]? */
+/* Does a huge leaf (or a lazy slot) map va and reach outside [lo, last]? */
 static bool cuts_huge_leaf(paddr_t root, uintptr_t va, uintptr_t lo, uintptr_t last)
 {
 	unsigned level;
 	uintptr_t base;
+	int err;
+	const pte_t *slot = walk_to(root, va, 1, false, &err);
 
-	if (!find_leaf(root, va, &level) || level == 0)
+	if (slot != NULL && pte_is_lazy(*slot))
+		level = 1; /* a lazy slot is cut like the megapage it will be */
+	else if (!find_leaf(root, va, &level) || level == 0)
 		return false;
 	base = va & ~(sv39_level_size(level) - 1);
 	return base < lo || base + (sv39_level_size(level) - 1) > last;
@@ -321,6 +326,10 @@ static void unmap_table(paddr_t table, unsigned level, uintptr_t lo, uintptr_t l
 			CHECK(slot_va(lo, level, i) >= lo && slot_last(lo, level, i) <= last);
 			pte_set(&t[i], 0);
 			drop_frames(pte_pa(e), sv39_level_size(level), rel->frame, rel->ctx);
+		} else if (level == 1 && pte_is_lazy(e)) {
+			/* A reservation, no frame: nothing to drop, and no MMU caches it. */
+			CHECK(slot_va(lo, level, i) >= lo && slot_last(lo, level, i) <= last);
+			pte_set(&t[i], 0);
 		} else if (pte_is_table(e)) {
 			CHECK(level > 0);
 			unmap_table(pte_pa(e), level - 1, max_va(lo, slot_va(lo, level, i)),
@@ -707,6 +716,10 @@ static void check_table(struct checker *c, paddr_t table, unsigned level, uintpt
 		/* At level 0 the same bits are a busy PTE (vm.h), not a link. */
 		if (pte_is_dormant(e) && level == 2)
 			problem(c, va, e, "dormant link at level 2");
+		if (pte_is_lazy(e) && level != 1)
+			problem(c, va, e, "lazy slot outside level 1");
+		if (pte_is_lazy(e) && (e & PTE_PPN_MASK) != 0)
+			problem(c, va, e, "lazy slot with a frame");
 		if (!pte_valid(e))
 			continue;
 		if (e & PTE_RESERVED_MASK)

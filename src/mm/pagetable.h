@@ -16,7 +16,8 @@
  *   one valid entry: pt_unmap() unlinks the tables it empties. (The one
  *   exception is a table pt_walk(alloc=true) just added for a caller who
  *   has not yet stored the PTE it returned.)
- * - Invalid entries are all-zero (vm.h's busy PTEs aside).
+ * - Invalid entries are all-zero (vm.h's busy PTEs, and dormant links and
+ *   lazy slots at level 1, below, aside).
  * - A call that fails changes nothing: arguments are checked before the
  *   table is touched, a walk allocates every table page it needs before
  *   it links the first, and pt_map() undoes its partial work (see there).
@@ -88,6 +89,22 @@ static inline void pte_store(pte_t *pte, pte_t val)
 static inline bool pte_is_dormant(pte_t e)
 {
 	return (e & (PTE_V | PTE_DORMANT)) == PTE_DORMANT;
+}
+
+/*
+ * A lazy slot: a level-1 entry with V clear, PTE_LAZY (the other RSW bit)
+ * and the leaf bits (R, W, X, U) its memory will get, but no frame: 2 MiB
+ * of a private anonymous mapping reserved at mmap or sbrk and filled at
+ * its first touch (megapage.h). The MMU faults on it. The calls below take
+ * it for a mapping: a walk that would add a table there finds PT_ERR_EXIST,
+ * pt_unmap clears one its range covers whole (and refuses to cut one, as
+ * it does a huge leaf), and pt_check_ad accepts it at level 1 alone.
+ */
+#define PTE_LAZY PTE_SW1
+
+static inline bool pte_is_lazy(pte_t e)
+{
+	return (e & (PTE_V | PTE_LAZY)) == PTE_LAZY;
 }
 
 /* What the calls return: 0 on success, or one of these. */
@@ -211,7 +228,9 @@ int pt_map(paddr_t root, uintptr_t va, paddr_t pa, size_t size, uint64_t perm, u
  * flush. Table pages left empty are unlinked and handed to rel->table;
  * the caller frees them only after a whole flush (see "Table pages"
  * above). Returns PT_ERR_HUGE, having changed nothing, if a huge leaf
- * reaches outside the range: huge leaves are never split.
+ * reaches outside the range: huge leaves are never split. A lazy slot
+ * (below) the range covers whole is cleared; one it covers in part is
+ * PT_ERR_HUGE too.
  */
 int pt_unmap(paddr_t root, uintptr_t va, size_t size, const struct pt_release *rel);
 

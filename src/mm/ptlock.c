@@ -380,9 +380,9 @@ enum ptlock_found ptlock_find(struct mm *mm, uintptr_t va, pte_t **pte, uintptr_
 		e = link != NULL ? __atomic_load_n(link, __ATOMIC_ACQUIRE) : 0;
 		if (!pte_is_table(e)) {
 			ptwalk_end();
-			return pte_is_dormant(e) ? PTLOCK_DORMANT
-			       : pte_is_leaf(e)  ? PTLOCK_HUGE
-						 : PTLOCK_NONE;
+			return pte_is_dormant(e)                  ? PTLOCK_DORMANT
+			       : pte_is_leaf(e) || pte_is_lazy(e) ? PTLOCK_HUGE
+								  : PTLOCK_NONE;
 		}
 		table = pte_pa(e);
 		f = pa_to_frame(table);

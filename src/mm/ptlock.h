@@ -146,9 +146,9 @@ void ptwalk_layout_end(void);
 enum ptlock_found {
 	PTLOCK_NONE,    /* no level-0 table (nothing is mapped there) */
 	PTLOCK_DORMANT, /* a dormant link: wake or own it first (ptshare.h) */
-	PTLOCK_HUGE,    /* a megapage leaf: nothing locked, mm->lock guards it (megapage.h) */
-	PTLOCK_SHARED,  /* locked: a table other address spaces link, or protected */
-	PTLOCK_OWN,     /* locked: mm's own table, free to change */
+	PTLOCK_HUGE,   /* a megapage leaf or a lazy slot: nothing locked, mm->lock's (megapage.h) */
+	PTLOCK_SHARED, /* locked: a table other address spaces link, or protected */
+	PTLOCK_OWN,    /* locked: mm's own table, free to change */
 };
 
 /*

@@ -190,7 +190,7 @@ static inline void fork_one(struct fork_ctx *c, pte_t *link, pte_t *child)
 /*
  * A megapage leaf of the parent: one PTE for the child, one whole map more
  * (megapage.h); a writable one becomes COW in the parent, under fork's
- * whole-ASID flush like a link made dormant.
+ * whole-ASID flush like a link made dormant. A lazy slot: its copy.
  */
 static void fork_megapage(struct fork_ctx *c, pte_t *link, pte_t *child)
 {
@@ -222,7 +222,7 @@ static int fork_links(uintptr_t va, pte_t *links, unsigned n, void *arg)
 		if (links[i] == 0)
 			continue;
 		assert(child[i] == 0);
-		if (__builtin_expect(pte_is_leaf(links[i]), 0)) {
+		if (__builtin_expect(pte_is_leaf(links[i]) || pte_is_lazy(links[i]), 0)) {
 			fork_megapage(c, &links[i], &child[i]);
 			continue;
 		}
@@ -567,6 +567,8 @@ void ptshare_put_links(const pte_t *links, void *mm)
 			megapage_put(pte_pa(links[i]));
 			continue;
 		}
+		if (pte_is_lazy(links[i]))
+			continue; /* a reservation: nothing to let go of */
 		assert(pte_is_table(links[i]) || pte_is_dormant(links[i]));
 		ptshare_put(pte_pa(links[i]), mm);
 	}
@@ -630,7 +632,7 @@ static int check_links(uintptr_t va, pte_t *links, unsigned n, void *ctx)
 	for (unsigned i = 0; i < n; i++, va += SV39_SIZE_2M) {
 		if (pte_is_leaf(links[i]))
 			check_megapage(va, links[i], ctx);
-		else if (links[i] != 0)
+		else if (links[i] != 0 && !pte_is_lazy(links[i]))
 			(void)check_link(va, &links[i], ctx);
 	}
 	return 0;

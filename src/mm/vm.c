@@ -251,12 +251,15 @@ static bool vm_megapages(uint64_t extra)
  * Map fresh pages into [va, va + size), under mm->lock but no table lock:
  * pt_map writes only entries that are 0 (and links that are 0), and a
  * fault never changes an entry that is 0 (a fault there is -EFAULT), so
- * the two touch different words of a table. A new table is zeroed and
- * counted (pt_page_alloc) before its link is published. Each 2 MiB-aligned
- * 2 MiB of a private mapping gets a megapage where one is free (megapage.h).
+ * the two touch different words of a table (a fault that fills a lazy
+ * slot takes mm->lock: megapage.h). A new table is zeroed and counted
+ * (pt_page_alloc) before its link is published. Each 2 MiB-aligned 2 MiB
+ * of a private mapping gets a megapage (megapage.h): with lazy, a slot
+ * reserved for its first touch; without, one mapped now where a block is
+ * free.
  */
 static int mm_map_anon_locked(struct mm *mm, uintptr_t va, size_t size, unsigned perm,
-			      uint64_t extra)
+			      uint64_t extra, bool lazy)
 {
 	struct pt_retired tables;
 	/* One page per pt_map: a failure changes nothing, and hands back no table. */
@@ -275,7 +278,8 @@ static int mm_map_anon_locked(struct mm *mm, uintptr_t va, size_t size, unsigned
 
 		if (vm_megapages(extra) && (va + done) % MEGAPAGE_SIZE == 0 &&
 		    size - done >= MEGAPAGE_SIZE &&
-		    megapage_map(mm, va + done, vm_perm_to_pte(perm))) {
+		    (lazy ? megapage_reserve(mm, va + done, vm_perm_to_pte(perm))
+			  : megapage_map(mm, va + done, vm_perm_to_pte(perm)))) {
 			done += MEGAPAGE_SIZE - PAGE_SIZE;
 			continue;
 		}
@@ -306,7 +310,7 @@ int mm_map_anon(struct mm *mm, uintptr_t va, size_t size, unsigned perm)
 	int err;
 
 	mm_lock(mm);
-	err = mm_map_anon_locked(mm, va, size, perm, 0);
+	err = mm_map_anon_locked(mm, va, size, perm, 0, false); /* exec's image: mapped now */
 	mm_unlock(mm);
 	return err;
 }
@@ -331,7 +335,7 @@ long mm_sbrk(struct mm *mm, long delta)
 	lo = PAGE_ALIGN_UP(delta > 0 ? old : new);
 	hi = PAGE_ALIGN_UP(delta > 0 ? new : old);
 	if (hi > lo && delta > 0)
-		err = mm_map_anon_locked(mm, lo, hi - lo, VM_READ | VM_WRITE, 0);
+		err = mm_map_anon_locked(mm, lo, hi - lo, VM_READ | VM_WRITE, 0, true);
 	if (hi > lo && delta < 0)
 		err = mm_unmap_locked(mm, lo, hi - lo);
 	if (err == 0)
@@ -456,8 +460,8 @@ static int mm_copy_table(uintptr_t va, pte_t *src, unsigned n, void *arg)
 
 /*
  * Fork's copy of one level-1 table's links with sharing off: each level-0
- * table leaf by leaf (mm_copy_table), each megapage leaf as one PTE
- * (megapage_fork). No link is dormant: only sharing makes them.
+ * table leaf by leaf (mm_copy_table), each megapage leaf or lazy slot as
+ * one PTE (megapage_fork). No link is dormant: only sharing makes them.
  */
 static int mm_copy_links(uintptr_t va, pte_t *links, unsigned n, void *arg)
 {
@@ -475,7 +479,7 @@ static int mm_copy_links(uintptr_t va, pte_t *links, unsigned n, void *arg)
 				return err;
 			continue;
 		}
-		assert(pte_is_leaf(links[i]));
+		assert(pte_is_leaf(links[i]) || pte_is_lazy(links[i]));
 		child = pt_walk_link(c->dst->root, va, true);
 		if (child == NULL)
 			return PT_ERR_NOMEM;
@@ -634,7 +638,7 @@ long mm_mmap(struct mm *mm, size_t len, unsigned perm, bool shared)
 		mm_unlock(mm);
 		return -ENOMEM;
 	}
-	err = mm_map_anon_locked(mm, va, len, perm, shared ? VM_PTE_SHARED : 0);
+	err = mm_map_anon_locked(mm, va, len, perm, shared ? VM_PTE_SHARED : 0, true);
 	if (err == 0)
 		mm->mmap_next = va + len;
 	mm_unlock(mm);
@@ -732,12 +736,14 @@ int mm_mprotect(struct mm *mm, uintptr_t va, size_t len, unsigned perm)
 		return -ENOMEM;
 	}
 	err = mprotect_walk(mm, va, len, &c);
+	c.pages += megapage_protect_lazy(mm, va, len, c.want, false);
 	if (err == 0 && c.pages != len / PAGE_SIZE) {
 		mm_unlock(mm);
 		return -ENOMEM; /* a hole: nothing changed */
 	}
 	if (err == 0) {
 		c.apply = true;
+		(void)megapage_protect_lazy(mm, va, len, c.want, true);
 		err = mprotect_walk(mm, va, len, &c);
 		tlb_shootdown(mm, va, len);
 		mm_check(mm, "mprotect");
@@ -759,7 +765,7 @@ long mm_stack_alloc(struct mm *mm, uintptr_t *base)
 		mm_unlock(mm);
 		return -ENOMEM;
 	}
-	err = mm_map_anon_locked(mm, va, USER_STACK_SIZE, VM_READ | VM_WRITE, 0);
+	err = mm_map_anon_locked(mm, va, USER_STACK_SIZE, VM_READ | VM_WRITE, 0, false);
 	if (err == 0)
 		mm->mmap_next = va + USER_STACK_SIZE;
 	mm_unlock(mm);

@@ -165,15 +165,16 @@ const char *mm_fork_mode(void);
 
 /*
  * Move the end of the heap by delta bytes (mapping or unmapping whole
- * pages); returns the old end, or -ENOMEM / -EINVAL. The heap may not
- * reach the stack's guard page.
+ * pages; with megapages, each 2 MiB-aligned 2 MiB of a growth is only
+ * reserved, for its first touch: megapage.h); returns the old end, or
+ * -ENOMEM / -EINVAL. The heap may not reach the stack's guard page.
  */
 long mm_sbrk(struct mm *mm, long delta);
 
 /*
  * mmap of anonymous memory: len bytes (rounded up to pages) with perm
- * (VM_*), shared across fork if shared. Returns the address, or -EINVAL /
- * -ENOMEM.
+ * (VM_*), shared across fork if shared (private: 2 MiB reserved for their
+ * first touch, as sbrk's). Returns the address, or -EINVAL / -ENOMEM.
  */
 long mm_mmap(struct mm *mm, size_t len, unsigned perm, bool shared);
 

@@ -19,6 +19,11 @@
  *            the hole and store to the read-only page are killed
  *   oom      a split that finds no page for its table: the writer is
  *            killed, its parent is not, and nothing leaks
+ *   lazy     sbrk reserves its 2 MiB slots without a frame; the first touch
+ *            of each fills it (zeroed); a fork before the first touch
+ *            leaves each process to fill its own; munmap and mprotect of
+ *            reserved slots, whole and in part; a first touch that finds
+ *            no memory kills the toucher alone
  *
  * `megatest` runs them all (the harness checks that the settled free-frame
  * count comes back exactly); `megatest SCENARIO` one alone. Each scenario
@@ -372,9 +377,12 @@ static bool scenario_oom(void)
 		exit(0);
 	}
 	close(fds[0]);
-	/* Eat every free frame: big steps first, then page by page. */
+	/*
+	 * Eat every free frame, page by page at the end: in steps below 2 MiB,
+	 * which sbrk maps at once (a 2 MiB step would only reserve a slot).
+	 */
 	eaten = sbrk(0);
-	for (long step = 16 * (long)MiB; step >= (long)PAGE; step /= 2)
+	for (long step = (long)MiB; step >= (long)PAGE; step /= 2)
 		while (sbrk(step) != (void *)-1)
 			;
 	write(fds[1], &c, 1);
@@ -387,6 +395,78 @@ static bool scenario_oom(void)
 	return status == -1;
 }
 
+/* ---- lazy: reserved at sbrk, filled at the first touch ---- */
+
+/* Fork a child that stores to p after eating every free frame: its status. */
+static int child_fill_oom(volatile unsigned long *p)
+{
+	int pid = fork(), status = -2;
+
+	if (pid == 0) {
+		for (long step = (long)MiB; step >= (long)PAGE; step /= 2)
+			while (sbrk(step) != (void *)-1)
+				;
+		*p = 1; /* the first touch: no block, no 512 frames */
+		exit(0);
+	}
+	wait(&status);
+	return status;
+}
+
+static bool scenario_lazy(void)
+{
+	unsigned long size = 16 * MiB, pages = size / PAGE, slots = size / MEGA, bad = 0;
+	unsigned long free0 = settled_free(), free1, free2;
+	struct kine_memstat m0 = stats(), m1;
+	unsigned long *heap = mega_heap(size);
+	int pid, status = -2, store = -2, oom;
+
+	if (heap == 0) {
+		printf("megatest: lazy: no heap\n");
+		return false;
+	}
+	free1 = settled_free();
+	/* A fork before any touch: the child fills its own slots, and sees zeros. */
+	pid = fork();
+	if (pid == 0) {
+		for (unsigned long p = 0; p < pages; p += 3)
+			fill_page(heap, p, 8);
+		for (unsigned long p = 0; p < pages; p++)
+			bad += check_page(heap, p, p % 3 == 0 ? 8 : 0) != 0 && p % 3 == 0;
+		for (unsigned long p = 1; p < pages; p += 3)
+			bad += heap[p * WORDS] != 0 || heap[p * WORDS + WORDS - 1] != 0;
+		exit(bad == 0 ? 0 : 1);
+	}
+	wait(&status);
+	for (unsigned long p = 0; p < pages; p++)
+		bad += heap[p * WORDS] != 0 || heap[p * WORDS + 7] != 0; /* the parent's: zero */
+	free2 = settled_free();
+	m1 = stats();
+	/* munmap of one whole reserved slot and of one page of another; mprotect of a third. */
+	unsigned long *more = mega_heap(4 * MEGA);
+	int unmap_whole = more ? munmap(&more[0], MEGA) : -1;
+	int unmap_part = more ? munmap(&more[(MEGA + 5 * PAGE) / sizeof(*more)], PAGE) : -1;
+	int prot = more ? mprotect(&more[2 * MEGA / sizeof(*more)], MEGA, PROT_READ) : -1;
+	unsigned long zero = more ? more[2 * MEGA / sizeof(*more)] : 1;
+
+	if (more != 0)
+		store = child_touch(&more[2 * MEGA / sizeof(*more) + 9], true);
+	oom = more ? child_fill_oom(&more[3 * MEGA / sizeof(*more)]) : -2;
+	heap_release(heap);
+	printf("megatest: lazy: %lu MiB reserved in %lu slots took %lu frames; the first touches "
+	       "of child and parent filled %lu with megapages (the parent's: %lu frames); a fork "
+	       "before the first touch: child "
+	       "status %d, %lu wrong; munmap of a slot whole %d, in part %d; mprotect %d, read "
+	       "%lu, store status %d; a first touch with no memory: status %d\n",
+	       size / MiB, slots, free0 - free1, (unsigned long)(m1.mega_fills - m0.mega_fills),
+	       free1 - free2, status, bad, unmap_whole, unmap_part, prot, zero, store, oom);
+	return free0 - free1 < 16 && m1.mega_reserves - m0.mega_reserves == slots &&
+	       m1.mega_fills - m0.mega_fills == 2 * slots &&
+	       free1 - free2 >= slots * (MEGA / PAGE) && status == 0 && bad == 0 &&
+	       unmap_whole == 0 && unmap_part == 0 && prot == 0 && zero == 0 && store == -1 &&
+	       oom == -1;
+}
+
 struct scenario {
 	const char *name;
 	bool (*run)(void);
@@ -395,6 +475,7 @@ struct scenario {
 static const struct scenario scenarios[] = {
     {"fork", scenario_fork},   {"threads", scenario_threads}, {"tree", scenario_tree},
     {"reuse", scenario_reuse}, {"munmap", scenario_munmap},   {"oom", scenario_oom},
+    {"lazy", scenario_lazy},
 };
 
 int main(int argc, char **argv)

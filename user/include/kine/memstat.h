@@ -56,13 +56,15 @@ struct kine_memstat {
 	uint64_t ptlock_grace_waits; /* table frees that waited for a fault's lockless walk */
 	uint64_t cow_fork_waits;     /* COW copies that waited for a fork's shootdown */
 	uint64_t cache_lock_waits;   /* per-hart frame cache locks found held (remote drains) */
-	uint64_t mega_maps;          /* 2 MiB megapages mapped (an order-9 block each) */
-	uint64_t mega_fallbacks;     /* 2 MiB slots mapped with 4 KiB pages: no block free */
-	uint64_t mega_splits;        /* megapages broken into 512 4 KiB leaves (a table each) */
-	uint64_t mega_whole_reuses;  /* COW megapages made writable whole by their only owner */
-	uint64_t mega_whole_frees;   /* megapage blocks freed whole (order 9) */
-	uint64_t mega_part_frees;    /* blocks whose last whole map left 4 KiB references */
-	uint64_t page_faults;        /* page faults taken in user mode, of any kind */
+	uint64_t mega_maps; /* 2 MiB megapages mapped (an order-9 block each), fills included */
+	uint64_t mega_fallbacks;    /* 2 MiB slots mapped with 4 KiB pages: no block free */
+	uint64_t mega_splits;       /* megapages broken into 512 4 KiB leaves (a table each) */
+	uint64_t mega_whole_reuses; /* COW megapages made writable whole by their only owner */
+	uint64_t mega_whole_frees;  /* megapage blocks freed whole (order 9) */
+	uint64_t mega_part_frees;   /* blocks whose last whole map left 4 KiB references */
+	uint64_t page_faults;       /* page faults taken in user mode, of any kind */
+	uint64_t mega_reserves; /* 2 MiB slots of sbrk and mmap reserved for their first touch */
+	uint64_t mega_fills;    /* ... first touches that filled one with a megapage */
 };
 
 #endif
