@@ -45,8 +45,8 @@ int main(int argc, char **argv)
 	       (unsigned long)ms.ptshare_wakes, (unsigned long)ms.ptshare_protects,
 	       (unsigned long)ms.ptshare_copies, (unsigned long)ms.ptshare_takeovers,
 	       (unsigned long)ms.ptshare_frees, (unsigned long)ms.ptshare_drops);
-	printf("first touch   %lu 2 MiB slots reserved by sbrk and mmap, %lu filled with a "
-	       "megapage\n",
+	printf("first touch   %lu 2 MiB slots reserved by sbrk and mmap, %lu filled at their "
+	       "first touch\n",
 	       (unsigned long)ms.mega_reserves, (unsigned long)ms.mega_fills);
 	printf("megapages     %lu mapped, %lu fallbacks to 4 KiB, %lu split, %lu reused whole, "
 	       "%lu blocks freed whole, %lu in parts\n",

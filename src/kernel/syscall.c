@@ -324,7 +324,7 @@ static long sys_memstat(const uint64_t *a)
 	    .mega_whole_reuses = __atomic_load_n(&megapage_stats.whole_reuses, __ATOMIC_RELAXED),
 	    .mega_whole_frees = __atomic_load_n(&megapage_stats.whole_frees, __ATOMIC_RELAXED),
 	    .mega_part_frees = __atomic_load_n(&megapage_stats.part_frees, __ATOMIC_RELAXED),
-	    .page_faults = cow.traps,
+	    .page_faults = cow.faults + megapage_stats.fills + megapage_stats.whole_reuses,
 	};
 	return copyout(proc_current()->mm, a[0], &out, sizeof(out));
 }
@@ -535,7 +535,6 @@ int syscall_user_page_fault(uint64_t addr, enum vm_access access)
 	struct proc *p = proc_current();
 	int err;
 
-	vm_count_trap();
 	err = vm_user_fault(p->mm, addr, access);
 
 	if (err == -ENOMEM) {

@@ -78,11 +78,6 @@ void cow_stats_read(struct cow_stats *out)
 	out->faults = out->copies + out->reuses;
 }
 
-void vm_count_trap(void)
-{
-	cow_count(traps);
-}
-
 /* vm_user_fault's internal answers: make the table mm's own first, then start over; */
 #define FAULT_OWN 1
 /* or resolve a megapage's fault under mm->lock (megapage.h), then start over. */

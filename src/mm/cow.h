@@ -47,13 +47,6 @@ static inline pte_t vm_pte_settled(pte_t *pte)
 void cow_stats_read(struct cow_stats *out);
 
 /*
- * Count one page fault a thread took in user mode (the trap handler's,
- * before vm_user_fault; copyin/copyout's faults are not traps). Per hart,
- * as the COW counters: what a benchmark compares to "no fault at all".
- */
-void vm_count_trap(void);
-
-/*
  * The faultlock=mm baseline (boot option; off by default): every fault
  * also takes the bare mm->lock around its table lock, as all faults did
  * before tables had locks, to measure the split locks against.

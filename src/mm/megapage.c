@@ -312,6 +312,7 @@ static int fill(struct mm *mm, pte_t *link, pte_t e)
 
 		if (err != 0)
 			return err;
+		megapage_count(&megapage_stats.fills);
 		megapage_count(&megapage_stats.fallbacks);
 	}
 	tlb_flush_local_all(mm);

@@ -77,7 +77,7 @@ extern bool megapage_extra_map;
 struct megapage_stats {
 	uint64_t maps;         /* megapages mapped (order-9 blocks taken), fills included */
 	uint64_t reserves;     /* 2 MiB slots of sbrk and mmap reserved, to fill at first touch */
-	uint64_t fills;        /* ... first touches that filled one with a megapage */
+	uint64_t fills;        /* ... first touches that filled one (a megapage, or a fallback) */
 	uint64_t fallbacks;    /* 2 MiB slots mapped with 4 KiB pages: no order-9 block free */
 	uint64_t splits;       /* megapage leaves broken into a table of 4 KiB leaves */
 	uint64_t whole_reuses; /* COW megapages made writable whole: the writer owned it alone */

@@ -151,7 +151,6 @@ struct cow_stats {
 	uint64_t busy_waits; /* faults and copies that waited for another fault's busy PTE */
 	uint64_t untouched;  /* copies of a page no hart had accessed since fork: no flush */
 	uint64_t fork_waits; /* copies that waited for a fork of their mm to finish its shootdown */
-	uint64_t traps;      /* page faults taken in user mode, of any kind (vm_count_trap) */
 };
 
 /*

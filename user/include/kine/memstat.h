@@ -62,9 +62,10 @@ struct kine_memstat {
 	uint64_t mega_whole_reuses; /* COW megapages made writable whole by their only owner */
 	uint64_t mega_whole_frees;  /* megapage blocks freed whole (order 9) */
 	uint64_t mega_part_frees;   /* blocks whose last whole map left 4 KiB references */
-	uint64_t page_faults;       /* page faults taken in user mode, of any kind */
+	uint64_t page_faults;   /* faults resolved by a change: COW copies and reuses, first-touch
+	                             * fills, whole reuses (no spurious or killing fault) */
 	uint64_t mega_reserves; /* 2 MiB slots of sbrk and mmap reserved for their first touch */
-	uint64_t mega_fills;    /* ... first touches that filled one with a megapage */
+	uint64_t mega_fills;    /* ... first touches that filled one (a megapage or 4 KiB pages) */
 };
 
 #endif
