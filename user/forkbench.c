@@ -305,8 +305,8 @@ static int bench_fork(int do_exec, int reps, int mib)
 	       "\"mega_fallbacks\":%lu,\"page_faults\":%lu,\"mega_splits\":%lu,"
 	       "\"mega_whole_reuses\":%lu,\"cow_copies\":%lu,\"cow_reuses\":%lu,\"wakes\":%lu,"
 	       "\"takeovers\":%lu,\"reps\":%d}\n",
-	       do_exec, mib, (unsigned long)(m1.mega_maps - m0.mega_maps),
-	       (unsigned long)(m1.mega_fallbacks - m0.mega_fallbacks),
+	       do_exec, mib, (unsigned long)(m2.mega_maps - m0.mega_maps),
+	       (unsigned long)(m2.mega_fallbacks - m0.mega_fallbacks),
 	       (unsigned long)(m2.page_faults - m1.page_faults),
 	       (unsigned long)(m2.mega_splits - m1.mega_splits),
 	       (unsigned long)(m2.mega_whole_reuses - m1.mega_whole_reuses),

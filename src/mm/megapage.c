@@ -62,6 +62,8 @@ static void megapage_count(uint64_t *counter)
 static uint32_t *block_maps;
 static uint64_t block_count;
 
+_Static_assert(BUDDY_MAX_ORDER >= MEGAPAGE_ORDER, "the frame table starts on a block boundary");
+
 void megapage_init(void)
 {
 	block_count = (frame_table_len + MEGAPAGE_FRAMES - 1) / MEGAPAGE_FRAMES;
@@ -76,10 +78,15 @@ static struct frame *block_head(paddr_t pa)
 	return pa_to_frame(pa & ~(paddr_t)(MEGAPAGE_SIZE - 1));
 }
 
-/* The block's whole maps (frame_table's index arithmetic matches physical alignment). */
+/*
+ * The block's whole maps, from pa alone: the frame table starts on a
+ * 2^BUDDY_MAX_ORDER-page boundary, so its 2 MiB blocks are physical ones.
+ * (Fork and exit come here once per megapage: no struct frame is read.)
+ */
 static uint32_t *maps_word(paddr_t pa)
 {
-	uint64_t block = frame_index(block_head(pa)) / MEGAPAGE_FRAMES;
+	uint64_t block =
+	    (pa >> (PAGE_SHIFT + MEGAPAGE_ORDER)) - (frame_table_base_pfn >> MEGAPAGE_ORDER);
 
 	assert(block < block_count);
 	return &block_maps[block];
