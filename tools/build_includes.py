@@ -46,9 +46,20 @@ def read_rules():
     return rules
 
 
-def includes(relpath):
+# Macros a build setting defines, and the target that carries the setting: an include inside
+# `#ifdef MACRO ... #endif` is needed only by a target that depends on that setting (the
+# frames' host-test copies include lockstat.h only in the debug image's KINE_LOCKCHECK_ALL).
+SETTING_MACROS = {"KINE_LOCKCHECK_ALL": "//src/sync:lockcheck_setting"}
+IFDEF_BLOCK = re.compile(r"^\s*#\s*ifdef\s+(\w+)\s*$(.*?)^\s*#\s*endif", re.M | re.S)
+
+
+def includes(relpath, deps=()):
     with open(os.path.join(ROOT, relpath), encoding="utf-8") as f:
         text = COMMENT.sub("", f.read())
+    for m in IFDEF_BLOCK.finditer(text):
+        setting = SETTING_MACROS.get(m.group(1))
+        if setting is not None and setting not in deps:
+            text = text.replace(m.group(2), "", 1)  # that block is not compiled here
     return [i for i in INCLUDE.findall(text) if os.path.isfile(os.path.join(ROOT, i))]
 
 
@@ -66,7 +77,7 @@ def main():
             if not f.endswith((".c", ".h", ".S", ".inc")) or not os.path.isfile(
                     os.path.join(ROOT, f)):
                 continue
-            for inc in includes(f):
+            for inc in includes(f, deps):
                 if inc in own:
                     continue
                 given = providers.get(inc, set()) & deps

@@ -406,7 +406,7 @@ static void lockcheck_rank_inverted(void)
 	pa = frame_alloc(0);
 	spin_unlock(&buddy_class);
 	if (pa != 0)
-		frame_free(pa, 0);
+		frame_put_pa(pa, 0);
 	panic("selftest lockcheck_rank: the inverted order was not caught (only the debug image "
 	      "checks the frame caches' locks)");
 }

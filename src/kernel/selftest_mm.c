@@ -86,7 +86,7 @@ static bool selftest_wx(void)
 	ok &= wx_expect("execute the direct map", probe_exec(direct_ret), -1, EXC_INST_PAGE_FAULT);
 	ok &= wx_expect("touch this hart's stack guard page",
 			probe_write_byte(hart_stacks[h->index]), -1, EXC_LOAD_PAGE_FAULT);
-	frame_free(virt_to_phys(direct_ret), 0);
+	frame_put_pa(virt_to_phys(direct_ret), 0);
 
 	problems = pt_check_ad(kernel_root, wx_report, NULL);
 	kprintf("kine: selftest wx: kernel page table: %d A/D problems\n", problems);
@@ -150,7 +150,7 @@ static void stress_release(struct stress_hart *s, const struct stress_block *b)
 		kprintf("kine: selftest frames: block %#lx order %u: tag %#lx/%#lx, want %#lx\n",
 			b->pa, b->order, *block_word(b, false), *block_word(b, true), b->tag);
 	}
-	frame_free(b->pa, b->order);
+	frame_put_pa(b->pa, b->order);
 	s->frees++;
 }
 
@@ -223,7 +223,7 @@ static void stress_handoff(struct stress_hart *s, int me, bool share)
 		frame_get(pa_to_frame(b.pa));
 	if (!stress_post(to, &b)) {
 		if (share)
-			frame_free(b.pa, b.order); /* undo the extra reference */
+			frame_put_pa(b.pa, b.order); /* undo the extra reference */
 		return;
 	}
 	if (share) {
@@ -364,7 +364,7 @@ static void exhaust_release(void *arg)
 		paddr_t pa = exhaust_chain[me];
 
 		exhaust_chain[me] = *(paddr_t *)phys_to_virt(pa);
-		frame_free(pa, 0);
+		frame_put_pa(pa, 0);
 	}
 }
 
@@ -424,7 +424,7 @@ static void bench_worker(void *arg)
 			burst[i] = frame_alloc(0);
 		for (int i = BENCH_BURST - 1; i >= 0; i--) {
 			assert(burst[i] != 0);
-			frame_free(burst[i], 0);
+			frame_put_pa(burst[i], 0);
 		}
 	}
 	run->ticks[me] = arch_time() - t0;

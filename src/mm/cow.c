@@ -308,7 +308,7 @@ static __attribute__((noinline)) int vm_copy_unlocked(struct mm *mm, uintptr_t v
 		if (pte != NULL)
 			fault_unlock(mm, pte);
 		cow_count(overlaps);
-		frame_free(copy, 0); /* never mapped: no flush owed */
+		frame_put_pa(copy, 0); /* never mapped: no flush owed */
 		frame_put(f);
 		ptshare_audit_inflight_add(-1);
 		return 0;

@@ -1,6 +1,6 @@
 /*
  * frame.c: the frame table, reference counts, and the frame allocation API
- * (frame_alloc/frame_free), which routes order 0 through this hart's cache
+ * (frame_alloc/frame_put_pa), which routes order 0 through this hart's cache
  * and larger orders straight to the buddy allocator.
  *
  * The table (frame_table, frame_table_base_pfn, frame_table_len, managed)
@@ -362,15 +362,15 @@ void frame_merge(paddr_t pa, unsigned order)
 	hart_local_end();
 }
 
-bool frame_free(paddr_t pa, unsigned order)
+bool frame_put_pa(paddr_t pa, unsigned order)
 {
 	struct frame *f = pa_to_frame(pa);
 
 	if ((pa & (PAGE_SIZE - 1)) != 0 || f->state != FRAME_ALLOCATED || f->order != order)
-		fatal("frame_free: %#llx order %u is not an allocated block (state %u, order %u), "
-		      "caller %p",
-		      (unsigned long long)pa, order, f->state, f->order,
-		      __builtin_return_address(0));
+		fatal(
+		    "frame_put_pa: %#llx order %u is not an allocated block (state %u, order %u), "
+		    "caller %p",
+		    (unsigned long long)pa, order, f->state, f->order, __builtin_return_address(0));
 	return frame_put_from(f, __builtin_return_address(0));
 }
 

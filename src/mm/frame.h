@@ -133,7 +133,7 @@ void frame_split(paddr_t pa, unsigned order);
 /*
  * The inverse of frame_split: the 2^order order-0 frames at pa (naturally
  * aligned), each allocated and held once, become one block held once, to
- * be freed whole (frame_free(pa, order)). Fatal if any frame is not so.
+ * be freed whole (frame_put_pa(pa, order)). Fatal if any frame is not so.
  */
 void frame_merge(paddr_t pa, unsigned order);
 
@@ -185,13 +185,13 @@ static inline uint32_t frame_refcount(const struct frame *f)
  * The allocation API for the rest of the kernel. frame_alloc() returns the
  * physical address of a naturally aligned block of 2^order frames with a
  * reference count of 1, or 0 when memory is exhausted (order 0 first drains
- * every hart's cache). frame_free() drops the caller's reference (the last
+ * every hart's cache). frame_put_pa() drops the caller's reference (the last
  * one frees the block and returns true); order must be the order it was
  * allocated with.
  */
 paddr_t frame_alloc(unsigned order);
 paddr_t frame_alloc_zeroed(unsigned order);
-bool frame_free(paddr_t pa, unsigned order);
+bool frame_put_pa(paddr_t pa, unsigned order);
 
 /*
  * Doubly linked lists of frames by index, for the buddy's free lists and

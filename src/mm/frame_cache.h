@@ -1,6 +1,6 @@
 /*
  * frame_cache.h: per-hart caches of free order-0 frames, in front of the
- * buddy allocator (frame.c's frame_alloc/frame_free route order 0 here).
+ * buddy allocator (frame.c's frame_alloc/frame_put_pa route order 0 here).
  *
  * Each hart keeps a small stack of free frames. Allocation pops and free
  * pushes on the local stack, touching no shared lock; an empty stack is

@@ -290,7 +290,7 @@ static struct kstack *kstack_record(const paddr_t frames[KSTACK_PAGES])
 static void frames_release(const paddr_t *frames, int n)
 {
 	for (int i = 0; i < n; i++)
-		frame_free(frames[i], 0);
+		frame_put_pa(frames[i], 0);
 }
 
 static void kstack_release_frames(struct kstack *list)

@@ -146,7 +146,7 @@ static __attribute__((noinline)) void block_last(struct frame *head)
 		}
 	}
 	frame_merge(pa, MEGAPAGE_ORDER);
-	(void)frame_free(pa, MEGAPAGE_ORDER);
+	(void)frame_put_pa(pa, MEGAPAGE_ORDER);
 	megapage_count(&megapage_stats.whole_frees);
 }
 
@@ -340,7 +340,7 @@ static int fill_small(pte_t *link, pte_t leaf)
 
 		if (pa == 0) {
 			while (i-- > 0)
-				(void)frame_free(pte_pa(t[i]), 0);
+				(void)frame_put_pa(pte_pa(t[i]), 0);
 			pt_page_free(table); /* never linked: no hart saw it */
 			return -ENOMEM;
 		}

@@ -35,7 +35,7 @@ struct pt_stats pt_stats;
 #define PT_RUN       (1u << PT_RUN_ORDER)
 
 static struct pt_run {
-	struct spinlock lock; /* innermost: nothing is called with it held but frame_free */
+	struct spinlock lock; /* innermost: nothing is called with it held but frame_put_pa */
 	paddr_t next;         /* the next page to hand out */
 	unsigned left;        /* pages from next on */
 } __attribute__((aligned(64))) runs[HART_LOCAL_MAX];
@@ -76,7 +76,7 @@ static paddr_t run_refill(paddr_t block)
 	spin_unlock(&r->lock);
 	hart_local_end();
 	for (unsigned i = 1; i < PT_RUN && !taken; i++)
-		frame_free(block + i * PAGE_SIZE, 0);
+		frame_put_pa(block + i * PAGE_SIZE, 0);
 	return block;
 }
 
@@ -109,7 +109,7 @@ static void pt_pool_release(void)
 
 		spin_lock(&r->lock);
 		while (r->left > 0) {
-			frame_free(r->next, 0);
+			frame_put_pa(r->next, 0);
 			r->next += PAGE_SIZE;
 			r->left--;
 		}
@@ -127,7 +127,7 @@ void pt_pool_init(void)
 
 void pt_page_free(paddr_t pa)
 {
-	frame_free(pa, 0);
+	frame_put_pa(pa, 0);
 }
 
 void pt_retired_init(struct pt_retired *r, struct mm *mm)

@@ -909,7 +909,7 @@ void ptshare_audit(void)
 	} else {
 		__atomic_fetch_add(&ptshare_audit_stats.skipped, 1, __ATOMIC_RELAXED);
 	}
-	frame_free(pa, order);
+	frame_put_pa(pa, order);
 #endif
 }
 

@@ -109,7 +109,7 @@ static void slab_release(struct slab_class *c, struct frame *f)
 	CHECK(f->slab_inuse == 0 && (f->flags & FRAME_F_SLAB));
 	f->flags = 0;
 	c->slabs--;
-	frame_free(frame_to_pa(f), 0);
+	frame_put_pa(frame_to_pa(f), 0);
 }
 
 /* A slab with a free object, made the head of partial; NULL if out of memory. */
@@ -244,7 +244,7 @@ void kfree(void *ptr)
 		slab_free(f, (unsigned)(pa & (PAGE_SIZE - 1)));
 	} else if ((f->flags & FRAME_F_KMALLOC) && (pa & (PAGE_SIZE - 1)) == 0) {
 		f->flags = 0;
-		frame_free(pa, f->order);
+		frame_put_pa(pa, f->order);
 	} else {
 		fatal("kfree: %p was not returned by kmalloc", ptr);
 	}

@@ -172,7 +172,7 @@ static void unmap_batch_release(struct unmap_batch *b, uintptr_t va, size_t size
 	} else if (b->n != 0)
 		tlb_shootdown(b->mm, va, size);
 	for (int i = 0; i < b->n; i++)
-		frame_free(b->pa[i], 0);
+		frame_put_pa(b->pa[i], 0);
 	b->n = 0;
 	pt_retired_free(&b->tables);
 }
@@ -292,7 +292,7 @@ static int mm_map_anon_locked(struct mm *mm, uintptr_t va, size_t size, unsigned
 		err = pt_map(mm->root, va + done, pa, PAGE_SIZE, vm_perm_to_pte(perm) | extra, 0,
 			     &undo);
 		if (err != PT_OK) {
-			frame_free(pa, 0);
+			frame_put_pa(pa, 0);
 			err = err == PT_ERR_NOMEM   ? -ENOMEM
 			      : err == PT_ERR_EXIST ? -EEXIST
 						    : -EINVAL;

@@ -76,7 +76,7 @@ static void test_refill_drain(void)
 			drains++;
 		}
 		model++;
-		frame_free(pa[i], 0);
+		frame_put_pa(pa[i], 0);
 		over += frame_cache_count(0) > FRAME_CACHE_HIGH;
 	}
 	CHECK_EQ(over, 0);
@@ -97,10 +97,10 @@ static void test_lifo(void)
 	SECTION("the hottest frame comes back first");
 	fresh(8 * MiB);
 	a = frame_alloc(0);
-	frame_free(a, 0);
+	frame_put_pa(a, 0);
 	b = frame_alloc(0);
 	CHECK_EQ(a, b);
-	frame_free(b, 0);
+	frame_put_pa(b, 0);
 }
 
 static void test_cross_hart(void)
@@ -113,13 +113,13 @@ static void test_cross_hart(void)
 		pa[i] = frame_alloc(0);
 	shim_set_hart(1);
 	for (int i = 0; i < 10; i++)
-		frame_free(pa[i], 0);
+		frame_put_pa(pa[i], 0);
 	CHECK_EQ(frame_cache_count(1), 10);
 	CHECK_EQ(frame_cache_count(0), FRAME_CACHE_BATCH - 10);
 	CHECK_EQ(event(1, MEMSTAT_FREE), 10);
 	CHECK_EQ(event(1, MEMSTAT_LOCK), 0);
 	CHECK_EQ(frame_alloc(0), pa[9]); /* hart 1 reuses them, newest first */
-	frame_free(pa[9], 0);
+	frame_put_pa(pa[9], 0);
 	shim_set_hart(0);
 	CHECK_EQ(memstat_free_frames(), frames_managed());
 }
@@ -139,10 +139,10 @@ static void test_remote_drain(void)
 
 	shim_set_hart(1); /* strand 5 frames on hart 1 and 3 on hart 2 */
 	for (int i = 0; i < 5; i++)
-		frame_free(all[--n], 0);
+		frame_put_pa(all[--n], 0);
 	shim_set_hart(2);
 	for (int i = 0; i < 3; i++)
-		frame_free(all[--n], 0);
+		frame_put_pa(all[--n], 0);
 	CHECK_EQ(frame_cache_count(1), 5);
 	CHECK_EQ(frame_cache_count(2), 3);
 
@@ -154,9 +154,9 @@ static void test_remote_drain(void)
 	CHECK_EQ(frame_cache_count(1), 0);
 	CHECK_EQ(frame_cache_count(2), 0);
 	for (uint64_t i = 0; i < ngot; i++)
-		frame_free(got[i], 0);
+		frame_put_pa(got[i], 0);
 	while (n > 0)
-		frame_free(all[--n], 0);
+		frame_put_pa(all[--n], 0);
 	CHECK_EQ(memstat_free_frames(), frames_managed());
 	free(all);
 }
@@ -179,7 +179,7 @@ static void test_baseline(void)
 	CHECK_EQ(frame_cache_count(0), 0);
 	shim_set_hart(1);
 	for (uint64_t i = 0; i < n; i++)
-		frame_free(all[i], 0);
+		frame_put_pa(all[i], 0);
 	CHECK_EQ(event(1, MEMSTAT_LOCK), n);
 	CHECK_EQ(frame_cache_count(1), 0);
 	CHECK_EQ(buddy_free_frames(), frames_managed()); /* no settle needed */
@@ -211,7 +211,7 @@ static void test_settle(void)
 	}
 	for (int i = 0; i < 64; i++) {
 		shim_set_hart((i + 1) % 4);
-		frame_free(pa[i], order[i]);
+		frame_put_pa(pa[i], order[i]);
 	}
 	memstat_read(&ms);
 	CHECK_EQ(ms.free, ms.managed); /* nothing in use: caches + buddy hold it all */

@@ -72,7 +72,7 @@ static void release(int hart, const struct block *b)
 {
 	if (!tag_intact(b))
 		errors[hart]++;
-	frame_free(b->pa, b->order);
+	frame_put_pa(b->pa, b->order);
 }
 
 static bool post(int to, const struct block *b)

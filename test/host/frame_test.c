@@ -1,7 +1,7 @@
 /*
  * frame_test: the frame table and reference counts: pa <-> frame for every
  * page, get/put, the last put frees (order 0 into this hart's cache, larger
- * orders into the buddy), frame_free's order check, zeroed allocation, and
+ * orders into the buddy), frame_put_pa's order check, zeroed allocation, and
  * the fatal reports of a put below zero (with the frame and the caller), a
  * get on a free frame, and an address outside the table; a block split
  * into order-0 frames, and the shortage hook's reserve given back.
@@ -69,7 +69,7 @@ static void test_refcounts(void)
 	frame_get(f);
 	CHECK_EQ(frame_refcount(f), 3);
 	frame_put(f);
-	frame_free(pa, 0); /* not the last reference: nothing is freed */
+	frame_put_pa(pa, 0); /* not the last reference: nothing is freed */
 	CHECK_EQ(frame_refcount(f), 1);
 	CHECK_EQ(f->state, FRAME_ALLOCATED);
 	CHECK_EQ(memstat_free_frames(), free0 - 1);
@@ -83,7 +83,7 @@ static void test_refcounts(void)
 	CHECK(pa != 0 && pa % (8 * PAGE_SIZE) == 0);
 	f = pa_to_frame(pa);
 	frame_get(f);
-	frame_free(pa, 3);
+	frame_put_pa(pa, 3);
 	CHECK_EQ(buddy_free_frames(), free0 - 8);
 	frame_put(f); /* an order-3 block goes straight back to the buddy */
 	CHECK_EQ(buddy_free_frames(), free0);
@@ -105,7 +105,7 @@ static void test_zeroed(void)
 	for (size_t i = 0; i < 4 * PAGE_SIZE; i++)
 		nonzero += p[i] != 0;
 	CHECK_EQ(nonzero, 0);
-	frame_free(pa, 2);
+	frame_put_pa(pa, 2);
 	CHECK_EQ(memstat_free_frames(), frames_managed());
 }
 
@@ -116,7 +116,7 @@ static void give_back(void)
 {
 	shortage_calls++;
 	if (short_reserve != 0)
-		frame_free(short_reserve, 0);
+		frame_put_pa(short_reserve, 0);
 	short_reserve = 0;
 }
 
@@ -139,11 +139,11 @@ static void test_split_and_shortage(void)
 		CHECK(f->state == FRAME_ALLOCATED && f->order == 0 && frame_refcount(f) == 1);
 	}
 	for (unsigned i = 8; i-- > 0;)
-		frame_free(pa + i * PAGE_SIZE, 0); /* any order: the buddy merges them again */
+		frame_put_pa(pa + i * PAGE_SIZE, 0); /* any order: the buddy merges them again */
 	frame_cache_drain(0);
 	CHECK_EQ(memstat_free_frames(), free0);
 	CHECK(frame_alloc(3) == pa); /* whole again */
-	frame_free(pa, 3);
+	frame_put_pa(pa, 3);
 
 	SECTION("a shortage gives the reserve back before frame_alloc(0) fails");
 	short_reserve = frame_alloc(0);
@@ -171,14 +171,14 @@ static void get_free_frame(void *arg)
 	paddr_t pa = frame_alloc(0);
 
 	(void)arg;
-	frame_free(pa, 0);
+	frame_put_pa(pa, 0);
 	frame_get(pa_to_frame(pa));
 }
 
 static void free_wrong_order(void *arg)
 {
 	(void)arg;
-	frame_free(frame_alloc(1), 0);
+	frame_put_pa(frame_alloc(1), 0);
 }
 
 static void outside_table(void *arg)
@@ -206,7 +206,7 @@ static void test_fatal(void)
 	pa = frame_alloc(0);
 	snprintf(want, sizeof(want), "frame %#llx,", (unsigned long long)pa);
 	CHECK(strstr(msg, want) != NULL);
-	frame_free(pa, 0);
+	frame_put_pa(pa, 0);
 	at = strstr(msg, "caller ");
 	CHECK(at != NULL && sscanf(at, "caller %lx", &caller) == 1);
 	CHECK(caller > (unsigned long)put_below_zero &&

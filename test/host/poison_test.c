@@ -31,8 +31,8 @@ static void honest(void *arg)
 			paddr_t pa = frame_alloc(o), z = frame_alloc_zeroed(0);
 
 			memset(phys_to_virt(pa), 0x11, PAGE_SIZE << o);
-			frame_free(pa, o);
-			frame_free(z, 0);
+			frame_put_pa(pa, o);
+			frame_put_pa(z, 0);
 		}
 	}
 }
@@ -43,7 +43,7 @@ static void write_after_free(void *arg)
 	paddr_t pa = frame_alloc(0);
 
 	(void)arg;
-	frame_free(pa, 0);
+	frame_put_pa(pa, 0);
 	((volatile uint8_t *)phys_to_virt(pa))[100] = 1;
 	frame_alloc(0); /* the same frame comes back first */
 }
@@ -54,7 +54,7 @@ static void write_into_freed_block(void *arg)
 	paddr_t pa = frame_alloc(2);
 
 	(void)arg;
-	frame_free(pa, 2);
+	frame_put_pa(pa, 2);
 	((volatile uint64_t *)phys_to_virt(pa + 2 * PAGE_SIZE))[1] = 0;
 	memstat_settle();
 	while (frame_alloc(0) != 0) /* every frame: the damaged one is among them */
@@ -75,7 +75,7 @@ int main(void)
 	for (size_t i = 0; i < PAGE_SIZE; i++)
 		unpoisoned += p[i] == 0x5a; /* the arena's garbage is gone */
 	CHECK_EQ(unpoisoned, 0);
-	frame_free(pa, 0);
+	frame_put_pa(pa, 0);
 	CHECK(!shim_death(honest, NULL, msg, sizeof(msg)));
 	printf("  %s\n", msg);
 
@@ -87,7 +87,7 @@ int main(void)
 	snprintf(want, sizeof(want), "frame %#llx: written after free", (unsigned long long)pa);
 	CHECK(strstr(msg, want) != NULL);
 	CHECK(strstr(msg, "offset 0x64") != NULL);
-	frame_free(pa, 0);
+	frame_put_pa(pa, 0);
 
 	SECTION("inside a freed larger block too");
 	fresh();
@@ -98,6 +98,6 @@ int main(void)
 		 (unsigned long long)(pa + 2 * PAGE_SIZE));
 	CHECK(strstr(msg, want) != NULL);
 	CHECK(strstr(msg, "offset 0x8") != NULL);
-	frame_free(pa, 2);
+	frame_put_pa(pa, 2);
 	return check_summary("poison_test");
 }

@@ -92,7 +92,7 @@
  * The names follow the code (src/mm/vm.c, src/mm/cow.c, src/mm/uaccess.c, src/mm/tlb.c,
  * src/mm/frame.c): mm_lock (struct mm's lock), pte[].V/W/COW/pa (the PTE's
  * bits and pte_pa), mm_harts (mm->harts, the hart mask), refs (struct
- * frame.refs, read by frame_refcount), frame_get, frame_free and
+ * frame.refs, read by frame_refcount), frame_get, frame_put_pa and
  * frame_put (each drops one reference; the last one frees), frame_alloc,
  * mm_active, tlb_gen and tlb_seen (mm->active, mm->tlb_gen, mm->tlb_seen),
  * mm_copy, tlb_shootdown, tlb_flush_local, tlb_activate, vm_user_fault,
@@ -549,7 +549,7 @@ inline tlb_activate_away(h, m)
 }
 
 /* Drop one reference; the last one gives the frame back to the allocator. */
-inline frame_free(fr)
+inline frame_put_pa(fr)
 {
 	atomic {
 		assert(refs[fr] > 0); /* never freed twice */
@@ -579,7 +579,7 @@ inline frame_get(fr)
 /* frame_put(pa_to_frame(pa)): the same drop, by struct frame. */
 inline frame_put(fr)
 {
-	frame_free(fr)
+	frame_put_pa(fr)
 }
 
 /* An order-0 frame with one reference (the lowest free one), or NOFRAME. */
@@ -815,7 +815,7 @@ inline vm_copy_unlocked(h, m)
 		REACHED(18, MAP_BESIDE_TEMP_REF && pte[m].V && pte[m].COW && pte[m].pa != opa);
 		printf("MSC: hart %d: mm %d's PTE changed meanwhile: frame %d discarded\n",
 		       h, m, copy);
-		frame_free(copy);
+		frame_put_pa(copy);
 #ifndef NO_TEMP_REF
 		frame_put(opa);
 #endif
@@ -1376,7 +1376,7 @@ inline mm_munmap(h, m)
 		printf("MSC: hart %d: munmap clears mm %d's PTE to frame %d\n", h, m, opa)
 	   };
 		tlb_shootdown(h, m);
-		atomic { frame_free(opa); opa = 0 }
+		atomic { frame_put_pa(opa); opa = 0 }
 	:: atomic { mm_lock[m] == 0 MUNMAP_BUSY_OK && !pte[m].V -> mm_lock[m] = 1 }
 	fi;
 	spin_unlock(m)
@@ -1391,7 +1391,7 @@ inline mm_munmap(h, m)
  * grows), but it runs the same mm_map_anon_locked. frame_alloc gives the
  * lowest free frame: the one munmap has just freed if nobody holds it any
  * more, as the hart's frame cache hands back the frame freed last. Free
- * frames are zeroes in the model already (frame_free), so the allocation
+ * frames are zeroes in the model already (frame_put_pa), so the allocation
  * is frame_alloc_zeroed. Two steps: the allocation is the first access
  * another thread can see, the PTE store the second (the unlock moves left
  * to it, "Steps").
@@ -1433,7 +1433,7 @@ inline mm_destroy(m)
 		dead[m] = 1;
 		/*
 		 * Dead from here on: no thread of m runs again, nobody shoots
-		 * m's harts down any more, and frame_free's check leaves a dead
+		 * m's harts down any more, and frame_put_pa's check leaves a dead
 		 * mm's entries out (they stay only with ASIDs).
 		 */
 		i = 0;
@@ -1461,7 +1461,7 @@ inline mm_destroy(m)
 	   };
 		atomic {
 			REACHED(8, refs[opa] == 1);
-			frame_free(opa);
+			frame_put_pa(opa);
 			opa = 0
 		}
 	:: d_step { !pte[m].V -> skip }

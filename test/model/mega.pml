@@ -224,7 +224,7 @@ inline assert_unreachable(fr)
 	fi
 }
 
-inline frame_free(fr)
+inline frame_release(fr)
 {
 	assert_unreachable(fr);
 	fref[fr] = 0; fstate[fr] = FREED; fval[fr] = 0
@@ -235,7 +235,7 @@ inline frame_put(fr)
 	assert(fstate[fr] == LIVE && fref[fr] > 0);
 	fref[fr]--;
 	if
-	:: fref[fr] == 0 -> frame_free(fr); printf("MSC: frame %d freed\n", fr)
+	:: fref[fr] == 0 -> frame_release(fr); printf("MSC: frame %d freed\n", fr)
 	:: else -> skip
 	fi
 }
@@ -261,7 +261,7 @@ inline megapage_put()
 				REACHED(8, 1);
 				printf("MSC: the last whole map frees the block whole\n");
 				assert(fstate[0] == LIVE && fstate[1] == LIVE);
-				frame_free(0); frame_free(1); c = 0; last = 0 }
+				frame_release(0); frame_release(1); c = 0; last = 0 }
 		:: else ->
 			REACHED(9, 1);
 			atomic { printf("MSC: the last whole map puts the frames one by one\n"); frame_put(0) };
