@@ -293,39 +293,6 @@ static int split(struct mm *mm, pte_t *link, pte_t e)
 	return 0;
 }
 
-/*
- * The lazy slot e at link, at its first touch: a fresh zeroed megapage, or
- * when no order-9 block is free, a table of 512 fresh zeroed 4 KiB pages
- * (the fallback, counted). Its memory was reserved but never mapped, so no
- * hart holds a translation of it and nothing needs a shootdown; this hart
- * may cache the invalid entry it faulted on, so it flushes its own ASID.
- */
-static int fill_small(pte_t *link, pte_t leaf);
-
-static int fill(struct mm *mm, pte_t *link, pte_t e)
-{
-	pte_t leaf = e & (PTE_R | PTE_W | PTE_X | PTE_U);
-	paddr_t pa = block_alloc();
-
-	if (pa != 0) {
-		/* Release: the zeroed block before the leaf any hart may walk to it. */
-		__atomic_store_n(
-		    link, pa_to_pte(pa) | leaf | PTE_V | PTE_A | ((leaf & PTE_W) ? PTE_D : 0),
-		    __ATOMIC_RELEASE);
-		megapage_count(&megapage_stats.maps);
-		megapage_count(&megapage_stats.fills);
-	} else {
-		int err = fill_small(link, leaf);
-
-		if (err != 0)
-			return err;
-		megapage_count(&megapage_stats.fills);
-		megapage_count(&megapage_stats.fallbacks);
-	}
-	tlb_flush_local_all(mm);
-	return 0;
-}
-
 /* fill's fallback: 512 zeroed frames in a new table, or -ENOMEM with nothing kept. */
 static int fill_small(pte_t *link, pte_t leaf)
 {
@@ -348,6 +315,37 @@ static int fill_small(pte_t *link, pte_t leaf)
 	}
 	/* Release: the filled table (and its zeroed frames) before the link. */
 	__atomic_store_n(link, pa_to_pte(table) | PTE_V, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/*
+ * The lazy slot e at link, at its first touch: a fresh zeroed megapage, or
+ * when no order-9 block is free, a table of 512 fresh zeroed 4 KiB pages
+ * (the fallback, counted). Its memory was reserved but never mapped, so no
+ * hart holds a translation of it and nothing needs a shootdown; this hart
+ * may cache the invalid entry it faulted on, so it flushes its own ASID.
+ */
+static int fill(struct mm *mm, pte_t *link, pte_t e)
+{
+	pte_t leaf = e & (PTE_R | PTE_W | PTE_X | PTE_U);
+	paddr_t pa = block_alloc();
+
+	if (pa != 0) {
+		/* Release: the zeroed block before the leaf any hart may walk to it. */
+		__atomic_store_n(
+		    link, pa_to_pte(pa) | leaf | PTE_V | PTE_A | ((leaf & PTE_W) ? PTE_D : 0),
+		    __ATOMIC_RELEASE);
+		megapage_count(&megapage_stats.maps);
+		megapage_count(&megapage_stats.fills);
+	} else {
+		int err = fill_small(link, leaf);
+
+		if (err != 0)
+			return err;
+		megapage_count(&megapage_stats.fills);
+		megapage_count(&megapage_stats.fallbacks);
+	}
+	tlb_flush_local_all(mm);
 	return 0;
 }
 

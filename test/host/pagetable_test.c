@@ -1245,6 +1245,44 @@ static void retire(void)
 	finish(root, 0);
 }
 
+/*
+ * Lazy slots (pagetable.h): a level-1 entry with V clear, PTE_LAZY and leaf
+ * bits, no frame. A walk that would fill it finds PT_ERR_EXIST; pt_unmap
+ * clears one its range covers whole and refuses to cut one; pt_check_ad
+ * accepts it at level 1 only, without a frame.
+ */
+static void lazy_slots(void)
+{
+	paddr_t root = fresh();
+	struct drops d = {0};
+	pte_t *link;
+
+	SECTION("a lazy slot: mapping into it is PT_ERR_EXIST, and nothing is added");
+	link = pt_walk_link(root, SZ_2M, true);
+	CHECK(link != NULL && *link == 0);
+	*link = PTE_LAZY | PTE_R | PTE_W | PTE_U;
+	CHECK(pte_is_lazy(*link) && !pte_is_dormant(*link) && !pte_valid(*link));
+	CHECK_EQ(pt_map(root, SZ_2M + 3 * PG, F, PG, PTE_R, 0, &undo), PT_ERR_EXIST);
+	CHECK(pt_walk(root, SZ_2M, true) == NULL);
+	CHECK(pte_is_lazy(*link));
+	CHECK_EQ(pt_lookup(root, SZ_2M, NULL, NULL, NULL), PT_ERR_NOTMAPPED);
+	CHECK_EQ(pt_check_ad(root, NULL, NULL), 0);
+
+	SECTION("pt_check_ad: a lazy slot with a frame is a problem");
+	*link |= pa_to_pte(F);
+	CHECK_EQ(pt_check_ad(root, NULL, NULL), 1);
+	*link &= ~PTE_PPN_MASK;
+
+	SECTION("pt_unmap refuses to cut a lazy slot, and clears one it covers whole");
+	CHECK_EQ(unmap_drops(root, SZ_2M + PG, PG, &d), PT_ERR_HUGE);
+	CHECK_EQ(unmap_drops(root, SZ_2M - PG, 2 * PG, &d), PT_ERR_HUGE);
+	CHECK(pte_is_lazy(*link));
+	CHECK_EQ(unmap_drops(root, 0, 3 * SZ_2M, &d), PT_OK);
+	CHECK_EQ(d.n, 0);                                /* no frame to drop */
+	CHECK(pt_walk_link(root, SZ_2M, false) == NULL); /* the emptied level-1 table went */
+	pt_destroy(root, NULL, NULL);
+}
+
 int main(void)
 {
 	arena = aligned_alloc(PAGE_SIZE, ARENA_PAGES * PAGE_SIZE);
@@ -1271,6 +1309,7 @@ int main(void)
 	for_each_leaf_table();
 	destroy_leaf_tables();
 	dormant_links();
+	lazy_slots();
 	top_of_address_space();
 	retire();
 
