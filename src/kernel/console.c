@@ -51,11 +51,35 @@ static void console_put_bytes(const char *s, size_t n)
 	}
 }
 
+/*
+ * The panicking hart's first write waits, boundedly, for a line another
+ * hart is writing under console_lock: that hart has interrupts off and
+ * takes IPI_STOP only once its write is done, and a report that begins in
+ * the middle of its line ("kforktree: ...", then "ine: panic") is one the
+ * host tools cannot match. Bounded: the holder may be this hart itself.
+ */
+static void console_panic_settle(void)
+{
+	static bool settled; /* only the panicking hart comes here */
+	struct hart *owner;
+
+	if (settled)
+		return;
+	settled = true;
+	for (unsigned i = 0; i < 1000000; i++) {
+		owner = __atomic_load_n(&console_lock.owner, __ATOMIC_ACQUIRE);
+		if (owner == NULL || owner == this_hart())
+			return;
+		spin_wait_once();
+	}
+}
+
 void console_write(const char *s, size_t n)
 {
 	if (panic_in_progress()) {
 		if (!panic_is_this_hart())
 			arch_halt();
+		console_panic_settle();
 		console_put_bytes(s, n);
 		return;
 	}

@@ -302,6 +302,24 @@ typedef int (*pt_links_fn)(uintptr_t va, pte_t *links, unsigned n, void *ctx);
 int pt_for_each_link_table(paddr_t root, uintptr_t va, size_t size, pt_links_fn fn, void *ctx);
 
 /*
+ * The index of the first non-zero entry of ptes[i .. n), or n: for the
+ * loops over a level-1 table's links (fork, exit), where most entries of
+ * a small process are 0 and most of a large one's are not. The empty
+ * ones four at a time: a fork walks two level-1 tables of 512 entries
+ * each even for an empty process.
+ */
+static inline unsigned pt_next_used(const pte_t *ptes, unsigned i, unsigned n)
+{
+	if (__builtin_expect(i < n && ptes[i] != 0, 1))
+		return i; /* a large process's links are side by side */
+	while (i + 4 <= n && (ptes[i] | ptes[i + 1] | ptes[i + 2] | ptes[i + 3]) == 0)
+		i += 4;
+	while (i < n && ptes[i] == 0)
+		i++;
+	return i;
+}
+
+/*
  * Check the whole table for entries that break the invariants above or
  * the format: a leaf without A, a writable leaf without D, W without R,
  * reserved bits set, a huge leaf whose frame is misaligned, a table

@@ -84,20 +84,25 @@ void ptlock_lock_quiet(paddr_t table);
  */
 bool ptlock_lock_batch_slow(paddr_t table, bool taken);
 
-static inline bool ptlock_lock_batch(paddr_t table)
+static inline bool ptlock_lock_batch_at(struct frame *f, paddr_t table)
 {
 #ifdef KINE_MM_CHECK
 	/* The debug image takes every table lock the counted way, which lockcheck sees. */
+	(void)f;
 	return ptlock_lock_batch_slow(table, false);
 #else
-	uint32_t *word = &pa_to_frame(table)->pt_share;
-	uint32_t old = __atomic_fetch_or(word, PT_SHARE_LOCK, __ATOMIC_ACQUIRE);
+	uint32_t old = __atomic_fetch_or(&f->pt_share, PT_SHARE_LOCK, __ATOMIC_ACQUIRE);
 
 	if (__builtin_expect((old & (PT_SHARE_LOCK | PT_SHARE_BUSY)) == 0, 1))
 		return false; /* taken, uncounted, and nothing busy: it cannot become so */
 	/* Contended (taken the counted way), or taken with a busy PTE to wait out. */
 	return ptlock_lock_batch_slow(table, !(old & PT_SHARE_LOCK));
 #endif
+}
+
+static inline bool ptlock_lock_batch(paddr_t table)
+{
+	return ptlock_lock_batch_at(pa_to_frame(table), table);
 }
 
 static inline void ptlock_unlock_batch(paddr_t table, bool counted)
@@ -175,26 +180,29 @@ pte_t ptlock_find_link(struct mm *mm, uintptr_t va, pte_t **link, uintptr_t pc);
  * which guards the read of the link against a fault's own by copy: that
  * may move the link and put the old table meanwhile (ptshare.c). Reads the
  * link again under the lock. Returns the link's value, locked as
- * ptlock_lock_batch does (*counted for ptlock_unlock_batch), or 0 if it
- * links no table.
+ * ptlock_lock_batch does (*counted for ptlock_unlock_batch), and *frame
+ * its table's struct frame; or 0 if it links no table (*frame NULL).
  */
 pte_t ptlock_lock_link_slow(pte_t *link, bool *counted);
 
-static inline pte_t ptlock_lock_link(pte_t *link, bool *counted)
+static inline pte_t ptlock_lock_link(pte_t *link, bool *counted, struct frame **frame)
 {
+	pte_t e;
 #ifndef KINE_MM_CHECK
 	/* Inline, the common case: fork takes one per table it shares. */
-	pte_t e = __atomic_load_n(link, __ATOMIC_ACQUIRE);
-
+	e = __atomic_load_n(link, __ATOMIC_ACQUIRE);
 	if (__builtin_expect(pte_is_table(e) || pte_is_dormant(e), 1)) {
-		*counted = ptlock_lock_batch(pte_pa(e));
+		*frame = pa_to_frame(pte_pa(e));
+		*counted = ptlock_lock_batch_at(*frame, pte_pa(e));
 		if (__builtin_expect(__atomic_load_n(link, __ATOMIC_RELAXED) == e, 1))
 			return e;
 		ptlock_unlock_batch(pte_pa(e), *counted);
 	}
 #endif
 	/* The debug image always goes here: it records the table its walk loaded. */
-	return ptlock_lock_link_slow(link, counted);
+	e = ptlock_lock_link_slow(link, counted);
+	*frame = e != 0 ? pa_to_frame(pte_pa(e)) : NULL;
+	return e;
 }
 
 /* Store e into link, whose table this hart locked through it (ptlock_find_link). */

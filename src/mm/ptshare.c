@@ -5,12 +5,17 @@
  * Owns the pt_share word of every user level-0 table page and the links
  * (level-1 entries) that fork shares, wakes and owns. The invariants are
  * ptshare.h's; the ones this file makes, in the order it makes them:
- *  - fork counts a link before it stores the child's entry, and makes a
- *    link of the parent dormant (with the whole flush that follows, owed
- *    by the caller) unless the table is protected or the link dormant
- *    already, all under the table's lock once none of its PTEs is busy
- *    (the parent's faults change its leaves, wake and own it under that
- *    lock alone, ptlock.h), the link read again under the lock;
+ *  - fork shares a table only where its 2 MiB meets the heap or the mmap
+ *    range, or where it is shared already (fork_shares_region); any
+ *    other table of the parent's own it copies leaf by leaf, as fork
+ *    without sharing does;
+ *  - fork stores the child's entry and makes a link of the parent dormant
+ *    (with the whole flush that follows, owed by the caller) unless the
+ *    table is protected or the link dormant already, then counts the
+ *    child's link in the atomic step that unlocks the table, all under
+ *    the table's lock once none of its PTEs is busy (the parent's faults
+ *    change its leaves, wake and own it under that lock alone, ptlock.h),
+ *    the link read again under the lock;
  *  - a fault's wake or own (ptshare_fault) acts only under the table's
  *    lock taken through its link, the link read again under it, and never
  *    while a fork of its address space is on its way (mm->fork_pending);
@@ -137,17 +142,58 @@ struct fork_ctx {
 	struct mm *src, *dst;
 	bool flush;     /* a valid link of src became dormant */
 	uint64_t links; /* links shared */
+	ptshare_copy_fn copy;
+	void *copy_ctx;
 };
 
-/* One more link counted in a table's pt_share word; the word before. */
-static inline uint32_t count_link(uint32_t *word)
+/*
+ * Which tables fork shares: those whose 2 MiB meets the heap or the mmap
+ * range (docs/cow.md, "What is shared"), the tables that grow with a
+ * process, full of pages neither process may touch again. The others
+ * (text, data and the stack of a process whose heap lies elsewhere) are a
+ * handful of tables that both processes write right after fork, the stack
+ * at once: shared, each would cost both processes a wake, a whole local
+ * flush and a table copy, more than the per-page copy of its few leaves.
+ * The table where the heap begins is shared with the data below it, even
+ * while the heap is empty: copied leaf by leaf it would cost a large
+ * heap's fork up to 512 leaves, and an empty process's fork some 6,000
+ * instructions more than its link, wake and take-over. A policy of cost
+ * alone: sharing is right for any table.
+ *
+ * As a span of link indices of one level-1 table (links from va, n of
+ * them), so that fork's loop tests a link with two compares: [*first,
+ * *end) meet [lo, hi).
+ */
+static void share_span(uintptr_t va, unsigned n, uintptr_t lo, uintptr_t hi, unsigned *first,
+		       unsigned *end)
 {
-	uint32_t old = __atomic_fetch_add(word, 1, __ATOMIC_RELAXED);
+	uintptr_t top = va + (uintptr_t)n * SV39_SIZE_2M;
 
-	assert((old & PT_SHARE_LINKS) - 1 < PT_SHARE_LINKS - 1); /* 1 .. max - 1 */
-	if (__builtin_expect(!(old & PT_SHARE_WAS_SHARED), 0))
-		__atomic_fetch_or(word, PT_SHARE_WAS_SHARED, __ATOMIC_RELAXED);
-	return old;
+	if (lo >= hi || hi <= va || lo >= top) {
+		*first = *end = 0;
+		return;
+	}
+	*first = lo <= va ? 0 : (unsigned)((lo - va) / SV39_SIZE_2M);
+	*end = hi >= top ? n : (unsigned)((hi - va + SV39_SIZE_2M - 1) / SV39_SIZE_2M);
+}
+
+/* Is link i in [first, end)? One compare: below first wraps around. */
+static inline bool in_span(unsigned i, unsigned first, unsigned end)
+{
+	return i - first < end - first;
+}
+
+/*
+ * Fork copies the table behind the parent's link e leaf by leaf when fork
+ * does not share its region and the table is the parent's own: a valid
+ * link, one link, not protected. A table already shared (or dormant, or
+ * protected) is shared again: copying it would need an own first, and it
+ * costs fork nothing more. Stable under src->lock: only a fork of src
+ * shares a table of src, and a fault owns only shared ones.
+ */
+static bool fork_copies_table(pte_t e)
+{
+	return pte_is_table(e) && ptshare_private(phys_to_virt(pte_pa(e)));
 }
 
 /*
@@ -167,12 +213,17 @@ static inline uint32_t count_link(uint32_t *word)
 static inline void fork_one(struct fork_ctx *c, pte_t *link, pte_t *child)
 {
 	bool counted;
-	pte_t e = ptlock_lock_link(link, &counted);
+	struct frame *f;
+	pte_t e = ptlock_lock_link(link, &counted, &f);
 	paddr_t table = pte_pa(e);
-	uint32_t old;
+	uint32_t *word, old, count;
 
-	assert(e != 0); /* only a layout change takes a link away, and fork is one */
-	old = count_link(share_word(table));
+	assert(e != 0 && f != NULL); /* only a layout change takes a link away, and fork is one */
+	word = &f->pt_share;
+	/* Under the lock: only a holder changes PROTECTED and WAS_SHARED. */
+	old = __atomic_load_n(word, __ATOMIC_RELAXED);
+	count = 1 + ((old & PT_SHARE_WAS_SHARED) ? 0 : PT_SHARE_WAS_SHARED);
+	assert((old & PT_SHARE_LINKS) - 1 < PT_SHARE_LINKS - 1); /* 1 .. max - 1 */
 	if (!pte_valid(e) || (old & PT_SHARE_PROTECTED)) {
 		pte_store(child, e);
 	} else {
@@ -184,7 +235,19 @@ static inline void fork_one(struct fork_ctx *c, pte_t *link, pte_t *child)
 			tlb_shadow_write_taken(c->src);
 		c->flush = true;
 	}
-	ptlock_unlock_batch(table, counted);
+	/*
+	 * The child's link counted as the lock goes: one AMO for both where
+	 * the lock was taken uncounted (the lock bit, set, is subtracted). The
+	 * count cannot reach 0 meanwhile (the parent's link is counted and
+	 * stays), so no sharer's put can free the table; and whoever takes the
+	 * lock next sees the link and its count together.
+	 */
+	if (__builtin_expect(!counted, 1)) {
+		__atomic_fetch_add(word, count - PT_SHARE_LOCK, __ATOMIC_RELEASE);
+	} else {
+		__atomic_fetch_add(word, count, __ATOMIC_RELAXED);
+		ptlock_unlock(table);
+	}
 }
 
 /*
@@ -214,29 +277,49 @@ static int fork_links(uintptr_t va, pte_t *links, unsigned n, void *arg)
 	struct fork_ctx *c = arg;
 	pte_t *child = pt_walk_link(c->dst->root, va, true);
 	uint64_t shared = 0;
+	unsigned heap0, heap1, mmap0, mmap1;
+	int err = 0;
 
 	if (child == NULL)
 		return PT_ERR_NOMEM;
+	/* The heap's first table even while it is empty: where data ends and the heap grows. */
+	share_span(va, n, c->src->brk_base,
+		   c->src->brk > c->src->brk_base ? c->src->brk : c->src->brk_base + 1, &heap0,
+		   &heap1);
+	share_span(va, n, USER_MMAP_BASE, c->src->mmap_next, &mmap0, &mmap1);
 	ptwalk_layout_begin(c->src);
-	for (unsigned i = 0; i < n; i++) {
-		if (links[i] == 0)
-			continue;
+	for (unsigned i = pt_next_used(links, 0, n); i < n; i = pt_next_used(links, i + 1, n)) {
+		pte_t e = links[i];
+
 		assert(child[i] == 0);
-		if (__builtin_expect(pte_is_leaf(links[i]) || pte_is_lazy(links[i]), 0)) {
+		if (__builtin_expect(pte_is_leaf(e) || pte_is_lazy(e), 0)) {
 			fork_megapage(c, &links[i], &child[i]);
-			continue;
+		} else if (__builtin_expect(!in_span(i, heap0, heap1) &&
+						!in_span(i, mmap0, mmap1) && fork_copies_table(e),
+					    0)) {
+			/*
+			 * Inside the walk section, as fork_one: what waits for
+			 * it (ptwalk_wait) holds no table lock, and allocating
+			 * the child's table waits for nothing that does.
+			 */
+			err = c->copy(va + i * SV39_SIZE_2M, phys_to_virt(pte_pa(e)), SV39_ENTRIES,
+				      c->copy_ctx);
+			if (err != 0)
+				break;
+		} else {
+			fork_one(c, &links[i], &child[i]);
+			shared++;
 		}
-		fork_one(c, &links[i], &child[i]);
-		shared++;
 	}
 	ptwalk_layout_end();
 	c->links += shared;
-	return 0;
+	return err;
 }
 
-int ptshare_fork(struct mm *src, struct mm *dst, bool *flush)
+int ptshare_fork(struct mm *src, struct mm *dst, bool *flush, ptshare_copy_fn copy, void *copy_ctx)
 {
-	struct fork_ctx c = {.src = src, .dst = dst, .flush = false, .links = 0};
+	struct fork_ctx c = {
+	    .src = src, .dst = dst, .flush = false, .links = 0, .copy = copy, .copy_ctx = copy_ctx};
 	int err;
 
 	assert(spin_holding(&src->lock));
@@ -477,11 +560,12 @@ static void unmap_shared_release(struct mm *mm, paddr_t *gone, int n, bool flush
 static paddr_t unmap_shared_one(struct mm *mm, pte_t *link)
 {
 	bool counted;
+	struct frame *f;
 	pte_t e;
 	paddr_t table;
 
 	ptwalk_layout_begin(mm);
-	e = ptlock_lock_link(link, &counted);
+	e = ptlock_lock_link(link, &counted, &f);
 	ptwalk_layout_end();
 	table = pte_pa(e);
 	if (e == 0)
@@ -560,9 +644,8 @@ void ptshare_put(paddr_t table, void *mm)
 
 void ptshare_put_links(const pte_t *links, void *mm)
 {
-	for (unsigned i = 0; i < SV39_ENTRIES; i++) {
-		if (links[i] == 0)
-			continue;
+	for (unsigned i = pt_next_used(links, 0, SV39_ENTRIES); i < SV39_ENTRIES;
+	     i = pt_next_used(links, i + 1, SV39_ENTRIES)) {
 		if (pte_is_leaf(links[i])) {
 			megapage_put(pte_pa(links[i]));
 			continue;

@@ -106,13 +106,23 @@ extern struct ptshare_stats ptshare_stats;
 extern bool ptshare_enabled;
 
 /*
- * Fork: link every level-0 table of src's user half into dst (whose user
- * half is empty). Call with src->lock held (mm_lock). Sets *flush when a
- * valid link of src became dormant: the caller then owes src a whole-ASID
- * shootdown (tlb_shootdown_tables) before it lets the lock go. Returns 0,
+ * Fork's per-page copy of one level-0 table it does not share (vm.c,
+ * mm_copy_table): n entries from table, mapping from va, into dst; 0 or
+ * PT_ERR_NOMEM.
+ */
+typedef int (*ptshare_copy_fn)(uintptr_t va, pte_t *table, unsigned n, void *ctx);
+
+/*
+ * Fork: link into dst (whose user half is empty) every level-0 table of
+ * src's user half that lies wholly inside the heap or the mmap range, or
+ * is shared already; copy every other one leaf by leaf through copy (with
+ * copy_ctx), as fork without sharing does. Call with src->lock held
+ * (mm_lock). Sets *flush when a valid link of src became dormant: the
+ * caller then owes src a whole-ASID shootdown (tlb_shootdown_tables)
+ * before it lets the lock go, and copy's own flush otherwise. Returns 0,
  * or -ENOMEM (dst may then hold some links: mm_destroy drops them).
  */
-int ptshare_fork(struct mm *src, struct mm *dst, bool *flush);
+int ptshare_fork(struct mm *src, struct mm *dst, bool *flush, ptshare_copy_fn copy, void *copy_ctx);
 
 /*
  * A fault's slow path (cow.c), without mm->lock: va's link is dormant, or

@@ -559,12 +559,11 @@ static int mm_copy_locked(struct mm *src, struct mm_copy_ctx *c)
 	 */
 	assert(src->fork_pending == 0); /* one fork of src at a time: src->lock */
 	__atomic_store_n(&src->fork_pending, 1, __ATOMIC_RELAXED);
-	if (vm_fork_shares()) {
-		err = ptshare_fork(src, c->dst, &dormant);
-	} else {
+	if (vm_fork_shares())
+		err = ptshare_fork(src, c->dst, &dormant, mm_copy_table, c);
+	else
 		err = pt_for_each_link_table(src->root, 0, USER_END, mm_copy_links, c);
-		__atomic_fetch_add(&ptshare_stats.leaves, c->leaves, __ATOMIC_RELAXED);
-	}
+	__atomic_fetch_add(&ptshare_stats.leaves, c->leaves, __ATOMIC_RELAXED);
 	if (dormant)
 		tlb_shootdown_tables(src); /* a link changed: the whole ASID (pagetable.h) */
 	else if (c->src_changed)

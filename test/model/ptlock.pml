@@ -218,6 +218,11 @@
  *                      (-DFORKCOPY; (9))
  *  COPY_NO_FORK_WAIT   a page copy reads the frame while a fork is on its
  *                      way (-DFORKCOPY; (4))
+ *  FORK_COUNT_AFTER_UNLOCK  fork_one counts the child's link just after it
+ *                      unlocks the table, not in the unlock's own atomic
+ *                      step (-DFORKCOPY; (5): a fault of the parent finds
+ *                      one link in between and reuses a frame the child
+ *                      shares)
  *
  * Reachability probes (-DREACH=N): 1, both faults hold their table locks
  * at once, in two tables (-DTWO_TABLES); 2, a fault's re-check of the link
@@ -1288,14 +1293,25 @@ inline fork_one(lk, h)
 			busy[t] == 0;
 			atomic {
 				TCHECK(t);
-				links[t]++;
 				if
 				:: (l & LV) && !prot[t] -> link[0] = t | LD; lk = t | LD
 				:: else -> lk = l
 				fi;
-				printf("MSC: hart %d forks: link %d, under the lock: child's link %d (%d links)\n", h, l, lk, links[t])
+				printf("MSC: hart %d forks: link %d, under the lock: child's link %d\n", h, l, lk)
 			}
+#ifndef FORK_COUNT_AFTER_UNLOCK
+			/* The count and the unlock: one AMO (ptshare.c fork_one). */
+			atomic {
+				TCHECK(t);
+				links[t]++;
+				assert(tlock[t] == (h) + 1);
+				tlock[t] = 0;
+				printf("MSC: hart %d counts link %d and unlocks table %d (%d links)\n", h, lk, t, links[t])
+			}
+#else
 			tunlock(t, h);
+			atomic { links[t]++ } /* BROKEN: counted after the lock went */
+#endif
 			break
 #ifndef FORK_NO_RECHECK
 		fi

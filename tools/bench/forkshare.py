@@ -178,9 +178,12 @@ def tables(records, args):
                         "<= 1.2x", fmt_ratio(r3), r3 is not None and r3 <= 1.2))
     leaves = [r.get("leaves") for r in records
               if r.get("config") == "sharing" and r.get("bench") == "share_fork_exit_wait"]
-    targets.append(("leaves fork copied with sharing (every size)", "0",
-                    "max %s" % (max(leaves) if leaves else "-"),
-                    bool(leaves) and max(leaves) == 0))
+    # Fork copies leaf by leaf only the tables it does not share (text and data
+    # below an empty heap, the stack: docs/cow.md "What is shared"): a bound
+    # that must not grow with the heap.
+    targets.append(("leaves fork copied with sharing: the same at every size (none of the heap's)",
+                    "min = max", "%s to %s" % (min(leaves), max(leaves)) if leaves else "-",
+                    bool(leaves) and max(leaves) == min(leaves)))
     head = ["### Targets", "", "| what | target | measured | met |", "| --- | --- | --- | --- |"]
     for what, want, got, ok in targets:
         head.append("| %s | %s | %s | %s |" % (what, want, got, "**met**" if ok else "**not met**"))
