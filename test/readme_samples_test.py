@@ -44,7 +44,10 @@ has --add, --boot (//user:boot) otherwise. Everything after that (./kine's --add
 runner, QEMU, profile.py and its symbolizer) is the path a user's command takes. Standard input
 is /dev/null unless the mode types at the prompt; standard error is merged into standard output.
 
---only LINE runs only the sample whose marker is at README line LINE (to refresh one by hand).
+--only LINE runs only the sample whose marker is at README line LINE. To refresh a stale sample,
+take the lines from what the command printed: each command's whole output is kept as
+sample_lineN.log (N: the marker's line) in bazel-testlogs/test/readme_samples_test/test.outputs/
+(Bazel zips them into outputs.zip there), and a failing sample's output is also in the test log.
 """
 import argparse
 import os
