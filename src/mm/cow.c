@@ -11,7 +11,7 @@
  *
  * Owns the COW counters (per hart) and the busy state of a PTE: the one
  * path in src/mm that may leave a PTE busy without holding its table's
- * lock (vm.h). Invariants it keeps:
+ * lock (mm.h). Invariants it keeps:
  *  - a COW frame is never written and never freed while a PTE of a
  *    sharer may still reach it through a TLB: a copy keeps its PTE busy
  *    (vm_copy_busy) or holds a temporary reference (vm_copy_unlocked),
@@ -117,7 +117,7 @@ static pte_t vm_copy_pte(pte_t old, paddr_t copy)
 }
 
 /*
- * The busy window of a copy: pte is busy (vm_pte_busy) and belongs to us,
+ * The busy window of a copy: pte is busy (mm_pte_busy) and belongs to us,
  * its table's lock is free, and interrupts are off, so nobody who waits
  * for the PTE with the lock held can wait for a thread that is not
  * running. Flush every hart that may cache the old translation (flush:
@@ -139,7 +139,7 @@ static void vm_copy_install(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, 
 /*
  * Replace the COW PTE old (still in place, its table locked) by the copy,
  * then let the lock go. A hart caches a translation only once the PTE's A
- * bit is set in memory, and fork left it clear (vm_cow_accessed): if the
+ * bit is set in memory, and fork left it clear (mm_cow_accessed): if the
  * swap below finds it still clear, no hart can use a translation of the
  * page, and the copy goes in at once with no flush at all. (Entries from
  * before the fork may survive in harts that fork's lazy shootdown skipped,
@@ -180,7 +180,7 @@ pte_t vm_pte_settle_wait(pte_t *pte)
 	pte_t e = __atomic_load_n(pte, __ATOMIC_ACQUIRE);
 
 	cow_count(busy_waits);
-	while (vm_pte_busy(e)) {
+	while (mm_pte_busy(e)) {
 		spin_wait_once();
 		e = __atomic_load_n(pte, __ATOMIC_ACQUIRE);
 	}
@@ -189,7 +189,7 @@ pte_t vm_pte_settle_wait(pte_t *pte)
 
 /*
  * Before a copy reads the frame: a fork of mm that took W from leaves may
- * not have finished its shootdown (vm.c mm_copy_locked), and until it has,
+ * not have finished its shootdown (mm.c mm_copy_locked), and until it has,
  * a thread on another hart may still store through its entry from before
  * fork, into this very frame. Copied now, such a store would land in the
  * old frame (the child's) after our read: a write the process loses. We
@@ -457,7 +457,7 @@ static bool vm_pte_allows(pte_t e, enum vm_access access)
  * in the middle of a COW fault on this page (its PTE busy until the copy
  * is installed): once it is not busy that fault is over, and the access
  * only needs to run again. A hart that faults on a clear A bit instead of
- * setting it (fork leaves COW pages unaccessed, vm.c) comes here too: set
+ * setting it (fork leaves COW pages unaccessed, mm.c) comes here too: set
  * it for the hart, which may then cache the translation. (Setting A is
  * the one change a table other address spaces link may see: ptshare.h.)
  */

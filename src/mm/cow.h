@@ -9,14 +9,14 @@
 #include <stdint.h>
 
 #include "src/arch/riscv/pte.h"
-#include "src/mm/vm.h"
+#include "src/mm/mm.h"
 
 enum vm_access { VM_ACCESS_READ, VM_ACCESS_WRITE, VM_ACCESS_EXEC };
 
 /*
  * A user access faulted at va (a page fault of a thread of mm, or
  * copyin/copyout's). Under va's table lock alone (ptlock.h), once the PTE
- * is not busy (vm.h): if it now allows the access (another thread's COW
+ * is not busy (mm.h): if it now allows the access (another thread's COW
  * fault was installing it, or a hart faulted on a clear A), 0 to retry; a
  * write to a COW page is resolved; a link fork left dormant is woken, or
  * for a write the table made mm's own, under the table's lock alone
@@ -40,7 +40,7 @@ static inline pte_t vm_pte_settled(pte_t *pte)
 {
 	pte_t e = __atomic_load_n(pte, __ATOMIC_ACQUIRE);
 
-	return vm_pte_busy(e) ? vm_pte_settle_wait(pte) : e;
+	return mm_pte_busy(e) ? vm_pte_settle_wait(pte) : e;
 }
 
 /* The COW counters, every hart's summed (a snapshot). */

@@ -236,7 +236,7 @@ bool megapage_fork(pte_t *link, pte_t *child, uint64_t cow_a)
 	}
 	assert(pte_is_leaf(e));
 	if (!(e & VM_PTE_SHARED) && (e & PTE_W)) {
-		/* As for a 4 KiB leaf (vm.c mm_copy_page): fork's shootdown follows. */
+		/* As for a 4 KiB leaf (mm.c mm_copy_page): fork's shootdown follows. */
 		e = (e & ~(PTE_W | PTE_A)) | PTE_COW | cow_a;
 		pte_store(link, e);
 		changed = true;
@@ -271,7 +271,7 @@ static int split(struct mm *mm, pte_t *link, pte_t e)
 	pte_t bits = (e & (PTE_R | PTE_W | PTE_X | PTE_U | PTE_D | PTE_RSW_MASK)) | PTE_V;
 	pte_t *t;
 
-	/* A COW leaf as fork makes one (vm.c vm_cow_accessed); any other keeps A. */
+	/* A COW leaf as fork makes one (mm.c mm_cow_accessed); any other keeps A. */
 	bits |= (e & PTE_COW) && mmu_sets_accessed() ? 0 : PTE_A;
 
 	if (table == 0)

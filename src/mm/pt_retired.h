@@ -9,13 +9,13 @@
  * table callback) and frees the lot with pt_retired_free() once every hart
  * that may hold a link has flushed the whole address space. The one
  * mechanism serves both kinds of tree:
- *  - a user address space (vm.c): the unmap's shootdown becomes a whole-
+ *  - a user address space (mm.c): the unmap's shootdown becomes a whole-
  *    ASID one (tlb_shootdown_tables), and the pages go right after it;
  *  - the kernel's stack window (kstack.c): the pages wait, with their
  *    stacks, until every hart has flushed everything at its quiescent point.
  *
  * A struct pt_retired belongs to one caller at a time, who serializes its
- * use (vm.c: mm->lock; kstack.c: kstack_lock). The pages are linked through
+ * use (mm.c: mm->lock; kstack.c: kstack_lock). The pages are linked through
  * their struct frame (an allocated frame is on no other list), so a batch
  * holds any number of them without memory of its own.
  */

@@ -32,7 +32,7 @@
  *    that is no longer a table (the bit shares its word with the slab's
  *    fields). The mark is a store to this hart's own cache line: no fault
  *    writes anything that every fault of mm writes.
- *  - Busy PTEs (vm.h) are counted per table (ptlock_busy_add, under the
+ *  - Busy PTEs (mm.h) are counted per table (ptlock_busy_add, under the
  *    lock; ptlock_busy_done, by the owner, without it). A layout change
  *    takes the lock with ptlock_lock_quiet, which also waits for the count
  *    to reach 0: with the lock held, 0 stays 0.
@@ -45,10 +45,10 @@
 
 #include "src/arch/riscv/pte.h"
 #include "src/mm/frame.h"
+#include "src/mm/mm.h"
 #include "src/mm/pagetable.h"
 #include "src/mm/phys.h"
 #include "src/mm/ptshare.h"
-#include "src/mm/vm.h"
 #include "src/sync/bitlock.h"
 
 /* The table locks' class ("pte" in lockstat). */
@@ -134,7 +134,7 @@ void ptwalk_wait(struct mm *mm);
 /*
  * A layout change's walk section (mm->lock held): around its reads of
  * links whose tables it then locks (ptlock_lock_link), and around the
- * debug image's whole-tree checks (vm.c mm_check), since a fault's own by
+ * debug image's whole-tree checks (mm.c mm_check), since a fault's own by
  * copy may move a link and put its old table meanwhile (ptshare.c): the
  * put waits for the section. Never around a ptwalk_wait, which would wait
  * for it.

@@ -65,7 +65,7 @@ static uint32_t share_read(paddr_t table)
 
 /*
  * The A bit protection gives the leaves it makes COW (as fork's per-page
- * copy does, vm.c vm_cow_accessed): clear where the harts set A
+ * copy does, mm.c mm_cow_accessed): clear where the harts set A
  * themselves, since no hart can hold a translation through a table whose
  * every link is dormant and flushed; set where a clear A would fault.
  */
@@ -294,7 +294,7 @@ static paddr_t table_copy(paddr_t table)
 	for (unsigned i = 0; i < SV39_ENTRIES; i++) {
 		pte_t e = __atomic_load_n(&from[i], __ATOMIC_RELAXED); /* an MMU may set A */
 
-		assert(e == 0 || pte_valid(e)); /* a shared table holds no busy PTE (vm.h) */
+		assert(e == 0 || pte_valid(e)); /* a shared table holds no busy PTE (mm.h) */
 		if (!pte_valid(e))
 			continue;
 		assert(pte_is_leaf(e) && ((e & PTE_COW) || !(e & PTE_W) || (e & VM_PTE_SHARED)));

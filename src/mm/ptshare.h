@@ -74,8 +74,8 @@
 
 #include "src/arch/riscv/pte.h"
 #include "src/mm/frame.h"
+#include "src/mm/mm.h"
 #include "src/mm/phys.h"
-#include "src/mm/vm.h"
 
 /*
  * The struct frame.pt_share word of a page-table page (atomic). Busy PTEs

@@ -61,7 +61,7 @@ void tlb_activate(struct mm *mm);
  * After PTEs of mm in [va, va + size) lost a permission or their frame
  * (size (size_t)-1: anywhere in the user half): flush every hart that may
  * hold one of them, and return once all have. Call with mm->lock held, or
- * as the owner of the busy PTE that covers the range (a COW copy, vm.h),
+ * as the owner of the busy PTE that covers the range (a COW copy, mm.h),
  * after the PTE stores, before a frame they mapped may be reused.
  */
 void tlb_shootdown(struct mm *mm, uintptr_t va, size_t size);

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "src/mm/vm.h"
+#include "src/mm/mm.h"
 
 /* 0, or -EFAULT if any byte of the user range is not readable. */
 int copyin(struct mm *mm, void *dst, uintptr_t usrc, size_t n);

@@ -58,7 +58,7 @@
  *
  * The A-bit filter: a hart's walk sets the PTE's A in the same step in
  * which it checks V and the permission, and only then caches. Fork leaves
- * the COW PTEs it makes with A clear (cow_a, vm_cow_accessed), and the copy
+ * the COW PTEs it makes with A clear (cow_a, mm_cow_accessed), and the copy
  * exchanges the PTE with the BUSY value atomically (vm_copy_replace): if A
  * was clear, no hart can use a translation of the page, so the copy goes
  * in at once under mm_lock, with no shootdown (untouched). Reuse flushes
@@ -89,7 +89,7 @@
  * the address space it runs, filled by the hardware's walk and used until
  * a flush: a load or store through a cached entry never looks at the PTE.
  *
- * The names follow the code (src/mm/vm.c, src/mm/cow.c, src/mm/uaccess.c, src/mm/tlb.c,
+ * The names follow the code (src/mm/mm.c, src/mm/cow.c, src/mm/uaccess.c, src/mm/tlb.c,
  * src/mm/frame.c): mm_lock (struct mm's lock), pte[].V/W/COW/pa (the PTE's
  * bits and pte_pa), mm_harts (mm->harts, the hart mask), refs (struct
  * frame.refs, read by frame_refcount), frame_get, frame_put_pa and
@@ -176,7 +176,7 @@
 #define NOFRAME 255
 
 /*
- * vm_cow_accessed(): the A bit fork gives the COW PTEs it makes (the
+ * mm_cow_accessed(): the A bit fork gives the COW PTEs it makes (the
  * context's cow_a). 0 where the harts set A themselves, as modelled here;
  * a hart that faults on a clear A instead (a U74) gets PTE_A, and then the
  * model is the one before the A-bit filter: every copy shoots down.
@@ -1123,7 +1123,7 @@ inline vm_user_fault(h, m, access)
  * permission, sets A in the PTE (an atomic update that re-checks them) and
  * caches the translation. A translation is cached only once A is set in
  * memory (the privileged spec's rule, without Svade): that is what fork's
- * clear A and the copy's exchange rely on (vm_cow_accessed,
+ * clear A and the copy's exchange rely on (mm_cow_accessed,
  * vm_copy_replace). FILL_BEFORE_A breaks the rule: the hart caches first
  * and sets A in a step of its own after.
  */
@@ -1273,7 +1273,7 @@ inline copyout(h, m, val)
 }
 
 /*
- * fork on hart h: mm_copy of src into the new dst (src/mm/vm.c). Under
+ * fork on hart h: mm_copy of src into the new dst (src/mm/mm.c). Under
  * mm->lock, which no fault takes, and in the model no other thread's path
  * of src either: fork_pending set, then the PTE's lock (mm_copy_table's
  * ptlock_lock_batch), the parent's PTE made COW, the child's mapped, the
@@ -1322,7 +1322,7 @@ inline mm_copy(h, src, dst)
 	:: pte[src].V ->
 #endif
 	frame_get(pte[src].pa);
-	atomic { /* pt_map in the child, same bits; A as vm_leaf gives it; unlock */
+	atomic { /* pt_map in the child, same bits; A as mm_leaf gives it; unlock */
 		pte[dst].V = pte[src].V;
 		pte[dst].W = pte[src].W;
 		pte[dst].COW = pte[src].COW;

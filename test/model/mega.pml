@@ -36,7 +36,7 @@
  *
  * The protocol (megapage.c, cow.c):
  *  - fork (under P's mm->lock): P's writable megapage leaf becomes COW with
- *    A clear (vm_cow_accessed: the harts set A themselves), maps + 1, the
+ *    A clear (mm_cow_accessed: the harts set A themselves), maps + 1, the
  *    child's entry the same leaf; fork's whole-ASID shootdown of P; the
  *    child's snapshot is P's memory as fork returns.
  *  - a fault that meets a megapage leaf (ptlock_find: PTLOCK_HUGE) takes
