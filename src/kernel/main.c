@@ -168,9 +168,9 @@ static void boot_faultlock(void)
 	const char *how = bootargs_get(&bootargs, "faultlock");
 
 	if (how == NULL || strcmp(how, "table") == 0)
-		vm_fault_serialized = false;
+		cow_fault_serialized = false;
 	else if (strcmp(how, "mm") == 0)
-		vm_fault_serialized = true; /* the baseline: every fault takes mm->lock too */
+		cow_fault_serialized = true; /* the baseline: every fault takes mm->lock too */
 	else
 		kine_finish(false, "unknown faultlock=%s (table or mm)", how);
 	how = bootargs_get(&bootargs, "ptlock");
@@ -181,7 +181,7 @@ static void boot_faultlock(void)
 	else if (strcmp(how, "norecheck") == 0 && ptshare_check_enabled())
 		ptlock_skip_recheck = true; /* fault injection: the held-link check must catch it */
 	else if (strcmp(how, "noforkwait") == 0 && ptshare_check_enabled())
-		vm_fault_skip_fork_wait = true; /* fault injection: the copy check must catch it */
+		cow_skip_fork_wait = true; /* fault injection: the copy check must catch it */
 	else
 		kine_finish(
 		    false, "unknown ptlock=%s (nograce, norecheck or noforkwait, debug image only)",

@@ -11,7 +11,7 @@
 #include "src/arch/riscv/pte.h"
 #include "src/mm/mm.h"
 
-enum vm_access { VM_ACCESS_READ, VM_ACCESS_WRITE, VM_ACCESS_EXEC };
+enum cow_access { COW_ACCESS_READ, COW_ACCESS_WRITE, COW_ACCESS_EXEC };
 
 /*
  * A user access faulted at va (a page fault of a thread of mm, or
@@ -26,21 +26,21 @@ enum vm_access { VM_ACCESS_READ, VM_ACCESS_WRITE, VM_ACCESS_EXEC };
  * leaf (megapage.h) is resolved under mm->lock instead: made writable whole
  * for its only owner, or split, and the 4 KiB fault goes on in its table.
  */
-int vm_user_fault(struct mm *mm, uintptr_t va, enum vm_access access);
+int cow_user_fault(struct mm *mm, uintptr_t va, enum cow_access access);
 
-/* vm_pte_settled's wait for a busy PTE (out of line: rare). */
-pte_t vm_pte_settle_wait(pte_t *pte);
+/* cow_pte_settled's wait for a busy PTE (out of line: rare). */
+pte_t cow_pte_settle_wait(pte_t *pte);
 
 /*
  * The PTE at pte (its table locked, ptlock.h) once it is not busy: waits,
  * lock held, for the copy that owns a busy one to install. Inline: every
  * fault reads its PTE through this.
  */
-static inline pte_t vm_pte_settled(pte_t *pte)
+static inline pte_t cow_pte_settled(pte_t *pte)
 {
 	pte_t e = __atomic_load_n(pte, __ATOMIC_ACQUIRE);
 
-	return mm_pte_busy(e) ? vm_pte_settle_wait(pte) : e;
+	return mm_pte_busy(e) ? cow_pte_settle_wait(pte) : e;
 }
 
 /* The COW counters, every hart's summed (a snapshot). */
@@ -51,13 +51,13 @@ void cow_stats_read(struct cow_stats *out);
  * also takes the bare mm->lock around its table lock, as all faults did
  * before tables had locks, to measure the split locks against.
  */
-extern bool vm_fault_serialized;
+extern bool cow_fault_serialized;
 
 /*
  * Fault injection, the debug image only (boot option ptlock=noforkwait): a
  * COW copy does not wait for a pending fork's shootdown (cow.c), the broken
  * protocol the TLB shadow's copy check must catch.
  */
-extern bool vm_fault_skip_fork_wait;
+extern bool cow_skip_fork_wait;
 
 #endif

@@ -126,7 +126,7 @@ bool megapage_fork(pte_t *link, pte_t *child, uint64_t cow_a);
  * access may run again), -EFAULT or -ENOMEM.
  */
 #define MEGAPAGE_SPLIT 1
-int megapage_fault(struct mm *mm, uintptr_t va, enum vm_access access);
+int megapage_fault(struct mm *mm, uintptr_t va, enum cow_access access);
 
 /*
  * Under mm->lock, before a change of [va, va + size) that works on 4 KiB

@@ -377,7 +377,7 @@ static pte_t mm_leaf(paddr_t pa, uint64_t flags, uint64_t cow_a)
  * Copy-on-write fork (the default): every page is shared, one more
  * reference on its frame. A private writable page becomes read-only with
  * PTE_COW in both parent and child, so the first store of either takes a
- * fault (vm_fault_write); read-only pages (text) are shared as they are,
+ * fault (cow_pte_write); read-only pages (text) are shared as they are,
  * and so are MAP_SHARED pages, which stay writable. Built with
  * KINE_EAGER_FORK (the baseline image), private pages are copied instead.
  *

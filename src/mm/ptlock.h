@@ -13,7 +13,7 @@
  *  - The table lock is a bit of the table page's struct frame (pt_share,
  *    ptshare.h), class "pte" in lockstat. A leaf of a table linked in a
  *    live mm changes only under that table's lock (but for A, which an
- *    MMU or vm_access_ok may set at any time, and a busy PTE's install by
+ *    MMU or cow_pte_access may set at any time, and a busy PTE's install by
  *    its owner, below). Taken after mm->lock, never before it, and a hart
  *    holds at most one.
  *  - Unlinking a table from mm (munmap, an sbrk shrink, ptshare's copy or

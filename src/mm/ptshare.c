@@ -254,7 +254,7 @@ int ptshare_fork(struct mm *src, struct mm *dst, bool *flush)
  * valid. A hart may cache an invalid entry, and a flush by address drops
  * leaf entries only (privileged spec, SFENCE.VMA), so this hart flushes
  * mm's whole ASID; other harts of mm that cached the invalid link fault
- * once more and flush theirs (cow.c, vm_fault_table).
+ * once more and flush theirs (cow.c, cow_fault_leaf).
  */
 static void link_validate(struct mm *mm, pte_t *link, paddr_t table)
 {

@@ -25,7 +25,7 @@
  *  - links: the number of address spaces whose level-1 entry (valid or
  *    dormant) points at the table. A table with links > 1 is shared; no
  *    leaf of a shared table ever changes but for A (hardware or
- *    vm_access_ok) and the protection pass below.
+ *    cow_pte_access) and the protection pass below.
  *  - protected: set once no private leaf of the table is writable. A valid
  *    link to a shared table exists only if it is protected; a table that is
  *    not protected has no valid link in any address space but, when

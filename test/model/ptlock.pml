@@ -24,19 +24,19 @@
  *  linked: every unlink takes its lock);  6. a table that is not private
  *  (count != 1, or PROTECTED): unlock, the slow path;  7. the COW write:
  *  frame count 1, reuse in place (W); otherwise, as a rule, the busy copy
- *  (vm_copy_busy): the leaf marked BUSY and busy + 1 under the lock,
+ *  (cow_copy_busy): the leaf marked BUSY and busy + 1 under the lock,
  *  unlock, a new frame with the old one's contents, the shootdown
  *  (abstract: no TLBs here), the copy installed (writable), busy - 1, the
  *  old frame put once (the leaf's reference). Or, nondeterministically (the
  *  code's case of a fork on its way, or a seeded run's pick), the unlocked
- *  copy (vm_copy_unlocked): a temporary reference on the old frame,
+ *  copy (cow_copy_unlocked): a temporary reference on the old frame,
  *  unlock, a new frame with the old one's contents, 1..5 again, then the
  *  re-check: the leaf is the one the copy was made from and the table
  *  still private. If not, the copy is freed and the temporary reference
  *  put, and the fault retries. If so, the leaf is marked BUSY, busy + 1,
  *  unlock, the shootdown, the copy installed, busy - 1, and the old frame
  *  put twice (the leaf's reference and the temporary one). A fault that
- *  finds its leaf BUSY unlocks and retries (the wait of vm_pte_settled).
+ *  finds its leaf BUSY unlocks and retries (the wait of cow_pte_settled).
  *
  * munmap of the whole table (under mm->lock, which the model leaves out:
  * one hart makes every layout change of the mm): lock the table, wait for
@@ -67,7 +67,7 @@
  * protection pass under the table's lock once busy == 0 (W cleared and
  * PROTECTED set, unless set already); then the link made valid. The
  * parent's store fault that finds its link dormant or its table not its
- * own takes the slow path (vm_fault_own, under mm->lock): the last sharer
+ * own takes the slow path (cow_fault_link, under mm->lock): the last sharer
  * (count 1) takes the table over in place (PROTECTED cleared, with no
  * table lock, the link made valid), then the fast path again; with more
  * sharers own would copy the table (not modelled: the fault gives up).
@@ -123,7 +123,7 @@
  *  - -DFORKCOPY: -DFORK2 with the lockless own by copy: the parent's own
  *    copies while the forks count the link. fork_one, the wake and the
  *    child's drop take the table as above; a page copy does not read the
- *    frame while a fork is on its way (fork_pending, vm_fork_wait).
+ *    frame while a fork is on its way (fork_pending, cow_fork_wait).
  *
  * The properties, as assertions:
  *  (1) no hart locks, unlocks, reads or writes a table that is freed;
@@ -337,7 +337,7 @@ byte owner[NH];     /* probes 16, 19, 21: hart h is in its own (the table's numb
 #define LOCALS byte t, t0, l, e, f, c, g; bool done, same
 
 /*
- * -DFORKCOPY: fork_pending (vm_fork_wait): set while a fork of the parent
+ * -DFORKCOPY: fork_pending (cow_fork_wait): set while a fork of the parent
  * is on its way (from before it counts the first link to its return, its
  * shootdown); a copy of a page does not read the frame meanwhile: the
  * busy copy is not taken then, the unlocked copy waits before it reads.
@@ -529,7 +529,7 @@ inline fault(h, r)
 			:: else -> skip
 			fi;
 			/*
-			 * The busy copy (vm_copy_busy, the rule): the leaf made
+			 * The busy copy (cow_copy_busy, the rule): the leaf made
 			 * BUSY and counted under the lock, then the copy, the
 			 * shootdown and the install in its busy window, without
 			 * the lock, no temporary reference, no second walk. Or
@@ -885,7 +885,7 @@ inline ptwalk_wait(h)
 }
 
 /*
- * The lockless own (vm_fault_own without mm->lock) of link[r] by hart h.
+ * The lockless own (cow_fault_link without mm->lock) of link[r] by hart h.
  * In a walk section: read the link (0: gone, the fault gives up, same =
  * 0), lock its table, read the link again (changed: unlock, leave the
  * section, start over). Then, under the table's lock: private already;
@@ -1098,7 +1098,7 @@ again:
 	fault(h, r);
 #ifdef FORK2
 	/*
-	 * The slow path (vm_fault_own) of a store to a dormant link or a
+	 * The slow path (cow_fault_link) of a store to a dormant link or a
 	 * table not its own: under mm->lock, own it. Taken over in place if
 	 * the parent is its last sharer; a copy otherwise (not modelled: the
 	 * fault gives up). Then the fast path again. At most once per fork.

@@ -281,7 +281,7 @@ check "FORK_CLEARS_A_NO_FLUSH/tree" "fail" "-DFORK_CLEARS_A_NO_FLUSH -DNO_FILTER
 # -DNO_COPY_ASSERT).
 check "COPY_NO_FORK_WAIT/three+asid" "fail" \
   "-DCOPY_NO_FORK_WAIT -DNO_FILTER_ASSERT -DNO_COPY_ASSERT -DTHREE_THREADS -DASID" "$QUICK_CC" ""
-# The busy copy (vm_copy_busy), which neither re-checks nor holds a
+# The busy copy (cow_copy_busy), which neither re-checks nor holds a
 # temporary reference. Taken with a fork of its mm pending, it reads the
 # frame before fork's shootdown: the same lost write, with three threads,
 # and without the model's own assertions for the same reason. Without its
