@@ -43,6 +43,19 @@ static inline pte_t cow_pte_settled(pte_t *pte)
 	return mm_pte_busy(e) ? cow_pte_settle_wait(pte) : e;
 }
 
+/* Copy-on-write counters (per hart, summed by cow_stats_read; see docs/cow.md). */
+struct cow_stats {
+	uint64_t faults;     /* write faults on a COW page: copies + reuses (summed when read) */
+	uint64_t copies;     /* resolved by copying the frame */
+	uint64_t reuses;     /* resolved in place: this process was the last owner */
+	uint64_t overlaps;   /* races met: resolved by another thread meanwhile, or the
+			    * frame copied or released by another sharer during the copy */
+	uint64_t last_frees; /* old frames a copy's drop freed: the other sharers were gone */
+	uint64_t busy_waits; /* faults and copies that waited for another fault's busy PTE */
+	uint64_t untouched;  /* copies of a page no hart had accessed since fork: no flush */
+	uint64_t fork_waits; /* copies that waited for a fork of their mm to finish its shootdown */
+};
+
 /* The COW counters, every hart's summed (a snapshot). */
 void cow_stats_read(struct cow_stats *out);
 

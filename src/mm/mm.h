@@ -140,19 +140,6 @@ void *mm_user_page(struct mm *mm, uintptr_t va, bool write);
  */
 struct mm *mm_copy(struct mm *src);
 
-/* Copy-on-write counters (per hart, summed by cow_stats_read; see docs/cow.md). */
-struct cow_stats {
-	uint64_t faults;     /* write faults on a COW page: copies + reuses (summed when read) */
-	uint64_t copies;     /* resolved by copying the frame */
-	uint64_t reuses;     /* resolved in place: this process was the last owner */
-	uint64_t overlaps;   /* races met: resolved by another thread meanwhile, or the
-			    * frame copied or released by another sharer during the copy */
-	uint64_t last_frees; /* old frames a copy's drop freed: the other sharers were gone */
-	uint64_t busy_waits; /* faults and copies that waited for another fault's busy PTE */
-	uint64_t untouched;  /* copies of a page no hart had accessed since fork: no flush */
-	uint64_t fork_waits; /* copies that waited for a fork of their mm to finish its shootdown */
-};
-
 /*
  * In the debug image (KINE_MM_CHECK), run the A/D checker over mm's table
  * and panic on any problem; nothing otherwise. Call with mm->lock held.
