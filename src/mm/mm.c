@@ -168,7 +168,7 @@ static void unmap_batch_release(struct unmap_batch *b, uintptr_t va, size_t size
 {
 	if (!pt_retired_empty(&b->tables)) {
 		tlb_shootdown_tables(b->mm);
-		ptwalk_wait(b->mm);
+		ptlock_walk_wait(b->mm);
 	} else if (b->n != 0)
 		tlb_shootdown(b->mm, va, size);
 	for (int i = 0; i < b->n; i++)
@@ -505,10 +505,10 @@ void mm_check(struct mm *mm, const char *when)
 	int problems;
 
 	assert(spin_holding(&mm->lock));
-	ptwalk_layout_begin(mm); /* a fault's own by copy may put a table meanwhile */
+	ptlock_walk_layout_begin(mm); /* a fault's own by copy may put a table meanwhile */
 	ptshare_check(mm, when);
 	problems = pt_check_ad(mm->root, mm_check_report, (void *)when);
-	ptwalk_layout_end();
+	ptlock_walk_layout_end();
 	if (problems != 0)
 		panic("%s: %d A/D problems in a user page table", when, problems);
 #else

@@ -25,8 +25,8 @@
  *    read only inside a walk section, reading the link again under the
  *    lock (ptlock_lock_link).
  *  - Walk sections: a fault walks mm's root and level-1 table and locks the
- *    level-0 table inside ptwalk_begin .. ptwalk_end, a per-hart mark. A
- *    table page unlinked from mm is freed only after ptwalk_wait(mm) has
+ *    level-0 table inside ptlock_walk_begin .. ptlock_walk_end, a per-hart mark. A
+ *    table page unlinked from mm is freed only after ptlock_walk_wait(mm) has
  *    seen every walk section of mm that was open at the unlink end. So a
  *    walk never reads a freed table page, nor takes the lock bit of a frame
  *    that is no longer a table (the bit shares its word with the slab's
@@ -123,24 +123,24 @@ void ptlock_busy_done(paddr_t table);
 
 /*
  * The wait for every walk section of mm open now to end. (A section,
- * ptlock.c's ptwalk_begin .. ptwalk_end, is per hart, with interrupts off
+ * ptlock.c's ptlock_walk_begin .. ptlock_walk_end, is per hart, with interrupts off
  * in between; sections do not nest; only ptlock_find, ptlock_find_link,
- * and the layout changes' ptwalk_layout_begin open them.) Never called
+ * and the layout changes' ptlock_walk_layout_begin open them.) Never called
  * inside a section of this hart's own, which it would wait for forever
  * (asserted), nor holding a table lock a walker may spin for.
  */
-void ptwalk_wait(struct mm *mm);
+void ptlock_walk_wait(struct mm *mm);
 
 /*
  * A layout change's walk section (mm->lock held): around its reads of
  * links whose tables it then locks (ptlock_lock_link), and around the
  * debug image's whole-tree checks (mm.c mm_check), since a fault's own by
  * copy may move a link and put its old table meanwhile (ptshare.c): the
- * put waits for the section. Never around a ptwalk_wait, which would wait
+ * put waits for the section. Never around a ptlock_walk_wait, which would wait
  * for it.
  */
-void ptwalk_layout_begin(struct mm *mm);
-void ptwalk_layout_end(void);
+void ptlock_walk_layout_begin(struct mm *mm);
+void ptlock_walk_layout_end(void);
 
 /* What ptlock_find found for va. */
 enum ptlock_found {
@@ -171,7 +171,7 @@ pte_t ptlock_find_link(struct mm *mm, uintptr_t va, pte_t **link, uintptr_t pc);
 
 /*
  * A layout change's lock of the table behind link (valid or dormant), a
- * level-1 entry of its mm, inside its walk section (ptwalk_layout_begin),
+ * level-1 entry of its mm, inside its walk section (ptlock_walk_layout_begin),
  * which guards the read of the link against a fault's own by copy: that
  * may move the link and put the old table meanwhile (ptshare.c). Reads the
  * link again under the lock. Returns the link's value, locked as
@@ -206,11 +206,11 @@ void ptlock_link_store(pte_t *link, pte_t e);
  * by the TLB shadow's check of every user table page freed
  * (tlb_shadow_table_free).
  */
-void ptwalk_check_free(struct mm *mm, paddr_t table);
+void ptlock_walk_check_free(struct mm *mm, paddr_t table);
 
 /*
  * Fault injection, the debug image only: ptlock=nograce (table frees skip
- * ptwalk_wait) and ptlock=norecheck (ptlock_find trusts the link it read
+ * ptlock_walk_wait) and ptlock=norecheck (ptlock_find trusts the link it read
  * before taking the lock), the broken protocols the checks must catch.
  */
 extern bool ptlock_skip_grace, ptlock_skip_recheck;
@@ -218,7 +218,7 @@ extern bool ptlock_skip_grace, ptlock_skip_recheck;
 /* Counters (atomic; read through the memstat system call). */
 struct ptlock_stats {
 	uint64_t retries;     /* finds whose link changed while they took the lock */
-	uint64_t grace_waits; /* ptwalk_waits that waited for a hart's walk section */
+	uint64_t grace_waits; /* ptlock_walk_waits that waited for a hart's walk section */
 };
 
 extern struct ptlock_stats ptlock_stats;

@@ -217,7 +217,7 @@ static int fork_links(uintptr_t va, pte_t *links, unsigned n, void *arg)
 
 	if (child == NULL)
 		return PT_ERR_NOMEM;
-	ptwalk_layout_begin(c->src);
+	ptlock_walk_layout_begin(c->src);
 	for (unsigned i = 0; i < n; i++) {
 		if (links[i] == 0)
 			continue;
@@ -229,7 +229,7 @@ static int fork_links(uintptr_t va, pte_t *links, unsigned n, void *arg)
 		fork_one(c, &links[i], &child[i]);
 		shared++;
 	}
-	ptwalk_layout_end();
+	ptlock_walk_layout_end();
 	c->links += shared;
 	return 0;
 }
@@ -341,7 +341,7 @@ static int own_by_copy(struct mm *mm, uintptr_t va, pte_t *link, pte_t e, uint64
 	} else {
 		tlb_flush_local_all(mm); /* as link_validate: an invalid entry may be cached */
 	}
-	ptwalk_wait(mm); /* no walk of mm is on its way to the old table's lock */
+	ptlock_walk_wait(mm); /* no walk of mm is on its way to the old table's lock */
 	if (was_valid)
 		tlb_shadow_table_free(mm, table); /* panics if a hart of mm may still walk it */
 	ptshare_count(&ptshare_stats.copies, 1);
@@ -454,7 +454,7 @@ static void unmap_shared_release(struct mm *mm, paddr_t *gone, int n, bool flush
 	if (flush)
 		tlb_shootdown_tables(mm);
 	if (n > 0)
-		ptwalk_wait(mm);
+		ptlock_walk_wait(mm);
 	for (int i = 0; i < n; i++) {
 		paddr_t table = gone[i] & ~WAS_VALID;
 
@@ -462,7 +462,7 @@ static void unmap_shared_release(struct mm *mm, paddr_t *gone, int n, bool flush
 			tlb_shadow_table_free(mm,
 					      table); /* panics if a hart of mm may still walk it */
 		else
-			ptwalk_check_free(mm, table); /* debug: nor a lockless walk */
+			ptlock_walk_check_free(mm, table); /* debug: nor a lockless walk */
 		ptshare_put(table, mm);
 	}
 }
@@ -480,9 +480,9 @@ static paddr_t unmap_shared_one(struct mm *mm, pte_t *link)
 	pte_t e;
 	paddr_t table;
 
-	ptwalk_layout_begin(mm);
+	ptlock_walk_layout_begin(mm);
 	e = ptlock_lock_link(link, &counted);
-	ptwalk_layout_end();
+	ptlock_walk_layout_end();
 	table = pte_pa(e);
 	if (e == 0)
 		return 0;
@@ -827,9 +827,9 @@ static void audit_walk(struct audit *a)
 		 * mm->lock): the walk section makes its put wait, so the walk
 		 * never reads a table page freed and reused under it.
 		 */
-		ptwalk_layout_begin(mm);
+		ptlock_walk_layout_begin(mm);
 		(void)pt_for_each_link_table(mm->root, 0, USER_END, audit_links, a);
-		ptwalk_layout_end();
+		ptlock_walk_layout_end();
 		spin_unlock(&mm->lock);
 	}
 	spin_unlock(&audit_lock);

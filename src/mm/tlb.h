@@ -72,7 +72,7 @@ void tlb_shootdown(struct mm *mm, uintptr_t va, size_t size);
  * non-leaf links a walker may cache, on this hart and every hart that runs
  * mm now; the harts that only may cache mm flush its ASID before they next
  * load it (the lazy rule above), and cannot walk its tree until then. On
- * return the retired pages may be freed (once ptwalk_wait, ptlock.h, has
+ * return the retired pages may be freed (once ptlock_walk_wait, ptlock.h, has
  * seen the lockless walks out too). Call after the stores that unlinked
  * them: with mm->lock held (a layout change), or from a fault's own by
  * copy of a shared table (ptshare.c), whose unlink held the table's lock.

@@ -305,7 +305,7 @@ void tlb_shadow_table_free(struct mm *mm, uint64_t pa)
 		      (unsigned long)t->harts);
 	t->pa = 0;
 	spin_unlock(&shadow_lock);
-	ptwalk_check_free(mm, pa); /* and no lockless walk of mm may read it either */
+	ptlock_walk_check_free(mm, pa); /* and no lockless walk of mm may read it either */
 }
 
 void tlb_shadow_write_taken(struct mm *mm)

@@ -450,7 +450,7 @@ done
 # The lockless own (-DOWN_LOCKLESS; issue 21's last step, modelled first,
 # now the code's protocol: ptshare.c ptshare_fault): the wake, the take-over in place and own by copy under
 # the table's lock, in a walk section with the link read again under the
-# lock, then (own by copy) the section left, the flush, ptwalk_wait and
+# lock, then (own by copy) the section left, the flush, ptlock_walk_wait and
 # the put of the old table. Four configurations searched exhaustively:
 # bb96dd1's (two forks, own in place only); two threads of the parent owning
 # one shared table at once, against the child's own or munmap (-DOWNCOPY);
@@ -477,7 +477,7 @@ done
 # longer waits behind fork's mm->lock, so the page's copy and the store
 # after it land before fork returns (4).
 check "COPY_NO_FORK_WAIT/ptlock+forkcopy" "fail" "-DCOPY_NO_FORK_WAIT -DFORKCOPY" "$QUICK_CC" ""
-# ptwalk_wait inside the owner's own walk section: ptlock.c's loop waits for
+# ptlock_walk_wait inside the owner's own walk section: ptlock.c's loop waits for
 # every hart of the mm, the caller's too, so it waits for itself. With a
 # wait that passes over the caller (-DPTWALK_SKIPS_SELF), the wait under the
 # table lock still deadlocks: a walker of the mm spins for that lock inside
