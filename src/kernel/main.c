@@ -79,7 +79,7 @@
 #include "src/mm/mm.h"
 #include "src/mm/phys.h"
 #include "src/mm/physmem.h"
-#include "src/mm/pt_retired.h"
+#include "src/mm/pt_frames.h"
 #include "src/mm/ptlock.h"
 #include "src/mm/ptshare.h"
 #include "src/mm/slab.h"

@@ -19,7 +19,7 @@
 #include "src/mm/cow.h"
 #include "src/mm/megapage.h"
 #include "src/mm/memstat.h"
-#include "src/mm/pt_retired.h"
+#include "src/mm/pt_frames.h"
 #include "src/mm/ptlock.h"
 #include "src/mm/ptshare.h"
 #include "src/mm/slab.h"

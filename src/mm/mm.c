@@ -31,7 +31,7 @@
 #include "src/mm/frame.h"
 #include "src/mm/megapage.h"
 #include "src/mm/pagetable.h"
-#include "src/mm/pt_retired.h"
+#include "src/mm/pt_frames.h"
 #include "src/mm/ptlock.h"
 #include "src/mm/ptshare.h"
 #include "src/mm/slab.h"

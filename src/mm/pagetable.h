@@ -47,7 +47,7 @@
  * caller frees it (pt_page_free) only after every hart that may cache a
  * link to it has flushed the whole address space (rs1 = x0; mm.c for user
  * spaces, kstack.c for the kernel's stack window, both through
- * pt_retired.h). pt_destroy() alone frees a whole tree, for a tree no
+ * pt_frames.h). pt_destroy() alone frees a whole tree, for a tree no
  * hart can walk any more.
  */
 #ifndef KINE_MM_PAGETABLE_H

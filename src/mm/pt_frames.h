@@ -1,6 +1,9 @@
 /*
- * pt_retired.h: table pages taken out of a live page table, kept until the
- * whole flush that lets them go.
+ * pt_frames.h: the kernel's page-table pages (pt_frames.c): the per-hart
+ * runs they come from (pt_pool_init; pagetable.h's pt_page_alloc and
+ * pt_page_free hand them out and take them back), and the batches of
+ * table pages taken out of a live page table, kept until the whole flush
+ * that lets them go.
  *
  * A hart's walker may cache the non-leaf links it follows, and only an
  * sfence.vma with rs1 = x0 drops them (pagetable.h, "Table pages"). So a
@@ -19,8 +22,8 @@
  * their struct frame (an allocated frame is on no other list), so a batch
  * holds any number of them without memory of its own.
  */
-#ifndef KINE_MM_PT_RETIRED_H
-#define KINE_MM_PT_RETIRED_H
+#ifndef KINE_MM_PT_FRAMES_H
+#define KINE_MM_PT_FRAMES_H
 
 #include <stdbool.h>
 #include <stdint.h>
