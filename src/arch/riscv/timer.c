@@ -87,5 +87,5 @@ void timer_handle(void)
 	}
 	h->timer_irqs++;
 	timer_arm(h);
-	sched_tick();
+	sleep_tick();
 }
