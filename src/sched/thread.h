@@ -132,12 +132,12 @@ void thread_interrupt(struct thread *t);
 void thread_sleep_locked(struct thread *t);
 
 /* The bounds of the stack this hart runs on (a thread's, or its boot stack). */
-void sched_current_stack(uintptr_t *lo, uintptr_t *hi);
+void thread_current_stack(uintptr_t *lo, uintptr_t *hi);
 
 /* Each hart's scheduler loop: run threads, steal when idle, wfi. */
 void scheduler(void) __attribute__((noreturn));
 
 /* On a timer tick or a reschedule IPI: yield if a thread runs here. */
-void sched_preempt(void);
+void thread_preempt(void);
 
 #endif

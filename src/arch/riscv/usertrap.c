@@ -72,7 +72,7 @@ static void user_interrupt(uint64_t code)
 	default:
 		panic("unexpected interrupt %lu from user mode", code);
 	}
-	sched_preempt();
+	thread_preempt();
 }
 
 static bool user_page_fault_resolved(uint64_t cause, uint64_t addr)
