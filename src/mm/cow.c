@@ -164,10 +164,10 @@ static void cow_pte_replace(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, 
 		return;
 	}
 	ptlock_busy_add(ptlock_table_of(pte));
-	irq_push_off();
+	hart_irq_push_off();
 	fault_unlock(mm, pte); /* its release orders the busy count before the next owner */
 	cow_pte_install(mm, va, pte, old, copy, true);
-	irq_pop_off();
+	hart_irq_pop_off();
 }
 
 /*
@@ -348,20 +348,20 @@ static int cow_copy_busy(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, uin
 	assert((was | PTE_A) == (old | PTE_A)); /* only an MMU's A changes it without the lock */
 	ptlock_busy_add(table);
 	ptshare_audit_inflight_add(1); /* the debug audit's: the busy PTE still holds f */
-	irq_push_off();
+	hart_irq_push_off();
 	fault_unlock(mm, pte); /* its release orders the busy count before the next owner */
 	copy = cow_frame_dup(mm, old, cover);
 	if (copy == 0) {
 		__atomic_store_n(pte, was, __ATOMIC_RELEASE); /* as it was: nothing changed */
 		ptlock_busy_done(table);
-		irq_pop_off();
+		hart_irq_pop_off();
 		ptshare_audit_inflight_add(-1);
 		return -ENOMEM;
 	}
 	if (!(was & PTE_A))
 		cow_count(untouched);
 	cow_pte_install(mm, va, pte, old, copy, was & PTE_A);
-	irq_pop_off();
+	hart_irq_pop_off();
 	/* Another sharer let the frame go while we copied. */
 	fell = frame_refcount(f) < refs;
 	last = frame_put(f); /* the process's reference: the last one frees */

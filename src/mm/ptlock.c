@@ -200,7 +200,7 @@ static inline void ptlock_walk_begin(struct mm *mm)
 {
 	int self;
 
-	irq_push_off(); /* the section stays on this hart */
+	hart_irq_push_off(); /* the section stays on this hart */
 	self = this_hart()->index;
 
 	assert(!(walker[self].seq & 1)); /* sections do not nest */
@@ -220,7 +220,7 @@ static inline void ptlock_walk_end(void)
 	assert(walker[self].seq & 1);
 	/* Release: the walk's loads before the end of the section. */
 	__atomic_store_n(&walker[self].seq, walker[self].seq + 1, __ATOMIC_RELEASE);
-	irq_pop_off();
+	hart_irq_pop_off();
 }
 
 void ptlock_walk_layout_begin(struct mm *mm)

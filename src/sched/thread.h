@@ -97,7 +97,7 @@ static inline struct thread *thread_current(void)
 	/*
 	 * Interrupts off between finding the hart and reading its current
 	 * thread, or a preemption in between could move us and we would read
-	 * another hart's. The bare save and restore, not irq_push_off: nothing
+	 * another hart's. The bare save and restore, not hart_irq_push_off: nothing
 	 * nests inside, and every trap asks this (inline for the same reason).
 	 */
 	bool was_enabled = arch_irq_save();

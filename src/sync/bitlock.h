@@ -79,7 +79,7 @@ bit_lock(uint32_t *word, uint32_t bit, struct bitlock_class *c, uint8_t *last_ha
 	struct bitlock_held *s;
 	int self;
 
-	irq_push_off();
+	hart_irq_push_off();
 	self = this_hart()->index;
 	s = &c->held[self];
 	if (__builtin_expect(s->word != NULL, 0))
@@ -125,7 +125,7 @@ static inline __attribute__((always_inline)) void bit_unlock(uint32_t *word, uin
 #endif
 	s->word = NULL;
 	__atomic_fetch_and(word, ~bit, __ATOMIC_RELEASE);
-	irq_pop_off();
+	hart_irq_pop_off();
 }
 
 /* Does this hart hold bit of *word, a lock of class c? (For asserts.) */

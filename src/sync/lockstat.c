@@ -56,7 +56,7 @@ struct lock_class *lock_class_get(const char *name, enum lock_kind kind)
 
 	if (c != NULL)
 		return c;
-	irq_push_off();
+	hart_irq_push_off();
 	ticket_acquire(&class_lock);
 	n = nclasses;
 	c = class_find(name, kind, n);
@@ -76,7 +76,7 @@ struct lock_class *lock_class_get(const char *name, enum lock_kind kind)
 		}
 	}
 	ticket_release(&class_lock);
-	irq_pop_off();
+	hart_irq_pop_off();
 	return c;
 }
 

@@ -80,7 +80,7 @@ void spin_lock_from(struct spinlock *lk, uintptr_t pc)
 	bool contended;
 	struct hart *h;
 
-	irq_push_off();
+	hart_irq_push_off();
 	h = this_hart();
 	if (lk->owner == h)
 		panic("spin_lock: hart %u already holds lock '%s'", h->hartid, lk->name);
@@ -112,5 +112,5 @@ void spin_unlock(struct spinlock *lk)
 	lockcheck_release(lk);
 	lk->owner = NULL;
 	qspin_release(&lk->raw);
-	irq_pop_off();
+	hart_irq_pop_off();
 }
