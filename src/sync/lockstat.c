@@ -49,7 +49,7 @@ static struct lock_class *class_find(const char *name, enum lock_kind kind, int 
 	return NULL;
 }
 
-struct lock_class *lock_class_get(const char *name, enum lock_kind kind)
+struct lock_class *lockstat_class_get(const char *name, enum lock_kind kind)
 {
 	int n = __atomic_load_n(&nclasses, __ATOMIC_ACQUIRE);
 	struct lock_class *c = class_find(name, kind, n);
