@@ -29,7 +29,7 @@ WRAPPERS = {
 }
 
 INIT = re.compile(
-    r"\b(spin_init|waitq_init|sleeplock_init|lock_class_cached)\s*\(\s*[^,()]+(?:\([^()]*\))?[^,()]*,\s*([^)]*)\)"
+    r"\b(spin_init|waitq_init|sleeplock_init|lockstat_class_cached)\s*\(\s*[^,()]+(?:\([^()]*\))?[^,()]*,\s*([^)]*)\)"
     r"|\b(SPINLOCK_INIT|WAITQ_INIT|BITLOCK_CLASS)\s*\(([^)]*)\)"
 )
 LITERAL = re.compile(r'^"([^"]+)"$')

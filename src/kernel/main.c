@@ -76,14 +76,14 @@
 #include "src/mm/kstack.h"
 #include "src/mm/megapage.h"
 #include "src/mm/memstat.h"
+#include "src/mm/mm.h"
 #include "src/mm/phys.h"
 #include "src/mm/physmem.h"
-#include "src/mm/pt_retired.h"
+#include "src/mm/pt_frames.h"
 #include "src/mm/ptlock.h"
 #include "src/mm/ptshare.h"
 #include "src/mm/slab.h"
 #include "src/mm/tlb.h"
-#include "src/mm/vm.h"
 #include "src/sched/hart.h"
 #include "src/sched/ipi.h"
 #include "src/sched/perturb.h"
@@ -168,9 +168,9 @@ static void boot_faultlock(void)
 	const char *how = bootargs_get(&bootargs, "faultlock");
 
 	if (how == NULL || strcmp(how, "table") == 0)
-		vm_fault_serialized = false;
+		cow_fault_serialized = false;
 	else if (strcmp(how, "mm") == 0)
-		vm_fault_serialized = true; /* the baseline: every fault takes mm->lock too */
+		cow_fault_serialized = true; /* the baseline: every fault takes mm->lock too */
 	else
 		kine_finish(false, "unknown faultlock=%s (table or mm)", how);
 	how = bootargs_get(&bootargs, "ptlock");
@@ -181,7 +181,7 @@ static void boot_faultlock(void)
 	else if (strcmp(how, "norecheck") == 0 && ptshare_check_enabled())
 		ptlock_skip_recheck = true; /* fault injection: the held-link check must catch it */
 	else if (strcmp(how, "noforkwait") == 0 && ptshare_check_enabled())
-		vm_fault_skip_fork_wait = true; /* fault injection: the copy check must catch it */
+		cow_skip_fork_wait = true; /* fault injection: the copy check must catch it */
 	else
 		kine_finish(
 		    false, "unknown ptlock=%s (nograce, norecheck or noforkwait, debug image only)",

@@ -51,7 +51,7 @@ void panic_end(uintptr_t first_pc, uintptr_t fp)
 
 	if (first_pc != 0)
 		kprintf("kine: bt #%d %#lx\n", k++, first_pc);
-	sched_current_stack(&lo, &hi);
+	thread_current_stack(&lo, &hi);
 	n = arch_backtrace(fp, lo, hi, pcs, PANIC_BACKTRACE_MAX);
 	for (int i = 0; i < n; i++)
 		kprintf("kine: bt #%d %#lx\n", k++, pcs[i]);

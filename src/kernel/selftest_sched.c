@@ -35,9 +35,9 @@ static int current_hart(void)
 {
 	int h;
 
-	irq_push_off();
+	hart_irq_push_off();
 	h = this_hart()->index;
-	irq_pop_off();
+	hart_irq_pop_off();
 	return h;
 }
 

@@ -19,7 +19,7 @@
 #include "src/mm/cow.h"
 #include "src/mm/megapage.h"
 #include "src/mm/memstat.h"
-#include "src/mm/pt_retired.h"
+#include "src/mm/pt_frames.h"
 #include "src/mm/ptlock.h"
 #include "src/mm/ptshare.h"
 #include "src/mm/slab.h"
@@ -530,12 +530,12 @@ void syscall_return_check(void)
 		thread_yield();
 }
 
-int syscall_user_page_fault(uint64_t addr, enum vm_access access)
+int syscall_user_page_fault(uint64_t addr, enum cow_access access)
 {
 	struct proc *p = proc_current();
 	int err;
 
-	err = vm_user_fault(p->mm, addr, access);
+	err = cow_user_fault(p->mm, addr, access);
 
 	if (err == -ENOMEM) {
 		kprintf("kine: pid %d (%s): out of memory in a page fault at %#lx: killed\n",

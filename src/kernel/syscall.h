@@ -20,7 +20,7 @@ void syscall_return_check(void);
  * another thread was just installing. 0 when the access may be retried;
  * -EFAULT for a real fault. Out of memory kills the process.
  */
-int syscall_user_page_fault(uint64_t addr, enum vm_access access);
+int syscall_user_page_fault(uint64_t addr, enum cow_access access);
 
 /* A user program faulted (a page fault, an illegal instruction): kill it. */
 void syscall_user_fault(const char *cause, uint64_t pc, uint64_t addr) __attribute__((noreturn));

@@ -31,8 +31,8 @@
 #include "src/base/assert.h"
 #include "src/base/check.h"
 #include "src/base/kprintf.h"
+#include "src/mm/mm.h"
 #include "src/mm/tlb_shadow.h"
-#include "src/mm/vm.h"
 #include "src/sched/hart_local.h"
 #include "src/sync/spinlock.h"
 

@@ -6,19 +6,19 @@
  * PTE without one and locks that table alone (ptlock_find, ptlock.h). A
  * link fork left dormant, or a COW leaf in a table another address space
  * still links, sends it to the slow path first, to wake the link or make
- * the table its own, under the table's lock too (vm_fault_own,
+ * the table its own, under the table's lock too (cow_fault_link,
  * ptshare_fault); then it starts over.
  *
  * Owns the COW counters (per hart) and the busy state of a PTE: the one
  * path in src/mm that may leave a PTE busy without holding its table's
- * lock (vm.h). Invariants it keeps:
+ * lock (mm.h). Invariants it keeps:
  *  - a COW frame is never written and never freed while a PTE of a
  *    sharer may still reach it through a TLB: a copy keeps its PTE busy
- *    (vm_copy_busy) or holds a temporary reference (vm_copy_unlocked),
+ *    (cow_copy_busy) or holds a temporary reference (cow_copy_unlocked),
  *    and drops the process's reference only after the new PTE is in and
  *    every hart that may cache the old one has flushed;
  *  - a copy reads the frame only once no fork of mm is on its way to its
- *    shootdown (vm_fork_wait): until then another hart may still store
+ *    shootdown (cow_fork_wait): until then another hart may still store
  *    into it through a writable entry fork took away;
  *  - a leaf changes only under its table's lock, in a table that is mm's
  *    own (links 1, not protected); a busy PTE is made only so and counted
@@ -49,7 +49,7 @@
 #include "src/sched/thread.h"
 #include "user/include/kine/errno.h"
 
-bool vm_fault_serialized, vm_fault_skip_fork_wait;
+bool cow_fault_serialized, cow_skip_fork_wait;
 
 /*
  * The counters, one set per hart on a line of its own: a fault writes no
@@ -78,7 +78,7 @@ void cow_stats_read(struct cow_stats *out)
 	out->faults = out->copies + out->reuses;
 }
 
-/* vm_user_fault's internal answers: make the table mm's own first, then start over; */
+/* cow_user_fault's internal answers: make the table mm's own first, then start over; */
 #define FAULT_OWN 1
 /* or resolve a megapage's fault under mm->lock (megapage.h), then start over. */
 #define FAULT_HUGE 2
@@ -91,7 +91,7 @@ void cow_stats_read(struct cow_stats *out)
  */
 static void fault_enter(struct mm *mm)
 {
-	if (vm_fault_serialized)
+	if (cow_fault_serialized)
 		spin_lock(&mm->lock);
 	ptshare_audit_touch();
 }
@@ -99,7 +99,7 @@ static void fault_enter(struct mm *mm)
 static void fault_exit(struct mm *mm)
 {
 	ptshare_audit_touch();
-	if (vm_fault_serialized)
+	if (cow_fault_serialized)
 		spin_unlock(&mm->lock);
 }
 
@@ -111,13 +111,13 @@ static inline __attribute__((always_inline)) void fault_unlock(struct mm *mm, pt
 }
 
 /* The PTE a copy installs: the copy's frame, the old flags, writable, no longer COW. */
-static pte_t vm_copy_pte(pte_t old, paddr_t copy)
+static pte_t cow_pte_copied(pte_t old, paddr_t copy)
 {
 	return pa_to_pte(copy) | (old & PTE_FLAGS_MASK & ~PTE_COW) | PTE_W | PTE_A | PTE_D;
 }
 
 /*
- * The busy window of a copy: pte is busy (vm_pte_busy) and belongs to us,
+ * The busy window of a copy: pte is busy (mm_pte_busy) and belongs to us,
  * its table's lock is free, and interrupts are off, so nobody who waits
  * for the PTE with the lock held can wait for a thread that is not
  * running. Flush every hart that may cache the old translation (flush:
@@ -127,19 +127,19 @@ static pte_t vm_copy_pte(pte_t old, paddr_t copy)
  * allows it. The table cannot go meanwhile: its unlink waits for the busy
  * count to fall (ptlock_lock_quiet).
  */
-static void vm_copy_install(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, paddr_t copy,
+static void cow_pte_install(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, paddr_t copy,
 			    bool flush)
 {
 	if (flush)
 		tlb_shootdown(mm, va, PAGE_SIZE);
-	__atomic_store_n(pte, vm_copy_pte(old, copy), __ATOMIC_RELEASE);
+	__atomic_store_n(pte, cow_pte_copied(old, copy), __ATOMIC_RELEASE);
 	ptlock_busy_done(ptlock_table_of(pte)); /* its release: the install before the count */
 }
 
 /*
  * Replace the COW PTE old (still in place, its table locked) by the copy,
  * then let the lock go. A hart caches a translation only once the PTE's A
- * bit is set in memory, and fork left it clear (vm_cow_accessed): if the
+ * bit is set in memory, and fork left it clear (mm_cow_accessed): if the
  * swap below finds it still clear, no hart can use a translation of the
  * page, and the copy goes in at once with no flush at all. (Entries from
  * before the fork may survive in harts that fork's lazy shootdown skipped,
@@ -148,39 +148,39 @@ static void vm_copy_install(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, 
  * last use of the mm, as lazy shootdowns do; the model's LAZY_LEAVE_EARLY
  * breaks both.) Otherwise
  * the PTE is busy until the shootdown, which runs without the lock
- * (vm_copy_install), so that the other threads' faults do not wait for
+ * (cow_pte_install), so that the other threads' faults do not wait for
  * its remote fence. The swap is atomic because an MMU may set A at any
  * moment; nothing else can change (only the lock holder does).
  */
-static void vm_copy_replace(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, paddr_t copy)
+static void cow_pte_replace(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, paddr_t copy)
 {
 	pte_t was = __atomic_exchange_n(pte, old & ~(pte_t)(PTE_V | PTE_A), __ATOMIC_ACQ_REL);
 
 	assert((was | PTE_A) == (old | PTE_A));
 	if (!(was & PTE_A)) {
-		__atomic_store_n(pte, vm_copy_pte(old, copy), __ATOMIC_RELEASE);
+		__atomic_store_n(pte, cow_pte_copied(old, copy), __ATOMIC_RELEASE);
 		cow_count(untouched);
 		fault_unlock(mm, pte);
 		return;
 	}
 	ptlock_busy_add(ptlock_table_of(pte));
-	irq_push_off();
+	hart_irq_push_off();
 	fault_unlock(mm, pte); /* its release orders the busy count before the next owner */
-	vm_copy_install(mm, va, pte, old, copy, true);
-	irq_pop_off();
+	cow_pte_install(mm, va, pte, old, copy, true);
+	hart_irq_pop_off();
 }
 
 /*
- * vm_pte_settled's wait (cow.h), under the table lock, for a busy PTE. Another thread's
+ * cow_pte_settled's wait (cow.h), under the table lock, for a busy PTE. Another thread's
  * copy owns a busy PTE and finishes it without the lock, so wait with the
  * lock held (the table cannot go meanwhile).
  */
-pte_t vm_pte_settle_wait(pte_t *pte)
+pte_t cow_pte_settle_wait(pte_t *pte)
 {
 	pte_t e = __atomic_load_n(pte, __ATOMIC_ACQUIRE);
 
 	cow_count(busy_waits);
-	while (vm_pte_busy(e)) {
+	while (mm_pte_busy(e)) {
 		spin_wait_once();
 		e = __atomic_load_n(pte, __ATOMIC_ACQUIRE);
 	}
@@ -189,7 +189,7 @@ pte_t vm_pte_settle_wait(pte_t *pte)
 
 /*
  * Before a copy reads the frame: a fork of mm that took W from leaves may
- * not have finished its shootdown (vm.c mm_copy_locked), and until it has,
+ * not have finished its shootdown (mm.c mm_copy_locked), and until it has,
  * a thread on another hart may still store through its entry from before
  * fork, into this very frame. Copied now, such a store would land in the
  * old frame (the child's) after our read: a write the process loses. We
@@ -197,11 +197,11 @@ pte_t vm_pte_settle_wait(pte_t *pte)
  * see fork_pending set if that fork is still on its way; its release of 0
  * comes after every hart flushed. Rare (a copy inside a fork), so yield.
  */
-static void vm_fork_wait(struct mm *mm)
+static void cow_fork_wait(struct mm *mm)
 {
 	if (__builtin_expect(__atomic_load_n(&mm->fork_pending, __ATOMIC_ACQUIRE) == 0, 1))
 		return;
-	if (VM_INJECTED(vm_fault_skip_fork_wait))
+	if (VM_INJECTED(cow_skip_fork_wait))
 		return; /* fault injection: the shadow's copy check must catch it */
 	cow_count(fork_waits);
 	while (__atomic_load_n(&mm->fork_pending, __ATOMIC_ACQUIRE) != 0)
@@ -228,7 +228,7 @@ static pte_t *fault_find_own(struct mm *mm, uintptr_t va, uintptr_t pc)
  * A copy's frame, with the old frame's contents: 0 if there is none.
  * cover: the debug shadow's snapshot when the copy was decided.
  */
-static paddr_t vm_copy_frame(struct mm *mm, pte_t old, uint64_t cover)
+static paddr_t cow_frame_dup(struct mm *mm, pte_t old, uint64_t cover)
 {
 	paddr_t copy = frame_alloc(0);
 
@@ -245,7 +245,7 @@ static paddr_t vm_copy_frame(struct mm *mm, pte_t old, uint64_t cover)
  * the frame; if one of them let go meanwhile (its own copy, exit or
  * munmap), we raced it.
  */
-static void vm_copy_count(bool fell, bool last)
+static void cow_count_copy(bool fell, bool last)
 {
 	if (last)
 		cow_count(last_frees);
@@ -266,13 +266,13 @@ static void vm_copy_count(bool fell, bool last)
  * for (but for A, which an MMU may have set); if another thread resolved,
  * unmapped or made it busy meanwhile, or a fork shared its table, the copy
  * is thrown away (an overlap) and the store is simply retried. Otherwise
- * the copy replaces it (vm_copy_replace), and only then are the references
+ * the copy replaces it (cow_pte_replace), and only then are the references
  * on the old frame dropped, so that no hart can reach the old frame
  * through a stale entry once it may be reused.
  */
-static __attribute__((noinline)) int vm_copy_unlocked(struct mm *mm, uintptr_t va, pte_t *pte,
-						      pte_t old, uint32_t refs, uintptr_t pc,
-						      uint64_t cover)
+static __attribute__((noinline)) int cow_copy_unlocked(struct mm *mm, uintptr_t va, pte_t *pte,
+						       pte_t old, uint32_t refs, uintptr_t pc,
+						       uint64_t cover)
 {
 	struct frame *f = pa_to_frame(pte_pa(old));
 	paddr_t copy;
@@ -288,8 +288,8 @@ static __attribute__((noinline)) int vm_copy_unlocked(struct mm *mm, uintptr_t v
 	ptshare_audit_inflight_add(1); /* the debug audit's: until our last put */
 	fault_unlock(mm, pte);
 	perturb_window(); /* seed=N: let another hart act inside the window */
-	vm_fork_wait(mm);
-	copy = vm_copy_frame(mm, old, cover);
+	cow_fork_wait(mm);
+	copy = cow_frame_dup(mm, old, cover);
 	/* Another sharer let the frame go while we copied (our own reference is the +1). */
 	fell = frame_refcount(f) < refs + 1;
 	if (copy == 0) {
@@ -304,7 +304,7 @@ static __attribute__((noinline)) int vm_copy_unlocked(struct mm *mm, uintptr_t v
 	 * the copy into the child's view too (docs/cow.md, "Shared tables").
 	 */
 	pte = fault_find_own(mm, va, pc);
-	if (pte == NULL || (vm_pte_settled(pte) | PTE_A) != (old | PTE_A)) {
+	if (pte == NULL || (cow_pte_settled(pte) | PTE_A) != (old | PTE_A)) {
 		if (pte != NULL)
 			fault_unlock(mm, pte);
 		cow_count(overlaps);
@@ -313,12 +313,12 @@ static __attribute__((noinline)) int vm_copy_unlocked(struct mm *mm, uintptr_t v
 		ptshare_audit_inflight_add(-1);
 		return 0;
 	}
-	vm_copy_replace(mm, va, pte, old, copy);
+	cow_pte_replace(mm, va, pte, old, copy);
 	/* Drop this process's reference and ours; the last one frees (the sharers are gone). */
 	last = frame_put(f);
 	last |= frame_put(f);
 	ptshare_audit_inflight_add(-1);
-	vm_copy_count(fell, last);
+	cow_count_copy(fell, last);
 	return 0;
 }
 
@@ -328,17 +328,17 @@ static __attribute__((noinline)) int vm_copy_unlocked(struct mm *mm, uintptr_t v
  * window (interrupts off, no lock), entered with old, the COW PTE at pte
  * (its table locked, mm's own) and refs, the frame's count when we chose
  * to copy. A busy PTE is the copy's alone until it installs: no other
- * fault changes it (they wait for it, vm_pte_settled), and no layout
+ * fault changes it (they wait for it, cow_pte_settled), and no layout
  * change takes its table's lock until the busy count falls (fork, the
  * wake's protection, munmap, mprotect: ptlock_lock_quiet and
  * ptlock_lock_batch), so the table stays linked, mm's own, and the PTE
  * keeps its reference on the old frame, which nobody can write (it is
  * COW everywhere). So nothing is re-walked or re-checked, and no
- * temporary reference is needed. The swap tells A, as in vm_copy_replace:
+ * temporary reference is needed. The swap tells A, as in cow_pte_replace:
  * clear, no hart caches the page, and no shootdown is owed.
  */
-static int vm_copy_busy(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, uint32_t refs,
-			uint64_t cover)
+static int cow_copy_busy(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, uint32_t refs,
+			 uint64_t cover)
 {
 	struct frame *f = pa_to_frame(pte_pa(old));
 	paddr_t table = ptlock_table_of(pte), copy;
@@ -348,25 +348,25 @@ static int vm_copy_busy(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, uint
 	assert((was | PTE_A) == (old | PTE_A)); /* only an MMU's A changes it without the lock */
 	ptlock_busy_add(table);
 	ptshare_audit_inflight_add(1); /* the debug audit's: the busy PTE still holds f */
-	irq_push_off();
+	hart_irq_push_off();
 	fault_unlock(mm, pte); /* its release orders the busy count before the next owner */
-	copy = vm_copy_frame(mm, old, cover);
+	copy = cow_frame_dup(mm, old, cover);
 	if (copy == 0) {
 		__atomic_store_n(pte, was, __ATOMIC_RELEASE); /* as it was: nothing changed */
 		ptlock_busy_done(table);
-		irq_pop_off();
+		hart_irq_pop_off();
 		ptshare_audit_inflight_add(-1);
 		return -ENOMEM;
 	}
 	if (!(was & PTE_A))
 		cow_count(untouched);
-	vm_copy_install(mm, va, pte, old, copy, was & PTE_A);
-	irq_pop_off();
+	cow_pte_install(mm, va, pte, old, copy, was & PTE_A);
+	hart_irq_pop_off();
 	/* Another sharer let the frame go while we copied. */
 	fell = frame_refcount(f) < refs;
 	last = frame_put(f); /* the process's reference: the last one frees */
 	ptshare_audit_inflight_add(-1);
-	vm_copy_count(fell, last);
+	cow_count_copy(fell, last);
 	return 0;
 }
 
@@ -377,15 +377,14 @@ static int vm_copy_busy(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, uint
  * (its wait for the fork may yield, which a busy window may not), and so
  * does one copy in 8 of a seeded run, so that its races stay in reach.
  */
-static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, uint32_t refs,
-			 uintptr_t pc)
+static int cow_copy(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, uint32_t refs, uintptr_t pc)
 {
 	uint64_t cover = tlb_shadow_write_cover(mm); /* debug: 0 elsewhere */
 
 	if (__builtin_expect(__atomic_load_n(&mm->fork_pending, __ATOMIC_ACQUIRE) != 0, 0) ||
 	    perturb_yield())
-		return vm_copy_unlocked(mm, va, pte, old, refs, pc, cover);
-	return vm_copy_busy(mm, va, pte, old, refs, cover);
+		return cow_copy_unlocked(mm, va, pte, old, refs, pc, cover);
+	return cow_copy_busy(mm, va, pte, old, refs, cover);
 }
 
 /*
@@ -396,10 +395,10 @@ static int vm_fault_copy(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old, uin
  *  - a PTE without PTE_COW is a real protection fault: -EFAULT;
  *  - a COW leaf in a table that is not mm's own: FAULT_OWN;
  *  - the last owner of the frame (refcount 1) takes it over in place;
- *  - otherwise copy the frame (vm_fault_copy).
+ *  - otherwise copy the frame (cow_copy).
  */
-static int vm_fault_write(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old,
-			  enum ptlock_found found, uintptr_t pc)
+static int cow_pte_write(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old,
+			 enum ptlock_found found, uintptr_t pc)
 {
 	uint32_t refs;
 
@@ -419,7 +418,7 @@ static int vm_fault_write(struct mm *mm, uintptr_t va, pte_t *pte, pte_t old,
 	}
 	refs = frame_refcount(pa_to_frame(pte_pa(old)));
 	if (refs > 1)
-		return vm_fault_copy(mm, va, pte, old, refs, pc);
+		return cow_copy(mm, va, pte, old, refs, pc);
 	__atomic_store_n(pte, (old & ~PTE_COW) | PTE_W | PTE_A | PTE_D, __ATOMIC_RELEASE);
 	/*
 	 * Gaining W needs no shootdown: a stale read-only entry elsewhere only
@@ -438,14 +437,14 @@ fail:
 }
 
 /* Does the PTE e allow the access? */
-static bool vm_pte_allows(pte_t e, enum vm_access access)
+static bool cow_pte_allows(pte_t e, enum cow_access access)
 {
 	if (!(e & PTE_V) || !(e & PTE_U))
 		return false;
 	switch (access) {
-	case VM_ACCESS_READ:
+	case COW_ACCESS_READ:
 		return (e & PTE_R) != 0;
-	case VM_ACCESS_WRITE:
+	case COW_ACCESS_WRITE:
 		return (e & PTE_W) != 0;
 	default:
 		return (e & PTE_X) != 0;
@@ -457,13 +456,13 @@ static bool vm_pte_allows(pte_t e, enum vm_access access)
  * in the middle of a COW fault on this page (its PTE busy until the copy
  * is installed): once it is not busy that fault is over, and the access
  * only needs to run again. A hart that faults on a clear A bit instead of
- * setting it (fork leaves COW pages unaccessed, vm.c) comes here too: set
+ * setting it (fork leaves COW pages unaccessed, mm.c) comes here too: set
  * it for the hart, which may then cache the translation. (Setting A is
  * the one change a table other address spaces link may see: ptshare.h.)
  */
-static bool vm_access_ok(pte_t *pte, pte_t e, enum vm_access access)
+static bool cow_pte_access(pte_t *pte, pte_t e, enum cow_access access)
 {
-	if (!vm_pte_allows(e, access))
+	if (!cow_pte_allows(e, access))
 		return false;
 	if (!(e & PTE_A))
 		__atomic_fetch_or(pte, PTE_A, __ATOMIC_RELAXED);
@@ -471,7 +470,7 @@ static bool vm_access_ok(pte_t *pte, pte_t e, enum vm_access access)
 }
 
 /* The fault under va's table lock alone: 0, -EFAULT, -ENOMEM or FAULT_OWN. */
-static int vm_fault_table(struct mm *mm, uintptr_t va, enum vm_access access, uintptr_t pc)
+static int cow_fault_leaf(struct mm *mm, uintptr_t va, enum cow_access access, uintptr_t pc)
 {
 	enum ptlock_found found;
 	pte_t *pte, e;
@@ -484,11 +483,11 @@ static int vm_fault_table(struct mm *mm, uintptr_t va, enum vm_access access, ui
 		       : found == PTLOCK_DORMANT ? FAULT_OWN
 						 : FAULT_HUGE;
 	}
-	e = vm_pte_settled(pte);
-	if (vm_access_ok(pte, e, access)) {
+	e = cow_pte_settled(pte);
+	if (cow_pte_access(pte, e, access)) {
 		/*
 		 * A was clear: the fault was the A bit's (a hart that does not
-		 * set it, vm_access_ok set it now), and a flush of the page is
+		 * set it, cow_pte_access set it now), and a flush of the page is
 		 * enough. Otherwise a stale entry on this hart sent us here: a
 		 * leaf, or an invalid link another thread has woken since
 		 * (ptshare_wake), which a flush by address need not drop: flush
@@ -502,8 +501,8 @@ static int vm_fault_table(struct mm *mm, uintptr_t va, enum vm_access access, ui
 		fault_unlock(mm, pte);
 		return 0;
 	}
-	if (access == VM_ACCESS_WRITE)
-		return vm_fault_write(mm, va, pte, e, found, pc); /* lets the lock go */
+	if (access == COW_ACCESS_WRITE)
+		return cow_pte_write(mm, va, pte, e, found, pc); /* lets the lock go */
 	fault_unlock(mm, pte);
 	return -EFAULT;
 }
@@ -514,47 +513,47 @@ static int vm_fault_table(struct mm *mm, uintptr_t va, enum vm_access access, ui
  * table mm's own (a copy, or the table itself for its last sharer). A fork
  * of mm on its way is waited out first. 0 or -ENOMEM.
  */
-static int vm_fault_own(struct mm *mm, uintptr_t va, enum vm_access access, uintptr_t pc)
+static int cow_fault_link(struct mm *mm, uintptr_t va, enum cow_access access, uintptr_t pc)
 {
 	for (;;) {
 		int err;
 
 		fault_enter(mm);
-		err = ptshare_fault(mm, va, access == VM_ACCESS_WRITE, pc);
+		err = ptshare_fault(mm, va, access == COW_ACCESS_WRITE, pc);
 		fault_exit(mm);
 		if (err != PTSHARE_FORK_PENDING)
 			return err;
-		vm_fork_wait(mm);
+		cow_fork_wait(mm);
 	}
 }
 
 /*
  * A megapage's fault (megapage_fault, under mm->lock); after a split, the
  * 4 KiB COW fault that copies the one page written, from the start. Out of
- * line: rare, and vm_user_fault's common path keeps no register for it.
+ * line: rare, and cow_user_fault's common path keeps no register for it.
  */
-static __attribute__((noinline)) int vm_fault_huge(struct mm *mm, uintptr_t va,
-						   enum vm_access access)
+static __attribute__((noinline)) int cow_fault_huge(struct mm *mm, uintptr_t va,
+						    enum cow_access access)
 {
 	int err = megapage_fault(mm, va, access);
 
-	return err == MEGAPAGE_SPLIT ? vm_user_fault(mm, va, access) : err;
+	return err == MEGAPAGE_SPLIT ? cow_user_fault(mm, va, access) : err;
 }
 
-__attribute__((noinline)) int vm_user_fault(struct mm *mm, uintptr_t va, enum vm_access access)
+__attribute__((noinline)) int cow_user_fault(struct mm *mm, uintptr_t va, enum cow_access access)
 {
 	uintptr_t pc = (uintptr_t)__builtin_return_address(0);
 
 	if (va >= USER_END)
 		return -EFAULT;
 	for (;;) {
-		int err = vm_fault_table(mm, va, access, pc);
+		int err = cow_fault_leaf(mm, va, access, pc);
 
 		if (err <= 0)
 			return err; /* one test on the common path: 0 or -errno */
 		if (err == FAULT_HUGE)
-			return vm_fault_huge(mm, va, access);
-		err = vm_fault_own(mm, va, access, pc);
+			return cow_fault_huge(mm, va, access);
+		err = cow_fault_link(mm, va, access, pc);
 		/*
 		 * A read or fetch just runs again through the woken link (and
 		 * faults once more only if the page does not allow it, or on a
@@ -562,7 +561,7 @@ __attribute__((noinline)) int vm_user_fault(struct mm *mm, uintptr_t va, enum vm
 		 * its COW leaf is still to resolve, and a second trap costs more
 		 * than a second walk.
 		 */
-		if (err != 0 || access != VM_ACCESS_WRITE)
+		if (err != 0 || access != COW_ACCESS_WRITE)
 			return err;
 	}
 }

@@ -14,7 +14,7 @@
  *    the buddy allocator (under its lock), a per-hart cache (under that
  *    cache's lock), or the holder(s) of the allocated block.
  *  - next, prev: links of the one frame_list the frame is on (buddy free
- *    list, slab list, or a batch of retired page-table pages, pt_retired.h),
+ *    list, slab list, or a batch of retired page-table pages, pt_frames.h),
  *    guarded by that list's lock (a retired batch: its owner's lock).
  *  - flags, slab_*: by the allocated block's owner (the slab's class lock
  *    for slab pages).

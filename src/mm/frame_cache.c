@@ -91,7 +91,7 @@ static struct lock_class *cache_class; /* lockcheck's "frame_cache" (set at firs
 static inline void cache_lock(struct frame_cache *c)
 {
 #ifdef KINE_LOCKCHECK_ALL
-	lockcheck_acquire(&c->lock, lock_class_cached(&cache_class, "frame_cache"),
+	lockcheck_acquire(&c->lock, lockstat_class_cached(&cache_class, "frame_cache"),
 			  (uintptr_t)__builtin_return_address(0));
 #endif
 	if (__builtin_expect(__atomic_exchange_n(&c->lock, 1, __ATOMIC_ACQUIRE) == 0, 1))

@@ -37,7 +37,7 @@
  * kstack_flushed[] are atomics.
  *
  * The window's level-1 table stays for good (every mm copies the root
- * entry above it); a level-0 table is retired (pt_retired.h) when its last
+ * entry above it); a level-0 table is retired (pt_frames.h) when its last
  * stack goes, and freed with that stack's batch: other harts' walkers may
  * cache the link to it until they flush everything, which each hart's
  * quiescent flush (sfence.vma x0, x0) does.

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "src/mm/phys.h"
-#include "src/mm/pt_retired.h"
+#include "src/mm/pt_frames.h"
 
 #define KSTACK_PAGES       4                                  /* 16 KiB of stack */
 #define KSTACK_SLOT_PAGES  8                                  /* 32 KiB of window per stack */

@@ -236,7 +236,7 @@ bool megapage_fork(pte_t *link, pte_t *child, uint64_t cow_a)
 	}
 	assert(pte_is_leaf(e));
 	if (!(e & VM_PTE_SHARED) && (e & PTE_W)) {
-		/* As for a 4 KiB leaf (vm.c mm_copy_page): fork's shootdown follows. */
+		/* As for a 4 KiB leaf (mm.c mm_copy_page): fork's shootdown follows. */
 		e = (e & ~(PTE_W | PTE_A)) | PTE_COW | cow_a;
 		pte_store(link, e);
 		changed = true;
@@ -271,7 +271,7 @@ static int split(struct mm *mm, pte_t *link, pte_t e)
 	pte_t bits = (e & (PTE_R | PTE_W | PTE_X | PTE_U | PTE_D | PTE_RSW_MASK)) | PTE_V;
 	pte_t *t;
 
-	/* A COW leaf as fork makes one (vm.c vm_cow_accessed); any other keeps A. */
+	/* A COW leaf as fork makes one (mm.c mm_cow_accessed); any other keeps A. */
 	bits |= (e & PTE_COW) && mmu_sets_accessed() ? 0 : PTE_A;
 
 	if (table == 0)
@@ -349,16 +349,16 @@ static int fill(struct mm *mm, pte_t *link, pte_t e)
 	return 0;
 }
 
-static bool leaf_allows(pte_t e, enum vm_access access)
+static bool leaf_allows(pte_t e, enum cow_access access)
 {
 	if (!(e & PTE_U))
 		return false;
-	return access == VM_ACCESS_READ    ? (e & PTE_R) != 0
-	       : access == VM_ACCESS_WRITE ? (e & PTE_W) != 0
-					   : (e & PTE_X) != 0;
+	return access == COW_ACCESS_READ    ? (e & PTE_R) != 0
+	       : access == COW_ACCESS_WRITE ? (e & PTE_W) != 0
+					    : (e & PTE_X) != 0;
 }
 
-int megapage_fault(struct mm *mm, uintptr_t va, enum vm_access access)
+int megapage_fault(struct mm *mm, uintptr_t va, enum cow_access access)
 {
 	pte_t *link, e;
 	int err = 0;
@@ -376,7 +376,7 @@ int megapage_fault(struct mm *mm, uintptr_t va, enum vm_access access)
 		if (!(e & PTE_A))
 			__atomic_fetch_or(link, PTE_A, __ATOMIC_RELAXED);
 		tlb_flush_local_all(mm);
-	} else if (access != VM_ACCESS_WRITE || !(e & PTE_COW)) {
+	} else if (access != COW_ACCESS_WRITE || !(e & PTE_COW)) {
 		err = -EFAULT;
 	} else if (block_owned_alone(pte_pa(e))) {
 		/* Gaining W needs no shootdown: a stale read-only entry only faults again. */

@@ -47,8 +47,8 @@
 
 #include "src/arch/riscv/pte.h"
 #include "src/mm/cow.h"
+#include "src/mm/mm.h"
 #include "src/mm/phys.h"
-#include "src/mm/vm.h"
 
 #define MEGAPAGE_SIZE  SV39_SIZE_2M
 #define MEGAPAGE_ORDER 9 /* 512 frames */
@@ -107,8 +107,8 @@ bool megapage_reserve(struct mm *mm, uintptr_t va, uint64_t leaf);
 /*
  * Fork: share the megapage leaf *link of the parent with the child's empty
  * slot *child. A private writable leaf becomes COW in the parent (true:
- * the parent's translations must be flushed), with A as cow_a (vm.c,
- * vm_cow_accessed: clear where the harts set A themselves, so that a split
+ * the parent's translations must be flushed), with A as cow_a (mm.c,
+ * mm_cow_accessed: clear where the harts set A themselves, so that a split
  * of a megapage no hart touched since fork leaves 4 KiB leaves whose copy
  * needs no shootdown); one more whole map. A lazy slot is copied as it is:
  * each address space fills its own.
@@ -126,7 +126,7 @@ bool megapage_fork(pte_t *link, pte_t *child, uint64_t cow_a);
  * access may run again), -EFAULT or -ENOMEM.
  */
 #define MEGAPAGE_SPLIT 1
-int megapage_fault(struct mm *mm, uintptr_t va, enum vm_access access);
+int megapage_fault(struct mm *mm, uintptr_t va, enum cow_access access);
 
 /*
  * Under mm->lock, before a change of [va, va + size) that works on 4 KiB

@@ -693,7 +693,7 @@ static void problem(struct checker *c, uintptr_t va, pte_t pte, const char *why)
 
 static void check_leaf(struct checker *c, uintptr_t va, pte_t e, unsigned level)
 {
-	/* Fork leaves COW leaves unaccessed where harts set A themselves (vm.c). */
+	/* Fork leaves COW leaves unaccessed where harts set A themselves (mm.c). */
 	if (!(e & PTE_A) && !(e & PTE_COW))
 		problem(c, va, e, "leaf without A");
 	if ((e & PTE_W) && !(e & PTE_D))
@@ -713,7 +713,7 @@ static void check_table(struct checker *c, paddr_t table, unsigned level, uintpt
 		uintptr_t va = slot_va(base, level, i);
 		pte_t e = t[i];
 
-		/* At level 0 the same bits are a busy PTE (vm.h), not a link. */
+		/* At level 0 the same bits are a busy PTE (mm.h), not a link. */
 		if (pte_is_dormant(e) && level == 2)
 			problem(c, va, e, "dormant link at level 2");
 		if (pte_is_lazy(e) && level != 1)

@@ -10,13 +10,13 @@
  * - Every leaf this file makes has A set, and D set when it is writable
  *   (cores that do not update A and D fault forever on a leaf without
  *   them). The one exception is made outside: fork leaves a COW leaf's A
- *   clear where the harts set A themselves (vm.c, vm_cow_accessed).
+ *   clear where the harts set A themselves (mm.c, mm_cow_accessed).
  *   pt_check_ad() verifies a whole table.
  * - Below the root, a table page is linked only while it holds at least
  *   one valid entry: pt_unmap() unlinks the tables it empties. (The one
  *   exception is a table pt_walk(alloc=true) just added for a caller who
  *   has not yet stored the PTE it returned.)
- * - Invalid entries are all-zero (vm.h's busy PTEs, and dormant links and
+ * - Invalid entries are all-zero (mm.h's busy PTEs, and dormant links and
  *   lazy slots at level 1, below, aside).
  * - A call that fails changes nothing: arguments are checked before the
  *   table is touched, a walk allocates every table page it needs before
@@ -45,9 +45,9 @@
  * So no call here frees a table page that a walker may have seen: each
  * table page a call unlinks is handed to its struct pt_release, and the
  * caller frees it (pt_page_free) only after every hart that may cache a
- * link to it has flushed the whole address space (rs1 = x0; vm.c for user
+ * link to it has flushed the whole address space (rs1 = x0; mm.c for user
  * spaces, kstack.c for the kernel's stack window, both through
- * pt_retired.h). pt_destroy() alone frees a whole tree, for a tree no
+ * pt_frames.h). pt_destroy() alone frees a whole tree, for a tree no
  * hart can walk any more.
  */
 #ifndef KINE_MM_PAGETABLE_H

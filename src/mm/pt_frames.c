@@ -1,6 +1,6 @@
 /*
  * pt_frames.c: page-table pages come from the frame allocator, and go back
- * to it after their whole flush (pt_retired.h).
+ * to it after their whole flush (pt_frames.h).
  *
  * pagetable.c asks for table pages through pt_page_alloc()/pt_page_free()
  * so that the host tests can give it an arena instead; in the kernel they
@@ -8,7 +8,7 @@
  * reference, linked into its batch through its struct frame; it is freed
  * only by pt_retired_free, after the caller's flush.
  */
-#include "src/mm/pt_retired.h"
+#include "src/mm/pt_frames.h"
 
 #include "src/base/assert.h"
 #include "src/lib/mem.h"

@@ -9,7 +9,7 @@
  *
  * Why a walk section suffices (the argument of docs/cow.md in short): an
  * unlink is a store to a level-1 or root entry, then a full fence, then
- * ptwalk_wait reads every walker's mark. A walk section begins with its
+ * ptlock_walk_wait reads every walker's mark. A walk section begins with its
  * mark, a full fence, and only then reads the entries. By the two fences,
  * either the waiter sees the mark (and waits for the section to end), or
  * the walk reads the entries after the unlink and never reaches the
@@ -52,7 +52,7 @@ static struct {
  * The debug image's shadow of the lockless walks: each section records the
  * table pages it loads, and a table page of mm freed while an open section
  * of mm has loaded it is a use after free the grace wait exists to prevent
- * (ptwalk_check_free; fault injection ptlock=nograce shows it firing).
+ * (ptlock_walk_check_free; fault injection ptlock=nograce shows it firing).
  * A fault's lock also remembers the link it was found through, and its
  * release checks the link still names the table: a table that left mm
  * while a fault held its lock (ptlock=norecheck shows that one).
@@ -63,7 +63,7 @@ static void walk_saw(int level, paddr_t page)
 	__atomic_store_n(&walker[hart_local_index()].seen[level], page, __ATOMIC_SEQ_CST);
 }
 
-void ptwalk_check_free(struct mm *mm, paddr_t table)
+void ptlock_walk_check_free(struct mm *mm, paddr_t table)
 {
 	for (int h = 0; h < HART_LOCAL_MAX; h++) {
 		if (!(__atomic_load_n(&walker[h].seq, __ATOMIC_SEQ_CST) & 1) ||
@@ -73,7 +73,7 @@ void ptwalk_check_free(struct mm *mm, paddr_t table)
 		    __atomic_load_n(&walker[h].seen[1], __ATOMIC_RELAXED) == table)
 			panic(
 			    "ptlock: table page %#lx of mm %lu freed while hart %d's lockless walk "
-			    "may still read it (no ptwalk_wait since its unlink)",
+			    "may still read it (no ptlock_walk_wait since its unlink)",
 			    (unsigned long)table, (unsigned long)mm->id, h);
 	}
 }
@@ -115,7 +115,7 @@ static void walk_saw(int level, paddr_t page)
 	(void)level, (void)page;
 }
 
-void ptwalk_check_free(struct mm *mm, paddr_t table)
+void ptlock_walk_check_free(struct mm *mm, paddr_t table)
 {
 	(void)mm, (void)table;
 }
@@ -196,11 +196,11 @@ void ptlock_busy_done(paddr_t table)
 }
 
 /* Inline: every fault opens a section, and a call would spill the find's registers. */
-static inline void ptwalk_begin(struct mm *mm)
+static inline void ptlock_walk_begin(struct mm *mm)
 {
 	int self;
 
-	irq_push_off(); /* the section stays on this hart */
+	hart_irq_push_off(); /* the section stays on this hart */
 	self = this_hart()->index;
 
 	assert(!(walker[self].seq & 1)); /* sections do not nest */
@@ -213,28 +213,28 @@ static inline void ptwalk_begin(struct mm *mm)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-static inline void ptwalk_end(void)
+static inline void ptlock_walk_end(void)
 {
 	int self = this_hart()->index;
 
 	assert(walker[self].seq & 1);
 	/* Release: the walk's loads before the end of the section. */
 	__atomic_store_n(&walker[self].seq, walker[self].seq + 1, __ATOMIC_RELEASE);
-	irq_pop_off();
+	hart_irq_pop_off();
 }
 
-void ptwalk_layout_begin(struct mm *mm)
+void ptlock_walk_layout_begin(struct mm *mm)
 {
 	assert(spin_holding(&mm->lock));
-	ptwalk_begin(mm);
+	ptlock_walk_begin(mm);
 }
 
-void ptwalk_layout_end(void)
+void ptlock_walk_layout_end(void)
 {
-	ptwalk_end();
+	ptlock_walk_end();
 }
 
-void ptwalk_wait(struct mm *mm)
+void ptlock_walk_wait(struct mm *mm)
 {
 	bool waited = false;
 
@@ -246,7 +246,7 @@ void ptwalk_wait(struct mm *mm)
 	 */
 	assert(!(__atomic_load_n(&walker[this_hart()->index].seq, __ATOMIC_RELAXED) & 1));
 	if (VM_INJECTED(ptlock_skip_grace))
-		return; /* fault injection: ptwalk_check_free must catch it */
+		return; /* fault injection: ptlock_walk_check_free must catch it */
 	/* The caller's unlink before any load of a mark. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (int h = 0; h < HART_LOCAL_MAX; h++) {
@@ -339,12 +339,12 @@ pte_t ptlock_find_link(struct mm *mm, uintptr_t va, pte_t **link, uintptr_t pc)
 		pte_t e = 0;
 		bool done;
 
-		ptwalk_begin(mm);
+		ptlock_walk_begin(mm);
 		*link = walk_link(mm, va);
 		done = *link == NULL || link_lock_once(*link, &e, NULL, pc);
 		if (done && (pte_is_table(e) || pte_is_dormant(e)))
 			held_link_set(*link, e);
-		ptwalk_end();
+		ptlock_walk_end();
 		if (done)
 			return pte_is_table(e) || pte_is_dormant(e) ? e : 0;
 	}
@@ -354,7 +354,7 @@ __attribute__((noinline)) pte_t ptlock_lock_link_slow(pte_t *link, bool *counted
 {
 	pte_t e;
 
-	assert(walker[this_hart()->index].seq & 1); /* inside ptwalk_layout_begin .. end */
+	assert(walker[this_hart()->index].seq & 1); /* inside ptlock_walk_layout_begin .. end */
 	while (!link_lock_once(link, &e, counted, 0))
 		;
 	return pte_is_table(e) || pte_is_dormant(e) ? e : 0;
@@ -375,11 +375,11 @@ enum ptlock_found ptlock_find(struct mm *mm, uintptr_t va, pte_t **pte, uintptr_
 		paddr_t table;
 		struct frame *f;
 
-		ptwalk_begin(mm);
+		ptlock_walk_begin(mm);
 		link = walk_link(mm, va);
 		e = link != NULL ? __atomic_load_n(link, __ATOMIC_ACQUIRE) : 0;
 		if (!pte_is_table(e)) {
-			ptwalk_end();
+			ptlock_walk_end();
 			return pte_is_dormant(e)                  ? PTLOCK_DORMANT
 			       : pte_is_leaf(e) || pte_is_lazy(e) ? PTLOCK_HUGE
 								  : PTLOCK_NONE;
@@ -401,12 +401,12 @@ enum ptlock_found ptlock_find(struct mm *mm, uintptr_t va, pte_t **pte, uintptr_
 		if (VM_INJECTED(ptlock_skip_recheck) ||
 		    __atomic_load_n(link, __ATOMIC_RELAXED) == e) {
 			held_link_set(link, e);
-			ptwalk_end();
+			ptlock_walk_end();
 			*pte = &((pte_t *)phys_to_virt(table))[sv39_vpn(va, 0)];
 			return table_own(f) ? PTLOCK_OWN : PTLOCK_SHARED;
 		}
 		ptlock_unlock(table);
-		ptwalk_end();
+		ptlock_walk_end();
 		__atomic_fetch_add(&ptlock_stats.retries, 1, __ATOMIC_RELAXED);
 	}
 }

@@ -13,7 +13,7 @@
  *  - The table lock is a bit of the table page's struct frame (pt_share,
  *    ptshare.h), class "pte" in lockstat. A leaf of a table linked in a
  *    live mm changes only under that table's lock (but for A, which an
- *    MMU or vm_access_ok may set at any time, and a busy PTE's install by
+ *    MMU or cow_pte_access may set at any time, and a busy PTE's install by
  *    its owner, below). Taken after mm->lock, never before it, and a hart
  *    holds at most one.
  *  - Unlinking a table from mm (munmap, an sbrk shrink, ptshare's copy or
@@ -25,14 +25,14 @@
  *    read only inside a walk section, reading the link again under the
  *    lock (ptlock_lock_link).
  *  - Walk sections: a fault walks mm's root and level-1 table and locks the
- *    level-0 table inside ptwalk_begin .. ptwalk_end, a per-hart mark. A
- *    table page unlinked from mm is freed only after ptwalk_wait(mm) has
+ *    level-0 table inside ptlock_walk_begin .. ptlock_walk_end, a per-hart mark. A
+ *    table page unlinked from mm is freed only after ptlock_walk_wait(mm) has
  *    seen every walk section of mm that was open at the unlink end. So a
  *    walk never reads a freed table page, nor takes the lock bit of a frame
  *    that is no longer a table (the bit shares its word with the slab's
  *    fields). The mark is a store to this hart's own cache line: no fault
  *    writes anything that every fault of mm writes.
- *  - Busy PTEs (vm.h) are counted per table (ptlock_busy_add, under the
+ *  - Busy PTEs (mm.h) are counted per table (ptlock_busy_add, under the
  *    lock; ptlock_busy_done, by the owner, without it). A layout change
  *    takes the lock with ptlock_lock_quiet, which also waits for the count
  *    to reach 0: with the lock held, 0 stays 0.
@@ -45,10 +45,10 @@
 
 #include "src/arch/riscv/pte.h"
 #include "src/mm/frame.h"
+#include "src/mm/mm.h"
 #include "src/mm/pagetable.h"
 #include "src/mm/phys.h"
 #include "src/mm/ptshare.h"
-#include "src/mm/vm.h"
 #include "src/sync/bitlock.h"
 
 /* The table locks' class ("pte" in lockstat). */
@@ -128,24 +128,24 @@ void ptlock_busy_done(paddr_t table);
 
 /*
  * The wait for every walk section of mm open now to end. (A section,
- * ptlock.c's ptwalk_begin .. ptwalk_end, is per hart, with interrupts off
+ * ptlock.c's ptlock_walk_begin .. ptlock_walk_end, is per hart, with interrupts off
  * in between; sections do not nest; only ptlock_find, ptlock_find_link,
- * and the layout changes' ptwalk_layout_begin open them.) Never called
+ * and the layout changes' ptlock_walk_layout_begin open them.) Never called
  * inside a section of this hart's own, which it would wait for forever
  * (asserted), nor holding a table lock a walker may spin for.
  */
-void ptwalk_wait(struct mm *mm);
+void ptlock_walk_wait(struct mm *mm);
 
 /*
  * A layout change's walk section (mm->lock held): around its reads of
  * links whose tables it then locks (ptlock_lock_link), and around the
- * debug image's whole-tree checks (vm.c mm_check), since a fault's own by
+ * debug image's whole-tree checks (mm.c mm_check), since a fault's own by
  * copy may move a link and put its old table meanwhile (ptshare.c): the
- * put waits for the section. Never around a ptwalk_wait, which would wait
+ * put waits for the section. Never around a ptlock_walk_wait, which would wait
  * for it.
  */
-void ptwalk_layout_begin(struct mm *mm);
-void ptwalk_layout_end(void);
+void ptlock_walk_layout_begin(struct mm *mm);
+void ptlock_walk_layout_end(void);
 
 /* What ptlock_find found for va. */
 enum ptlock_found {
@@ -176,7 +176,7 @@ pte_t ptlock_find_link(struct mm *mm, uintptr_t va, pte_t **link, uintptr_t pc);
 
 /*
  * A layout change's lock of the table behind link (valid or dormant), a
- * level-1 entry of its mm, inside its walk section (ptwalk_layout_begin),
+ * level-1 entry of its mm, inside its walk section (ptlock_walk_layout_begin),
  * which guards the read of the link against a fault's own by copy: that
  * may move the link and put the old table meanwhile (ptshare.c). Reads the
  * link again under the lock. Returns the link's value, locked as
@@ -214,11 +214,11 @@ void ptlock_link_store(pte_t *link, pte_t e);
  * by the TLB shadow's check of every user table page freed
  * (tlb_shadow_table_free).
  */
-void ptwalk_check_free(struct mm *mm, paddr_t table);
+void ptlock_walk_check_free(struct mm *mm, paddr_t table);
 
 /*
  * Fault injection, the debug image only: ptlock=nograce (table frees skip
- * ptwalk_wait) and ptlock=norecheck (ptlock_find trusts the link it read
+ * ptlock_walk_wait) and ptlock=norecheck (ptlock_find trusts the link it read
  * before taking the lock), the broken protocols the checks must catch.
  */
 extern bool ptlock_skip_grace, ptlock_skip_recheck;
@@ -226,7 +226,7 @@ extern bool ptlock_skip_grace, ptlock_skip_recheck;
 /* Counters (atomic; read through the memstat system call). */
 struct ptlock_stats {
 	uint64_t retries;     /* finds whose link changed while they took the lock */
-	uint64_t grace_waits; /* ptwalk_waits that waited for a hart's walk section */
+	uint64_t grace_waits; /* ptlock_walk_waits that waited for a hart's walk section */
 };
 
 extern struct ptlock_stats ptlock_stats;

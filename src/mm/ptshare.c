@@ -70,7 +70,7 @@ static uint32_t share_read(paddr_t table)
 
 /*
  * The A bit protection gives the leaves it makes COW (as fork's per-page
- * copy does, vm.c vm_cow_accessed): clear where the harts set A
+ * copy does, mm.c mm_cow_accessed): clear where the harts set A
  * themselves, since no hart can hold a translation through a table whose
  * every link is dormant and flushed; set where a clear A would fault.
  */
@@ -287,7 +287,7 @@ static int fork_links(uintptr_t va, pte_t *links, unsigned n, void *arg)
 		   c->src->brk > c->src->brk_base ? c->src->brk : c->src->brk_base + 1, &heap0,
 		   &heap1);
 	share_span(va, n, USER_MMAP_BASE, c->src->mmap_next, &mmap0, &mmap1);
-	ptwalk_layout_begin(c->src);
+	ptlock_walk_layout_begin(c->src);
 	for (unsigned i = pt_next_used(links, 0, n); i < n; i = pt_next_used(links, i + 1, n)) {
 		pte_t e = links[i];
 
@@ -299,7 +299,7 @@ static int fork_links(uintptr_t va, pte_t *links, unsigned n, void *arg)
 					    0)) {
 			/*
 			 * Inside the walk section, as fork_one: what waits for
-			 * it (ptwalk_wait) holds no table lock, and allocating
+			 * it (ptlock_walk_wait) holds no table lock, and allocating
 			 * the child's table waits for nothing that does.
 			 */
 			err = c->copy(va + i * SV39_SIZE_2M, phys_to_virt(pte_pa(e)), SV39_ENTRIES,
@@ -311,7 +311,7 @@ static int fork_links(uintptr_t va, pte_t *links, unsigned n, void *arg)
 			shared++;
 		}
 	}
-	ptwalk_layout_end();
+	ptlock_walk_layout_end();
 	c->links += shared;
 	return err;
 }
@@ -337,7 +337,7 @@ int ptshare_fork(struct mm *src, struct mm *dst, bool *flush, ptshare_copy_fn co
  * valid. A hart may cache an invalid entry, and a flush by address drops
  * leaf entries only (privileged spec, SFENCE.VMA), so this hart flushes
  * mm's whole ASID; other harts of mm that cached the invalid link fault
- * once more and flush theirs (cow.c, vm_fault_table).
+ * once more and flush theirs (cow.c, cow_fault_leaf).
  */
 static void link_validate(struct mm *mm, pte_t *link, paddr_t table)
 {
@@ -377,7 +377,7 @@ static paddr_t table_copy(paddr_t table)
 	for (unsigned i = 0; i < SV39_ENTRIES; i++) {
 		pte_t e = __atomic_load_n(&from[i], __ATOMIC_RELAXED); /* an MMU may set A */
 
-		assert(e == 0 || pte_valid(e)); /* a shared table holds no busy PTE (vm.h) */
+		assert(e == 0 || pte_valid(e)); /* a shared table holds no busy PTE (mm.h) */
 		if (!pte_valid(e))
 			continue;
 		assert(pte_is_leaf(e) && ((e & PTE_COW) || !(e & PTE_W) || (e & VM_PTE_SHARED)));
@@ -424,7 +424,7 @@ static int own_by_copy(struct mm *mm, uintptr_t va, pte_t *link, pte_t e, uint64
 	} else {
 		tlb_flush_local_all(mm); /* as link_validate: an invalid entry may be cached */
 	}
-	ptwalk_wait(mm); /* no walk of mm is on its way to the old table's lock */
+	ptlock_walk_wait(mm); /* no walk of mm is on its way to the old table's lock */
 	if (was_valid)
 		tlb_shadow_table_free(mm, table); /* panics if a hart of mm may still walk it */
 	ptshare_count(&ptshare_stats.copies, 1);
@@ -537,7 +537,7 @@ static void unmap_shared_release(struct mm *mm, paddr_t *gone, int n, bool flush
 	if (flush)
 		tlb_shootdown_tables(mm);
 	if (n > 0)
-		ptwalk_wait(mm);
+		ptlock_walk_wait(mm);
 	for (int i = 0; i < n; i++) {
 		paddr_t table = gone[i] & ~WAS_VALID;
 
@@ -545,7 +545,7 @@ static void unmap_shared_release(struct mm *mm, paddr_t *gone, int n, bool flush
 			tlb_shadow_table_free(mm,
 					      table); /* panics if a hart of mm may still walk it */
 		else
-			ptwalk_check_free(mm, table); /* debug: nor a lockless walk */
+			ptlock_walk_check_free(mm, table); /* debug: nor a lockless walk */
 		ptshare_put(table, mm);
 	}
 }
@@ -564,9 +564,9 @@ static paddr_t unmap_shared_one(struct mm *mm, pte_t *link)
 	pte_t e;
 	paddr_t table;
 
-	ptwalk_layout_begin(mm);
+	ptlock_walk_layout_begin(mm);
 	e = ptlock_lock_link(link, &counted, &f);
-	ptwalk_layout_end();
+	ptlock_walk_layout_end();
 	table = pte_pa(e);
 	if (e == 0)
 		return 0;
@@ -910,9 +910,9 @@ static void audit_walk(struct audit *a)
 		 * mm->lock): the walk section makes its put wait, so the walk
 		 * never reads a table page freed and reused under it.
 		 */
-		ptwalk_layout_begin(mm);
+		ptlock_walk_layout_begin(mm);
 		(void)pt_for_each_link_table(mm->root, 0, USER_END, audit_links, a);
-		ptwalk_layout_end();
+		ptlock_walk_layout_end();
 		spin_unlock(&mm->lock);
 	}
 	spin_unlock(&audit_lock);

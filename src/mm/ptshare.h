@@ -25,7 +25,7 @@
  *  - links: the number of address spaces whose level-1 entry (valid or
  *    dormant) points at the table. A table with links > 1 is shared; no
  *    leaf of a shared table ever changes but for A (hardware or
- *    vm_access_ok) and the protection pass below.
+ *    cow_pte_access) and the protection pass below.
  *  - protected: set once no private leaf of the table is writable. A valid
  *    link to a shared table exists only if it is protected; a table that is
  *    not protected has no valid link in any address space but, when
@@ -74,8 +74,8 @@
 
 #include "src/arch/riscv/pte.h"
 #include "src/mm/frame.h"
+#include "src/mm/mm.h"
 #include "src/mm/phys.h"
-#include "src/mm/vm.h"
 
 /*
  * The struct frame.pt_share word of a page-table page (atomic). Busy PTEs
@@ -106,7 +106,7 @@ extern struct ptshare_stats ptshare_stats;
 extern bool ptshare_enabled;
 
 /*
- * Fork's per-page copy of one level-0 table it does not share (vm.c,
+ * Fork's per-page copy of one level-0 table it does not share (mm.c,
  * mm_copy_table): n entries from table, mapping from va, into dst; 0 or
  * PT_ERR_NOMEM.
  */

@@ -9,7 +9,7 @@
  *
  * Shootdowns of one mm may overlap: one under mm->lock (fork, munmap,
  * mprotect) with any number from COW copies in their busy window, which
- * run without any lock (vm.h). Nothing here relies on them taking turns:
+ * run without any lock (mm.h). Nothing here relies on them taking turns:
  * each stores its PTEs, bumps tlb_gen, and fences whoever is active then.
  *
  * Invariant (checked by tlb_shadow.c in the debug image): a hart that may
@@ -39,8 +39,8 @@
 #include "src/base/kprintf.h"
 #include "src/base/panic.h"
 #include "src/mm/asid.h"
+#include "src/mm/mm.h"
 #include "src/mm/tlb_shadow.h"
-#include "src/mm/vm.h"
 #include "src/sched/hart.h"
 #include "src/sched/hart_local.h"
 #include "src/sched/perturb.h"

@@ -61,7 +61,7 @@ void tlb_activate(struct mm *mm);
  * After PTEs of mm in [va, va + size) lost a permission or their frame
  * (size (size_t)-1: anywhere in the user half): flush every hart that may
  * hold one of them, and return once all have. Call with mm->lock held, or
- * as the owner of the busy PTE that covers the range (a COW copy, vm.h),
+ * as the owner of the busy PTE that covers the range (a COW copy, mm.h),
  * after the PTE stores, before a frame they mapped may be reused.
  */
 void tlb_shootdown(struct mm *mm, uintptr_t va, size_t size);
@@ -72,7 +72,7 @@ void tlb_shootdown(struct mm *mm, uintptr_t va, size_t size);
  * non-leaf links a walker may cache, on this hart and every hart that runs
  * mm now; the harts that only may cache mm flush its ASID before they next
  * load it (the lazy rule above), and cannot walk its tree until then. On
- * return the retired pages may be freed (once ptwalk_wait, ptlock.h, has
+ * return the retired pages may be freed (once ptlock_walk_wait, ptlock.h, has
  * seen the lockless walks out too). Call after the stores that unlinked
  * them: with mm->lock held (a layout change), or from a fault's own by
  * copy of a shared table (ptshare.c), whose unlink held the table's lock.

@@ -28,8 +28,8 @@
 #include "src/base/check.h"
 #include "src/base/panic.h"
 #include "src/mm/asid.h"
+#include "src/mm/mm.h"
 #include "src/mm/ptlock.h"
-#include "src/mm/vm.h"
 #include "src/sched/hart.h"
 #include "src/sched/hart_local.h"
 #include "src/sync/spinlock.h"
@@ -37,7 +37,7 @@
 #ifdef KINE_MM_CHECK
 
 #define SHADOW_ENTRIES 32
-#define SHADOW_TABLES  64 /* unlinked, not yet freed: vm.c frees them within the unmap */
+#define SHADOW_TABLES  64 /* unlinked, not yet freed: mm.c frees them within the unmap */
 
 struct shadow_entry {
 	uint64_t mm_id;
@@ -305,7 +305,7 @@ void tlb_shadow_table_free(struct mm *mm, uint64_t pa)
 		      (unsigned long)t->harts);
 	t->pa = 0;
 	spin_unlock(&shadow_lock);
-	ptwalk_check_free(mm, pa); /* and no lockless walk of mm may read it either */
+	ptlock_walk_check_free(mm, pa); /* and no lockless walk of mm may read it either */
 }
 
 void tlb_shadow_write_taken(struct mm *mm)

@@ -37,7 +37,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "src/mm/vm.h"
+#include "src/mm/mm.h"
 
 struct mm;
 

@@ -6,7 +6,7 @@
  * thread can change or unmap the PTE meanwhile, so the frame stays mapped
  * (and referenced) and the direct-map pointer valid while it is copied.
  * A page that does not allow the access goes through the fault path
- * (vm_user_fault), which wakes a dormant link, owns a shared table and
+ * (cow_user_fault), which wakes a dormant link, owns a shared table and
  * breaks copy-on-write, then the page is looked up again. A page of a
  * megapage has no table of its own: its copy holds mm->lock instead.
  */
@@ -81,7 +81,7 @@ static uint8_t *uaccess_page(struct mm *mm, uintptr_t va, bool write, paddr_t *t
 			if (page != NULL)
 				return page;
 		} else if (found != PTLOCK_DORMANT) {
-			pte_t e = vm_pte_settled(pte);
+			pte_t e = cow_pte_settled(pte);
 
 			*table = ptlock_table_of(pte);
 			if (uaccess_allows(e, write))
@@ -89,7 +89,7 @@ static uint8_t *uaccess_page(struct mm *mm, uintptr_t va, bool write, paddr_t *t
 			ptlock_unlock(*table);
 		}
 		/* 0: the access may go now (or the page changed meanwhile): look again. */
-		if (vm_user_fault(mm, va, write ? VM_ACCESS_WRITE : VM_ACCESS_READ) != 0)
+		if (cow_user_fault(mm, va, write ? COW_ACCESS_WRITE : COW_ACCESS_READ) != 0)
 			return NULL; /* -ENOMEM too: the call cannot copy there */
 	}
 }

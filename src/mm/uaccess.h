@@ -5,7 +5,7 @@
  * They check each page in the process's page table (mapped, user, readable
  * or writable as needed) and copy through the kernel's direct map, so a
  * bad pointer is an -EFAULT return, never a kernel fault. A page that does
- * not allow the access goes through vm_user_fault() (cow.h), the path a
+ * not allow the access goes through cow_user_fault() (cow.h), the path a
  * user access takes, so copyout breaks copy-on-write for free. Each page is
  * copied under its level-0 table's lock alone (ptlock.h), not mm->lock.
  */
@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "src/mm/vm.h"
+#include "src/mm/mm.h"
 
 /* 0, or -EFAULT if any byte of the user range is not readable. */
 int copyin(struct mm *mm, void *dst, uintptr_t usrc, size_t n);

@@ -96,22 +96,22 @@ int harts_online(void)
 	return n;
 }
 
-void irq_pop_off_fail(void)
+void hart_irq_pop_off_fail(void)
 {
 	if (arch_irq_enabled())
-		panic("irq_pop_off: interrupts are on");
-	panic("irq_pop_off: not pushed");
+		panic("hart_irq_pop_off: interrupts are on");
+	panic("hart_irq_pop_off: not pushed");
 }
 
 int hart_local_begin(void)
 {
-	irq_push_off();
+	hart_irq_push_off();
 	return this_hart()->index;
 }
 
 void hart_local_end(void)
 {
-	irq_pop_off();
+	hart_irq_pop_off();
 }
 
 int hart_local_index(void)

@@ -63,7 +63,7 @@ struct hart {
 	uint32_t hartid;
 	int index;
 
-	int irq_off_depth;     /* nesting of irq_push_off() */
+	int irq_off_depth;     /* nesting of hart_irq_push_off() */
 	bool irq_were_enabled; /* interrupt state before the outermost push */
 
 	int online;
@@ -123,18 +123,18 @@ bool hart_is_online(const struct hart *h);
 /* Neither online nor given up on yet. */
 bool hart_is_pending(const struct hart *h);
 
-/* irq_pop_off's complaint when interrupts are on or nothing was pushed. */
-void irq_pop_off_fail(void) __attribute__((noreturn, cold));
+/* hart_irq_pop_off's complaint when interrupts are on or nothing was pushed. */
+void hart_irq_pop_off_fail(void) __attribute__((noreturn, cold));
 
 /*
  * Turn interrupts off on this hart, nesting: the state before the
- * outermost irq_push_off() comes back at the matching irq_pop_off().
+ * outermost hart_irq_push_off() comes back at the matching hart_irq_pop_off().
  * Spinlocks use these; so does code that must not be interrupted. Inline:
  * every lock round and every fault takes several (a call each cost about
  * a third of the pair). Interrupts go off before the depth is touched, so
  * an interrupt can never see a half-updated depth on this hart.
  */
-static inline void irq_push_off(void)
+static inline void hart_irq_push_off(void)
 {
 	bool was_enabled = arch_irq_save();
 	struct hart *h = this_hart();
@@ -143,12 +143,12 @@ static inline void irq_push_off(void)
 		h->irq_were_enabled = was_enabled;
 }
 
-static inline void irq_pop_off(void)
+static inline void hart_irq_pop_off(void)
 {
 	struct hart *h = this_hart();
 
 	if (__builtin_expect(arch_irq_enabled() || h->irq_off_depth < 1, 0))
-		irq_pop_off_fail();
+		hart_irq_pop_off_fail();
 	if (--h->irq_off_depth == 0)
 		arch_irq_restore(h->irq_were_enabled);
 }

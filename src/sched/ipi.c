@@ -60,7 +60,7 @@ void ipi_run_everywhere(void (*fn)(void *), void *arg)
 	int zero;
 
 	assert(self->irq_off_depth == 0);
-	irq_push_off();
+	hart_irq_push_off();
 	for (int i = 0; i < nharts; i++) {
 		struct hart *t = &harts[i];
 
@@ -82,7 +82,7 @@ void ipi_run_everywhere(void (*fn)(void *), void *arg)
 		while (__atomic_load_n(&t->call_busy, __ATOMIC_ACQUIRE))
 			ipi_wait_poll();
 	}
-	irq_pop_off();
+	hart_irq_pop_off();
 }
 
 /* The ring test: pass the token on until it is back at hart 0. */

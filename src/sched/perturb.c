@@ -43,14 +43,14 @@ static uint64_t draw(void)
 {
 	uint64_t *s, x;
 
-	irq_push_off();
+	hart_irq_push_off();
 	s = &streams[this_hart()->index];
 	x = *s;
 	x ^= x << 13;
 	x ^= x >> 7;
 	x ^= x << 17;
 	*s = x;
-	irq_pop_off();
+	hart_irq_pop_off();
 	return x;
 }
 

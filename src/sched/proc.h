@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #include "src/kernel/file.h"
-#include "src/mm/vm.h"
+#include "src/mm/mm.h"
 #include "src/sched/thread.h"
 #include "src/sync/waitq.h"
 

@@ -18,7 +18,7 @@ static struct spinlock ticks_lock = SPINLOCK_INIT("ticks");
 static uint64_t ticks; /* guarded by ticks_lock */
 static struct waitq ticks_wait = WAITQ_INIT("ticks_wait");
 
-void sched_tick(void)
+void sleep_tick(void)
 {
 	if (hart_local_index() != 0)
 		return;
@@ -28,7 +28,7 @@ void sched_tick(void)
 	spin_unlock(&ticks_lock);
 }
 
-uint64_t sched_ticks(void)
+uint64_t sleep_tick_count(void)
 {
 	uint64_t t;
 

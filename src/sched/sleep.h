@@ -8,10 +8,10 @@
 #include <stdint.h>
 
 /* From hart 0's timer interrupt: count a tick and wake the sleepers. */
-void sched_tick(void);
+void sleep_tick(void);
 
 /* Ticks (TIMER_HZ a second) since the scheduler started counting. */
-uint64_t sched_ticks(void);
+uint64_t sleep_tick_count(void);
 
 /* Sleep n ticks; -EINTR early if *killed becomes true (may be NULL). */
 int sleep_ticks(uint64_t n, const bool *killed);

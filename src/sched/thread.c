@@ -18,8 +18,8 @@
 #include "src/base/assert.h"
 #include "src/base/panic.h"
 #include "src/mm/kstack.h"
+#include "src/mm/mm.h"
 #include "src/mm/slab.h"
-#include "src/mm/vm.h"
 #include "src/sched/hart.h"
 #include "src/sched/hart_local.h"
 #include "src/sched/ipi.h"
@@ -29,7 +29,7 @@
 
 static int next_tid = 1; /* atomic */
 
-void sched_current_stack(uintptr_t *lo, uintptr_t *hi)
+void thread_current_stack(uintptr_t *lo, uintptr_t *hi)
 {
 	struct hart *h = this_hart();
 	struct thread *t = h->current;
@@ -163,7 +163,7 @@ void thread_yield(void)
 	spin_unlock(&t->lock);
 }
 
-void sched_preempt(void)
+void thread_preempt(void)
 {
 	if (this_hart()->current != NULL)
 		thread_yield();

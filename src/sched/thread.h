@@ -97,7 +97,7 @@ static inline struct thread *thread_current(void)
 	/*
 	 * Interrupts off between finding the hart and reading its current
 	 * thread, or a preemption in between could move us and we would read
-	 * another hart's. The bare save and restore, not irq_push_off: nothing
+	 * another hart's. The bare save and restore, not hart_irq_push_off: nothing
 	 * nests inside, and every trap asks this (inline for the same reason).
 	 */
 	bool was_enabled = arch_irq_save();
@@ -132,12 +132,12 @@ void thread_interrupt(struct thread *t);
 void thread_sleep_locked(struct thread *t);
 
 /* The bounds of the stack this hart runs on (a thread's, or its boot stack). */
-void sched_current_stack(uintptr_t *lo, uintptr_t *hi);
+void thread_current_stack(uintptr_t *lo, uintptr_t *hi);
 
 /* Each hart's scheduler loop: run threads, steal when idle, wfi. */
 void scheduler(void) __attribute__((noreturn));
 
 /* On a timer tick or a reschedule IPI: yield if a thread runs here. */
-void sched_preempt(void);
+void thread_preempt(void);
 
 #endif

@@ -31,7 +31,8 @@ void bit_lock_contended(uint32_t *word, uint32_t bit, struct bitlock_class *c, i
 	uint64_t now = arch_time();
 	int last = *last_hart;
 
-	lockstat_acquired(lock_class_cached(&c->cls, c->name), self, &last, true, now - asked, pc);
+	lockstat_acquired(lockstat_class_cached(&c->cls, c->name), self, &last, true, now - asked,
+			  pc);
 	*last_hart = (uint8_t)last;
 	c->held[self].since = now;
 #endif

@@ -79,13 +79,13 @@ bit_lock(uint32_t *word, uint32_t bit, struct bitlock_class *c, uint8_t *last_ha
 	struct bitlock_held *s;
 	int self;
 
-	irq_push_off();
+	hart_irq_push_off();
 	self = this_hart()->index;
 	s = &c->held[self];
 	if (__builtin_expect(s->word != NULL, 0))
 		bit_lock_fail_held(c, self, word);
 #ifdef KINE_LOCKCHECK_ALL
-	lockcheck_acquire(word, lock_class_cached(&c->cls, c->name), pc);
+	lockcheck_acquire(word, lockstat_class_cached(&c->cls, c->name), pc);
 #endif
 #ifdef KINE_NO_LOCKSTAT
 	if (__builtin_expect(__atomic_fetch_or(word, bit, __ATOMIC_ACQUIRE) & bit, 0))
@@ -99,7 +99,8 @@ bit_lock(uint32_t *word, uint32_t bit, struct bitlock_class *c, uint8_t *last_ha
 	} else {
 		int last = *last_hart;
 
-		lockstat_acquired(lock_class_cached(&c->cls, c->name), self, &last, false, 0, pc);
+		lockstat_acquired(lockstat_class_cached(&c->cls, c->name), self, &last, false, 0,
+				  pc);
 		*last_hart = (uint8_t)last;
 		s->since = asked;
 	}
@@ -125,7 +126,7 @@ static inline __attribute__((always_inline)) void bit_unlock(uint32_t *word, uin
 #endif
 	s->word = NULL;
 	__atomic_fetch_and(word, ~bit, __ATOMIC_RELEASE);
-	irq_pop_off();
+	hart_irq_pop_off();
 }
 
 /* Does this hart hold bit of *word, a lock of class c? (For asserts.) */

@@ -166,12 +166,12 @@ void lockcheck_may_sleep(const char *what, int allowed)
 {
 	struct held_list *l;
 
-	irq_push_off();
+	hart_irq_push_off();
 	l = &held[this_hart()->index];
 	if (l->n > allowed)
 		fail(l, "%s while holding spinlock '%s'", what, l->locks[l->n - 1].cls->name,
 		     (uintptr_t)__builtin_return_address(0));
-	irq_pop_off();
+	hart_irq_pop_off();
 }
 
 void lockcheck_fail_unheld(const char *name, const struct hart *owner, uintptr_t pc)

@@ -49,14 +49,14 @@ static struct lock_class *class_find(const char *name, enum lock_kind kind, int 
 	return NULL;
 }
 
-struct lock_class *lock_class_get(const char *name, enum lock_kind kind)
+struct lock_class *lockstat_class_get(const char *name, enum lock_kind kind)
 {
 	int n = __atomic_load_n(&nclasses, __ATOMIC_ACQUIRE);
 	struct lock_class *c = class_find(name, kind, n);
 
 	if (c != NULL)
 		return c;
-	irq_push_off();
+	hart_irq_push_off();
 	ticket_acquire(&class_lock);
 	n = nclasses;
 	c = class_find(name, kind, n);
@@ -76,7 +76,7 @@ struct lock_class *lock_class_get(const char *name, enum lock_kind kind)
 		}
 	}
 	ticket_release(&class_lock);
-	irq_pop_off();
+	hart_irq_pop_off();
 	return c;
 }
 

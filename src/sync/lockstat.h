@@ -40,7 +40,7 @@ struct lock_class {
 };
 
 /* The class of locks named name of this kind (registered if new). */
-struct lock_class *lock_class_get(const char *name, enum lock_kind kind);
+struct lock_class *lockstat_class_get(const char *name, enum lock_kind kind);
 
 /*
  * The spin class named name, cached at *slot (a lock's or a bit-lock
@@ -48,12 +48,12 @@ struct lock_class *lock_class_get(const char *name, enum lock_kind kind);
  * first (harts that race here find the same class, so the plain store
  * is harmless).
  */
-static inline struct lock_class *lock_class_cached(struct lock_class **slot, const char *name)
+static inline struct lock_class *lockstat_class_cached(struct lock_class **slot, const char *name)
 {
 	struct lock_class *c = __atomic_load_n(slot, __ATOMIC_RELAXED);
 
 	if (__builtin_expect(c == NULL, 0)) {
-		c = lock_class_get(name, LOCK_SPIN);
+		c = lockstat_class_get(name, LOCK_SPIN);
 		__atomic_store_n(slot, c, __ATOMIC_RELAXED);
 	}
 	return c;

@@ -24,7 +24,7 @@ void sleeplock_init(struct sleeplock *sl, const char *name)
 	sl->locked = false;
 	sl->holder = NULL;
 	sl->name = name;
-	sl->cls = lock_class_get(name, LOCK_SLEEP);
+	sl->cls = lockstat_class_get(name, LOCK_SLEEP);
 	sl->acquired_at = 0;
 	sl->last_hart = 0;
 }

@@ -58,7 +58,7 @@ void spin_init(struct spinlock *lk, const char *name)
 	lk->raw = (struct qspin_lock){0};
 	lk->name = name;
 	lk->owner = NULL;
-	lk->cls = lock_class_get(name, LOCK_SPIN);
+	lk->cls = lockstat_class_get(name, LOCK_SPIN);
 	lk->acquired_at = 0;
 	lk->last_hart = 0;
 }
@@ -80,11 +80,11 @@ void spin_lock_from(struct spinlock *lk, uintptr_t pc)
 	bool contended;
 	struct hart *h;
 
-	irq_push_off();
+	hart_irq_push_off();
 	h = this_hart();
 	if (lk->owner == h)
 		panic("spin_lock: hart %u already holds lock '%s'", h->hartid, lk->name);
-	c = lock_class_cached(&lk->cls, lk->name); /* SPINLOCK_INIT locks start without */
+	c = lockstat_class_cached(&lk->cls, lk->name); /* SPINLOCK_INIT locks start without */
 	lockcheck_acquire(lk, c, pc);
 #ifdef KINE_NO_LOCKSTAT
 	contended = qspin_acquire(&lk->raw);
@@ -112,5 +112,5 @@ void spin_unlock(struct spinlock *lk)
 	lockcheck_release(lk);
 	lk->owner = NULL;
 	qspin_release(&lk->raw);
-	irq_pop_off();
+	hart_irq_pop_off();
 }

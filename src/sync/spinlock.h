@@ -3,8 +3,8 @@
  *
  * A spinlock is held by one hart at a time; while it holds it, that hart
  * takes no interrupts (an interrupt handler that wanted the same lock
- * would otherwise spin forever on its own hart). irq_push_off() and
- * irq_pop_off() nest, so a hart may hold several locks and restores its
+ * would otherwise spin forever on its own hart). hart_irq_push_off() and
+ * hart_irq_pop_off() nest, so a hart may hold several locks and restores its
  * interrupt state only when it releases the last.
  *
  * The lock itself is a queued spinlock (qspin.h): waiters queue MCS-style

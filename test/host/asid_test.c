@@ -24,7 +24,7 @@
 #include "src/base/kprintf.h"
 #include "src/base/panic.h"
 #include "src/mm/asid.h"
-#include "src/mm/vm.h"
+#include "src/mm/mm.h"
 #include "test/host/check.h"
 #include "test/host/mm_shim.h"
 

@@ -37,29 +37,29 @@
  *   again, so that B's copy, back under mm_lock, can meet the very PTE it
  *   copied for. Without ASIDs.
  *
- * The copy fault (vm_fault_copy) takes one of two ways, chosen under
+ * The copy fault (cow_copy) takes one of two ways, chosen under
  * mm_lock once it has seen refs > 1:
- *  - the busy copy (vm_copy_busy, the rule; only with no fork of the mm
+ *  - the busy copy (cow_copy_busy, the rule; only with no fork of the mm
  *    pending, fork_pending read under the lock): swap the PTE for its BUSY
  *    form (V=0, PTE_BUSY; the swap returns A), count it in mm->busy,
  *    unlock; then, without the lock: allocate and copy, shoot down only if
  *    A was set, install the copy (busy--), drop the process's reference on
  *    the old frame. No temporary reference, no re-lock, no re-check: the
  *    PTE is the copy's until it installs.
- *  - the unlocked copy (vm_copy_unlocked; in the code when a fork is
+ *  - the unlocked copy (cow_copy_unlocked; in the code when a fork is
  *    pending, and one copy in 8 of a seeded run): a temporary reference,
  *    unlock, wait for a pending fork, copy, re-lock, re-check, then
- *    vm_copy_replace: BUSY as above, unlock, shoot down, install (busy--),
+ *    cow_pte_replace: BUSY as above, unlock, shoot down, install (busy--),
  *    and two drops.
  * The model takes either way wherever the code may; the busy one only with
  * fork_pending clear. A fault that finds the PTE BUSY waits for it under
- * mm_lock (vm_wait_pte); fork, munmap, exit and copyout wait for
+ * mm_lock (cow_pte_settled); fork, munmap, exit and copyout wait for
  * mm->busy == 0 (mm_wait_busy).
  *
  * The A-bit filter: a hart's walk sets the PTE's A in the same step in
  * which it checks V and the permission, and only then caches. Fork leaves
- * the COW PTEs it makes with A clear (cow_a, vm_cow_accessed), and the copy
- * exchanges the PTE with the BUSY value atomically (vm_copy_replace): if A
+ * the COW PTEs it makes with A clear (cow_a, mm_cow_accessed), and the copy
+ * exchanges the PTE with the BUSY value atomically (cow_pte_replace): if A
  * was clear, no hart can use a translation of the page, so the copy goes
  * in at once under mm_lock, with no shootdown (untouched). Reuse flushes
  * its local entry only if A was set. -DCOW_A keeps A set at fork (a hart
@@ -70,7 +70,7 @@
  * code lets each table's lock go (mm_copy_table); it shoots the parent
  * down only after that (mm_copy_locked, still under mm->lock, which no
  * fault takes), then clears fork_pending and returns. An unlocked copy
- * waits for fork_pending == 0 before it reads the old frame (vm_fork_wait),
+ * waits for fork_pending == 0 before it reads the old frame (cow_fork_wait),
  * and a busy copy is taken only if fork_pending is clear under the lock:
  * until fork's shootdown, a hart may still store into the frame through a
  * writable entry from before fork.
@@ -89,42 +89,42 @@
  * the address space it runs, filled by the hardware's walk and used until
  * a flush: a load or store through a cached entry never looks at the PTE.
  *
- * The names follow the code (src/mm/vm.c, src/mm/cow.c, src/mm/uaccess.c, src/mm/tlb.c,
+ * The names follow the code (src/mm/mm.c, src/mm/cow.c, src/mm/uaccess.c, src/mm/tlb.c,
  * src/mm/frame.c): mm_lock (struct mm's lock), pte[].V/W/COW/pa (the PTE's
  * bits and pte_pa), mm_harts (mm->harts, the hart mask), refs (struct
  * frame.refs, read by frame_refcount), frame_get, frame_put_pa and
  * frame_put (each drops one reference; the last one frees), frame_alloc,
  * mm_active, tlb_gen and tlb_seen (mm->active, mm->tlb_gen, mm->tlb_seen),
- * mm_copy, tlb_shootdown, tlb_flush_local, tlb_activate, vm_user_fault,
- * vm_access_ok, vm_fault_write, vm_fault_copy, vm_copy_busy,
- * vm_copy_unlocked, copyout, mm_munmap, mm_map_anon, mm_destroy. Two inlines are the model's own:
- * vm_fault_resolve, the part of vm_fault_write after frame_refcount (the
+ * mm_copy, tlb_shootdown, tlb_flush_local, tlb_activate, cow_user_fault,
+ * cow_pte_access, cow_pte_write, cow_copy, cow_copy_busy,
+ * cow_copy_unlocked, copyout, mm_munmap, mm_map_anon, mm_destroy. Two inlines are the model's own:
+ * cow_pte_write_rest, the part of cow_pte_write after frame_refcount (the
  * model's steps split there), and copyout_page, copyout's loop body.
  *
  * Broken variants, which spin must refute (spin -DNAME -a cow.pml):
  *   NO_FORK_SHOOTDOWN     mm_copy returns without tlb_shootdown(parent)
- *   DROP_BEFORE_FLUSH     vm_copy_unlocked drops its references on the old
+ *   DROP_BEFORE_FLUSH     cow_copy_unlocked drops its references on the old
  *                         frame (the process's and the temporary one)
  *                         before the shootdown, not after it
- *   NO_RECHECK            vm_user_fault and vm_fault_write decide on the
+ *   NO_RECHECK            cow_user_fault and cow_pte_write decide on the
  *                         PTE read before taking mm_lock, not re-read under it
  *   SHOOTDOWN_LOCAL_ONLY  tlb_shootdown flushes only the calling hart, as if
  *                         the mask held nobody else
- *   INSTALL_BEFORE_FLUSH  vm_copy_unlocked installs the new PTE before the
+ *   INSTALL_BEFORE_FLUSH  cow_copy_unlocked installs the new PTE before the
  *                         shootdown (refuted with -DTHREE_THREADS only)
- *   NO_COPY_RECHECK       vm_copy_unlocked, back under mm_lock, installs its
+ *   NO_COPY_RECHECK       cow_copy_unlocked, back under mm_lock, installs its
  *                         copy without re-walking the PTE
- *   INSTALL_BEFORE_SHOOTDOWN vm_copy_unlocked installs the new PTE and drops
+ *   INSTALL_BEFORE_SHOOTDOWN cow_copy_unlocked installs the new PTE and drops
  *                         the old frame before its shootdown
- *   FAULT_IGNORES_BUSY    vm_user_fault takes a BUSY PTE for an invalid one
+ *   FAULT_IGNORES_BUSY    cow_user_fault takes a BUSY PTE for an invalid one
  *                         (EFAULT) instead of waiting for it
  *   FORK_IGNORES_BUSY     mm_copy does not wait for mm->busy == 0: it skips
  *                         a BUSY PTE as not a leaf (-DBUSY_RACE)
  *   MUNMAP_IGNORES_BUSY   munmap does not wait for mm->busy == 0 (-DBUSY_RACE)
  *   COPYOUT_WAITS_ONCE    copyout waits for mm->busy == 0 only when it takes
- *                         mm_lock, not again after vm_fault_write, which
+ *                         mm_lock, not again after cow_pte_write, which
  *                         may have dropped it (-DBUSY_RACE)
- *   NO_TEMP_REF           vm_copy_unlocked copies without the temporary
+ *   NO_TEMP_REF           cow_copy_unlocked copies without the temporary
  *                         frame_get/frame_put on the old frame (-DREMAP_RACE:
  *                         elsewhere no PTE comes back to the value it had)
  *   SWITCH_CLEARS_MASK    with -DASID: a switch away clears the hart's bit
@@ -143,7 +143,7 @@
  *                         step (a hart that breaks the spec's rule)
  *   FORK_CLEARS_A_NO_FLUSH fork clears A in a PTE that was COW already, which
  *                         it neither changes otherwise nor shoots down
- *   COPY_NO_FORK_WAIT     vm_copy_unlocked reads the old frame without waiting
+ *   COPY_NO_FORK_WAIT     cow_copy_unlocked reads the old frame without waiting
  *                         for a pending fork of its mm (-DTHREE_THREADS)
  *   BUSY_COPY_NO_FORK_CHECK the busy copy is taken even with a fork of the
  *                         mm pending, and does not wait (-DTHREE_THREADS)
@@ -176,7 +176,7 @@
 #define NOFRAME 255
 
 /*
- * vm_cow_accessed(): the A bit fork gives the COW PTEs it makes (the
+ * mm_cow_accessed(): the A bit fork gives the COW PTEs it makes (the
  * context's cow_a). 0 where the harts set A themselves, as modelled here;
  * a hart that faults on a clear A instead (a U74) gets PTE_A, and then the
  * model is the one before the A-bit filter: every copy shoots down.
@@ -659,14 +659,14 @@ inline forget_locals()
 #define ASSERT_NOT_WRITABLE(fr) skip
 #endif
 
-/* The BUSY value vm_copy_replace swaps in: the old leaf with V (and A) clear. */
+/* The BUSY value cow_pte_replace swaps in: the old leaf with V (and A) clear. */
 inline copy_busy_store(m)
 {
 	pte[m].V = 0; pte[m].W = 0; pte[m].COW = 0; pte[m].A = 0; pte[m].BUSY = 1; pte[m].pa = 0
 }
 
 /*
- * The rest of vm_copy_replace, under mm_lock, once the BUSY value is in
+ * The rest of cow_pte_replace, under mm_lock, once the BUSY value is in
  * and oA is the A it swapped out. A clear (untouched): no hart has cached
  * the page since the PTE last lost A, so install the copy at once (the
  * window with V clear is under the lock: a walk that meets it faults and
@@ -674,7 +674,7 @@ inline copy_busy_store(m)
  * shootdown, unlock. A set: count the BUSY PTE in mm->busy, unlock; the
  * shootdown and the install follow without the lock.
  */
-inline vm_copy_replace_rest(h, m)
+inline cow_pte_replace_rest(h, m)
 {
 	if
 	:: !oA ->
@@ -701,7 +701,7 @@ inline vm_copy_replace_rest(h, m)
 	relock = 1
 }
 
-/* vm_copy_install's store of the copy (release), then mm->busy-- (release): see "Steps". */
+/* cow_pte_install's store of the copy (release), then mm->busy-- (release): see "Steps". */
 inline copy_install(h, m)
 {
 	d_step {
@@ -715,7 +715,7 @@ inline copy_install(h, m)
 }
 
 /*
- * vm_fault_copy's drops: this process's reference, then the temporary
+ * cow_copy's drops: this process's reference, then the temporary
  * one; the first is never the last (we still hold the second).
  */
 inline copy_drops()
@@ -732,7 +732,7 @@ inline copy_drops()
 }
 
 /*
- * vm_copy_unlocked on hart h, entered under mm_lock with old (oV, oW, oCOW,
+ * cow_copy_unlocked on hart h, entered under mm_lock with old (oV, oW, oCOW,
  * opa), the COW PTE, and refs_seen (> 1), the count when the copy was
  * chosen. The temporary reference keeps the old frame from being freed
  * or taken over in place while it is copied without the lock, and the
@@ -745,7 +745,7 @@ inline copy_drops()
  * process's reference and the temporary one; then take mm_lock again to
  * return (relock: the caller's next step takes it).
  */
-inline vm_copy_unlocked(h, m)
+inline cow_copy_unlocked(h, m)
 {
 	/*
 	 * frame_get, spin_unlock, the wait for a pending fork, frame_alloc and
@@ -755,7 +755,7 @@ inline vm_copy_unlocked(h, m)
 	 * with the temporary reference nobody writes or frees the old frame
 	 * while it is held, so the copy reads the same data at any point of the
 	 * window. The wait is a guard: the code yields until it reads 0
-	 * (vm_fork_wait), and a read of 1 changes nothing. NO_TEMP_REF copies
+	 * (cow_fork_wait), and a read of 1 changes nothing. NO_TEMP_REF copies
 	 * as a step of its own, just before re-locking.
 	 */
 	atomic {
@@ -768,7 +768,7 @@ inline vm_copy_unlocked(h, m)
 		REACHED(21, fork_pending[m] && !(NOT_WRITABLE(0, opa) && NOT_WRITABLE(1, opa) &&
 						 NOT_WRITABLE(2, opa) && NOT_WRITABLE(3, opa)));
 #ifndef COPY_NO_FORK_WAIT
-		fork_pending[m] == 0; /* vm_fork_wait: until fork's shootdown is done */
+		fork_pending[m] == 0; /* cow_fork_wait: until fork's shootdown is done */
 #else
 		if
 		:: fork_pending[m] -> /* BROKEN: reads the frame before fork's shootdown */
@@ -800,7 +800,7 @@ inline vm_copy_unlocked(h, m)
 		spin_lock(m); /* BROKEN: marks BUSY whatever the PTE has become */
 #else
 	if
-	:: atomic { /* spin_lock; vm_pte_now(...) != old: resolved, unmapped or BUSY meanwhile */
+	:: atomic { /* spin_lock; cow_pte_settled(...) != old: resolved, unmapped or BUSY meanwhile */
 		mm_lock[m] == 0 &&
 		!(pte[m].V == oV && pte[m].W == oW && pte[m].COW == oCOW && pte[m].pa == opa) ->
 		mm_lock[m] = 1;
@@ -832,7 +832,7 @@ inline vm_copy_unlocked(h, m)
 			   (pte[GRANDCHILD].V && pte[GRANDCHILD].pa == opa) == 3);
 #ifndef A_CHECK_NOT_ATOMIC
 		/*
-		 * vm_copy_replace: exchange the PTE with the BUSY value (V and A
+		 * cow_pte_replace: exchange the PTE with the BUSY value (V and A
 		 * clear); oA is A as swapped out. One step with the re-check: the
 		 * exchange is the one visible access (docs/model.md, "Steps").
 		 */
@@ -845,7 +845,7 @@ inline vm_copy_unlocked(h, m)
 		printf("MSC: hart %d: mm %d's copy read A=%d; now A=%d\n", h, m, oA, pte[m].A);
 		copy_busy_store(m);
 #endif
-		vm_copy_replace_rest(h, m)
+		cow_pte_replace_rest(h, m)
 	   };
 	/*
 	 * Untouched (A was clear): the copy is in, mm_lock let go: only the
@@ -880,7 +880,7 @@ inline vm_copy_unlocked(h, m)
 		copy_drops()
 #endif
 	fi
-		/* vm_fault_copy re-takes mm_lock to return: see vm_user_fault and copyout */
+		/* cow_copy re-takes mm_lock to return: see cow_user_fault and copyout */
 #ifndef NO_COPY_RECHECK
 	fi
 #endif
@@ -905,7 +905,7 @@ inline vm_copy_unlocked(h, m)
 #define BUSY_COPY_UNCOUNT(m) skip
 #endif
 
-/* vm_copy_busy's store of the copy (release), then ptlock_busy_done (release): see "Steps". */
+/* cow_copy_busy's store of the copy (release), then ptlock_busy_done (release): see "Steps". */
 inline busy_copy_install(h, m)
 {
 	pte[m].V = 1; pte[m].W = 1; pte[m].COW = 0; pte[m].A = 1; pte[m].BUSY = 0;
@@ -918,7 +918,7 @@ inline busy_copy_install(h, m)
 }
 
 /*
- * vm_copy_busy on hart h, after its first step (in vm_fault_copy: the
+ * cow_copy_busy on hart h, after its first step (in cow_copy: the
  * exchange with the BUSY value, oA the A it swapped out, the count, the
  * unlock). From here on without mm_lock and without preemption (interrupts
  * off): frame_alloc and the memcpy (one step, as in the unlocked copy: the
@@ -930,7 +930,7 @@ inline busy_copy_install(h, m)
  * the PTE is ours until the install. The model has frames enough (the
  * code's out-of-memory path, which puts the old PTE back, is not modelled).
  */
-inline vm_copy_busy(h, m)
+inline cow_copy_busy(h, m)
 {
 	atomic {
 		frame_alloc(copy);
@@ -966,9 +966,9 @@ inline vm_copy_busy(h, m)
 }
 
 /*
- * vm_fault_copy on hart h, entered under mm_lock with old (oV, oW, oCOW,
+ * cow_copy on hart h, entered under mm_lock with old (oV, oW, oCOW,
  * opa), the COW PTE, and refs_seen (> 1): the busy copy (the rule) or the
- * unlocked copy (vm_copy_unlocked). The code takes the unlocked one when it
+ * unlocked copy (cow_copy_unlocked). The code takes the unlocked one when it
  * finds a fork of its mm pending (fork_pending, read under the lock: its
  * wait for the fork may yield, which a busy window may not) and one time
  * in 8 of a seeded run; the model takes either, but the busy one only with
@@ -981,9 +981,9 @@ inline vm_copy_busy(h, m)
  * with the exchange (a fork setting fork_pending, then stopped at the lock
  * we hold; a fork clearing it) or with the read (a walk setting A), so the
  * read moves right to the exchange (docs/model.md, "Steps"). The count and
- * the unlock go with the exchange, as in vm_copy_replace_rest.
+ * the unlock go with the exchange, as in cow_pte_replace_rest.
  */
-inline vm_fault_copy(h, m)
+inline cow_copy(h, m)
 {
 	if
 	:: atomic {
@@ -1001,19 +1001,19 @@ inline vm_fault_copy(h, m)
 		spin_unlock(m);
 		relock = 1
 	   };
-		vm_copy_busy(h, m)
-	:: vm_copy_unlocked(h, m)
+		cow_copy_busy(h, m)
+	:: cow_copy_unlocked(h, m)
 	fi
 }
 
 /*
- * vm_fault_write on hart h, under mm_lock, with old (oV, oW, oCOW, opa) the
+ * cow_pte_write on hart h, under mm_lock, with old (oV, oW, oCOW, opa) the
  * PTE as read: its checks, up to and including frame_refcount, which is the
  * first access another thread can change. They end the step that took the
  * lock (or read the PTE again). Sets err on a real protection fault, and
- * refs_seen when the page is COW; vm_fault_resolve goes on from there.
+ * refs_seen when the page is COW; cow_pte_write_rest goes on from there.
  */
-inline vm_fault_write(h, m)
+inline cow_pte_write(h, m)
 {
 	if
 	:: !oV -> err = EFAULT
@@ -1026,8 +1026,8 @@ inline vm_fault_write(h, m)
 	fi
 }
 
-/* The rest of vm_fault_write: reuse or copy when it found a COW page (refs_seen != 0). */
-inline vm_fault_resolve(h, m)
+/* The rest of cow_pte_write: reuse or copy when it found a COW page (refs_seen != 0). */
+inline cow_pte_write_rest(h, m)
 {
 	if
 	:: d_step {
@@ -1048,24 +1048,24 @@ inline vm_fault_resolve(h, m)
 			fi;
 			oA = 0
 		}
-	:: refs_seen > 1 -> vm_fault_copy(h, m)
+	:: refs_seen > 1 -> cow_copy(h, m)
 	:: refs_seen == 0 -> skip
 	fi
 }
 
 /*
- * A user page fault on hart h (vm_user_fault): take mm_lock, re-check the
- * PTE (vm_access_ok: the access may be allowed by now), otherwise resolve
- * a store with vm_fault_write. Sets killed when the fault is real.
+ * A user page fault on hart h (cow_user_fault): take mm_lock, re-check the
+ * PTE (cow_pte_access: the access may be allowed by now), otherwise resolve
+ * a store with cow_pte_write. Sets killed when the fault is real.
  */
-inline vm_user_fault(h, m, access)
+inline cow_user_fault(h, m, access)
 {
 #ifdef NO_RECHECK
 	read_pte(h, m); /* BROKEN: the PTE as it was before the lock */
 #endif
 	atomic {
 #ifndef FAULT_IGNORES_BUSY
-		/* spin_lock; vm_wait_pte: wait, holding the lock, until the PTE is not BUSY */
+		/* spin_lock; cow_pte_settled: wait, holding the lock, until the PTE is not BUSY */
 		mm_lock[m] == 0 && !pte[m].BUSY -> mm_lock[m] = 1;
 #else
 		spin_lock(m); /* BROKEN: a BUSY PTE is taken for an invalid one */
@@ -1076,12 +1076,12 @@ inline vm_user_fault(h, m, access)
 		if
 		:: oV && (access == ACCESS_READ || oW) ->
 			/*
-			 * vm_access_ok: resolved meanwhile; drop this hart's stale
+			 * cow_pte_access: resolved meanwhile; drop this hart's stale
 			 * entry. The harts here set A themselves, so a PTE that
 			 * allows the access under the lock has it, but for one
 			 * case: a load that faulted on the unmapped page finds it
 			 * mapped again and forked since, COW with A clear (remap
-			 * race). vm_access_ok sets A for the hart, as it does for
+			 * race). cow_pte_access sets A for the hart, as it does for
 			 * a hart that faults on a clear A (a U74); an atomic OR
 			 * under mm_lock, which commutes with the walks' (Steps).
 			 * The entry flushed is empty then: the hart walked for
@@ -1094,12 +1094,12 @@ inline vm_user_fault(h, m, access)
 			REACHED(5, access == ACCESS_READ);
 			tlb_flush_local(h)
 		:: !(oV && (access == ACCESS_READ || oW)) && access == ACCESS_WRITE ->
-			vm_fault_write(h, m)
+			cow_pte_write(h, m)
 		:: !(oV && (access == ACCESS_READ || oW)) && access == ACCESS_READ ->
 			err = EFAULT
 		fi
 	};
-	vm_fault_resolve(h, m);
+	cow_pte_write_rest(h, m);
 	atomic {
 		if
 		:: err != OK ->
@@ -1123,8 +1123,8 @@ inline vm_user_fault(h, m, access)
  * permission, sets A in the PTE (an atomic update that re-checks them) and
  * caches the translation. A translation is cached only once A is set in
  * memory (the privileged spec's rule, without Svade): that is what fork's
- * clear A and the copy's exchange rely on (vm_cow_accessed,
- * vm_copy_replace). FILL_BEFORE_A breaks the rule: the hart caches first
+ * clear A and the copy's exchange rely on (mm_cow_accessed,
+ * cow_pte_replace). FILL_BEFORE_A breaks the rule: the hart caches first
  * and sets A in a step of its own after.
  */
 #ifndef FILL_BEFORE_A
@@ -1171,7 +1171,7 @@ inline user_store(h, m, val)
 	:: !killed && ((tlb[h].v && !tlb[h].w) || (!tlb[h].v && !(pte[m].V && pte[m].W))) ->
 		/* a store page fault */
 		PROBE_FAULT_ON_BUSY(m)
-		vm_user_fault(h, m, ACCESS_WRITE)
+		cow_user_fault(h, m, ACCESS_WRITE)
 	:: killed -> break
 	od
 }
@@ -1196,15 +1196,15 @@ inline user_load(h, m)
 	:: !killed && !tlb[h].v && !pte[m].V ->
 		/* a load page fault */
 		PROBE_FAULT_ON_BUSY(m)
-		vm_user_fault(h, m, ACCESS_READ)
+		cow_user_fault(h, m, ACCESS_READ)
 	:: killed -> break
 	od
 }
 
 /*
- * copyout's page (mm_user_page, then vm_fault_write when the page is not
+ * copyout's page (mm_user_page, then cow_pte_write when the page is not
  * writable), after a read of the PTE under mm_lock: the write through the
- * direct map, or -EFAULT, or a COW page for vm_fault_resolve (refs_seen).
+ * direct map, or -EFAULT, or a COW page for cow_pte_write_rest (refs_seen).
  */
 inline copyout_page(h, m, val)
 {
@@ -1215,7 +1215,7 @@ inline copyout_page(h, m, val)
 		REACHED(7, true);
 		printf("MSC: hart %d: copyout writes %d into frame %d (mm %d)\n", h, val, opa, m)
 	:: !(oV && oW) ->
-		vm_fault_write(h, m);
+		cow_pte_write(h, m);
 		if
 		:: err != OK ->
 			killed = 1; /* -EFAULT */
@@ -1227,7 +1227,7 @@ inline copyout_page(h, m, val)
 
 /*
  * copyout of val into the page (read() into an inherited page): under
- * mm_lock, mm_user_page; while the page is not writable and vm_fault_write
+ * mm_lock, mm_user_page; while the page is not writable and cow_pte_write
  * returns 0 (it may have discarded its copy), look again; then the kernel
  * writes through the direct map.
  */
@@ -1245,10 +1245,10 @@ inline copyout(h, m, val)
 	};
 	do
 	:: refs_seen != 0 ->
-		vm_fault_resolve(h, m);
+		cow_pte_write_rest(h, m);
 		/*
-		 * vm_fault_write returned 0: look again. It may have let go of
-		 * mm_lock (vm_fault_copy drops it and takes it again), so another
+		 * cow_pte_write returned 0: look again. It may have let go of
+		 * mm_lock (cow_copy drops it and takes it again), so another
 		 * thread's copy may have made the PTE BUSY meanwhile: wait again.
 		 */
 		if
@@ -1273,7 +1273,7 @@ inline copyout(h, m, val)
 }
 
 /*
- * fork on hart h: mm_copy of src into the new dst (src/mm/vm.c). Under
+ * fork on hart h: mm_copy of src into the new dst (src/mm/mm.c). Under
  * mm->lock, which no fault takes, and in the model no other thread's path
  * of src either: fork_pending set, then the PTE's lock (mm_copy_table's
  * ptlock_lock_batch), the parent's PTE made COW, the child's mapped, the
@@ -1322,7 +1322,7 @@ inline mm_copy(h, src, dst)
 	:: pte[src].V ->
 #endif
 	frame_get(pte[src].pa);
-	atomic { /* pt_map in the child, same bits; A as vm_leaf gives it; unlock */
+	atomic { /* pt_map in the child, same bits; A as mm_leaf gives it; unlock */
 		pte[dst].V = pte[src].V;
 		pte[dst].W = pte[src].W;
 		pte[dst].COW = pte[src].COW;

@@ -36,7 +36,7 @@
  *
  * The protocol (megapage.c, cow.c):
  *  - fork (under P's mm->lock): P's writable megapage leaf becomes COW with
- *    A clear (vm_cow_accessed: the harts set A themselves), maps + 1, the
+ *    A clear (mm_cow_accessed: the harts set A themselves), maps + 1, the
  *    child's entry the same leaf; fork's whole-ASID shootdown of P; the
  *    child's snapshot is P's memory as fork returns.
  *  - a fault that meets a megapage leaf (ptlock_find: PTLOCK_HUGE) takes
@@ -50,12 +50,12 @@
  *    frame; the table locked; the link published; the whole-ASID shootdown
  *    of the mm; the table unlocked; megapage_put. Then the fault starts
  *    over (the access is retried, and faults again into the 4 KiB path).
- *  - the 4 KiB fault (vm_fault_table): the table's lock, once the leaf is
- *    not BUSY (vm_pte_settled's wait, as one step with the lock: see
+ *  - the 4 KiB fault (cow_fault_leaf): the table's lock, once the leaf is
+ *    not BUSY (cow_pte_settled's wait, as one step with the lock: see
  *    docs/model.md "Steps"); a leaf that allows the access: set A, flush
  *    this hart (all if A was set, else at va); a write to a COW leaf: the
  *    frame's refs (frame_refcount) == 1: reuse in place (W, A; flush at va
- *    if A was set); else the busy copy (vm_copy_busy): the leaf swapped
+ *    if A was set); else the busy copy (cow_copy_busy): the leaf swapped
  *    for its BUSY form (V and A cleared, the old A returned), a new frame
  *    with the old one's contents, unlock; the whole shootdown of the mm if
  *    the swap found A set (none if clear: no hart caches the page); the
@@ -486,7 +486,7 @@ inline megapage_fault(hh, m, p, w)
 	fi
 }
 
-/* The 4 KiB fault under table m's lock (vm_fault_table, vm_fault_write, vm_copy_busy). */
+/* The 4 KiB fault under table m's lock (cow_fault_leaf, cow_pte_write, cow_copy_busy). */
 inline table_fault(hh, m, p, w)
 {
 #if REACH == 3

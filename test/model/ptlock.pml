@@ -24,19 +24,19 @@
  *  linked: every unlink takes its lock);  6. a table that is not private
  *  (count != 1, or PROTECTED): unlock, the slow path;  7. the COW write:
  *  frame count 1, reuse in place (W); otherwise, as a rule, the busy copy
- *  (vm_copy_busy): the leaf marked BUSY and busy + 1 under the lock,
+ *  (cow_copy_busy): the leaf marked BUSY and busy + 1 under the lock,
  *  unlock, a new frame with the old one's contents, the shootdown
  *  (abstract: no TLBs here), the copy installed (writable), busy - 1, the
  *  old frame put once (the leaf's reference). Or, nondeterministically (the
  *  code's case of a fork on its way, or a seeded run's pick), the unlocked
- *  copy (vm_copy_unlocked): a temporary reference on the old frame,
+ *  copy (cow_copy_unlocked): a temporary reference on the old frame,
  *  unlock, a new frame with the old one's contents, 1..5 again, then the
  *  re-check: the leaf is the one the copy was made from and the table
  *  still private. If not, the copy is freed and the temporary reference
  *  put, and the fault retries. If so, the leaf is marked BUSY, busy + 1,
  *  unlock, the shootdown, the copy installed, busy - 1, and the old frame
  *  put twice (the leaf's reference and the temporary one). A fault that
- *  finds its leaf BUSY unlocks and retries (the wait of vm_pte_settled).
+ *  finds its leaf BUSY unlocks and retries (the wait of cow_pte_settled).
  *
  * munmap of the whole table (under mm->lock, which the model leaves out:
  * one hart makes every layout change of the mm): lock the table, wait for
@@ -67,7 +67,7 @@
  * protection pass under the table's lock once busy == 0 (W cleared and
  * PROTECTED set, unless set already); then the link made valid. The
  * parent's store fault that finds its link dormant or its table not its
- * own takes the slow path (vm_fault_own, under mm->lock): the last sharer
+ * own takes the slow path (cow_fault_link, under mm->lock): the last sharer
  * (count 1) takes the table over in place (PROTECTED cleared, with no
  * table lock, the link made valid), then the fast path again; with more
  * sharers own would copy the table (not modelled: the fault gives up).
@@ -100,7 +100,7 @@
  * take-over in place (count 1), or own by copy (count > 1): the protection
  * pass if the link is dormant, a new table with the same leaves (COW, one
  * more reference on each frame), the link stored to the copy, unlock, the
- * section left, and only then the whole-ASID flush, ptwalk_wait(mm) (every
+ * section left, and only then the whole-ASID flush, ptlock_walk_wait(mm) (every
  * hart of the mm, the caller's too, as ptlock.c's loop) and the put of the
  * old table (the last put frees it and puts its frames). Every path under
  * mm->lock that locks a table through a link (munmap, fork) takes it the
@@ -118,12 +118,12 @@
  *    table (hart 2, under mm->lock): in a walk section, the link, the
  *    table's lock, the link again; the count under the lock: the last link
  *    (pt_unmap's case: busy == 0, the leaf cleared and its frame put) or
- *    shared (ptshare_unmap_shared); the unlink, unlock, flush, ptwalk_wait,
+ *    shared (ptshare_unmap_shared); the unlink, unlock, flush, ptlock_walk_wait,
  *    the put;
  *  - -DFORKCOPY: -DFORK2 with the lockless own by copy: the parent's own
  *    copies while the forks count the link. fork_one, the wake and the
  *    child's drop take the table as above; a page copy does not read the
- *    frame while a fork is on its way (fork_pending, vm_fork_wait).
+ *    frame while a fork is on its way (fork_pending, cow_fork_wait).
  *
  * The properties, as assertions:
  *  (1) no hart locks, unlocks, reads or writes a table that is freed;
@@ -196,12 +196,12 @@
  *                      (-DFORK2 -DOWN_LOCKLESS; refuted by (5))
  *  OWN_NO_RECHECK      own does not read the link again under the table
  *                      lock: two owners both copy (-DOWNCOPY; (9), or (1))
- *  OWN_PUT_BEFORE_WAIT own puts the old table before its ptwalk_wait ((9))
- *  OWN_DORMANT_NO_WAIT own by copy of a dormant link skips ptwalk_wait, as
+ *  OWN_PUT_BEFORE_WAIT own puts the old table before its ptlock_walk_wait ((9))
+ *  OWN_DORMANT_NO_WAIT own by copy of a dormant link skips ptlock_walk_wait, as
  *                      own_by_copy does today ((9))
- *  OWN_WAIT_IN_SECTION own's ptwalk_wait inside its walk section: it waits
+ *  OWN_WAIT_IN_SECTION own's ptlock_walk_wait inside its walk section: it waits
  *                      for itself (an invalid end state)
- *  OWN_WAIT_UNDER_LOCK own's ptwalk_wait under the table lock (with
+ *  OWN_WAIT_UNDER_LOCK own's ptlock_walk_wait under the table lock (with
  *                      -DPTWALK_SKIPS_SELF, a wait that passes over its
  *                      caller): a walker spinning for that lock inside its
  *                      section (an invalid end state)
@@ -212,7 +212,7 @@
  *                      put, its last put freeing it, before the lock
  *                      (-DOWN_UNMAP; (9), or (1))
  *  UNMAP_DORMANT_NO_WAIT  munmap of a dormant shared link skips
- *                      ptwalk_wait, as ptshare_unmap_shared does today ((9))
+ *                      ptlock_walk_wait, as ptshare_unmap_shared does today ((9))
  *  FORK_NO_RECHECK, FORK_NO_SECTION  fork_one does not read the link again
  *                      under the lock, or reads it outside a walk section
  *                      (-DFORKCOPY; (9))
@@ -244,7 +244,7 @@
  * the same table at once (one copies while the other has read the same
  * link); 17, an own's re-check finds the link swapped to another's copy;
  * 18 (-DOWN_UNMAP), munmap's re-check finds the link swapped to a copy;
- * 19, own by copy's ptwalk_wait waits out a walk; 20, the child takes
+ * 19, own by copy's ptlock_walk_wait waits out a walk; 20, the child takes
  * over in place the table the parent copied away from; 21, an own by
  * copy's put is the table's last and frees it; 22, the parent and the
  * child own the same table at once; 23 (-DFORKCOPY), fork's re-check finds
@@ -342,7 +342,7 @@ byte owner[NH];     /* probes 16, 19, 21: hart h is in its own (the table's numb
 #define LOCALS byte t, t0, l, e, f, c, g; bool done, same
 
 /*
- * -DFORKCOPY: fork_pending (vm_fork_wait): set while a fork of the parent
+ * -DFORKCOPY: fork_pending (cow_fork_wait): set while a fork of the parent
  * is on its way (from before it counts the first link to its return, its
  * shootdown); a copy of a page does not read the frame meanwhile: the
  * busy copy is not taken then, the unlocked copy waits before it reads.
@@ -534,7 +534,7 @@ inline fault(h, r)
 			:: else -> skip
 			fi;
 			/*
-			 * The busy copy (vm_copy_busy, the rule): the leaf made
+			 * The busy copy (cow_copy_busy, the rule): the leaf made
 			 * BUSY and counted under the lock, then the copy, the
 			 * shootdown and the install in its busy window, without
 			 * the lock, no temporary reference, no second walk. Or
@@ -861,17 +861,17 @@ inline table_put(tt, h)
 #endif
 
 /*
- * ptwalk_wait(mm): for every hart of the mm, the caller's own too (as
+ * ptlock_walk_wait(mm): for every hart of the mm, the caller's own too (as
  * ptlock.c's loop), wait until it is outside its walk section.
  */
-inline ptwalk_wait(h)
+inline ptlock_walk_wait(h)
 {
 	g = MMLO(h);
 	do
 	:: g < MMHI(h) ->
 		if
-#ifdef PTWALK_SKIPS_SELF
-		:: g == (h) -> skip     /* a ptwalk_wait that passes over its caller's hart */
+#ifdef PTLOCK_WALK_SKIPS_SELF
+		:: g == (h) -> skip     /* a ptlock_walk_wait that passes over its caller's hart */
 		:: g != (h) && walking[g] ->
 #else
 		:: walking[g] ->
@@ -890,7 +890,7 @@ inline ptwalk_wait(h)
 }
 
 /*
- * The lockless own (vm_fault_own without mm->lock) of link[r] by hart h.
+ * The lockless own (cow_fault_link without mm->lock) of link[r] by hart h.
  * In a walk section: read the link (0: gone, the fault gives up, same =
  * 0), lock its table, read the link again (changed: unlock, leave the
  * section, start over). Then, under the table's lock: private already;
@@ -899,7 +899,7 @@ inline ptwalk_wait(h)
  * dormant (once busy == 0), a new table with the same leaf (COW: (8)) and
  * one more reference on its frame, the link stored to the copy, unlock,
  * the walk section left; then the whole-ASID flush (abstract),
- * ptwalk_wait(mm) and the put of the old table. same = 1: the fast path
+ * ptlock_walk_wait(mm) and the put of the old table. same = 1: the fast path
  * again.
  */
 inline own_lc(h, r)
@@ -981,11 +981,11 @@ inline own_lc(h, r)
 					e = 0
 				}
 #ifdef OWN_WAIT_UNDER_LOCK
-				ptwalk_wait(h);
+				ptlock_walk_wait(h);
 #endif
 				tunlock(t, h);
 #ifdef OWN_WAIT_IN_SECTION
-				ptwalk_wait(h);
+				ptlock_walk_wait(h);
 #endif
 				walking[h] = 0;
 				/* the whole-ASID flush: abstract */
@@ -995,11 +995,11 @@ inline own_lc(h, r)
 #if !defined(OWN_WAIT_IN_SECTION) && !defined(OWN_WAIT_UNDER_LOCK)
 #ifdef OWN_DORMANT_NO_WAIT
 				if
-				:: l & LV -> ptwalk_wait(h)
+				:: l & LV -> ptlock_walk_wait(h)
 				:: else -> skip     /* today's own_by_copy: no wait after a dormant link */
 				fi;
 #else
-				ptwalk_wait(h);
+				ptlock_walk_wait(h);
 #endif
 #endif
 #ifndef OWN_PUT_BEFORE_WAIT
@@ -1023,7 +1023,7 @@ inline own_lc(h, r)
  * but for -DUNMAP_NO_RECHECK), leave the section. Under the lock: the
  * count; the last link (pt_unmap's case): wait for busy == 0, clear the
  * leaf (its frame put); shared (ptshare_unmap_shared): the leaf stays.
- * Then the unlink (link = 0), unlock, the flush (abstract), ptwalk_wait,
+ * Then the unlink (link = 0), unlock, the flush (abstract), ptlock_walk_wait,
  * the put (the last one frees the table).
  */
 inline unmap_lc(h, r)
@@ -1076,11 +1076,11 @@ inline unmap_lc(h, r)
 			/* the whole-ASID flush: abstract */
 #ifdef UNMAP_DORMANT_NO_WAIT
 			if
-			:: l & LV -> ptwalk_wait(h)
+			:: l & LV -> ptlock_walk_wait(h)
 			:: else -> skip     /* today's ptshare_unmap_shared: no wait after dormant links */
 			fi;
 #else
-			ptwalk_wait(h);
+			ptlock_walk_wait(h);
 #endif
 			table_put(t, h);
 			break
@@ -1103,7 +1103,7 @@ again:
 	fault(h, r);
 #ifdef FORK2
 	/*
-	 * The slow path (vm_fault_own) of a store to a dormant link or a
+	 * The slow path (cow_fault_link) of a store to a dormant link or a
 	 * table not its own: under mm->lock, own it. Taken over in place if
 	 * the parent is its last sharer; a copy otherwise (not modelled: the
 	 * fault gives up). Then the fast path again. At most once per fork.
@@ -1529,7 +1529,7 @@ inline drop(lk, h)
 		tunlock(t, h);
 #ifdef FORKCOPY
 		/* the parent may have copied the table away: this put may be the last */
-		ptwalk_wait(h);
+		ptlock_walk_wait(h);
 		table_put(t, h)
 #else
 		atomic { TCHECK(t); assert(links[t] > 1); links[t]-- }  /* (6) */

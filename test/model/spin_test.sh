@@ -281,7 +281,7 @@ check "FORK_CLEARS_A_NO_FLUSH/tree" "fail" "-DFORK_CLEARS_A_NO_FLUSH -DNO_FILTER
 # -DNO_COPY_ASSERT).
 check "COPY_NO_FORK_WAIT/three+asid" "fail" \
   "-DCOPY_NO_FORK_WAIT -DNO_FILTER_ASSERT -DNO_COPY_ASSERT -DTHREE_THREADS -DASID" "$QUICK_CC" ""
-# The busy copy (vm_copy_busy), which neither re-checks nor holds a
+# The busy copy (cow_copy_busy), which neither re-checks nor holds a
 # temporary reference. Taken with a fork of its mm pending, it reads the
 # frame before fork's shootdown: the same lost write, with three threads,
 # and without the model's own assertions for the same reason. Without its
@@ -450,7 +450,7 @@ done
 # The lockless own (-DOWN_LOCKLESS; issue 21's last step, modelled first,
 # now the code's protocol: ptshare.c ptshare_fault): the wake, the take-over in place and own by copy under
 # the table's lock, in a walk section with the link read again under the
-# lock, then (own by copy) the section left, the flush, ptwalk_wait and
+# lock, then (own by copy) the section left, the flush, ptlock_walk_wait and
 # the put of the old table. Four configurations searched exhaustively:
 # bb96dd1's (two forks, own in place only); two threads of the parent owning
 # one shared table at once, against the child's own or munmap (-DOWNCOPY);
@@ -482,7 +482,7 @@ check "COPY_NO_FORK_WAIT/ptlock+forkcopy" "fail" "-DCOPY_NO_FORK_WAIT -DFORKCOPY
 # refuted by (5): a fault of the parent takes the lock in between, finds
 # the table with one link and reuses a frame in it, a leaf the child shares.
 check "FORK_COUNT_AFTER_UNLOCK/ptlock+forkcopy" "fail" "-DFORK_COUNT_AFTER_UNLOCK -DFORKCOPY" "$QUICK_CC" ""
-# ptwalk_wait inside the owner's own walk section: ptlock.c's loop waits for
+# ptlock_walk_wait inside the owner's own walk section: ptlock.c's loop waits for
 # every hart of the mm, the caller's too, so it waits for itself. With a
 # wait that passes over the caller (-DPTWALK_SKIPS_SELF), the wait under the
 # table lock still deadlocks: a walker of the mm spins for that lock inside

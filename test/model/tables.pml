@@ -5,7 +5,7 @@
  * One level-0 table T of one mm holds the only leaf of its 2 MiB region.
  * Three harts:
  *  - hart 0 runs the thread that unmaps the page (munmap, a thread join, an
- *    sbrk shrink: all the same path, vm.c mm_unmap_locked). It may load the
+ *    sbrk shrink: all the same path, mm.c mm_unmap_locked). It may load the
  *    page first, so that its own walker caches the link to T (the one-hart
  *    case), then clears the leaf, unlinks T, shoots down, frees T, and the
  *    allocator hands T out again as a user page full of PTE-shaped words

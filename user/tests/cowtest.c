@@ -406,7 +406,7 @@ static int th_worker(void *arg)
 		th_wait(&th_read, r * th_nthreads);
 		for (int i = 0; i < TH_PAGES; i++)
 			th_buf[i * (PAGE / sizeof(long)) + t * TH_SLOT] = th_value(r, t);
-		/* Thread 0 also forks mid-round: fork waits for every busy PTE (vm.c). */
+		/* Thread 0 also forks mid-round: fork waits for every busy PTE (mm.c). */
 		if (t == 0) {
 			int pid = fork();
 

@@ -28,7 +28,7 @@ static bool mmu_full_flush_only;
  * Do the harts set A (and D) in a PTE themselves, the privileged spec's
  * scheme without Svade? QEMU's do; a U74 faults instead, and so may a
  * core kine does not know, which only costs it a fault per first access
- * (vm_user_fault sets A). Set with mmu_full_flush_only, read-only after.
+ * (cow_user_fault sets A). Set with mmu_full_flush_only, read-only after.
  */
 static bool mmu_ad_by_hart = true;
 

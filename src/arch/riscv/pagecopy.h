@@ -1,7 +1,7 @@
 /*
  * pagecopy.h: copy one 4 KiB page, the fastest way this hart has.
  *
- * The COW copy fault (src/mm/cow.c), the eager fork (src/mm/vm.c) and exec
+ * The COW copy fault (src/mm/cow.c), the eager fork (src/mm/mm.c) and exec
  * copy whole pages through page_copy. By default it copies 64-bit words
  * (src/lib/mem.c); on harts whose ISA has V it may use vector loads and
  * stores (vcopy.S), chosen once at boot by page_copy_init. Both pointers

@@ -62,9 +62,9 @@ static void timer_arm(struct hart *h)
  */
 void timer_poke(uint64_t after)
 {
-	irq_push_off();
+	hart_irq_push_off();
 	timer_program(this_hart(), rdtime() + (after != 0 ? after : 1));
-	irq_pop_off();
+	hart_irq_pop_off();
 }
 
 void timer_init_hart(void)
@@ -87,5 +87,5 @@ void timer_handle(void)
 	}
 	h->timer_irqs++;
 	timer_arm(h);
-	sched_tick();
+	sleep_tick();
 }

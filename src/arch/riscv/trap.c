@@ -115,11 +115,11 @@ void kernel_trap(struct trap_frame *tf)
 		case IRQ_S_SOFT:
 			this_hart()->soft_irqs++;
 			if (ipi_handle())
-				sched_preempt();
+				thread_preempt();
 			return;
 		case IRQ_S_TIMER:
 			timer_handle();
-			sched_preempt(); /* the time slice is one tick */
+			thread_preempt(); /* the time slice is one tick */
 			return;
 		case IRQ_S_EXT:
 			this_hart()->ext_irqs++;
@@ -146,7 +146,7 @@ void kernel_stack_overflow(struct trap_frame *tf)
 	uintptr_t lo, hi;
 
 	panic_begin();
-	sched_current_stack(&lo, &hi);
+	thread_current_stack(&lo, &hi);
 	if (t != NULL)
 		kprintf("kine: panic: hart %u: kernel stack overflow in thread %d (%s): sp=%#lx, "
 			"stack [%#lx, %#lx)\n",

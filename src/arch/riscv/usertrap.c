@@ -72,18 +72,18 @@ static void user_interrupt(uint64_t code)
 	default:
 		panic("unexpected interrupt %lu from user mode", code);
 	}
-	sched_preempt();
+	thread_preempt();
 }
 
 static bool user_page_fault_resolved(uint64_t cause, uint64_t addr)
 {
 	switch (cause) {
 	case EXC_LOAD_PAGE_FAULT:
-		return syscall_user_page_fault(addr, VM_ACCESS_READ) == 0;
+		return syscall_user_page_fault(addr, COW_ACCESS_READ) == 0;
 	case EXC_STORE_PAGE_FAULT:
-		return syscall_user_page_fault(addr, VM_ACCESS_WRITE) == 0;
+		return syscall_user_page_fault(addr, COW_ACCESS_WRITE) == 0;
 	case EXC_INST_PAGE_FAULT:
-		return syscall_user_page_fault(addr, VM_ACCESS_EXEC) == 0;
+		return syscall_user_page_fault(addr, COW_ACCESS_EXEC) == 0;
 	default:
 		return false;
 	}

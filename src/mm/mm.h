@@ -1,5 +1,5 @@
 /*
- * vm.h: user address spaces.
+ * mm.h: user address spaces.
  *
  * A struct mm is one process's address space: an Sv39 page table whose
  * upper half is the kernel's (the root's entries 256..511 are copied from
@@ -13,7 +13,7 @@
  * not take it, but for the rare fault on a megapage: a fault locks the
  * level-0 table of its PTE alone (ptlock.h), and a layout change locks
  * each table whose leaves or link it changes, after mm->lock. A COW copy
- * makes its PTE busy (vm_pte_busy) under the table's lock, then lets the
+ * makes its PTE busy (mm_pte_busy) under the table's lock, then lets the
  * lock go while it shoots the old translation down and installs the copy,
  * so that the other faults in the table do not wait for its remote fence.
  * A busy PTE belongs to that fault alone: a layout change waits until its
@@ -21,8 +21,8 @@
  * for that PTE (cow.c). The owner never needs a lock to finish, so waiting
  * with a lock held cannot deadlock.
  */
-#ifndef KINE_MM_VM_H
-#define KINE_MM_VM_H
+#ifndef KINE_MM_MM_H
+#define KINE_MM_MM_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -71,7 +71,7 @@ struct mm {
 	uint64_t wp_cover;
 	/*
 	 * fork_pending: a fork of this mm is between its first table and the
-	 * end of its shootdown (vm.c mm_copy_locked). Written by fork alone,
+	 * end of its shootdown (mm.c mm_copy_locked). Written by fork alone,
 	 * under lock; read by COW copies (cow.c), which wait for it to clear.
 	 */
 	uint32_t fork_pending;
@@ -97,7 +97,7 @@ struct mm {
  * A busy PTE: the old leaf with V cleared. No hart can load it, and
  * nothing else in kine leaves a non-zero invalid PTE in a user table.
  */
-static inline bool vm_pte_busy(pte_t e)
+static inline bool mm_pte_busy(pte_t e)
 {
 	return e != 0 && !(e & PTE_V);
 }
@@ -139,19 +139,6 @@ void *mm_user_page(struct mm *mm, uintptr_t va, bool write);
  * with nothing left allocated and every refcount as it was.
  */
 struct mm *mm_copy(struct mm *src);
-
-/* Copy-on-write counters (per hart, summed by cow_stats_read; see docs/cow.md). */
-struct cow_stats {
-	uint64_t faults;     /* write faults on a COW page: copies + reuses (summed when read) */
-	uint64_t copies;     /* resolved by copying the frame */
-	uint64_t reuses;     /* resolved in place: this process was the last owner */
-	uint64_t overlaps;   /* races met: resolved by another thread meanwhile, or the
-			    * frame copied or released by another sharer during the copy */
-	uint64_t last_frees; /* old frames a copy's drop freed: the other sharers were gone */
-	uint64_t busy_waits; /* faults and copies that waited for another fault's busy PTE */
-	uint64_t untouched;  /* copies of a page no hart had accessed since fork: no flush */
-	uint64_t fork_waits; /* copies that waited for a fork of their mm to finish its shootdown */
-};
 
 /*
  * In the debug image (KINE_MM_CHECK), run the A/D checker over mm's table

@@ -1,9 +1,9 @@
 /*
- * vm_usage.h: how much of an address space is resident, and how much of
+ * mm_usage.h: how much of an address space is resident, and how much of
  * that is shared, for ps (the procinfo system call).
  */
-#ifndef KINE_MM_VM_USAGE_H
-#define KINE_MM_VM_USAGE_H
+#ifndef KINE_MM_MM_USAGE_H
+#define KINE_MM_MM_USAGE_H
 
 #include <stdint.h>
 

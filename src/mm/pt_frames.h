@@ -1,6 +1,9 @@
 /*
- * pt_retired.h: table pages taken out of a live page table, kept until the
- * whole flush that lets them go.
+ * pt_frames.h: the kernel's page-table pages (pt_frames.c): the per-hart
+ * runs they come from (pt_pool_init; pagetable.h's pt_page_alloc and
+ * pt_page_free hand them out and take them back), and the batches of
+ * table pages taken out of a live page table, kept until the whole flush
+ * that lets them go.
  *
  * A hart's walker may cache the non-leaf links it follows, and only an
  * sfence.vma with rs1 = x0 drops them (pagetable.h, "Table pages"). So a
@@ -9,18 +12,18 @@
  * table callback) and frees the lot with pt_retired_free() once every hart
  * that may hold a link has flushed the whole address space. The one
  * mechanism serves both kinds of tree:
- *  - a user address space (vm.c): the unmap's shootdown becomes a whole-
+ *  - a user address space (mm.c): the unmap's shootdown becomes a whole-
  *    ASID one (tlb_shootdown_tables), and the pages go right after it;
  *  - the kernel's stack window (kstack.c): the pages wait, with their
  *    stacks, until every hart has flushed everything at its quiescent point.
  *
  * A struct pt_retired belongs to one caller at a time, who serializes its
- * use (vm.c: mm->lock; kstack.c: kstack_lock). The pages are linked through
+ * use (mm.c: mm->lock; kstack.c: kstack_lock). The pages are linked through
  * their struct frame (an allocated frame is on no other list), so a batch
  * holds any number of them without memory of its own.
  */
-#ifndef KINE_MM_PT_RETIRED_H
-#define KINE_MM_PT_RETIRED_H
+#ifndef KINE_MM_PT_FRAMES_H
+#define KINE_MM_PT_FRAMES_H
 
 #include <stdbool.h>
 #include <stdint.h>

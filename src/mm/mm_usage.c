@@ -1,9 +1,9 @@
 /*
- * vm_usage.c: resident and shared page counts of an address space (ps).
+ * mm_usage.c: resident and shared page counts of an address space (ps).
  *
  * Owns nothing: one read-only walk of the user half under mm_lock, which
  * keeps every leaf and its frame in place while it is counted (no busy
- * PTE exists under the lock; vm.h). Fork shares level-0 tables
+ * PTE exists under the lock; mm.h). Fork shares level-0 tables
  * (ptshare.h): every page of a table other address spaces link too is
  * shared, whatever its frame's count (a shared table holds one reference
  * per frame); a dormant link's table is counted like a valid one. In a
@@ -13,13 +13,13 @@
  * a snapshot, exact for each page at the moment it is looked at, never a
  * promise.
  */
-#include "src/mm/vm_usage.h"
+#include "src/mm/mm_usage.h"
 
 #include "src/mm/frame.h"
 #include "src/mm/megapage.h"
+#include "src/mm/mm.h"
 #include "src/mm/pagetable.h"
 #include "src/mm/ptshare.h"
-#include "src/mm/vm.h"
 
 struct usage {
 	uint64_t resident;

@@ -1,10 +1,10 @@
 /*
- * vm.c: creating, filling, copying (fork) and destroying user address
+ * mm.c: creating, filling, copying (fork) and destroying user address
  * spaces.
  *
  * Owns the user half of each mm's table: its layout under mm->lock, and
  * each level-0 table it changes under that table's lock as well, which
- * the faults take instead of mm->lock (vm.h, ptlock.h). User mappings are
+ * the faults take instead of mm->lock (mm.h, ptlock.h). User mappings are
  * 4 KiB leaves and, for private anonymous memory, 2 MiB megapages
  * (megapage.h), whose leaves change under mm->lock alone and which every
  * change of 4 KiB leaves splits first where it covers one in part. Every
@@ -20,7 +20,7 @@
  * KINE_MM_CHECK), together with the A/D checker over both tables after
  * every fork.
  */
-#include "src/mm/vm.h"
+#include "src/mm/mm.h"
 
 #include "src/arch/riscv/kmap.h"
 #include "src/arch/riscv/mmu.h"
@@ -31,7 +31,7 @@
 #include "src/mm/frame.h"
 #include "src/mm/megapage.h"
 #include "src/mm/pagetable.h"
-#include "src/mm/pt_retired.h"
+#include "src/mm/pt_frames.h"
 #include "src/mm/ptlock.h"
 #include "src/mm/ptshare.h"
 #include "src/mm/slab.h"
@@ -111,7 +111,7 @@ void mm_unlock(struct mm *mm)
 	spin_unlock(&mm->lock);
 }
 
-static uint64_t vm_perm_to_pte(unsigned perm)
+static uint64_t mm_perm_to_pte(unsigned perm)
 {
 	uint64_t pte = PTE_U;
 
@@ -168,7 +168,7 @@ static void unmap_batch_release(struct unmap_batch *b, uintptr_t va, size_t size
 {
 	if (!pt_retired_empty(&b->tables)) {
 		tlb_shootdown_tables(b->mm);
-		ptwalk_wait(b->mm);
+		ptlock_walk_wait(b->mm);
 	} else if (b->n != 0)
 		tlb_shootdown(b->mm, va, size);
 	for (int i = 0; i < b->n; i++)
@@ -183,7 +183,7 @@ static void unmap_batch_release(struct unmap_batch *b, uintptr_t va, size_t size
  * Returns the table, or 0 if there is none (nothing there to change).
  * Owned first (ptshare_own): no link of the range is dormant.
  */
-static paddr_t vm_lock_table(struct mm *mm, uintptr_t va)
+static paddr_t mm_lock_table(struct mm *mm, uintptr_t va)
 {
 	pte_t *link = pt_walk_link(mm->root, va, false);
 	paddr_t table;
@@ -196,7 +196,7 @@ static paddr_t vm_lock_table(struct mm *mm, uintptr_t va)
 }
 
 /* The bytes from va to the end of its level-0 table's 2 MiB, at most left. */
-static size_t vm_table_chunk(uintptr_t va, size_t left)
+static size_t mm_table_chunk(uintptr_t va, size_t left)
 {
 	size_t in_table = SV39_SIZE_2M - (va & (SV39_SIZE_2M - 1));
 
@@ -228,10 +228,10 @@ static int mm_unmap_locked(struct mm *mm, uintptr_t va, size_t size)
 		paddr_t table;
 		int err;
 
-		c = vm_table_chunk(va + done, size - done);
+		c = mm_table_chunk(va + done, size - done);
 		if (c > UNMAP_BATCH * PAGE_SIZE)
 			c = UNMAP_BATCH * PAGE_SIZE;
-		table = vm_lock_table(mm, va + done);
+		table = mm_lock_table(mm, va + done);
 		err = pt_unmap(mm->root, va + done, c, &rel); /* may unlink the table: locked */
 		if (table != 0)
 			ptlock_unlock(table);
@@ -242,7 +242,7 @@ static int mm_unmap_locked(struct mm *mm, uintptr_t va, size_t size)
 }
 
 /* Megapages for a private mapping (megapage_set: never in the eager baseline). */
-static bool vm_megapages(uint64_t extra)
+static bool mm_megapages(uint64_t extra)
 {
 	return extra == 0 && megapage_enabled;
 }
@@ -276,10 +276,10 @@ static int mm_map_anon_locked(struct mm *mm, uintptr_t va, size_t size, unsigned
 	for (done = 0; done < size; done += PAGE_SIZE) {
 		paddr_t pa;
 
-		if (vm_megapages(extra) && (va + done) % MEGAPAGE_SIZE == 0 &&
+		if (mm_megapages(extra) && (va + done) % MEGAPAGE_SIZE == 0 &&
 		    size - done >= MEGAPAGE_SIZE &&
-		    (lazy ? megapage_reserve(mm, va + done, vm_perm_to_pte(perm))
-			  : megapage_map(mm, va + done, vm_perm_to_pte(perm)))) {
+		    (lazy ? megapage_reserve(mm, va + done, mm_perm_to_pte(perm))
+			  : megapage_map(mm, va + done, mm_perm_to_pte(perm)))) {
 			done += MEGAPAGE_SIZE - PAGE_SIZE;
 			continue;
 		}
@@ -289,7 +289,7 @@ static int mm_map_anon_locked(struct mm *mm, uintptr_t va, size_t size, unsigned
 			err = -ENOMEM;
 			break;
 		}
-		err = pt_map(mm->root, va + done, pa, PAGE_SIZE, vm_perm_to_pte(perm) | extra, 0,
+		err = pt_map(mm->root, va + done, pa, PAGE_SIZE, mm_perm_to_pte(perm) | extra, 0,
 			     &undo);
 		if (err != PT_OK) {
 			frame_put_pa(pa, 0);
@@ -347,7 +347,7 @@ long mm_sbrk(struct mm *mm, long delta)
 struct mm_copy_ctx {
 	struct mm *src, *dst;
 	bool src_changed; /* a parent PTE lost its W bit: flush the parent's TLBs */
-	uint64_t cow_a;   /* the A bit of a COW PTE fork makes: vm_cow_accessed() */
+	uint64_t cow_a;   /* the A bit of a COW PTE fork makes: mm_cow_accessed() */
 	uint64_t leaves;  /* leaves copied */
 };
 
@@ -361,13 +361,13 @@ struct mm_copy_ctx {
  * Where a clear A faults instead (a U74), it stays set: every read after
  * a fork would otherwise take a fault.
  */
-static uint64_t vm_cow_accessed(void)
+static uint64_t mm_cow_accessed(void)
 {
 	return mmu_sets_accessed() ? 0 : PTE_A;
 }
 
 /* A leaf for pa with the bits `flags` (from the parent's PTE), as pt_map makes it. */
-static pte_t vm_leaf(paddr_t pa, uint64_t flags, uint64_t cow_a)
+static pte_t mm_leaf(paddr_t pa, uint64_t flags, uint64_t cow_a)
 {
 	return pa_to_pte(pa) | flags | PTE_V | ((flags & PTE_COW) ? cow_a : PTE_A) |
 	       ((flags & PTE_W) ? PTE_D : 0);
@@ -377,7 +377,7 @@ static pte_t vm_leaf(paddr_t pa, uint64_t flags, uint64_t cow_a)
  * Copy-on-write fork (the default): every page is shared, one more
  * reference on its frame. A private writable page becomes read-only with
  * PTE_COW in both parent and child, so the first store of either takes a
- * fault (vm_fault_write); read-only pages (text) are shared as they are,
+ * fault (cow_pte_write); read-only pages (text) are shared as they are,
  * and so are MAP_SHARED pages, which stay writable. Built with
  * KINE_EAGER_FORK (the baseline image), private pages are copied instead.
  *
@@ -397,7 +397,7 @@ static pte_t mm_copy_page(pte_t *pte, struct mm_copy_ctx *c)
 		if (copy == 0)
 			return 0;
 		page_copy(phys_to_virt(copy), phys_to_virt(pa));
-		return vm_leaf(copy, flags, PTE_A);
+		return mm_leaf(copy, flags, PTE_A);
 	}
 #else
 	if (!(flags & VM_PTE_SHARED) && (flags & PTE_W)) {
@@ -417,7 +417,7 @@ static pte_t mm_copy_page(pte_t *pte, struct mm_copy_ctx *c)
 	}
 #endif
 	frame_get(pa_to_frame(pa));
-	return vm_leaf(pa, flags, c->cow_a);
+	return mm_leaf(pa, flags, c->cow_a);
 }
 
 /*
@@ -493,7 +493,7 @@ static int mm_copy_links(uintptr_t va, pte_t *links, unsigned n, void *arg)
 }
 
 #ifdef KINE_MM_CHECK
-static void vm_check_report(uintptr_t va, pte_t pte, const char *why, void *ctx)
+static void mm_check_report(uintptr_t va, pte_t pte, const char *why, void *ctx)
 {
 	kprintf("kine: %s: user va %#lx pte %#lx: %s\n", (const char *)ctx, va, pte, why);
 }
@@ -505,10 +505,10 @@ void mm_check(struct mm *mm, const char *when)
 	int problems;
 
 	assert(spin_holding(&mm->lock));
-	ptwalk_layout_begin(mm); /* a fault's own by copy may put a table meanwhile */
+	ptlock_walk_layout_begin(mm); /* a fault's own by copy may put a table meanwhile */
 	ptshare_check(mm, when);
-	problems = pt_check_ad(mm->root, vm_check_report, (void *)when);
-	ptwalk_layout_end();
+	problems = pt_check_ad(mm->root, mm_check_report, (void *)when);
+	ptlock_walk_layout_end();
 	if (problems != 0)
 		panic("%s: %d A/D problems in a user page table", when, problems);
 #else
@@ -518,7 +518,7 @@ void mm_check(struct mm *mm, const char *when)
 }
 
 /* Does fork share level-0 tables (ptshare.h)? Never in the eager baseline. */
-static bool vm_fork_shares(void)
+static bool mm_fork_shares(void)
 {
 #ifdef KINE_EAGER_FORK
 	return false;
@@ -559,7 +559,7 @@ static int mm_copy_locked(struct mm *src, struct mm_copy_ctx *c)
 	 */
 	assert(src->fork_pending == 0); /* one fork of src at a time: src->lock */
 	__atomic_store_n(&src->fork_pending, 1, __ATOMIC_RELAXED);
-	if (vm_fork_shares())
+	if (mm_fork_shares())
 		err = ptshare_fork(src, c->dst, &dormant, mm_copy_table, c);
 	else
 		err = pt_for_each_link_table(src->root, 0, USER_END, mm_copy_links, c);
@@ -576,7 +576,7 @@ static int mm_copy_locked(struct mm *src, struct mm_copy_ctx *c)
 struct mm *mm_copy(struct mm *src)
 {
 	struct mm *dst = mm_create();
-	struct mm_copy_ctx c = {.src = src, .dst = dst, .cow_a = vm_cow_accessed()};
+	struct mm_copy_ctx c = {.src = src, .dst = dst, .cow_a = mm_cow_accessed()};
 	int err;
 
 	if (dst == NULL)
@@ -616,7 +616,7 @@ void *mm_user_page(struct mm *mm, uintptr_t va, bool write)
 	return phys_to_virt(pa);
 }
 
-static bool vm_range_ok(uintptr_t va, size_t len)
+static bool mm_range_ok(uintptr_t va, size_t len)
 {
 	return va % PAGE_SIZE == 0 && len > 0 && va < USER_END && len <= USER_END - va;
 }
@@ -649,7 +649,7 @@ int mm_munmap(struct mm *mm, uintptr_t va, size_t len)
 	int err;
 
 	len = PAGE_ALIGN_UP(len);
-	if (!vm_range_ok(va, len))
+	if (!mm_range_ok(va, len))
 		return -EINVAL;
 	mm_lock(mm);
 	err = mm_unmap_locked(mm, va, len);
@@ -676,7 +676,7 @@ struct mprotect_ctx {
  */
 static pte_t mprotect_pte(pte_t e, uint64_t want)
 {
-	/* A: a COW page may be unaccessed (vm_cow_accessed); only COW pages may be. */
+	/* A: a COW page may be unaccessed (mm_cow_accessed); only COW pages may be. */
 	pte_t n = (e & ~(pte_t)(PTE_R | PTE_X)) | PTE_A;
 
 	n |= want & (PTE_R | PTE_X);
@@ -708,10 +708,10 @@ static int mprotect_walk(struct mm *mm, uintptr_t va, size_t len, struct mprotec
 	size_t n;
 
 	for (size_t done = 0; done < len; done += n) {
-		paddr_t table = vm_lock_table(mm, va + done);
+		paddr_t table = mm_lock_table(mm, va + done);
 		int err;
 
-		n = vm_table_chunk(va + done, len - done);
+		n = mm_table_chunk(va + done, len - done);
 		err = pt_for_each_leaf(mm->root, va + done, n, mprotect_leaf, c);
 		if (table != 0)
 			ptlock_unlock(table);
@@ -723,11 +723,11 @@ static int mprotect_walk(struct mm *mm, uintptr_t va, size_t len, struct mprotec
 
 int mm_mprotect(struct mm *mm, uintptr_t va, size_t len, unsigned perm)
 {
-	struct mprotect_ctx c = {.want = vm_perm_to_pte(perm) & (PTE_R | PTE_W | PTE_X)};
+	struct mprotect_ctx c = {.want = mm_perm_to_pte(perm) & (PTE_R | PTE_W | PTE_X)};
 	int err;
 
 	len = PAGE_ALIGN_UP(len);
-	if (!vm_range_ok(va, len) || perm == 0 || ((perm & VM_WRITE) && (perm & VM_EXEC)))
+	if (!mm_range_ok(va, len) || perm == 0 || ((perm & VM_WRITE) && (perm & VM_EXEC)))
 		return -EINVAL;
 	mm_lock(mm);
 	if (megapage_split_range_ends(mm, va, len) != 0 || ptshare_own(mm, va, len) != 0) {
