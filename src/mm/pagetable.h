@@ -308,7 +308,7 @@ int pt_for_each_link_table(paddr_t root, uintptr_t va, size_t size, pt_links_fn 
  * ones four at a time: a fork walks two level-1 tables of 512 entries
  * each even for an empty process.
  */
-static inline unsigned pt_next_used(const pte_t *ptes, unsigned i, unsigned n)
+static inline size_t pt_next_used(const pte_t *ptes, size_t i, size_t n)
 {
 	if (__builtin_expect(i < n && ptes[i] != 0, 1))
 		return i; /* a large process's links are side by side */

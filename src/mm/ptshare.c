@@ -164,8 +164,8 @@ struct fork_ctx {
  * them), so that fork's loop tests a link with two compares: [*first,
  * *end) meet [lo, hi).
  */
-static void share_span(uintptr_t va, unsigned n, uintptr_t lo, uintptr_t hi, unsigned *first,
-		       unsigned *end)
+static void share_span(uintptr_t va, size_t n, uintptr_t lo, uintptr_t hi, size_t *first,
+		       size_t *end)
 {
 	uintptr_t top = va + (uintptr_t)n * SV39_SIZE_2M;
 
@@ -173,12 +173,12 @@ static void share_span(uintptr_t va, unsigned n, uintptr_t lo, uintptr_t hi, uns
 		*first = *end = 0;
 		return;
 	}
-	*first = lo <= va ? 0 : (unsigned)((lo - va) / SV39_SIZE_2M);
-	*end = hi >= top ? n : (unsigned)((hi - va + SV39_SIZE_2M - 1) / SV39_SIZE_2M);
+	*first = lo <= va ? 0 : (lo - va) / SV39_SIZE_2M;
+	*end = hi >= top ? n : (hi - va + SV39_SIZE_2M - 1) / SV39_SIZE_2M;
 }
 
 /* Is link i in [first, end)? One compare: below first wraps around. */
-static inline bool in_span(unsigned i, unsigned first, unsigned end)
+static inline bool in_span(size_t i, size_t first, size_t end)
 {
 	return i - first < end - first;
 }
@@ -222,7 +222,7 @@ static inline void fork_one(struct fork_ctx *c, pte_t *link, pte_t *child)
 	word = &f->pt_share;
 	/* Under the lock: only a holder changes PROTECTED and WAS_SHARED. */
 	old = __atomic_load_n(word, __ATOMIC_RELAXED);
-	count = 1 + ((old & PT_SHARE_WAS_SHARED) ? 0 : PT_SHARE_WAS_SHARED);
+	count = 1 + (~old & PT_SHARE_WAS_SHARED);                /* the bit, if not set yet */
 	assert((old & PT_SHARE_LINKS) - 1 < PT_SHARE_LINKS - 1); /* 1 .. max - 1 */
 	if (!pte_valid(e) || (old & PT_SHARE_PROTECTED)) {
 		pte_store(child, e);
@@ -277,7 +277,7 @@ static int fork_links(uintptr_t va, pte_t *links, unsigned n, void *arg)
 	struct fork_ctx *c = arg;
 	pte_t *child = pt_walk_link(c->dst->root, va, true);
 	uint64_t shared = 0;
-	unsigned heap0, heap1, mmap0, mmap1;
+	size_t heap0, heap1, mmap0, mmap1;
 	int err = 0;
 
 	if (child == NULL)
@@ -288,7 +288,7 @@ static int fork_links(uintptr_t va, pte_t *links, unsigned n, void *arg)
 		   &heap1);
 	share_span(va, n, USER_MMAP_BASE, c->src->mmap_next, &mmap0, &mmap1);
 	ptlock_walk_layout_begin(c->src);
-	for (unsigned i = pt_next_used(links, 0, n); i < n; i = pt_next_used(links, i + 1, n)) {
+	for (size_t i = pt_next_used(links, 0, n); i < n; i = pt_next_used(links, i + 1, n)) {
 		pte_t e = links[i];
 
 		assert(child[i] == 0);
@@ -630,30 +630,37 @@ static __attribute__((noinline)) void table_free(paddr_t table, uint32_t word)
 	pt_page_free(table);
 }
 
-void ptshare_put(paddr_t table, void *mm)
+/* ptshare_put's body, inline in exit's loop over 512 links. */
+static inline void put_table(paddr_t table)
 {
 	/* Acquire: the last one sees every sharer's A bits and stores before it frees. */
 	uint32_t old = __atomic_fetch_sub(share_word(table), 1, __ATOMIC_ACQ_REL);
 
-	(void)mm;
-	if ((old & PT_SHARE_LINKS) == 1)
+	if (__builtin_expect((old & PT_SHARE_LINKS) == 1, 0))
 		table_free(table, old);
 	else
 		assert((old & PT_SHARE_LINKS) > 1);
 }
 
+void ptshare_put(paddr_t table, void *mm)
+{
+	(void)mm;
+	put_table(table);
+}
+
 void ptshare_put_links(const pte_t *links, void *mm)
 {
-	for (unsigned i = pt_next_used(links, 0, SV39_ENTRIES); i < SV39_ENTRIES;
+	(void)mm;
+	for (size_t i = pt_next_used(links, 0, SV39_ENTRIES); i < SV39_ENTRIES;
 	     i = pt_next_used(links, i + 1, SV39_ENTRIES)) {
-		if (pte_is_leaf(links[i])) {
-			megapage_put(pte_pa(links[i]));
-			continue;
-		}
-		if (pte_is_lazy(links[i]))
-			continue; /* a reservation: nothing to let go of */
-		assert(pte_is_table(links[i]) || pte_is_dormant(links[i]));
-		ptshare_put(pte_pa(links[i]), mm);
+		pte_t e = links[i];
+
+		if (__builtin_expect(pte_is_table(e) || pte_is_dormant(e), 1))
+			put_table(pte_pa(e));
+		else if (pte_is_leaf(e))
+			megapage_put(pte_pa(e));
+		else
+			assert(pte_is_lazy(e)); /* a reservation: nothing to let go of */
 	}
 }
 

@@ -1283,6 +1283,31 @@ static void lazy_slots(void)
 	pt_destroy(root, NULL, NULL);
 }
 
+/* pt_next_used: the first used entry from i on, four empty ones at a time. */
+static void next_used(void)
+{
+	pte_t t[SV39_ENTRIES] = {0};
+
+	SECTION("pt_next_used: empty, full, each position, a count not a multiple of 4");
+	CHECK_EQ(pt_next_used(t, 0, SV39_ENTRIES), SV39_ENTRIES);
+	CHECK_EQ(pt_next_used(t, SV39_ENTRIES, SV39_ENTRIES), SV39_ENTRIES);
+	for (size_t k = 0; k < 9; k++) {
+		t[k] = 1;
+		for (size_t i = 0; i <= k; i++)
+			CHECK_EQ(pt_next_used(t, i, SV39_ENTRIES), k);
+		CHECK_EQ(pt_next_used(t, k + 1, SV39_ENTRIES), SV39_ENTRIES);
+		CHECK_EQ(pt_next_used(t, 0, k), k); /* beyond n is not looked at */
+		t[k] = 0;
+	}
+	t[SV39_ENTRIES - 1] = 1;
+	CHECK_EQ(pt_next_used(t, 0, SV39_ENTRIES), SV39_ENTRIES - 1);
+	CHECK_EQ(pt_next_used(t, 5, 7), 7);
+	for (size_t k = 0; k < SV39_ENTRIES; k++)
+		t[k] = 1;
+	for (size_t i = 0; i < SV39_ENTRIES; i++)
+		CHECK_EQ(pt_next_used(t, i, SV39_ENTRIES), i);
+}
+
 int main(void)
 {
 	arena = aligned_alloc(PAGE_SIZE, ARENA_PAGES * PAGE_SIZE);
@@ -1310,6 +1335,7 @@ int main(void)
 	destroy_leaf_tables();
 	dormant_links();
 	lazy_slots();
+	next_used();
 	top_of_address_space();
 	retire();
 
