@@ -2,8 +2,12 @@
  * forkbench: the user side of kine's benchmarks (tools/bench/bench.py boots
  * the images and collects the lines; BENCHMARKS.md explains each case).
  *
- *   forkbench [-i] fork  [-r REPS] MIB...  fork+exit+wait, MIB resident
- *                                          (and fork_mem: megapages mapped)
+ *   forkbench [-i] fork  [-r REPS] [-s STRIDE] MIB...
+ *                                          fork+exit+wait, MIB resident
+ *                                          (and fork_mem: megapages mapped);
+ *                                          before each fork, one page in
+ *                                          STRIDE written (default 1: every
+ *                                          page; the first fork's all)
  *   forkbench [-i] exec  [-r REPS] MIB...  fork+exec+wait, MIB resident
  *   forkbench [-i] fault [-n PAGES] [-t 0] null trap, 4 KiB memcpy, and the
  *                                          copy, reuse and (unless -t 0)
@@ -228,9 +232,23 @@ static void print_stats(int n)
 	       to_unit(sum / (unsigned long)n));
 }
 
+/*
+ * fork/exec's -s: write one page in touch_stride before each fork but the
+ * first. A diagnostic of guest time under QEMU, whose software TLB grows
+ * with the pages a process touches and is cleared whole at every full
+ * flush and satp write, at a cost that grows with it (BENCHMARKS.md, "Fork
+ * with shared tables"): a stride of 512 (one page per 2 MiB) still makes
+ * every shared table's link valid again before the next fork.
+ */
+static long touch_stride = 1;
+static int touched_once;
+
 static void touch(volatile char *p, long pages, char v)
 {
-	for (long i = 0; i < pages; i++)
+	long stride = touched_once ? touch_stride : 1;
+
+	touched_once = 1;
+	for (long i = 0; i < pages; i += stride)
 		p[i * PAGE] = v;
 }
 
@@ -286,6 +304,7 @@ static int bench_fork(int do_exec, int reps, int mib)
 	memstat(&m1, 0);
 	if (p == (void *)-1 || reps > MAX_SAMPLE)
 		return 0;
+	touched_once = 0; /* this size's first fork: every page */
 	for (int r = 0; r < reps; r++) {
 		int err = fork_once(do_exec, p, pages, (char)r, &samples[r], NULL);
 
@@ -1192,7 +1211,8 @@ static int bench_pipe(int reps, int mib)
 
 static int usage(void)
 {
-	printf("usage: forkbench [-i] fork|exec [-r REPS] MIB... | fault [-n PAGES] [-t 0] | "
+	printf("usage: forkbench [-i] fork|exec [-r REPS] [-s STRIDE] MIB... | fault [-n PAGES] "
+	       "[-t 0] | "
 	       "scale [-i] [-n PAGES] [-r REPS] procs|threads HARTS... | pipe [-r REPS] MIB | "
 	       "share [-r REPS] [-w WMIB] MIB... | touch|read [-r REPS] MIB... | mega [-r REPS] | "
 	       "nop\n");
@@ -1262,12 +1282,14 @@ int main(int argc, char **argv)
 			pages = atoi(argv[a + 1]);
 		else if (strcmp(argv[a], "-t") == 0)
 			mt = atoi(argv[a + 1]);
+		else if (strcmp(argv[a], "-s") == 0)
+			touch_stride = atoi(argv[a + 1]);
 		else if (strcmp(argv[a], "-w") == 0)
 			wmib = atoi(argv[a + 1]);
 		else
 			return usage();
 	}
-	if (reps < 1 || reps > MAX_SAMPLE || pages < 1)
+	if (reps < 1 || reps > MAX_SAMPLE || pages < 1 || touch_stride < 1)
 		return usage();
 	read_timebase();
 	printf("kine: bench {\"bench\":\"clock\",\"unit\":\"%s\",\"timebase_hz\":%lu}\n", unit(),
