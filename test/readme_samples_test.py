@@ -52,7 +52,6 @@ sample_lineN.log (N: the marker's line) in bazel-testlogs/test/readme_samples_te
 import argparse
 import os
 import re
-import select
 import shutil
 import signal
 import subprocess
@@ -311,22 +310,15 @@ def run_typed(command, typed, env, cwd):
     proc = subprocess.Popen(["bash", "-c", command], cwd=cwd, env=env, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
+    # test/qemu/console_io.py reads a console as it comes (imported here: the build's
+    # --extract runs this script without it).
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "qemu"))
+    import console_io  # noqa: E402
+
     out = bytearray()
 
     def read_past(want, since):
-        deadline = time.monotonic() + STEP_TIMEOUT_S
-        while True:
-            i = out.find(want, since)
-            if i >= 0:
-                return i + len(want)
-            if time.monotonic() > deadline:
-                return None
-            ready, _, _ = select.select([proc.stdout], [], [], 0.2)
-            if ready:
-                chunk = os.read(proc.stdout.fileno(), 4096)
-                if not chunk:
-                    return None
-                out.extend(chunk)
+        return console_io.read_past(proc, out, want, since, time.monotonic() + STEP_TIMEOUT_S)
 
     mark = read_past(PROMPT, 0)
     for line in typed:
