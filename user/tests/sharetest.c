@@ -39,9 +39,9 @@
  *             with -ENOMEM, the store must kill the child (a console line),
  *             the parent's region is intact and nothing leaks
  *   counters  a fork of a TREE MiB heap links its tables and copies no
- *             leaf of them (fork_leaves grows by at most 4 tables: text and
- *             data, stack, which fork copies leaf by leaf: ptshare.c,
- *             fork_shares_region); the child's reads wake
+ *             leaf of them (fork_leaves grows by at most 4 tables: the
+ *             stack, text and data below an empty heap, which fork copies
+ *             leaf by leaf: ptshare.c, share_span); the child's reads wake
  *             links and copy no table, its writes copy tables, the
  *             parent's later writes take them over, and the last link's
  *             exit frees them. Skipped, saying so, when fork shares no
