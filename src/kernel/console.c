@@ -57,6 +57,9 @@ static void console_put_bytes(const char *s, size_t n)
  * takes IPI_STOP only once its write is done, and a report that begins in
  * the middle of its line ("kforktree: ...", then "ine: panic") is one the
  * host tools cannot match. Bounded: the holder may be this hart itself.
+ * Against a writer that takes the lock just now, the two fences make a
+ * Dekker pair with console_write's: the writer sees the panic and halts
+ * without writing, or this hart sees the writer as the owner and waits.
  */
 static void console_panic_settle(void)
 {
@@ -66,6 +69,7 @@ static void console_panic_settle(void)
 	if (settled)
 		return;
 	settled = true;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* panic_hart's store before the owner's load */
 	for (unsigned i = 0; i < 1000000; i++) {
 		owner = __atomic_load_n(&console_lock.owner, __ATOMIC_ACQUIRE);
 		if (owner == NULL || owner == this_hart())
@@ -84,6 +88,12 @@ void console_write(const char *s, size_t n)
 		return;
 	}
 	spin_lock(&console_lock);
+	/* The owner's store before panic_hart's load (console_panic_settle). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (panic_in_progress()) {
+		spin_unlock(&console_lock);
+		arch_halt(); /* another hart panicked meanwhile: its report alone */
+	}
 	console_put_bytes(s, n);
 	spin_unlock(&console_lock);
 }
