@@ -224,7 +224,8 @@ static inline void fork_one(struct fork_ctx *c, pte_t *link, pte_t *child)
 	word = &f->pt_share;
 	/* Under the lock: only a holder changes PROTECTED and WAS_SHARED. */
 	old = __atomic_load_n(word, __ATOMIC_RELAXED);
-	count = 1 + (~old & PT_SHARE_WAS_SHARED);                /* the bit, if not set yet */
+	assert(old & PT_SHARE_LOCK);              /* ours: the unlock below subtracts it */
+	count = 1 + (~old & PT_SHARE_WAS_SHARED); /* the bit, if not set yet */
 	assert((old & PT_SHARE_LINKS) - 1 < PT_SHARE_LINKS - 1); /* 1 .. max - 1 */
 	if (!pte_valid(e) || (old & PT_SHARE_PROTECTED)) {
 		pte_store(child, e);
