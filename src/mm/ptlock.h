@@ -180,28 +180,69 @@ pte_t ptlock_find_link(struct mm *mm, uintptr_t va, pte_t **link, uintptr_t pc);
  * which guards the read of the link against a fault's own by copy: that
  * may move the link and put the old table meanwhile (ptshare.c). Reads the
  * link again under the lock. Returns the link's value, locked as
- * ptlock_lock_batch does (*counted for ptlock_unlock_batch), and *frame
- * its table's struct frame; or 0 if it links no table (*frame NULL).
+ * ptlock_lock_batch does, and in *held what it took; or 0 if it links no
+ * table (nothing locked, held->frame NULL). Out of line: its slow way,
+ * ptlock_lock_link_slow (ptlock.c), with *counted for ptlock_unlock_batch.
  */
 pte_t ptlock_lock_link_slow(pte_t *link, bool *counted);
 
-static inline pte_t ptlock_lock_link(pte_t *link, bool *counted, struct frame **frame)
+/*
+ * The fast way of a layout change's lock through a link, for a caller that
+ * loaded the link (acquire, inside its walk section) and found e, a link
+ * (pte_is_link), whose table's struct frame is f: one AMO takes the lock
+ * uncounted, and true if nothing was busy and the link is still e, with
+ * *word the table's pt_share as taken (PT_SHARE_LOCK set), so that fork
+ * decides from it without loading it again (its link count may fall
+ * meanwhile, a sharer's put takes no lock, but not to 0 while the
+ * caller's link is counted). Otherwise false, nothing held: the caller
+ * goes ptlock_lock_link's way. The debug image always does (it records
+ * the table its walk loaded).
+ */
+static inline __attribute__((always_inline)) bool ptlock_try_link(pte_t *link, pte_t e,
+								  struct frame *f, uint32_t *word)
 {
-	pte_t e;
-#ifndef KINE_MM_CHECK
-	/* Inline, the common case: fork takes one per table it shares. */
-	e = __atomic_load_n(link, __ATOMIC_ACQUIRE);
-	if (__builtin_expect(pte_is_table(e) || pte_is_dormant(e), 1)) {
-		*frame = pa_to_frame(pte_pa(e));
-		*counted = ptlock_lock_batch_at(*frame, pte_pa(e));
-		if (__builtin_expect(__atomic_load_n(link, __ATOMIC_RELAXED) == e, 1))
-			return e;
-		ptlock_unlock_batch(pte_pa(e), *counted);
+#ifdef KINE_MM_CHECK
+	(void)link, (void)e, (void)f, (void)word;
+	return false;
+#else
+	uint32_t old = __atomic_fetch_or(&f->pt_share, PT_SHARE_LOCK, __ATOMIC_ACQUIRE);
+
+	if (__builtin_expect((old & (PT_SHARE_LOCK | PT_SHARE_BUSY)) == 0 &&
+				 __atomic_load_n(link, __ATOMIC_RELAXED) == e,
+			     1)) {
+		*word = old | PT_SHARE_LOCK;
+		return true;
 	}
+	if (!(old & PT_SHARE_LOCK)) /* ours, but a PTE is busy or the link moved */
+		__atomic_fetch_and(&f->pt_share, ~PT_SHARE_LOCK, __ATOMIC_RELEASE);
+	return false;
 #endif
-	/* The debug image always goes here: it records the table its walk loaded. */
-	e = ptlock_lock_link_slow(link, counted);
-	*frame = e != 0 ? pa_to_frame(pte_pa(e)) : NULL;
+}
+
+/* What ptlock_lock_link took. */
+struct ptlock_held {
+	struct frame *frame; /* the table's */
+	uint32_t word;       /* its pt_share once taken (ptlock_try_link) */
+	bool counted;        /* for ptlock_unlock_batch */
+};
+
+/* map: the frame table, loaded once by a loop over many links (frame.h). */
+static inline pte_t ptlock_lock_link(pte_t *link, const struct frame_map *map,
+				     struct ptlock_held *held)
+{
+	pte_t e = __atomic_load_n(link, __ATOMIC_ACQUIRE);
+	bool counted;
+
+	if (__builtin_expect(pte_is_link(e), 1)) {
+		held->frame = frame_map_at(map, pte_pa(e));
+		held->counted = false;
+		if (__builtin_expect(ptlock_try_link(link, e, held->frame, &held->word), 1))
+			return e;
+	}
+	e = ptlock_lock_link_slow(link, &counted);
+	held->counted = counted;
+	held->frame = e != 0 ? frame_map_at(map, pte_pa(e)) : NULL;
+	held->word = e != 0 ? __atomic_load_n(&held->frame->pt_share, __ATOMIC_RELAXED) : 0;
 	return e;
 }
 

@@ -199,8 +199,10 @@ static bool fork_copies_table(pte_t e)
 }
 
 /*
- * Share the table behind the parent's link (not 0) with the child, whose
- * entry is still 0. A dormant link (an earlier fork's, not woken since)
+ * Share the table behind the parent's link e (not 0) with the child, whose
+ * entry is still 0; the table locked by this hart, f its struct frame,
+ * word its pt_share as the lock found it, counted whether the lock was
+ * taken the counted way (ptlock.h). A dormant link (an earlier fork's, not woken since)
  * stays so, and a protected table keeps its valid links: nothing in it is
  * writable by anyone. Any other link becomes dormant in both, so that the
  * first access of either faults and protects the table (ptshare_fault).
@@ -209,34 +211,29 @@ static bool fork_copies_table(pte_t e)
  * All under the table's lock, once no PTE of it is busy: the parent's
  * faults change its leaves under that lock while it is theirs alone, and
  * wake, own or copy it under that lock too, so the link is read again
- * under it (ptlock_lock_link: a fault's own by copy may have just moved
- * it to a copy of the parent's own).
+ * under it (ptlock_try_link, ptlock_lock_link: a fault's own by copy may
+ * have just moved it to a copy of the parent's own).
  */
-static inline void fork_one(struct fork_ctx *c, pte_t *link, pte_t *child)
+static inline __attribute__((always_inline)) void fork_one_locked(pte_t *link, pte_t *child,
+								  pte_t e, struct frame *f,
+								  uint32_t word, bool counted,
+								  bool *flush)
 {
-	bool counted;
-	struct frame *f;
-	pte_t e = ptlock_lock_link(link, &counted, &f);
-	paddr_t table = pte_pa(e);
-	uint32_t *word, old, count;
+	/*
+	 * word as the lock found it: only a holder changes PROTECTED and
+	 * WAS_SHARED, and the links cannot fall to 0 (the parent's is counted).
+	 */
+	uint32_t count = 1 + (~word & PT_SHARE_WAS_SHARED); /* the bit, if not set yet */
 
-	assert(e != 0 && f != NULL); /* only a layout change takes a link away, and fork is one */
-	word = &f->pt_share;
-	/* Under the lock: only a holder changes PROTECTED and WAS_SHARED. */
-	old = __atomic_load_n(word, __ATOMIC_RELAXED);
-	assert(old & PT_SHARE_LOCK);              /* ours: the unlock below subtracts it */
-	count = 1 + (~old & PT_SHARE_WAS_SHARED); /* the bit, if not set yet */
-	assert((old & PT_SHARE_LINKS) - 1 < PT_SHARE_LINKS - 1); /* 1 .. max - 1 */
-	if (!pte_valid(e) || (old & PT_SHARE_PROTECTED)) {
+	assert(word & PT_SHARE_LOCK); /* ours: the unlock subtracts it */
+	assert((word & PT_SHARE_LINKS) - 1 < PT_SHARE_LINKS - 1); /* 1 .. max - 1 */
+	if (!pte_valid(e) || (word & PT_SHARE_PROTECTED)) {
 		pte_store(child, e);
 	} else {
-		e = pa_to_pte(table) | PTE_DORMANT;
+		e = pa_to_pte(pte_pa(e)) | PTE_DORMANT;
 		pte_store(link, e);
 		pte_store(child, e);
-		/* Its leaves' writable entries live on until the flush (debug shadow). */
-		if (!c->flush)
-			tlb_shadow_write_taken(c->src);
-		c->flush = true;
+		*flush = true;
 	}
 	/*
 	 * The child's link counted as the lock goes: one AMO for both where
@@ -246,25 +243,39 @@ static inline void fork_one(struct fork_ctx *c, pte_t *link, pte_t *child)
 	 * lock next sees the link and its count together.
 	 */
 	if (__builtin_expect(!counted, 1)) {
-		__atomic_fetch_add(word, count - PT_SHARE_LOCK, __ATOMIC_RELEASE);
+		__atomic_fetch_add(&f->pt_share, count - PT_SHARE_LOCK, __ATOMIC_RELEASE);
 	} else {
-		__atomic_fetch_add(word, count, __ATOMIC_RELAXED);
-		ptlock_unlock(table);
+		__atomic_fetch_add(&f->pt_share, count, __ATOMIC_RELAXED);
+		ptlock_unlock(pte_pa(e));
 	}
+}
+
+/*
+ * fork_one_locked's way through a contended (or, debug, recorded) lock.
+ * Out of line, and so returns whether a link became dormant: what the
+ * loop passes by address to it would live in memory for the whole loop.
+ */
+static __attribute__((noinline)) bool fork_one(pte_t *link, pte_t *child)
+{
+	const struct frame_map map = frame_map_now();
+	struct ptlock_held h;
+	bool flush = false;
+	pte_t e = ptlock_lock_link(link, &map, &h);
+
+	assert(e != 0); /* only a layout change takes a link away, and fork is one */
+	fork_one_locked(link, child, e, h.frame, h.word, h.counted, &flush);
+	return flush;
 }
 
 /*
  * A megapage leaf of the parent: one PTE for the child, one whole map more
  * (megapage.h); a writable one becomes COW in the parent, under fork's
- * whole-ASID flush like a link made dormant. A lazy slot: its copy.
+ * whole-ASID flush like a link made dormant (returns whether it did). A
+ * lazy slot: its copy.
  */
-static void fork_megapage(struct fork_ctx *c, pte_t *link, pte_t *child)
+static bool fork_megapage(pte_t *link, pte_t *child)
 {
-	if (megapage_fork(link, child, mmu_sets_accessed() ? 0 : PTE_A)) {
-		if (!c->flush)
-			tlb_shadow_write_taken(c->src);
-		c->flush = true;
-	}
+	return megapage_fork(link, child, mmu_sets_accessed() ? 0 : PTE_A);
 }
 
 /*
@@ -279,7 +290,9 @@ static int fork_links(uintptr_t va, pte_t *links, unsigned n, void *arg)
 {
 	struct fork_ctx *c = arg;
 	pte_t *child = pt_walk_link(c->dst->root, va, true);
+	const struct frame_map map = frame_map_now();
 	uint64_t shared = 0;
+	bool flush = false;
 	size_t heap0, heap1, mmap0, mmap1;
 	int err = 0;
 
@@ -289,11 +302,12 @@ static int fork_links(uintptr_t va, pte_t *links, unsigned n, void *arg)
 	share_span(va, n, USER_MMAP_BASE, c->src->mmap_next, &mmap0, &mmap1);
 	ptlock_walk_layout_begin(c->src);
 	for (size_t i = pt_next_used(links, 0, n); i < n; i = pt_next_used(links, i + 1, n)) {
-		pte_t e = links[i];
+		/* Acquire: ptlock_try_link's rule (a fault's own by copy may move it). */
+		pte_t e = __atomic_load_n(&links[i], __ATOMIC_ACQUIRE);
 
 		assert(child[i] == 0);
-		if (__builtin_expect(pte_is_leaf(e) || pte_is_lazy(e), 0)) {
-			fork_megapage(c, &links[i], &child[i]);
+		if (__builtin_expect(!pte_is_link(e), 0)) {
+			flush |= fork_megapage(&links[i], &child[i]);
 		} else if (__builtin_expect(!in_span(i, heap0, heap1) &&
 						!in_span(i, mmap0, mmap1) && fork_copies_table(e),
 					    0)) {
@@ -307,11 +321,21 @@ static int fork_links(uintptr_t va, pte_t *links, unsigned n, void *arg)
 			if (err != 0)
 				break;
 		} else {
-			fork_one(c, &links[i], &child[i]);
+			struct frame *f = frame_map_at(&map, pte_pa(e));
+			uint32_t word;
+
+			if (__builtin_expect(ptlock_try_link(&links[i], e, f, &word), 1))
+				fork_one_locked(&links[i], &child[i], e, f, word, false, &flush);
+			else
+				flush |= fork_one(&links[i], &child[i]);
 			shared++;
 		}
 	}
 	ptlock_walk_layout_end();
+	/* Writable entries of src live on until the flush the caller owes (debug shadow). */
+	if (flush && !c->flush)
+		tlb_shadow_write_taken(c->src);
+	c->flush |= flush;
 	c->links += shared;
 	return err;
 }
@@ -559,25 +583,25 @@ static void unmap_shared_release(struct mm *mm, paddr_t *gone, int n, bool flush
  */
 static paddr_t unmap_shared_one(struct mm *mm, pte_t *link)
 {
-	bool counted;
-	struct frame *f;
+	const struct frame_map map = frame_map_now();
+	struct ptlock_held h;
 	pte_t e;
 	paddr_t table;
 
 	ptlock_walk_layout_begin(mm);
-	e = ptlock_lock_link(link, &counted, &f);
+	e = ptlock_lock_link(link, &map, &h);
 	ptlock_walk_layout_end();
 	table = pte_pa(e);
 	if (e == 0)
 		return 0;
 	if ((share_read(table) & PT_SHARE_LINKS) == 1) {
-		ptlock_unlock_batch(table, counted);
+		ptlock_unlock_batch(table, h.counted);
 		return 0;
 	}
 	if (pte_valid(e))
 		tlb_shadow_table_unlinked(mm, table);
 	__atomic_store_n(link, 0, __ATOMIC_RELEASE);
-	ptlock_unlock_batch(table, counted);
+	ptlock_unlock_batch(table, h.counted);
 	ptshare_count(&ptshare_stats.drops, 1);
 	return table | (pte_valid(e) ? WAS_VALID : 0);
 }
@@ -631,32 +655,35 @@ static __attribute__((noinline)) void table_free(paddr_t table, uint32_t word)
 }
 
 /* ptshare_put's body, inline in exit's loop over 512 links. */
-static inline void put_table(paddr_t table)
+static inline __attribute__((always_inline)) void put_table(struct frame *f, paddr_t table)
 {
 	/* Acquire: the last one sees every sharer's A bits and stores before it frees. */
-	uint32_t old = __atomic_fetch_sub(share_word(table), 1, __ATOMIC_ACQ_REL);
+	uint32_t old = __atomic_fetch_sub(&f->pt_share, 1, __ATOMIC_ACQ_REL);
 
-	if (__builtin_expect((old & PT_SHARE_LINKS) == 1, 0))
+	/* One compare for both: 1 is the last link, 0 a put too many. */
+	if (__builtin_expect((old & PT_SHARE_LINKS) <= 1, 0)) {
+		assert((old & PT_SHARE_LINKS) == 1);
 		table_free(table, old);
-	else
-		assert((old & PT_SHARE_LINKS) > 1);
+	}
 }
 
 void ptshare_put(paddr_t table, void *mm)
 {
 	(void)mm;
-	put_table(table);
+	put_table(pa_to_frame(table), table);
 }
 
 void ptshare_put_links(const pte_t *links, void *mm)
 {
+	const struct frame_map map = frame_map_now();
+
 	(void)mm;
 	for (size_t i = pt_next_used(links, 0, SV39_ENTRIES); i < SV39_ENTRIES;
 	     i = pt_next_used(links, i + 1, SV39_ENTRIES)) {
 		pte_t e = links[i];
 
-		if (__builtin_expect(pte_is_table(e) || pte_is_dormant(e), 1))
-			put_table(pte_pa(e));
+		if (__builtin_expect(pte_is_link(e), 1))
+			put_table(frame_map_at(&map, pte_pa(e)), pte_pa(e));
 		else if (pte_is_leaf(e))
 			megapage_put(pte_pa(e));
 		else

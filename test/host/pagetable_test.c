@@ -1308,6 +1308,31 @@ static void next_used(void)
 		CHECK_EQ(pt_next_used(t, i, SV39_ENTRIES), i);
 }
 
+/* pte_is_link: pte_is_table || pte_is_dormant for every level-1 entry kine makes. */
+static void link_kinds(void)
+{
+	const pte_t pa = pa_to_pte(RAM_BASE + 7 * PAGE_SIZE);
+	const pte_t rwxu = PTE_R | PTE_W | PTE_X | PTE_U;
+	const pte_t kinds[] = {
+	    0,                                            /* empty */
+	    pa | PTE_V,                                   /* a link */
+	    pa | PTE_DORMANT,                             /* a dormant link */
+	    pa | PTE_V | PTE_R | PTE_A,                   /* a huge leaf, read-only */
+	    pa | PTE_V | rwxu | PTE_A | PTE_D,            /* a huge leaf, writable */
+	    pa | PTE_V | PTE_X | PTE_U | PTE_A,           /* a huge leaf, execute-only */
+	    pa | PTE_V | PTE_R | PTE_U | PTE_COW | PTE_A, /* a huge COW leaf */
+	    PTE_LAZY | PTE_R | PTE_W | PTE_U,             /* a lazy slot */
+	    PTE_LAZY,                                     /* a lazy slot with no access */
+	};
+
+	SECTION("pte_is_link: a link or a dormant link, nothing else");
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		CHECK_EQ(pte_is_link(kinds[k]), pte_is_table(kinds[k]) || pte_is_dormant(kinds[k]));
+	CHECK(pte_is_link(pa | PTE_V));
+	CHECK(pte_is_link(pa | PTE_DORMANT));
+	CHECK(!pte_is_link(PTE_LAZY | PTE_R));
+}
+
 int main(void)
 {
 	arena = aligned_alloc(PAGE_SIZE, ARENA_PAGES * PAGE_SIZE);
@@ -1336,6 +1361,7 @@ int main(void)
 	dormant_links();
 	lazy_slots();
 	next_used();
+	link_kinds();
 	top_of_address_space();
 	retire();
 
