@@ -110,13 +110,14 @@ static inline bool pte_is_lazy(pte_t e)
 /*
  * A level-1 entry that links a level-0 table, valid or dormant: of the
  * kinds a level-1 entry is (0, a link, a dormant link, a huge leaf, a lazy
- * slot), the ones with V or PTE_DORMANT and none of R, W, X and PTE_LAZY.
- * For every entry kine makes, pte_is_table || pte_is_dormant in two masks
- * (pagetable_test), for the loops over 512 links (fork, exit).
+ * slot), the ones with V or PTE_DORMANT and none of R, W, X (a lazy slot
+ * has neither V nor PTE_DORMANT). For every entry kine makes,
+ * pte_is_table || pte_is_dormant in two masks (pagetable_test), for the
+ * loops over 512 links (fork, exit).
  */
 static inline bool pte_is_link(pte_t e)
 {
-	return (e & (PTE_LEAF_MASK | PTE_LAZY)) == 0 && (e & (PTE_V | PTE_DORMANT)) != 0;
+	return (e & PTE_LEAF_MASK) == 0 && (e & (PTE_V | PTE_DORMANT)) != 0;
 }
 
 /* What the calls return: 0 on success, or one of these. */

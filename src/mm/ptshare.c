@@ -214,10 +214,9 @@ static bool fork_copies_table(pte_t e)
  * under it (ptlock_try_link, ptlock_lock_link: a fault's own by copy may
  * have just moved it to a copy of the parent's own).
  */
-static inline __attribute__((always_inline)) void fork_one_locked(pte_t *link, pte_t *child,
-								  pte_t e, struct frame *f,
-								  uint32_t word, bool counted,
-								  bool *flush)
+static inline __attribute__((always_inline)) void fork_one(pte_t *link, pte_t *child, pte_t e,
+							   struct frame *f, uint32_t word,
+							   bool counted, bool *flush)
 {
 	/*
 	 * word as the lock found it: only a holder changes PROTECTED and
@@ -251,11 +250,11 @@ static inline __attribute__((always_inline)) void fork_one_locked(pte_t *link, p
 }
 
 /*
- * fork_one_locked's way through a contended (or, debug, recorded) lock.
+ * fork_one's way through a contended (or, debug, recorded) lock.
  * Out of line, and so returns whether a link became dormant: what the
  * loop passes by address to it would live in memory for the whole loop.
  */
-static __attribute__((noinline)) bool fork_one(pte_t *link, pte_t *child)
+static __attribute__((noinline)) bool fork_one_slow(pte_t *link, pte_t *child)
 {
 	const struct frame_map map = frame_map_now();
 	struct ptlock_held h;
@@ -263,7 +262,7 @@ static __attribute__((noinline)) bool fork_one(pte_t *link, pte_t *child)
 	pte_t e = ptlock_lock_link(link, &map, &h);
 
 	assert(e != 0); /* only a layout change takes a link away, and fork is one */
-	fork_one_locked(link, child, e, h.frame, h.word, h.counted, &flush);
+	fork_one(link, child, e, h.frame, h.word, h.counted, &flush);
 	return flush;
 }
 
@@ -325,9 +324,9 @@ static int fork_links(uintptr_t va, pte_t *links, unsigned n, void *arg)
 			uint32_t word;
 
 			if (__builtin_expect(ptlock_try_link(&links[i], e, f, &word), 1))
-				fork_one_locked(&links[i], &child[i], e, f, word, false, &flush);
+				fork_one(&links[i], &child[i], e, f, word, false, &flush);
 			else
-				flush |= fork_one(&links[i], &child[i]);
+				flush |= fork_one_slow(&links[i], &child[i]);
 			shared++;
 		}
 	}
