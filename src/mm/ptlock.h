@@ -174,17 +174,12 @@ enum ptlock_found ptlock_find(struct mm *mm, uintptr_t va, pte_t **pte, uintptr_
  */
 pte_t ptlock_find_link(struct mm *mm, uintptr_t va, pte_t **link, uintptr_t pc);
 
-/*
- * A layout change's lock of the table behind link (valid or dormant), a
- * level-1 entry of its mm, inside its walk section (ptlock_walk_layout_begin),
- * which guards the read of the link against a fault's own by copy: that
- * may move the link and put the old table meanwhile (ptshare.c). Reads the
- * link again under the lock. Returns the link's value, locked as
- * ptlock_lock_batch does, and in *held what it took; or 0 if it links no
- * table (nothing locked, held->frame NULL). Out of line: its slow way,
- * ptlock_lock_link_slow (ptlock.c), with *counted for ptlock_unlock_batch.
- */
-pte_t ptlock_lock_link_slow(pte_t *link, bool *counted);
+/* What ptlock_lock_link took. */
+struct ptlock_held {
+	struct frame *frame; /* the table's */
+	uint32_t word;       /* its pt_share once taken (ptlock_try_link) */
+	bool counted;        /* for ptlock_unlock_batch */
+};
 
 /*
  * The fast way of a layout change's lock through a link, for a caller that
@@ -219,14 +214,20 @@ static inline __attribute__((always_inline)) bool ptlock_try_link(pte_t *link, p
 #endif
 }
 
-/* What ptlock_lock_link took. */
-struct ptlock_held {
-	struct frame *frame; /* the table's */
-	uint32_t word;       /* its pt_share once taken (ptlock_try_link) */
-	bool counted;        /* for ptlock_unlock_batch */
-};
+/*
+ * A layout change's lock of the table behind link (valid or dormant), a
+ * level-1 entry of its mm, inside its walk section (ptlock_walk_layout_begin),
+ * which guards the read of the link against a fault's own by copy: that
+ * may move the link and put the old table meanwhile (ptshare.c). Reads the
+ * link again under the lock. Returns the link's value, locked as
+ * ptlock_lock_batch does, and in *held what it took; or 0 if it links no
+ * table (nothing locked, held->frame NULL). map: the frame table, loaded
+ * once by a loop over many links (frame.h). Its fast way is
+ * ptlock_try_link; its slow way, out of line, ptlock_lock_link_slow
+ * (ptlock.c), with *counted for ptlock_unlock_batch.
+ */
+pte_t ptlock_lock_link_slow(pte_t *link, bool *counted);
 
-/* map: the frame table, loaded once by a loop over many links (frame.h). */
 static inline pte_t ptlock_lock_link(pte_t *link, const struct frame_map *map,
 				     struct ptlock_held *held)
 {
