@@ -114,9 +114,10 @@ typedef int (*ptshare_copy_fn)(uintptr_t va, pte_t *table, unsigned n, void *ctx
 
 /*
  * Fork: link into dst (whose user half is empty) every level-0 table of
- * src's user half that lies wholly inside the heap or the mmap range, or
+ * src's user half whose 2 MiB meets the heap or the mmap range, or that
  * is shared already; copy every other one leaf by leaf through copy (with
- * copy_ctx), as fork without sharing does. Call with src->lock held
+ * copy_ctx), as fork without sharing does (ptshare.c, share_span; docs/cow.md,
+ * "What is shared"). Call with src->lock held
  * (mm_lock). Sets *flush when a valid link of src became dormant: the
  * caller then owes src a whole-ASID shootdown (tlb_shootdown_tables)
  * before it lets the lock go, and copy's own flush otherwise. Returns 0,
