@@ -491,7 +491,6 @@ static int bench_share(int reps, int wmib, int argc, char **argv)
 	 */
 	unsigned long *reads = malloc(sizeof(unsigned long) * 3);
 	unsigned long *writes = malloc(sizeof(unsigned long) * 3);
-
 	unsigned long warm;
 
 	if (reads == NULL || writes == NULL)

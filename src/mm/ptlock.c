@@ -350,14 +350,23 @@ pte_t ptlock_find_link(struct mm *mm, uintptr_t va, pte_t **link, uintptr_t pc)
 	}
 }
 
-__attribute__((noinline)) pte_t ptlock_lock_link_slow(pte_t *link, bool *counted)
+pte_t ptlock_lock_link_slow(pte_t *link, struct ptlock_held *held)
 {
+	bool counted = false;
 	pte_t e;
 
 	assert(walker[this_hart()->index].seq & 1); /* inside ptlock_walk_layout_begin .. end */
-	while (!link_lock_once(link, &e, counted, 0))
+	while (!link_lock_once(link, &e, &counted, 0))
 		;
-	return pte_is_table(e) || pte_is_dormant(e) ? e : 0;
+	if (!pte_is_table(e) && !pte_is_dormant(e)) {
+		*held = (struct ptlock_held){.frame = NULL, .word = 0, .counted = false};
+		return 0;
+	}
+	held->frame = pa_to_frame(pte_pa(e));
+	held->word = __atomic_load_n(&held->frame->pt_share, __ATOMIC_RELAXED);
+	held->counted = counted;
+	assert(held->word & PT_SHARE_LOCK); /* ours */
+	return e;
 }
 
 void ptlock_link_store(pte_t *link, pte_t e)

@@ -177,7 +177,7 @@ pte_t ptlock_find_link(struct mm *mm, uintptr_t va, pte_t **link, uintptr_t pc);
 /* What ptlock_lock_link took. */
 struct ptlock_held {
 	struct frame *frame; /* the table's */
-	uint32_t word;       /* its pt_share once taken (ptlock_try_link) */
+	uint32_t word;       /* its pt_share once taken: PT_SHARE_LOCK set, no PTE busy */
 	bool counted;        /* for ptlock_unlock_batch */
 };
 
@@ -224,15 +224,14 @@ static inline __attribute__((always_inline)) bool ptlock_try_link(pte_t *link, p
  * table (nothing locked, held->frame NULL). map: the frame table, loaded
  * once by a loop over many links (frame.h). Its fast way is
  * ptlock_try_link; its slow way, out of line, ptlock_lock_link_slow
- * (ptlock.c), with *counted for ptlock_unlock_batch.
+ * (ptlock.c), which a caller whose ptlock_try_link failed calls itself.
  */
-pte_t ptlock_lock_link_slow(pte_t *link, bool *counted);
+pte_t ptlock_lock_link_slow(pte_t *link, struct ptlock_held *held);
 
 static inline pte_t ptlock_lock_link(pte_t *link, const struct frame_map *map,
 				     struct ptlock_held *held)
 {
 	pte_t e = __atomic_load_n(link, __ATOMIC_ACQUIRE);
-	bool counted;
 
 	if (__builtin_expect(pte_is_link(e), 1)) {
 		held->frame = frame_map_at(map, pte_pa(e));
@@ -240,11 +239,7 @@ static inline pte_t ptlock_lock_link(pte_t *link, const struct frame_map *map,
 		if (__builtin_expect(ptlock_try_link(link, e, held->frame, &held->word), 1))
 			return e;
 	}
-	e = ptlock_lock_link_slow(link, &counted);
-	held->counted = counted;
-	held->frame = e != 0 ? frame_map_at(map, pte_pa(e)) : NULL;
-	held->word = e != 0 ? __atomic_load_n(&held->frame->pt_share, __ATOMIC_RELAXED) : 0;
-	return e;
+	return ptlock_lock_link_slow(link, held);
 }
 
 /* Store e into link, whose table this hart locked through it (ptlock_find_link). */

@@ -202,9 +202,9 @@ static bool fork_copies_table(pte_t e)
  * Share the table behind the parent's link e (not 0) with the child, whose
  * entry is still 0; the table locked by this hart, f its struct frame,
  * word its pt_share as the lock found it, counted whether the lock was
- * taken the counted way (ptlock.h). A dormant link (an earlier fork's, not woken since)
- * stays so, and a protected table keeps its valid links: nothing in it is
- * writable by anyone. Any other link becomes dormant in both, so that the
+ * taken the counted way (ptlock.h). A dormant link (an earlier fork's, not
+ * woken since) stays so, and a protected table keeps its valid links:
+ * nothing in it is writable by anyone. Any other link becomes dormant in both, so that the
  * first access of either faults and protects the table (ptshare_fault).
  * Inline in fork's loop: fork's cost is this, once per table.
  *
@@ -250,16 +250,16 @@ static inline __attribute__((always_inline)) void fork_one(pte_t *link, pte_t *c
 }
 
 /*
- * fork_one's way through a contended (or, debug, recorded) lock.
- * Out of line, and so returns whether a link became dormant: what the
- * loop passes by address to it would live in memory for the whole loop.
+ * fork_one's way through a contended (or, debug, recorded) lock, once
+ * ptlock_try_link failed. Out of line, and so returns whether a link
+ * became dormant: what the loop passes by address to it would live in
+ * memory for the whole loop.
  */
 static __attribute__((noinline)) bool fork_one_slow(pte_t *link, pte_t *child)
 {
-	const struct frame_map map = frame_map_now();
 	struct ptlock_held h;
 	bool flush = false;
-	pte_t e = ptlock_lock_link(link, &map, &h);
+	pte_t e = ptlock_lock_link_slow(link, &h);
 
 	assert(e != 0); /* only a layout change takes a link away, and fork is one */
 	fork_one(link, child, e, h.frame, h.word, h.counted, &flush);
